@@ -1,0 +1,38 @@
+# Two commands set up a fresh machine by themselves: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install prereqs sample bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+## demo: the richest pipeline there is, into ./out
+demo: install
+	$(BIN)/tracelab demo
+
+## test: everything: unit, property, doctest, CLI, browser and Spark tests
+test: install prereqs
+	$(BIN)/python -m pytest
+
+## prereqs: Debian Chromium and Java 17 for browser and Spark tests (installed when root)
+prereqs:
+	bash scripts/prereqs.sh
+
+## sample: regenerate the committed sample county in data/sample
+sample: install
+	$(BIN)/tracelab synth --population 5000 --days 14 --seed 20221118 --out data/sample
+
+## bench: run the benchmarks (minutes; not part of test)
+bench: install
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,0 +1,218 @@
+"""The row checker: runs checks in order, records each row's first failure, reconciles counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tracelab import ids
+from tracelab import schema as s
+from pathlib import Path
+
+from tracelab.io.files import RawTable, UnreadableFile, read_raw
+from tracelab.io.parse import blank, is_text
+
+__all__ = ["Loaded", "RowChecker", "empty_rejections", "mask_value", "open_raw"]
+
+#: Longest text kept for one field; longer ones are rejected (a huge field is an attack or a
+#: broken export, and would blow up maps and spreadsheets).
+MAX_FIELD_CHARS = 500
+#: Longest value echoed in a rejection row.
+_ECHO_CHARS = 60
+
+_MASKS: dict[str, Callable[[object], str]] = {
+    s.PERSON_ID: ids.mask_id,
+    s.OWNER_ID: ids.mask_id,
+    s.APPLICANT_PHONE: ids.mask_phone,
+    s.OWNER_NAME: ids.mask_name,
+}
+
+
+def mask_value(column: str, value: object) -> str:
+    """The value as a rejection row may show it: personal columns masked, long text cut.
+
+    Examples
+    --------
+    >>> mask_value("applicant_phone", "13123456789")
+    '131*****789'
+    >>> mask_value("venue_id", "V1")
+    'V1'
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    masker = _MASKS.get(column)
+    text = masker(str(value)) if masker else str(value)
+    return text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…"
+
+
+def empty_rejections() -> pd.DataFrame:
+    """A rejection table with no rows and the columns of ``schema.REJECTION_COLUMNS``."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == s.ROW else object)
+                         for c in s.REJECTION_COLUMNS})
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a loader returns: accepted rows and the rejection table.
+
+    Unpacks as ``accepted, rejected = read_scans(...)``. ``read`` is the number of data
+    rows in the file; ``read == accepted_count + rejected_count`` always, where
+    ``accepted_count`` counts scans merged into a kept row (``merged_scans``) too.
+    File-level problems (empty or unreadable file) are rejection rows with ``row == 0``
+    and count no data row.
+    """
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    read: int
+    source: str = ""
+    encoding: str | None = None
+    ignored_columns: tuple[str, ...] = field(default=())
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return iter((self.accepted, self.rejected))
+
+    @property
+    def accepted_count(self) -> int:
+        """Data rows accepted, merged repeat scans included."""
+        if s.MERGED_SCANS in self.accepted.columns:
+            return int(self.accepted[s.MERGED_SCANS].sum())
+        return len(self.accepted)
+
+    @property
+    def rejected_count(self) -> int:
+        """Data rows rejected (file-level rows, ``row == 0``, excluded)."""
+        return int((self.rejected[s.ROW] > 0).sum())
+
+
+class RowChecker:
+    """Collects rejections for one raw table; each row is rejected at most once.
+
+    Checks run in the order they are called; a row that failed an earlier check is not
+    tested again, so every rejected row carries exactly one, the first, reason.
+    """
+
+    def __init__(self, raw: RawTable) -> None:
+        self.raw = raw
+        self.frame = raw.frame
+        self.bad = np.zeros(len(raw.frame), dtype=bool)
+        self._parts: list[pd.DataFrame] = []
+        for row, message in raw.broken_rows:
+            self.file_problem("unreadable_file", message, row=row)
+
+    @property
+    def good(self) -> np.ndarray:
+        """Rows not rejected so far."""
+        return ~self.bad
+
+    def reject(
+        self,
+        mask: np.ndarray | pd.Series,
+        column: str,
+        reason: str,
+        message: str | Callable[[str], str] | pd.Series,
+        values: pd.Series | None = None,
+    ) -> None:
+        """Reject rows in ``mask`` not rejected yet.
+
+        ``message`` is a template (``{value}`` becomes the repr of the masked offending
+        value), a callable receiving the masked value, or a Series of one message per row.
+        """
+        if reason not in s.REASONS:
+            raise ValueError(f"reason: {reason!r} is not a code of schema.REASONS")
+        new = np.asarray(mask, dtype=bool) & ~self.bad
+        if not new.any():
+            return
+        idx = np.flatnonzero(new)
+        if values is None:
+            values = self.frame[column] if column in self.frame.columns else pd.Series(
+                [""] * len(self.frame))
+        shown = [mask_value(column, v) for v in values.iloc[idx]]
+        if isinstance(message, pd.Series):
+            texts = [str(m) for m in message.iloc[idx]]
+        else:
+            render = message if callable(message) else (
+                lambda v: message.format(value=repr(v)))
+            texts = [render(v) for v in shown]
+        self._parts.append(pd.DataFrame({
+            s.SOURCE: self.raw.source,
+            s.ROW: self.raw.rows[idx],
+            s.COLUMN: column,
+            s.VALUE: shown,
+            s.REASON: reason,
+            s.MESSAGE: texts,
+        }))
+        self.bad |= new
+
+    def file_problem(self, reason: str, message: str, *, row: int = 0, column: str = "") -> None:
+        """Record a problem of the file or of a row the reader could not split."""
+        self._parts.append(pd.DataFrame({
+            s.SOURCE: [self.raw.source], s.ROW: [row], s.COLUMN: [column], s.VALUE: [""],
+            s.REASON: [reason], s.MESSAGE: [message],
+        }))
+
+    def require_columns(self, required: tuple[str, ...]) -> bool:
+        """Reject every row when required columns are missing; True if all are present."""
+        missing = [c for c in required if c not in self.frame.columns]
+        if missing:
+            self.reject(
+                np.ones(len(self.frame), bool), missing[0], "missing_column",
+                f"required column(s) {', '.join(missing)} absent; the file has "
+                f"{', '.join(self.frame.columns) or 'no recognised columns'}",
+            )
+        return not missing
+
+    def require_values(self, columns: tuple[str, ...]) -> None:
+        """Reject rows with an empty required field, naming the first empty column."""
+        for column in columns:
+            if column in self.frame.columns:
+                self.reject(blank(self.frame[column]), column, "missing_value",
+                            f"{column} is empty; every registry field is required")
+
+    def limit_lengths(self, columns: tuple[str, ...], limit: int = MAX_FIELD_CHARS) -> None:
+        """Reject rows whose text fields exceed ``limit`` characters."""
+        for column in columns:
+            if column in self.frame.columns and is_text(self.frame[column]):
+                lengths = self.frame[column].astype(str).str.len()
+                self.reject(lengths.to_numpy() > limit, column, "field_too_long",
+                            lambda v, c=column: f"{c} is longer than {limit} characters")
+
+    def finish(self, accepted: pd.DataFrame) -> Loaded:
+        """The loader's result: ``accepted`` and this checker's rejections."""
+        raw = self.raw
+        return Loaded(accepted, self.rejections(), len(raw.frame) + len(raw.broken_rows),
+                      raw.source, raw.encoding, raw.ignored_columns)
+
+    def rejections(self) -> pd.DataFrame:
+        """The rejection table, ordered by row."""
+        if not self._parts:
+            return empty_rejections()
+        out = pd.concat(self._parts, ignore_index=True).astype({s.ROW: "int64"})
+        return out.sort_values([s.ROW], kind="stable", ignore_index=True)
+
+
+def open_raw(path: str | Path, encoding: str | None, what: str,
+             required: tuple[str, ...]) -> tuple[RowChecker, Loaded | None]:
+    """Read a file for a loader and run the file-level checks.
+
+    Returns the checker and, when the file cannot go further (unreadable, empty, or
+    missing required columns), the finished :class:`Loaded` to return as it is.
+    """
+    try:
+        raw = read_raw(path, encoding=encoding)
+    except UnreadableFile as exc:
+        raw = RawTable(Path(path).name, pd.DataFrame(), np.zeros(0, np.int64))
+        chk = RowChecker(raw)
+        chk.file_problem("unreadable_file", str(exc))
+        return chk, chk.finish(pd.DataFrame())
+    chk = RowChecker(raw)
+    if len(raw.frame) == 0 and not raw.broken_rows:
+        chk.file_problem("empty_file", f"{raw.source} holds no {what} rows")
+        return chk, chk.finish(pd.DataFrame())
+    if not chk.require_columns(required):
+        return chk, chk.finish(pd.DataFrame())
+    chk.require_values(required)
+    return chk, None

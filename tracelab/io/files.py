@@ -1,0 +1,267 @@
+"""Reading a table file of any accepted format into raw text columns with canonical names."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tracelab import schema as s
+
+__all__ = ["UnreadableFile", "RawTable", "read_raw", "detect_encoding", "HEADER_ALIASES", "FORMATS"]
+
+#: File endings the loaders accept.
+FORMATS = (".csv", ".txt", ".xlsx", ".parquet", ".geojson", ".json")
+
+#: Header aliases: every accepted spelling (English canonical name, Chinese header of a
+#: 赣通码 export, and common variants) mapped onto the canonical column. Matching ignores
+#: case, surrounding blanks and a byte-order mark.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    s.VENUE_ID: ("场所编码", "场所码编号", "场所编号", "场所ID"),
+    s.NAME: ("场所名称", "venue_name"),
+    s.VENUE_TYPE: ("场所类型", "type"),
+    s.OWNER_NAME: ("主体名称",),
+    s.OWNER_ID_KIND: ("证件类型", "主体证件类型"),
+    s.OWNER_ID: ("证件号码", "主体证件号码"),
+    s.APPLICANT_PHONE: ("申领手机号", "申领人手机号", "手机号"),
+    s.APPLICANT_COLOUR: ("申领人健康码颜色", "申领人码色", "applicant_code_colour"),
+    s.CITY: ("地市",),
+    s.COUNTY: ("区县",),
+    s.TOWNSHIP: ("乡镇", "乡镇（街道）"),
+    s.TOWNSHIP_CODE: ("乡镇编码", "乡镇代码"),
+    s.LON: ("经度", "longitude", "lng"),
+    s.LAT: ("纬度", "latitude"),
+    s.ADDRESS: ("详细地址", "地址"),
+    s.REGISTERED_AT: ("申领时间", "登记时间", "注册时间"),
+    s.STATUS: ("状态", "场所码状态"),
+    s.PARENT_VENUE_ID: ("上级场所编码",),
+    s.PERSON_ID: ("人员编号", "人员ID", "个人编号"),
+    s.SCANNED_AT: ("扫码时间", "进入时间"),
+    s.CODE_COLOUR: ("健康码颜色", "码色", "code_colour", "health_code"),
+    s.METHOD: ("登记方式", "扫码方式"),
+    s.EXIT_AT: ("离场时间", "离开时间"),
+    s.DEVICE_LON: ("设备经度", "扫码经度"),
+    s.DEVICE_LAT: ("设备纬度", "扫码纬度"),
+    s.KIND: ("病例类型", "感染类型", "类型"),
+    s.ONSET_AT: ("发病时间", "症状出现时间"),
+    s.SAMPLED_AT: ("采样时间", "阳性采样时间"),
+    s.CONFIRMED_AT: ("确诊时间", "报告时间"),
+    s.ISOLATED_AT: ("隔离时间", "管控时间"),
+    s.FOUND_BY_SCREENING: ("筛查发现", "是否筛查发现"),
+    s.LAST_NEGATIVE_AT: ("末次阴性采样时间", "最后阴性采样时间"),
+}
+
+_ALIAS_LOOKUP = {
+    spelling.casefold(): canonical
+    for canonical, spellings in HEADER_ALIASES.items()
+    for spelling in (canonical, *spellings)
+}
+
+_DETECT_BYTES = 4 << 20
+
+
+class UnreadableFile(ValueError):
+    """A file that cannot be decoded or parsed as a table."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file read as text: canonical column names, one string per cell.
+
+    ``frame`` has a default RangeIndex and ``rows`` gives each row's number in the file.
+    Typed sources (Parquet, XLSX dates) keep their typed columns, which the parsers accept.
+    """
+
+    source: str
+    frame: pd.DataFrame
+    #: 1-based data-row number in the file of each row of ``frame``.
+    rows: np.ndarray
+    encoding: str | None = None
+    ignored_columns: tuple[str, ...] = ()
+    #: (row, message) for rows the reader could not split into fields.
+    broken_rows: tuple[tuple[int, str], ...] = field(default=())
+
+
+def detect_encoding(path: str | Path) -> str:
+    """Name the text encoding of a CSV file: UTF-8 (with or without BOM) or GB18030.
+
+    GB18030 is a superset of GBK and GB2312, so one decoder reads all three.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    str
+        ``"utf-8-sig"``, ``"utf-8"`` or ``"gb18030"``.
+
+    Raises
+    ------
+    UnreadableFile
+        A ValueError, when the first megabytes decode under none of them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes("场所编码\\n1\\n".encode("gbk"))
+    >>> detect_encoding(p)
+    'gb18030'
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_DETECT_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            # final=False: the sample may end inside a multi-byte character.
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise UnreadableFile(
+        f"{Path(path).name}: the text is neither UTF-8 nor GBK/GB18030; "
+        "re-save it as UTF-8 or pass encoding= explicitly"
+    )
+
+
+def _canonical_columns(columns: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    names, ignored = [], []
+    for col in columns:
+        key = str(col).replace("\ufeff", "").strip().casefold()
+        canonical = _ALIAS_LOOKUP.get(key)
+        if canonical is None or canonical in names:
+            ignored.append(str(col))
+            names.append(f"__ignored_{len(ignored)}")
+        else:
+            names.append(canonical)
+    return names, tuple(ignored)
+
+
+def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, np.ndarray | None, tuple]:
+    options = dict(
+        dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+        encoding=encoding, encoding_errors="strict",
+    )
+    try:
+        return pd.read_csv(path, **options), None, ()
+    except pd.errors.ParserError:
+        pass
+    # Rows with the wrong number of fields: re-read with the csv module so that the good
+    # rows are kept and each bad one is reported by its row number.
+    with open(path, encoding=encoding, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    good, broken, numbers = [], [], []
+    for number, row in enumerate(body, start=1):
+        if len(row) == len(header) or (not row and len(header) == 1):
+            good.append(row or [""])
+            numbers.append(number)
+        else:
+            broken.append((number, f"has {len(row)} fields, the header has {len(header)}"))
+    frame = pd.DataFrame(good, columns=header, dtype=str)
+    return frame, np.asarray(numbers, dtype=np.int64), tuple(broken)
+
+
+def _read_geojson(path: Path) -> pd.DataFrame:
+    with open(path, encoding="utf-8-sig") as fh:
+        doc = json.load(fh)
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise UnreadableFile(f"{path.name}: expected a GeoJSON FeatureCollection")
+    records = []
+    for feature in doc.get("features", []):
+        props = dict(feature.get("properties") or {})
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") == "Point":
+            lon, lat = (list(geometry.get("coordinates", [])) + ["", ""])[:2]
+            props.setdefault(s.LON, "" if lon is None else str(lon))
+            props.setdefault(s.LAT, "" if lat is None else str(lat))
+        records.append({k: "" if v is None else str(v) for k, v in props.items()})
+    return pd.DataFrame.from_records(records).astype(str) if records else pd.DataFrame()
+
+
+def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
+    """Read one table file into a :class:`RawTable` with canonical column names.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``/``.txt`` (UTF-8, UTF-8 with BOM, GBK or GB18030, detected),
+        ``.xlsx`` (first sheet), ``.parquet``, or ``.geojson``/``.json`` (venues as Point
+        features) file.
+    encoding : str, optional
+        Override the detected text encoding of a CSV file.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    UnreadableFile
+        A ValueError, when the file cannot be decoded or parsed; the message names the file.
+    ValueError
+        When the file type is not supported.
+    FileNotFoundError
+        When ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "scans.csv"
+    >>> _ = p.write_text("人员编号,场所编码,扫码时间,健康码颜色,备注\\nP1,V1,2022-11-18 08:05,绿,x\\n")
+    >>> raw = read_raw(p)
+    >>> list(raw.frame.columns)
+    ['person_id', 'venue_id', 'scanned_at', 'code_color']
+    >>> raw.ignored_columns
+    ('备注',)
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    used_encoding = None
+    rows: np.ndarray | None = None
+    broken: tuple[tuple[int, str], ...] = ()
+    try:
+        if suffix in (".csv", ".txt"):
+            used_encoding = encoding or detect_encoding(path)
+            frame, rows, broken = _read_csv(path, used_encoding)
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix in (".geojson", ".json"):
+            frame = _read_geojson(path)
+        else:
+            raise ValueError(
+                f"{path.name}: unsupported file type {suffix!r}; use one of {', '.join(FORMATS)}"
+            )
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame()
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{path.name}: cannot decode as {used_encoding} ({exc.reason} at byte {exc.start}); "
+            "pass the right encoding= (utf-8, gbk, gb18030)"
+        ) from None
+    except LookupError:
+        raise ValueError(f"encoding: unknown codec {encoding!r}; use utf-8, gbk or gb18030") from None
+    except (pd.errors.ParserError, json.JSONDecodeError, OSError, KeyError, csv.Error) as exc:
+        raise UnreadableFile(f"{path.name}: cannot be parsed: {type(exc).__name__}") from None
+    except Exception as exc:  # openpyxl and pyarrow raise many types for corrupt files
+        if type(exc).__module__.split(".")[0] in ("openpyxl", "pyarrow", "zipfile"):
+            raise UnreadableFile(f"{path.name}: cannot be parsed: {type(exc).__name__}") from None
+        raise
+    names, ignored = _canonical_columns(list(frame.columns))
+    frame = frame.set_axis(names, axis=1)
+    frame = frame.loc[:, [n for n in names if not n.startswith("__ignored_")]]
+    if rows is None:
+        rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    return RawTable(path.name, frame.reset_index(drop=True), rows, used_encoding, ignored, broken)

@@ -1,0 +1,204 @@
+"""``read_scans``: entry scans, checked, with repeat scans merged and counted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tracelab import coords
+from tracelab import schema as s
+from tracelab.io.checks import Loaded, open_raw
+from tracelab.io.parse import blank, parse_colours, parse_floats, parse_methods, parse_times
+from tracelab.io.venues import _now
+
+__all__ = ["read_scans", "merge_repeat_scans"]
+
+REQUIRED = (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR)
+_TIME_FORMS = "2022-11-18 08:05:03, 2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms"
+_SEVERITY = {s.GREEN: 0, s.YELLOW: 1, s.RED: 2}
+
+
+def read_scans(
+    path: str | Path,
+    venues: pd.DataFrame | None,
+    *,
+    merge_within: str | pd.Timedelta = "2min",
+    device_crs: str = "WGS-84",
+    now: pd.Timestamp | str | None = None,
+    encoding: str | None = None,
+    zone: str = s.DEFAULT_ZONE,
+) -> Loaded:
+    """Read and check entry scans.
+
+    A scan is rejected for an unknown venue, an unparseable or future time, a colour other
+    than green/yellow/red (绿/黄/红), a method other than self/proxy (本人/代登记), or an exit
+    before its entry. Repeat scans of the same venue by the same person within
+    ``merge_within`` of the previous one are merged into the first: the kept row's
+    ``merged_scans`` counts them, its colour is the most severe seen and its exit the latest.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (UTF-8/GBK/GB18030), XLSX or Parquet, English or Chinese headers.
+    venues : DataFrame or None
+        Accepted venues (``read_venues``); ``None`` skips the unknown-venue check.
+    merge_within : str or Timedelta
+        Repeat-scan window.
+    device_crs : str
+        Frame of the device positions (``wx.getLocation`` defaults to WGS-84).
+    now : Timestamp or str, optional
+        Reference time for "in the future" (default: the current time).
+    encoding : str, optional
+        Override CSV encoding detection.
+    zone : str
+        Zone of times that carry none.
+
+    Returns
+    -------
+    Loaded
+        ``accepted`` with ``schema.SCAN_COLUMNS`` sorted by person and time.
+
+    Notes
+    -----
+    Without a method column every scan is taken as ``self``; without device positions the
+    geofence checks of later steps have nothing to test.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "scans.csv"
+    >>> _ = p.write_text("人员编号,场所编码,扫码时间,健康码颜色,登记方式\\n"
+    ...     "P1,V1,2022/11/18 08:05:03,绿,本人\\nP1,V1,2022/11/18 08:06:00,绿,本人\\n"
+    ...     "P2,V9,2022/11/18 08:07:00,绿,本人\\n")
+    >>> venues = pd.DataFrame({"venue_id": ["V1"]})
+    >>> loaded = read_scans(p, venues, now="2022-12-01T00:00Z")
+    >>> loaded.accepted[["person_id", "merged_scans"]].values.tolist()
+    [['P1', 2]]
+    >>> loaded.rejected[["row", "reason"]].values.tolist()
+    [[3, 'unknown_venue']]
+    >>> loaded.read == loaded.accepted_count + loaded.rejected_count
+    True
+    """
+    chk, done = open_raw(path, encoding, "scan", REQUIRED)
+    if done is not None:
+        return replace(done, accepted=_empty())
+    f = chk.frame
+    chk.limit_lengths((s.PERSON_ID, s.VENUE_ID), limit=64)
+    person = f[s.PERSON_ID].astype(str).str.strip()
+    venue = f[s.VENUE_ID].astype(str).str.strip()
+
+    if venues is not None:
+        known = venue.isin(venues[s.VENUE_ID]).to_numpy()
+        chk.reject(~known, s.VENUE_ID, "unknown_venue",
+                   "venue_id {value} is not in the venue registry")
+    scanned = parse_times(f[s.SCANNED_AT], zone)
+    chk.reject(scanned.isna().to_numpy(), s.SCANNED_AT, "bad_time",
+               f"scanned_at {{value}} is not a time (use {_TIME_FORMS})")
+    now_utc = _now(now)
+    chk.reject((scanned > now_utc).to_numpy(), s.SCANNED_AT, "future_time",
+               f"scanned_at {{value}} is after the load time {now_utc:%Y-%m-%d %H:%M} UTC")
+    colour = parse_colours(f[s.CODE_COLOUR])
+    chk.reject(colour.isna().to_numpy(), s.CODE_COLOUR, "bad_colour",
+               "code_color {value} is not green, yellow or red (绿/黄/红)")
+    method = pd.Series(s.SELF, index=f.index, dtype=object)
+    if s.METHOD in f.columns:
+        empty = blank(f[s.METHOD])
+        method = parse_methods(f[s.METHOD]).where(~pd.Series(empty, index=f.index), s.SELF)
+        chk.reject(method.isna().to_numpy(), s.METHOD, "bad_method",
+                   "method {value} is not self or proxy (本人/代登记)")
+    exit_at = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns, UTC]")
+    if s.EXIT_AT in f.columns:
+        empty = blank(f[s.EXIT_AT])
+        exit_at = parse_times(f[s.EXIT_AT], zone)
+        chk.reject(exit_at.isna().to_numpy() & ~empty, s.EXIT_AT, "bad_time",
+                   f"exit_at {{value}} is not a time (use {_TIME_FORMS})")
+        chk.reject((exit_at < scanned).to_numpy(), s.EXIT_AT, "exit_before_entry",
+                   "exit_at {value} is before scanned_at")
+        chk.reject((exit_at > now_utc).to_numpy(), s.EXIT_AT, "future_time",
+                   f"exit_at {{value}} is after the load time {now_utc:%Y-%m-%d %H:%M} UTC")
+    dev_lon = dev_lat = pd.Series(np.nan, index=f.index)
+    if s.DEVICE_LON in f.columns and s.DEVICE_LAT in f.columns:
+        dev_lon, dev_lat = parse_floats(f[s.DEVICE_LON]), parse_floats(f[s.DEVICE_LAT])
+        given = ~(blank(f[s.DEVICE_LON]) & blank(f[s.DEVICE_LAT]))
+        bad = given & (dev_lon.isna() | dev_lat.isna() | (dev_lon.abs() > 180)
+                       | (dev_lat.abs() > 90)).to_numpy()
+        chk.reject(bad, s.DEVICE_LON, "bad_coordinate",
+                   "device position (lon, lat) {value} is not a pair of finite degrees",
+                   values=f[s.DEVICE_LON].astype(str) + ", " + f[s.DEVICE_LAT].astype(str))
+        lon, lat = coords.to_wgs84(dev_lon.fillna(0).to_numpy(), dev_lat.fillna(0).to_numpy(),
+                                   device_crs)
+        dev_lon = pd.Series(np.where(dev_lon.isna(), np.nan, lon), index=f.index)
+        dev_lat = pd.Series(np.where(dev_lat.isna(), np.nan, lat), index=f.index)
+
+    keep = chk.good
+    accepted = pd.DataFrame({
+        s.PERSON_ID: person[keep], s.VENUE_ID: venue[keep], s.SCANNED_AT: scanned[keep],
+        s.CODE_COLOUR: colour[keep], s.METHOD: method[keep], s.EXIT_AT: exit_at[keep],
+        s.DEVICE_LON: dev_lon[keep].astype("float64"), s.DEVICE_LAT: dev_lat[keep].astype("float64"),
+        s.MERGED_SCANS: np.ones(int(keep.sum()), dtype=np.int64),
+    })
+    merged = merge_repeat_scans(accepted, within=merge_within)
+    return chk.finish(merged)
+
+
+def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:
+    """Merge repeat scans of one venue by one person less than ``within`` apart.
+
+    A scan merges into the previous scan of the same person and venue when it follows it
+    by at most ``within``; chains merge into their first scan. The kept row sums
+    ``merged_scans``, takes the most severe colour and the latest exit.
+
+    Parameters
+    ----------
+    scans : DataFrame
+        Scans with ``schema.SCAN_COLUMNS``.
+    within : str or Timedelta
+        Repeat window; ``"0s"`` merges only identical instants.
+
+    Returns
+    -------
+    DataFrame
+        A new frame sorted by person, time and venue, index reset.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-18 00:00", "2022-11-18 00:01", "2022-11-18 00:05"], utc=True)
+    >>> scans = pd.DataFrame({"person_id": "P1", "venue_id": "V1", "scanned_at": t,
+    ...     "code_color": ["green", "red", "green"], "method": "self", "exit_at": pd.NaT,
+    ...     "device_lon": float("nan"), "device_lat": float("nan"), "merged_scans": 1})
+    >>> merge_repeat_scans(scans)[["code_color", "merged_scans"]].values.tolist()
+    [['red', 2], ['green', 1]]
+    """
+    window = pd.Timedelta(within)
+    if window < pd.Timedelta(0):
+        raise ValueError(f"within: {within!r} is negative; give a duration such as '2min'")
+    order = scans.sort_values([s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT], kind="stable")
+    same = (order[s.PERSON_ID].eq(order[s.PERSON_ID].shift())
+            & order[s.VENUE_ID].eq(order[s.VENUE_ID].shift())
+            & (order[s.SCANNED_AT] - order[s.SCANNED_AT].shift() <= window))
+    if not same.any():
+        return order.sort_values([s.PERSON_ID, s.SCANNED_AT, s.VENUE_ID], kind="stable",
+                                 ignore_index=True)
+    group = (~same).cumsum().to_numpy()
+    severity = order[s.CODE_COLOUR].map(_SEVERITY).to_numpy()
+    keyed = order.assign(_g=group, _sev=severity)
+    grouped = keyed.groupby("_g", sort=False)
+    first = grouped.head(1).set_index("_g")
+    out = first.assign(**{
+        s.MERGED_SCANS: grouped[s.MERGED_SCANS].sum(),
+        s.CODE_COLOUR: grouped["_sev"].max().map({v: k for k, v in _SEVERITY.items()}),
+        s.EXIT_AT: grouped[s.EXIT_AT].max(),
+    })
+    out = out.drop(columns="_sev").loc[:, list(s.SCAN_COLUMNS)]
+    return out.sort_values([s.PERSON_ID, s.SCANNED_AT, s.VENUE_ID], kind="stable",
+                           ignore_index=True)
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in s.SCAN_COLUMNS})
+    return frame.astype({s.SCANNED_AT: "datetime64[ns, UTC]", s.EXIT_AT: "datetime64[ns, UTC]",
+                         s.DEVICE_LON: "float64", s.DEVICE_LAT: "float64",
+                         s.MERGED_SCANS: "int64"})
