@@ -1,0 +1,76 @@
+"""The DuckDB store: a real database file, typed tables, Parquet in and out, ingest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+import tracelab as tl
+from tracelab import schema as s
+
+from .conftest import NOW
+
+VALID = Path(__file__).parent / "data" / "valid"
+
+
+@pytest.fixture()
+def loaded():
+    venues = tl.read_venues(VALID / "venues.csv", now=NOW)
+    scans = tl.read_scans(Path(__file__).parent / "data" / "malformed" / "scans_bad_colour.csv",
+                          venues.accepted, now=NOW)
+    cases = tl.read_cases(VALID / "cases.csv", now=NOW)
+    return venues, scans, cases
+
+
+def test_store_is_a_duckdb_file_that_round_trips(tmp_path, loaded):
+    venues, scans, cases = loaded
+    path = tmp_path / "tracelab.duckdb"
+    with tl.open_store(path) as store:
+        store.ingest("venues", venues)
+        store.ingest("scans", scans)
+        store.ingest("cases", cases)
+    # Plain DuckDB, as an analyst would open it.
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*) FROM scans").fetchone()[0] == 2
+    assert con.execute("SELECT reason FROM rejections").fetchall() == [("bad_colour",)]
+    con.close()
+    with tl.open_store(path, read_only=True) as store:
+        for table, frame in (("venues", venues), ("scans", scans), ("cases", cases)):
+            pd.testing.assert_frame_equal(store.read(table), frame.accepted, check_dtype=False)
+        assert str(store.read("scans")[s.SCANNED_AT].dtype) == "datetime64[ns, UTC]"
+        assert store.count("rejections") == 1
+
+
+def test_parquet_export_and_import(tmp_path, loaded):
+    venues, scans, _ = loaded
+    with tl.open_store(tmp_path / "a.duckdb") as a:
+        a.ingest("venues", venues)
+        a.ingest("scans", scans)
+        a.export_parquet("scans", tmp_path / "scans.parquet")
+    assert pd.read_parquet(tmp_path / "scans.parquet").shape == (2, len(s.SCAN_COLUMNS))
+    with tl.open_store(tmp_path / "b.duckdb") as b:
+        assert b.import_parquet("scans", tmp_path / "scans.parquet") == 2
+        assert b.import_parquet("scans", tmp_path / "scans.parquet", mode="replace") == 2
+        pd.testing.assert_frame_equal(b.read("scans"), scans.accepted, check_dtype=False)
+
+
+def test_store_refuses_unknown_tables_and_incomplete_frames(tmp_path):
+    with tl.open_store(tmp_path / "c.duckdb") as store:
+        with pytest.raises(ValueError, match="table: 'people' is not a store table"):
+            store.read("people")
+        with pytest.raises(tl.SchemaError, match="lacks column"):
+            store.write("scans", pd.DataFrame({s.PERSON_ID: ["P1"]}))
+        with pytest.raises(ValueError, match="mode: 'upsert'"):
+            store.write("cases", pd.DataFrame(), mode="upsert")
+
+
+def test_primary_key_violation_leaves_the_table_unchanged(tmp_path, loaded):
+    venues, _, _ = loaded
+    with tl.open_store(tmp_path / "d.duckdb") as store:
+        store.write("venues", venues.accepted)
+        with pytest.raises(duckdb.ConstraintException):
+            store.write("venues", venues.accepted)
+        assert store.count("venues") == 3

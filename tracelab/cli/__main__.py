@@ -1,0 +1,7 @@
+"""``python -m tracelab.cli``: the same as the ``tracelab`` command."""
+
+import sys
+
+from tracelab.cli import main
+
+sys.exit(main())
