@@ -28,7 +28,7 @@ prereqs:
 
 ## sample: regenerate the committed sample county in data/sample
 sample: install
-	$(BIN)/tracelab synth --population 5000 --days 14 --seed 20221118 --out data/sample
+	$(BIN)/tracelab synth --population 5000 --days 14 --seed 1 --out data/sample
 
 ## bench: run the benchmarks (minutes; not part of test)
 bench: install

@@ -1,0 +1,29 @@
+"""Synthetic Luxi County: geography, venues, people, scans and an outbreak with ground truth.
+
+``generate`` builds a county in memory, ``write`` puts it on disk, ``simulation`` returns
+the day-by-day :class:`Simulation` that scenario replay drives with interventions.
+"""
+
+from __future__ import annotations
+
+from tracelab.synth.county import START, build_county
+from tracelab.synth.outbreak import DayResult, Simulation
+from tracelab.synth.params import LogParams, OutbreakParams
+from tracelab.synth.write import (County, cases_table, generate, simulation, tables,
+                                  truth_table, write)
+
+__all__ = [
+    "START",
+    "County",
+    "DayResult",
+    "LogParams",
+    "OutbreakParams",
+    "Simulation",
+    "build_county",
+    "cases_table",
+    "generate",
+    "simulation",
+    "tables",
+    "truth_table",
+    "write",
+]
