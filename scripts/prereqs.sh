@@ -5,9 +5,11 @@
 set -u
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# A CJK font, or Chromium draws Chinese labels in screenshots and PDFs as empty boxes.
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-zenhei)
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
 if [ -z "${java_major}" ] || [ "${java_major}" -lt 17 ]; then need+=(openjdk-17-jre-headless); fi
-[ ${#need[@]} -eq 0 ] && { echo "prereqs: chromium and Java ${java_major} present"; exit 0; }
+[ ${#need[@]} -eq 0 ] && { echo "prereqs: chromium, a CJK font and Java ${java_major} present"; exit 0; }
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "prereqs: installing ${need[*]} (Debian packages)"
