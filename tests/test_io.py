@@ -257,7 +257,10 @@ def test_mutated_files_reconcile(table, data, tmp_path_factory, venues):
     if fmt == "parquet":
         frame.to_parquet(path)
     else:
-        path.write_bytes(frame.to_csv(index=False).encode("utf-8" if fmt == "csv" else "gb18030"))
+        # Quote every field: the junk holds bare carriage returns, which a minimal-quoting
+        # writer leaves unquoted and so turns into extra lines.
+        text = frame.to_csv(index=False, quoting=csv.QUOTE_ALL)
+        path.write_bytes(text.encode("utf-8" if fmt == "csv" else "gb18030"))
     loaded = _load(table, path, venues)
     _reconciles(loaded)
     assert loaded.read == len(frame) or loaded.rejected[s.REASON].eq("unreadable_file").any()
