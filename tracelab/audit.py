@@ -1,0 +1,411 @@
+"""Purpose binding and the hash-chained audit log of person-level queries.
+
+Every query that returns people (trace, sources, companions, contact exports) must name
+its purpose, a case or investigation id, and leaves one entry in the store's ``audit``
+table: who, when, purpose, what was asked and how many rows came back. Each entry's hash
+covers the previous entry's hash and the entry's canonical JSON, so editing, deleting or
+reordering an entry with plain SQL breaks the chain and :func:`verify_audit` finds it
+(DOMAIN.md section 10, threat 1; ``query_binding``, section 11.5).
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from tracelab.privacy import IDENTIFIER_IN_TEXT, scrub_text
+from tracelab.store import Store, open_store
+
+__all__ = [
+    "PURPOSE_PATTERN",
+    "GENESIS_HASH",
+    "AUDIT_COLUMNS",
+    "PurposeError",
+    "require_purpose",
+    "record_query",
+    "audited",
+    "read_audit",
+    "verify_audit",
+    "audit_problem",
+    "audit_head",
+    "entry_hash",
+]
+
+# Column names of the store's audit table (tracelab.store.TABLES["audit"]); the lead may
+# move them to schema.py.
+SEQ = "seq"  # int64: 1, 2, 3, ... without gaps
+AT = "at"  # datetime64[UTC]: when the query ran, microseconds
+WHO = "who"  # str: operator account
+PURPOSE = "purpose"  # str: case or investigation id, PURPOSE_PATTERN
+QUERY = "query"  # str: what was asked, identifiers masked
+COUNTS = "counts"  # str: canonical JSON object of counts, e.g. {"rows": 12}
+PREV_HASH = "prev_hash"  # str: hash of the previous entry, GENESIS_HASH for seq 1
+HASH = "hash"  # str: SHA-256 hex of prev_hash + canonical JSON of this entry
+AUDIT_COLUMNS = (SEQ, AT, WHO, PURPOSE, QUERY, COUNTS, PREV_HASH, HASH)
+_QUOTED = ", ".join(f'"{c}"' for c in AUDIT_COLUMNS)  # "at" is an SQL keyword
+
+#: A purpose is ``case:`` or ``inv:`` followed by 1-64 letters, digits, ``.``, ``_`` or
+#: ``-`` starting with a letter or digit, e.g. ``case:p_89e942357569d1ea`` (a case's
+#: pseudonym) or ``inv:LX-2022-11-007`` (an investigation number). ``ops:`` purposes
+#: (e.g. ``ops:retention``) are for system operations such as purges, never for queries
+#: about people.
+PURPOSE_PATTERN = r"^(case|inv|ops):[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_PURPOSE_RE = re.compile(PURPOSE_PATTERN)
+#: Purpose kinds accepted for person-level queries.
+PERSON_QUERY_KINDS = ("case", "inv")
+#: prev_hash of the first entry.
+GENESIS_HASH = "0" * 64
+# Digit runs that could be a phone (11) or an ID number (15, 17 + check, 18): masked
+# wherever they appear in free text of the log.
+_IDENTIFIER_RE = IDENTIFIER_IN_TEXT
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class PurposeError(ValueError):
+    """A person-level query without a valid purpose."""
+
+
+def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> str:
+    """Check that `purpose` names a case or investigation, and return it stripped.
+
+    Parameters
+    ----------
+    purpose : object
+        The purpose as given by the caller.
+    kinds : tuple of str, default ("case", "inv")
+        Accepted prefixes; person-level queries accept only cases and investigations.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    PurposeError
+        If `purpose` is missing, empty, does not match :data:`PURPOSE_PATTERN`, has
+        another prefix, or holds something that looks like a phone or ID number (a
+        purpose is logged; it must cite a case pseudonym or an investigation number).
+
+    Examples
+    --------
+    >>> require_purpose(" inv:LX-2022-11-007 ")
+    'inv:LX-2022-11-007'
+    >>> require_purpose(None)
+    Traceback (most recent call last):
+    ...
+    tracelab.audit.PurposeError: purpose: a person-level query needs a purpose, a case or investigation id such as 'case:p_89e942357569d1ea' or 'inv:LX-2022-11-007'; got None
+    """
+    allowed = " or ".join(f"'{k}:...'" for k in kinds)
+    example = ("a case or investigation id such as 'case:p_89e942357569d1ea' or "
+               "'inv:LX-2022-11-007'")
+    if purpose is None or (isinstance(purpose, str) and not purpose.strip()):
+        raise PurposeError(f"purpose: a person-level query needs a purpose, {example}; "
+                           f"got {purpose!r}")
+    if not isinstance(purpose, str):
+        raise PurposeError(f"purpose: must be text, got {type(purpose).__name__}; use {example}")
+    text = purpose.strip()
+    if _IDENTIFIER_RE.search(text):
+        raise PurposeError(f"purpose: {_scrub(text)!r} holds a phone or ID number; cite the "
+                           "case by its pseudonym or an investigation number instead")
+    if not _PURPOSE_RE.match(text) or text.split(":", 1)[0] not in kinds:
+        raise PurposeError(f"purpose: {text[:80]!r} is not {allowed} followed by 1-64 "
+                           f"letters, digits, '.', '_' or '-'; use {example}")
+    return text
+
+
+def _scrub(text: str) -> str:
+    return str(scrub_text(text))
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _at_text(at: pd.Timestamp) -> str:
+    return at.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(seq: int, at: pd.Timestamp, who: str, purpose: str, query: str, counts: str,
+               prev_hash: str) -> str:
+    """SHA-256 hex of `prev_hash`, a newline and the canonical JSON of the entry.
+
+    The canonical JSON has sorted keys, no spaces, UTF-8 text, and ``at`` as
+    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC; ``counts`` is hashed as stored (text).
+
+    Examples
+    --------
+    >>> h = entry_hash(1, pd.Timestamp("2022-11-25T08:00:00Z"), "ana", "inv:X1", "trace",
+    ...                '{"rows":3}', GENESIS_HASH)
+    >>> len(h), h == entry_hash(1, pd.Timestamp("2022-11-25T08:00:00Z"), "ana", "inv:X1",
+    ...                          "trace", '{"rows":4}', GENESIS_HASH)
+    (64, False)
+    """
+    body = _canonical({SEQ: int(seq), AT: _at_text(at), WHO: who, PURPOSE: purpose,
+                       QUERY: query, COUNTS: counts, PREV_HASH: prev_hash})
+    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
+
+
+def _with_store(store: Store | str | Path, func: Callable[[Store], Any], *,
+                read_only: bool = False) -> Any:
+    if isinstance(store, Store):
+        return func(store)
+    if read_only and not Path(store).is_file():
+        raise FileNotFoundError(f"store: {str(store)!r}: no such database file")
+    with open_store(store, read_only=read_only) as opened:
+        return func(opened)
+
+
+def record_query(store: Store | str | Path, *, who: str | None = None, purpose: str,
+                 query: str, counts: Mapping[str, int],
+                 now: pd.Timestamp | str | None = None,
+                 kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> dict[str, Any]:
+    """Append one hash-chained entry to the audit table and return it.
+
+    Parameters
+    ----------
+    store : Store, str or Path
+        An open store, or the path of its database file (opened and closed here).
+    who : str, optional
+        Operator account; default the login name of the process.
+    purpose : str
+        Case or investigation id, checked by :func:`require_purpose`.
+    query : str
+        What was asked, e.g. ``"trace cases=2 rule=twenty hops=1"``. Digit runs that
+        look like phone or ID numbers are masked before they are logged.
+    counts : mapping of str to int
+        How much came back, e.g. ``{"cases": 2, "contacts": 41, "rows": 57}``.
+    now : Timestamp or str, optional
+        Time of the query (tz-aware); default the current time. Kept to microseconds.
+    kinds : tuple of str
+        Purpose prefixes accepted; ``("ops",)`` for system operations.
+
+    Returns
+    -------
+    dict
+        The entry as written, keyed by :data:`AUDIT_COLUMNS`.
+
+    Raises
+    ------
+    PurposeError
+        If the purpose is missing or malformed; nothing is written.
+    ValueError
+        If `counts` holds a non-integer or negative value, or `now` is naive.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> entry = record_query(path, who="ana", purpose="inv:LX-7", query="trace cases=1",
+    ...                      counts={"rows": 3}, now="2022-11-25T08:00:00Z")
+    >>> entry["seq"], entry["counts"], entry["prev_hash"] == GENESIS_HASH
+    (1, '{"rows":3}', True)
+    >>> verify_audit(path) is None
+    True
+    """
+    purpose = require_purpose(purpose, kinds=kinds)
+    bad = {k: v for k, v in counts.items()
+           if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0}
+    if bad:
+        raise ValueError(f"counts: {bad!r} must map names to non-negative integers")
+    at = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if at.tzinfo is None:
+        raise ValueError(f"now: {now!r} has no time zone; give e.g. '2022-11-25T08:00:00Z'")
+    at = at.tz_convert("UTC").floor("us")
+    who_text = _scrub(str(who if who is not None else getpass.getuser()).strip() or "unknown")
+    query_text = _scrub(str(query))
+    counts_text = _canonical({k: int(v) for k, v in counts.items()})
+
+    def append(st: Store) -> dict[str, Any]:
+        con = st.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            last = con.execute(f'SELECT "{SEQ}", "{HASH}" FROM audit '
+                               f'ORDER BY "{SEQ}" DESC LIMIT 1').fetchone()
+            seq = 1 if last is None else int(last[0]) + 1
+            prev = GENESIS_HASH if last is None else str(last[1])
+            digest = entry_hash(seq, at, who_text, purpose, query_text, counts_text, prev)
+            entry = {SEQ: seq, AT: at, WHO: who_text, PURPOSE: purpose, QUERY: query_text,
+                     COUNTS: counts_text, PREV_HASH: prev, HASH: digest}
+            con.execute(f"INSERT INTO audit ({_QUOTED}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [seq, at.to_pydatetime(), who_text, purpose, query_text, counts_text,
+                         prev, digest])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        return entry
+
+    return _with_store(store, append)
+
+
+def audited(query: str, counts: Callable[[Any], Mapping[str, int]] | None = None
+            ) -> Callable[[F], F]:
+    """Decorate a person-level query so that it needs a purpose and leaves one audit entry.
+
+    The decorated function takes three extra keyword-only arguments, removed before the
+    call: ``purpose`` (required, checked before anything runs), ``audit`` (a store or
+    its path; required) and ``who`` (optional). After a successful call one entry is
+    appended; a call that raises leaves none.
+
+    Parameters
+    ----------
+    query : str
+        Name logged for the query, e.g. ``"trace"``.
+    counts : callable, optional
+        Maps the result to the counts to log; default ``{"rows": len(result)}``.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> @audited("who_was_there")
+    ... def who_was_there(venue):
+    ...     return pd.DataFrame({"person_id": ["p_1", "p_2"], "venue_id": [venue] * 2})
+    >>> len(who_was_there("V1", purpose="inv:LX-7", audit=path, who="ana"))
+    2
+    >>> read_audit(path)["query"].tolist()
+    ["who_was_there args=('V1',)"]
+    >>> who_was_there("V1", audit=path)
+    Traceback (most recent call last):
+    ...
+    tracelab.audit.PurposeError: purpose: a person-level query needs a purpose, a case or investigation id such as 'case:p_89e942357569d1ea' or 'inv:LX-2022-11-007'; got None
+    """
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, purpose: str | None = None, audit: Store | str | Path | None = None,
+                    who: str | None = None, **kwargs: Any) -> Any:
+            checked = require_purpose(purpose)
+            if audit is None:
+                raise ValueError(f"audit: {query} is a person-level query; pass audit=<Store "
+                                 "or database path> so that it is logged")
+            result = func(*args, **kwargs)
+            n = dict(counts(result)) if counts is not None else {"rows": len(result)}
+            shown = [a for a in args if isinstance(a, (str, int, float))]
+            text = query + (f" args={tuple(shown)!r}" if shown else "") + "".join(
+                f" {k}={v!r}" for k, v in sorted(kwargs.items())
+                if isinstance(v, (str, int, float, bool)))
+            record_query(audit, who=who, purpose=checked, query=text, counts=n)
+            return result
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
+def read_audit(store: Store | str | Path) -> pd.DataFrame:
+    """The audit table ordered by ``seq``, as a new frame.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> list(read_audit(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")).columns)
+    ['seq', 'at', 'who', 'purpose', 'query', 'counts', 'prev_hash', 'hash']
+    """
+    return _with_store(store, lambda st: st.sql(
+        f'SELECT {_QUOTED} FROM audit ORDER BY "{SEQ}"'), read_only=True)
+
+
+def audit_head(store: Store | str | Path) -> str | None:
+    """The anchor of the newest entry, ``"<seq>:<hash>"``, or None for an empty log.
+
+    Keep it outside the store (briefing, ticket, paper): :func:`verify_audit` with
+    ``anchor=`` then detects a chain rewritten or cut after that point.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> audit_head(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")) is None
+    True
+    """
+    log = read_audit(store)
+    return None if log.empty else f"{int(log[SEQ].iloc[-1])}:{log[HASH].iloc[-1]}"
+
+
+def _parse_anchor(anchor: str) -> tuple[int, str]:
+    seq, _, digest = str(anchor).partition(":")
+    if not (seq.isdigit() and int(seq) >= 1 and re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise ValueError(f"anchor: {anchor!r} is not '<seq>:<64 hex digits>' as printed by "
+                         "`tracelab audit --verify`")
+    return int(seq), digest
+
+
+def audit_problem(store: Store | str | Path, anchor: str | None = None) -> tuple[int, str] | None:
+    """The first broken entry of the chain and why, or None when the chain is intact.
+
+    Checks, entry by entry in ``seq`` order: ``seq`` runs 1, 2, 3, ... (a gap means a
+    deleted entry), ``prev_hash`` equals the previous entry's ``hash`` (the first:
+    :data:`GENESIS_HASH`), and ``hash`` equals :func:`entry_hash` of the stored fields.
+    With an `anchor` (from :func:`audit_head`, kept outside the store), the entry it
+    names must still exist with that hash.
+
+    Notes
+    -----
+    The hashes are not keyed: someone who can write the database can rebuild the whole
+    chain after an edit, or cut its newest entries. Only an anchor kept elsewhere shows
+    that; ``tracelab audit --verify`` prints one, and ``--anchor`` checks it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> audit_problem(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")) is None
+    True
+    """
+    expected = _parse_anchor(anchor) if anchor is not None else None
+    log = read_audit(store)
+    prev = GENESIS_HASH
+    for expected_seq, row in enumerate(log.itertuples(index=False), start=1):
+        seq = int(getattr(row, SEQ))
+        if seq != expected_seq:
+            return expected_seq, f"entry {expected_seq} is missing (next is {seq})"
+        if getattr(row, PREV_HASH) != prev:
+            return seq, "prev_hash does not match the previous entry's hash"
+        fields = [getattr(row, c) for c in (WHO, PURPOSE, QUERY, COUNTS)]
+        at = getattr(row, AT)
+        if any(v is None or (isinstance(v, float) and pd.isna(v)) for v in fields) \
+                or pd.isna(at):
+            return seq, "a field is empty"
+        digest = entry_hash(seq, pd.Timestamp(at), *map(str, fields), prev)
+        if getattr(row, HASH) != digest:
+            return seq, "hash does not match the entry: it was edited"
+        if expected is not None and seq == expected[0] and digest != expected[1]:
+            return seq, "the chain was rewritten: this entry differs from the anchor"
+        prev = digest
+    if expected is not None and expected[0] > len(log):
+        return len(log) + 1, (f"entries {len(log) + 1} to {expected[0]} of the anchor are "
+                              "missing: the log was cut")
+    return None
+
+
+def verify_audit(store: Store | str | Path, anchor: str | None = None) -> int | None:
+    """Return the ``seq`` of the first broken audit entry, or None if the chain is intact.
+
+    See :func:`audit_problem` for what is checked (with an optional `anchor`, the
+    ``"<seq>:<hash>"`` of :func:`audit_head` kept elsewhere) and why an entry broke.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> for i in range(3):
+    ...     _ = record_query(path, who="ana", purpose="inv:LX-7", query="trace",
+    ...                      counts={"rows": i})
+    >>> with open_store(path) as st:
+    ...     _ = st.con.execute("UPDATE audit SET purpose = 'inv:OTHER' WHERE seq = 2")
+    >>> verify_audit(path)
+    2
+    """
+    problem = audit_problem(store, anchor)
+    return None if problem is None else problem[0]

@@ -1,0 +1,131 @@
+"""``tracelab venues report|regulator``: aggregate views for venue managers and regulators."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from tracelab import schema as s
+from tracelab.exports import write_csv, write_xlsx
+from tracelab.io import read_dir
+from tracelab.views import BUCKET, MEASURE, SECTION, SHOWN, regulator_report, venue_report
+
+__all__ = ["register", "run_report", "run_regulator", "run_compliance"]
+
+#: Rows of each list printed by ``tracelab venues compliance``.
+TOP = 5
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``venues`` sub-command with its ``report`` and ``regulator`` actions."""
+    p = subparsers.add_parser(
+        "venues", help="aggregate views for venue managers and sector regulators",
+        description="Aggregates only, counts below 5 suppressed; never a person-level row.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    report = actions.add_parser(
+        "report", help="one venue: entries per day and hour, colour mix, proxy share")
+    report.add_argument("--venue", required=True, help="the venue's id (place code)")
+    report.set_defaults(func=run_report)
+    regulator = actions.add_parser(
+        "regulator", help="entries and abnormal-code rates by venue type and township")
+    regulator.add_argument("--by", default=f"{s.VENUE_TYPE},{s.TOWNSHIP}",
+                           help="venue columns to group by, comma-separated "
+                           f"(default {s.VENUE_TYPE},{s.TOWNSHIP})")
+    regulator.set_defaults(func=run_regulator)
+    checks = actions.add_parser(
+        "compliance", help="venue-level compliance lists: silent codes, low volumes, abnormal "
+        "admissions, forwarded-code and group scans per venue, unregistered venues")
+    checks.set_defaults(func=run_compliance)
+    for sub in (report, regulator):
+        sub.add_argument("--data", type=Path, required=True,
+                         help="data folder with venues.* and scans.*")
+        sub.add_argument("--out", type=Path, default=None,
+                         help="write the table to this .csv or .xlsx file")
+        sub.add_argument("--now", default=None,
+                         help="reference time for 'in the future', with zone (default: now)")
+    checks.add_argument("--data", type=Path, required=True,
+                        help="data folder with venues.* and scans.*")
+    checks.add_argument("--out", type=Path, default=None,
+                        help="folder to write one CSV per list into")
+    checks.add_argument("--now", default=None,
+                        help="end of the observed period, with zone (default: the last scan)")
+
+
+def _write(frame: pd.DataFrame, out: Path | None) -> None:
+    if out is None:
+        return
+    if out.suffix.lower() == ".xlsx":
+        write_xlsx(frame, out)
+    elif out.suffix.lower() == ".csv":
+        write_csv(frame, out)
+    else:
+        raise ValueError(f"--out {out}: use a .csv or .xlsx file")
+    print(f"written: {out}")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Print (and optionally write) one venue's manager report; return 0."""
+    data = read_dir(args.data, now=args.now)
+    if args.venue not in set(data.venues[s.VENUE_ID].astype("str")):
+        raise ValueError(f"--venue {args.venue!r} is not a venue of the registry in "
+                         f"{args.data}")
+    report = venue_report(data.scans, args.venue)
+    print(f"venue {args.venue}: aggregates only; '<5' = fewer than 5, 'c' = hidden to "
+          "protect a small count")
+    for section, rows in report.groupby(SECTION, sort=False):
+        print(f"  {section}: " + ", ".join(f"{b} {v}" for b, v in
+                                           zip(rows[BUCKET], rows[SHOWN], strict=True)))
+    _write(report, args.out)
+    return 0
+
+
+def run_regulator(args: argparse.Namespace) -> int:
+    """Print (and optionally write) the regulator table; return 0."""
+    data = read_dir(args.data, now=args.now)
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    report = regulator_report(data.scans, data.venues, by)
+    wide = report.pivot(index=by, columns=MEASURE, values=SHOWN)
+    order = list(dict.fromkeys(report[MEASURE]))  # entries, colours, abnormal, methods
+    wide = wide[order].fillna("")
+    print(wide.to_string())
+    _write(report, args.out)
+    return 0
+
+
+def _per_venue(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Count person-level findings per venue, so the list holds no person data."""
+    from tracelab.compliance import SCORE
+
+    counts = frame.groupby(s.VENUE_ID).size().sort_values(ascending=False)
+    return pd.DataFrame({s.VENUE_ID: counts.index, SCORE: counts.to_numpy().astype(float),
+                         s.WHY: [f"{n} {what}" for n in counts]})
+
+
+def run_compliance(args: argparse.Namespace) -> int:
+    """Print the top of every venue-level compliance list; return 0."""
+    from tracelab import compliance as c
+
+    data = read_dir(args.data, now=args.now)
+    now = pd.Timestamp(args.now).tz_convert("UTC") if args.now else None
+    lists = {
+        "silent_venues": c.silent_venues(data.scans, data.venues, now=now),
+        "low_volume_venues": c.low_volume_venues(data.scans, data.venues, now=now),
+        "abnormal_admissions": c.abnormal_admissions(data.scans),
+        "forwarded_code_scans": _per_venue(c.far_scans(data.scans, data.venues),
+                                           "scans far from the venue (forwarded code image?)"),
+        "group_bursts": _per_venue(c.group_bursts(data.scans, min_scans=3),
+                                   "bursts of 3+ scans under one person id"),
+        "unregistered_venues": c.unregistered_venues(None, rejections=data.rejections),
+    }
+    duplicates = int((data.rejections[s.REASON] == "duplicate_applicant_phone").sum())
+    for name, frame in lists.items():
+        print(f"{name}: {len(frame)}")
+        for row in frame.head(TOP).itertuples(index=False):
+            print(f"  {getattr(row, s.VENUE_ID)}  {getattr(row, s.WHY)}")
+        if args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            write_csv(frame, args.out / f"{name}.csv")
+    print(f"venues rejected for an applicant phone that already holds a code: {duplicates}")
+    return 0
