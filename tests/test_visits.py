@@ -1,0 +1,152 @@
+"""Tests of tracelab.visits: presence intervals and dwell estimates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests._exposure_data import cases, scans, ts, venue_types, venues
+
+from tracelab import schema as s
+from tracelab.rules import rule
+from tracelab.visits import estimate_dwell, venue_table, visits
+
+
+def _by(frame, person, venue):
+    row = frame[(frame[s.PERSON_ID] == person) & (frame[s.VENUE_ID] == venue)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def test_hand_scenario_intervals_and_sources():
+    v = visits(scans(), venues(), venue_types=venue_types())
+    assert list(v.columns) == [*s.VISIT_COLUMNS, s.RESIDENCE]
+    expected = {
+        ("C1", "V1"): ("02:00", "02:30", s.EXIT_SCAN),
+        ("P2", "V1"): ("02:20", "02:50", s.DWELL_MODEL),
+        ("P4", "V1"): ("01:00", "01:30", s.DWELL_MODEL),
+        ("C1", "V2"): ("04:00", "05:00", s.DWELL_MODEL),
+        ("P3", "V2"): ("06:30", "07:30", s.DWELL_MODEL),
+    }
+    for (person, venue), (t_in, t_out, source) in expected.items():
+        row = _by(v, person, venue)
+        assert (row[s.T_IN], row[s.T_OUT], row[s.T_OUT_SOURCE]) == (ts(t_in), ts(t_out), source)
+    assert v[s.VISIT_ID].tolist() == list(range(len(v)))
+    assert not v[s.RESIDENCE].any()
+
+
+def test_next_scan_cuts_dwell_and_exit():
+    frame = pd.DataFrame({
+        s.PERSON_ID: ["A", "A", "A"], s.VENUE_ID: ["V1", "V2", "V1"],
+        s.SCANNED_AT: pd.DatetimeIndex([ts("02:00"), ts("02:10"), ts("03:00")]),
+        s.EXIT_AT: pd.DatetimeIndex([pd.NaT, ts("04:00"), pd.NaT], tz="UTC"),
+    })
+    v = visits(frame, venues(), venue_types=venue_types())
+    assert v[s.T_OUT].tolist() == [ts("02:10"), ts("03:00"), ts("03:30")]
+    assert v[s.T_OUT_SOURCE].tolist() == [s.NEXT_SCAN, s.NEXT_SCAN, s.DWELL_MODEL]
+
+
+def test_same_day_ends_at_local_midnight_and_scan_only_is_one_minute():
+    frame = pd.DataFrame({s.PERSON_ID: ["A"], s.VENUE_ID: ["V1"],
+                          s.SCANNED_AT: pd.DatetimeIndex([ts("02:00")])})
+    same_day = visits(frame, venues(), rule("same_day"), venue_types=venue_types())
+    # Asia/Shanghai midnight of 2022-11-21 is 16:00 UTC on the 20th.
+    assert same_day[s.T_OUT].tolist() == [ts("16:00")]
+    assert same_day[s.T_OUT_SOURCE].tolist() == [s.DAY_END]
+    utc_day = visits(frame, venues(), rule("same_day", day_zone="UTC"), venue_types=venue_types())
+    assert utc_day[s.T_OUT].tolist() == [ts("00:00", "2022-11-21")]
+    scan_only = visits(frame, venues(), rule("twenty", dwell="scan_only"),
+                       venue_types=venue_types())
+    assert scan_only[s.T_OUT].tolist() == [ts("02:01")]
+
+
+def test_residence_is_flagged_and_stay_capped():
+    v = pd.DataFrame({s.VENUE_ID: ["H"], s.VENUE_TYPE: ["village"]})
+    frame = pd.DataFrame({s.PERSON_ID: ["A"], s.VENUE_ID: ["H"],
+                          s.SCANNED_AT: pd.DatetimeIndex([ts("02:00")]),
+                          s.EXIT_AT: pd.DatetimeIndex([ts("02:00", "2022-11-23")])})
+    out = visits(frame, v, venue_types=venue_types())
+    assert out[s.RESIDENCE].tolist() == [True]
+    assert out[s.T_OUT].tolist() == [ts("02:00", "2022-11-21")]  # max_stay_hours 24
+
+
+def test_dwell_override_per_type():
+    frame = pd.DataFrame({s.PERSON_ID: ["A"], s.VENUE_ID: ["V1"],
+                          s.SCANNED_AT: pd.DatetimeIndex([ts("02:00")])})
+    out = visits(frame, venues(), venue_types=venue_types(), dwell_minutes={"supermarket": 12})
+    assert out[s.T_OUT].tolist() == [ts("02:12")]
+
+
+def test_row_order_does_not_matter_and_input_is_not_mutated():
+    original = scans()
+    before = original.copy()
+    a = visits(original, venues(), venue_types=venue_types())
+    b = visits(original.sample(frac=1.0, random_state=3), venues(), venue_types=venue_types())
+    pd.testing.assert_frame_equal(original, before)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_default_venue_type_table_is_the_reference():
+    out = visits(scans(), venues())
+    assert len(out) == len(scans())
+
+
+def test_naive_times_raise():
+    frame = scans().assign(**{s.SCANNED_AT: scans()[s.SCANNED_AT].dt.tz_localize(None)})
+    with pytest.raises(ValueError, match="'scanned_at' has dtype datetime64.*expected tz-aware"):
+        visits(frame, venues(), venue_types=venue_types())
+
+
+def test_unknown_venue_and_type_and_missing_column_raise():
+    frame = scans().assign(**{s.VENUE_ID: "V9"})
+    with pytest.raises(ValueError, match=r"1 venue_id\(s\) not in venues, e.g. \['V9'\]"):
+        visits(frame, venues(), venue_types=venue_types())
+    bad_type = venues().assign(**{s.VENUE_TYPE: ["spaceport", "restaurant"]})
+    with pytest.raises(ValueError, match=r"venue_type \['spaceport'\] not in the venue-type"):
+        visits(scans(), bad_type, venue_types=venue_types())
+    with pytest.raises(ValueError, match=r"scans lacks column\(s\) \['scanned_at'\]"):
+        visits(scans().drop(columns=s.SCANNED_AT), venues(), venue_types=venue_types())
+    with pytest.raises(ValueError, match=r"venue_types lacks column\(s\) \['residence'\]"):
+        venue_table(venues(), venue_types().drop(columns=s.RESIDENCE))
+
+
+def test_exit_before_entry_raises():
+    frame = scans()
+    frame.loc[0, s.EXIT_AT] = frame.loc[0, s.SCANNED_AT] - pd.Timedelta(minutes=1)
+    with pytest.raises(ValueError, match="1 exit_at before scanned_at"):
+        visits(frame, venues(), venue_types=venue_types())
+
+
+def test_estimate_dwell_from_exits_sequences_and_table():
+    rng = np.random.default_rng(1)
+    n = 40
+    start = ts("01:00") + pd.to_timedelta(np.arange(n) * 5, unit="min")
+    stay = pd.to_timedelta(rng.integers(10, 30, n), unit="min")
+    exits = pd.DataFrame({s.PERSON_ID: [f"E{i}" for i in range(n)], s.VENUE_ID: "V1",
+                          s.SCANNED_AT: start, s.EXIT_AT: start + stay})
+    seq = pd.DataFrame({
+        s.PERSON_ID: np.repeat([f"S{i}" for i in range(n)], 2),
+        s.VENUE_ID: np.tile(["V2", "V1"], n),
+        s.SCANNED_AT: np.repeat(start, 2) + pd.to_timedelta(np.tile([0, 50], n), unit="min"),
+        s.EXIT_AT: pd.NaT,
+    })
+    seq[s.EXIT_AT] = pd.to_datetime(seq[s.EXIT_AT], utc=True)
+    both = pd.concat([exits, seq], ignore_index=True)
+    est = estimate_dwell(both, venues(), venue_types=venue_types()).set_index(s.TYPE_CODE)
+    sm = est.loc["supermarket"]
+    assert (sm["basis"], sm["n"]) == (s.EXIT_SCAN, n)
+    assert sm["low_minutes"] <= sm["median_minutes"] <= sm["high_minutes"]
+    assert sm["median_minutes"] == pytest.approx(np.median(stay / pd.Timedelta(minutes=1)))
+    rest = est.loc["restaurant"]
+    assert (rest["basis"], rest["n"], rest["median_minutes"]) == (s.NEXT_SCAN, n, 50.0)
+    assert est.loc["village", "basis"] == "table"
+    assert est.loc["village", "median_minutes"] == 720.0
+
+
+def test_estimate_dwell_bad_quantiles():
+    with pytest.raises(ValueError, match=r"quantiles=\(0.9, 0.1\) must satisfy"):
+        estimate_dwell(scans(), venues(), venue_types=venue_types(), quantiles=(0.9, 0.1))
+
+
+def test_cases_fixture_is_consistent():
+    assert cases()[s.PERSON_ID].tolist() == ["C1"]

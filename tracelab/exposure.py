@@ -1,0 +1,515 @@
+"""Forward tracing: who shared a venue with a case while the case was infectious, and why.
+
+:func:`trace` asks a :class:`~tracelab.graph.VisitGraph` for the cases' visits inside
+their infectious windows (DOMAIN §2.1), then for the visits at those venues in those
+times, and keeps the pairs the rule matches (PRIOR-ART §3, §4). Every row is a
+candidate for field investigation: a co-scan alone never makes a confirmed close contact
+(DOMAIN §2.5). :func:`trace_assumptions` reruns a trace under the three dwell
+assumptions side by side (PRIOR-ART §5.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from tracelab import schema as s
+from tracelab.graph import VisitGraph
+from tracelab.ids import mask_id
+from tracelab.rules import DWELL_MODES, Rule, as_rule, intervals_match, round_times
+
+__all__ = ["trace", "case_windows", "trace_assumptions", "WINDOW_START", "WINDOW_END",
+           "WINDOW_BASIS"]
+
+WINDOW_START = "window_start"  # datetime64[UTC]: infectious window starts (inclusive)
+WINDOW_END = "window_end"  # datetime64[UTC]: window ends (exclusive), isolation or as_of
+WINDOW_BASIS = "window_basis"  # str: onset, sampling or last_negative
+_DWELL = "dwell"  # str: dwell assumption of a trace_assumptions row
+_N_ROWS, _N_CONTACTS, _N_VENUES = "n_exposures", "n_contacts", "n_venues"
+_ADDED, _DROPPED = "contacts_added", "contacts_dropped"
+
+_NS_MIN = 60_000_000_000
+_NS_DAY = 86_400_000_000_000
+_BULK = 20_000  # rows above which string columns are built through Arrow
+
+
+def _ns(series: pd.Series) -> np.ndarray:
+    """tz-aware times -> int64 ns UTC; NaT becomes int64 min (pandas' own NaT value)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
+        return series.to_numpy("datetime64[ns]").view(np.int64)  # same instant in any zone
+    if not isinstance(series.dtype, pd.DatetimeTZDtype):
+        if series.isna().all():
+            return np.full(len(series), np.iinfo(np.int64).min)
+        raise ValueError(f"cases column {series.name!r} has dtype {series.dtype}; expected "
+                         "tz-aware UTC times (load with tracelab.io.read_cases)")
+    return pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ns").asi8
+
+
+def _to_ns(value: Any) -> int:
+    ts = pd.Timestamp(value)
+    if ts.tz is None:
+        raise ValueError(f"as_of={value!r} is naive; give a tz-aware time, e.g. "
+                         "pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')")
+    return int(ts.tz_convert("UTC").as_unit("ns").value)
+
+
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
+
+
+def _times(ns: np.ndarray) -> Any:
+    """int64 ns -> tz-aware UTC times (an array; the cheapest public constructor)."""
+    values = np.asarray(ns, np.int64).view("datetime64[ns]")
+    if len(values) > _BULK:
+        return pd.array(values, dtype=_UTC)
+    return pd.DatetimeIndex(values, tz="UTC")  # cheaper for short arrays
+
+
+def _index(ns: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(_times(ns))
+
+
+def case_windows(cases: pd.DataFrame, rule: str | Rule = "twenty", *,
+                 as_of: Any = None,
+                 on_invalid: Literal["raise", "reject"] = "raise") -> Any:
+    """Each case's infectious window ``[window_start, window_end)`` (DOMAIN §2.1).
+
+    Start: the last negative sampling for a case found by serial screening (when the rule
+    says so), else ``lookback_days_symptomatic`` before onset, else
+    ``lookback_days_asymptomatic`` before the first positive sampling. End: isolation
+    (``end_at_isolation``), else ``as_of``; never after ``as_of``. A case isolated before
+    its window opens (quarantined as a contact before onset) gets an empty window.
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        ``schema.CASE_COLUMNS``; missing optional columns count as empty.
+    rule : str or Rule
+    as_of : tz-aware time, optional
+        Trace time; None leaves windows without isolation open (``NaT`` end).
+    on_invalid : {"raise", "reject"}
+        A case with neither onset nor sampling raises; ``"reject"`` returns
+        ``(windows, rejections)`` instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``person_id``, ``window_start``, ``window_end``, ``window_basis``.
+
+    Raises
+    ------
+    ValueError
+        On a duplicated case, or (``on_invalid="raise"``) an invalid window.
+
+    Examples
+    --------
+    >>> cases = pd.DataFrame({"person_id": ["C1"], "kind": ["confirmed"],
+    ...     "onset_at": pd.to_datetime(["2022-11-20 02:00"], utc=True),
+    ...     "isolated_at": pd.to_datetime(["2022-11-21 02:00"], utc=True)})
+    >>> w = case_windows(cases).iloc[0]
+    >>> str(w["window_start"]), str(w["window_end"]), w["window_basis"]
+    ('2022-11-18 02:00:00+00:00', '2022-11-21 02:00:00+00:00', 'onset')
+    """
+    r = as_rule(rule)
+    limit = _to_ns(as_of) if as_of is not None else None
+    ids, start, end, basis, bad = _window_arrays(cases, r, limit)
+    nat = np.iinfo(np.int64).min
+    out = pd.DataFrame({
+        s.PERSON_ID: ids,
+        WINDOW_START: _index(start).where(start != nat),
+        WINDOW_END: _index(end).where(end != nat),
+        WINDOW_BASIS: pd.array(basis.astype(str), dtype="str"),
+    })
+    if on_invalid not in ("raise", "reject"):
+        raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject")
+    if on_invalid == "reject":
+        return out[~bad].reset_index(drop=True), _rejections(ids, bad)
+    _check_bad(ids, bad)
+    return out
+
+
+def _window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ids, window start and end (int64 ns, NaT as int64 min), basis, invalid mask."""
+    if s.PERSON_ID not in cases:
+        raise ValueError(f"cases lacks column {s.PERSON_ID!r}; expected {list(s.CASE_COLUMNS)}")
+    ids = cases[s.PERSON_ID].to_numpy()
+    if len(pd.unique(ids)) != len(ids):
+        dup = pd.unique(ids[pd.Series(ids).duplicated().to_numpy()])
+        raise ValueError(f"cases: person_id listed twice ({[mask_id(str(d)) for d in dup[:3]]}); "
+                         "give each case once")
+    nat = np.iinfo(np.int64).min
+
+    def col(name: str) -> np.ndarray:
+        return _ns(cases[name]) if name in cases else np.full(len(cases), nat)
+
+    onset, sampled = col(s.ONSET_AT), col(s.SAMPLED_AT)
+    isolated, last_neg = col(s.ISOLATED_AT), col(s.LAST_NEGATIVE_AT)
+    screened = (cases[s.FOUND_BY_SCREENING].fillna(False).to_numpy(bool)
+                if s.FOUND_BY_SCREENING in cases else np.zeros(len(cases), bool))
+    sym = int(round(r.lookback_days_symptomatic * _NS_DAY))
+    asym = int(round(r.lookback_days_asymptomatic * _NS_DAY))
+    start = np.where(onset != nat, onset - sym, np.where(sampled != nat, sampled - asym, nat))
+    basis = np.where(onset != nat, "onset", np.where(sampled != nat, "sampling", ""))
+    serial = screened & (last_neg != nat) & r.serial_testing_lookback
+    start = np.where(serial, last_neg, start)
+    basis = np.where(serial, "last_negative", basis).astype(object)
+    end = np.where((isolated != nat) & r.end_at_isolation, isolated, nat)
+    if limit is not None:
+        end = np.where(end == nat, limit, np.minimum(end, limit))
+    bad = start == nat
+    # Isolated before the window opens (quarantined as a contact, then onset): an empty
+    # window, not an error.
+    end = np.where((end != nat) & (end < start) & ~bad, start, end)
+    return ids, start, end, basis, bad
+
+
+def _check_bad(ids: np.ndarray, bad: np.ndarray) -> None:
+    if bad.any():
+        raise ValueError(
+            f"cases: {int(bad.sum())} case(s) without a usable window (neither onset_at "
+            f"nor sampled_at), e.g. {[mask_id(str(i)) for i in ids[bad][:3]]}; fix them or "
+            "pass on_invalid='reject'"
+        )
+
+
+def _rejections(ids: np.ndarray, bad: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(bad)
+    return pd.DataFrame({
+        s.SOURCE: "case_windows",
+        s.ROW: (rows + 1).astype(np.int64),
+        s.COLUMN: s.ONSET_AT,
+        s.VALUE: [mask_id(str(i)) for i in ids[rows]],
+        s.REASON: "missing_value",
+        s.MESSAGE: "case has neither onset_at nor sampled_at",
+    }, columns=list(s.REJECTION_COLUMNS))
+
+
+def _day_pieces(start: np.ndarray, end: np.ndarray, zone: str) -> tuple[np.ndarray, ...]:
+    """Split ``[start, end)`` at local midnights; zero-length intervals stay one piece."""
+    idx = np.arange(len(start))
+    out_i, out_a, out_b = [], [], []
+    cur = start.copy()
+    pending = np.ones(len(start), bool)
+    while pending.any():
+        sel = np.flatnonzero(pending)
+        local = _index(cur[sel]).tz_convert(zone)
+        nxt = (local.normalize() + pd.Timedelta(days=1)).tz_localize(None).tz_localize(
+            zone, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC").as_unit("ns").asi8
+        piece_end = np.minimum(nxt, end[sel])
+        out_i.append(idx[sel])
+        out_a.append(cur[sel])
+        out_b.append(piece_end)
+        cur[sel] = nxt
+        pending[sel] = nxt < end[sel]
+    i, a, b = (np.concatenate(x) for x in (out_i, out_a, out_b))
+    order = np.lexsort((a, i))
+    return i[order], a[order], b[order]
+
+
+def _hop(graph: VisitGraph, r: Rule, src: np.ndarray, ws: np.ndarray, we: np.ndarray,
+         exclude: np.ndarray | None) -> dict[str, np.ndarray]:
+    """One hop: pairs (source visit, contact visit) matched by ``r``; arrays by name.
+
+    ``exclude`` is a boolean mask over person codes of people who are never contacts.
+    """
+    which, pos = graph.query_of(src, ws, we)
+    venue = graph._venue_of()[pos]
+    t_in, t_out = graph.v_t_in[pos], graph.v_t_out[pos]
+    keep = np.ones(len(pos), bool)
+    if not r.share_residences:
+        keep &= ~graph.venue_residence[venue]
+    keep &= (t_out - t_in) >= int(round(r.min_case_stay_minutes * _NS_MIN))
+    a = np.maximum(t_in, ws[which])
+    b = np.minimum(t_out, we[which])
+    keep &= (a < b) | ((a == b) & (r.boundary == "closed"))
+    which, pos, venue, t_in, t_out, a, b = (x[keep] for x in (which, pos, venue, t_in, t_out, a, b))
+    linger = int(round(r.lingering_minutes * _NS_MIN))
+    b = b + (np.minimum(t_out - t_in, linger) if r.lingering_mode == "min_stay" else linger)
+    grid = int(r.rounding_minutes)
+    if r.rounding_side in ("both", "case"):
+        a, b = round_times(a, grid, r.round_in), round_times(b, grid, r.round_out)
+    pad = grid * _NS_MIN if r.rounding_side in ("both", "contact") else 0
+    q, cpos = graph.query_at(venue.astype(np.int64), a - pad, b + pad)
+    ci, co = graph.v_t_in[cpos], graph.v_t_out[cpos]
+    if r.rounding_side in ("both", "contact"):
+        ci, co = round_times(ci, grid, r.round_in), round_times(co, grid, r.round_out)
+    src_person = src[which[q]]
+    dst = graph.v_person[cpos].astype(np.int64)
+    ok = (dst != src_person) & intervals_match(a[q], b[q], ci, co, r.boundary)
+    if exclude is not None:
+        ok &= ~exclude[dst]
+    q, cpos, ci, co, src_person, dst = (x[ok] for x in (q, cpos, ci, co, src_person, dst))
+    o_start, o_end = np.maximum(a[q], ci), np.minimum(b[q], co)
+    piece = np.arange(len(q))
+    if r.day_split and len(q):
+        piece, o_start, o_end = _day_pieces(o_start, o_end, r.day_zone)
+    minutes = (o_end - o_start) / _NS_MIN
+    if r.minute_rounding == "nearest":
+        minutes = np.floor(minutes + 0.5)
+    keep = minutes >= r.min_overlap_minutes
+    piece, o_start, o_end, minutes = (x[keep] for x in (piece, o_start, o_end, minutes))
+    qq = q[piece]
+    return {
+        "src": src_person[piece], "dst": dst[piece], "window": which[qq], "venue": venue[qq],
+        "case_in": t_in[qq], "case_out": t_out[qq], "contact_in": graph.v_t_in[cpos[piece]],
+        "contact_out": graph.v_t_out[cpos[piece]], "o_start": o_start, "o_end": o_end,
+        "minutes": minutes,
+    }
+
+
+def _local(ns: np.ndarray, zone: str) -> np.ndarray:
+    if not len(ns):
+        return np.array([], dtype=str)
+    naive = _index(ns).tz_convert(zone).tz_localize(None).to_numpy("datetime64[m]")
+    return np.char.replace(np.datetime_as_string(naive, unit="m"), "T", " ")
+
+
+def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndarray
+         ) -> list[str]:
+    zone = s.DEFAULT_ZONE
+    src = graph.person_ids[h["src"]]
+    dst = graph.person_ids[h["dst"]]
+    venue = graph.venue_ids[h["venue"]]
+    vtype = graph.venue_type_array[h["venue"]]
+    ci, co = _local(h["case_in"], zone), _local(h["case_out"], zone)
+    ki, ko = _local(h["contact_in"], zone), _local(h["contact_out"], zone)
+    os_, oe = _local(h["o_start"], zone), _local(h["o_end"], zone)
+    start = _local(h["start"], zone)
+    since = {"onset": "before onset", "sampling": "before sampling",
+             "last_negative": "from the last negative test", "exposure": "first exposure"}
+    linger = f", counting {r.lingering_minutes:g} min lingering" if r.lingering_minutes else ""
+    label = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",
+             s.CLOSE_CONTACT: "a close-contact candidate for the field team to confirm"}
+    return [
+        f"{'Case' if hop == 1 else 'Hop-1 contact'} {a} was at {v} ({t}) {x} to "
+        f"{y[11:] if y[:10] == x[:10] else y} and {c} was "
+        f"there {k} to {m[11:] if m[:10] == k[:10] else m} ({zone} time): {mins:g} min "
+        f"together, {o1[11:]} to {o2[11:]}{linger}, while {a} counted as infectious (from "
+        f"{st}, {since.get(bs, bs)}); {label[cat]} under rule {r.rule_id}."
+        for hop, a, v, t, x, y, c, k, m, mins, o1, o2, st, bs, cat in zip(
+            h["hop"], src, venue, vtype, ci, co, dst, ki, ko, np.round(h["minutes"], 1), os_,
+            oe, start, h["basis"], category, strict=True)
+    ]
+
+
+def _frame(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], explain: bool
+           ) -> pd.DataFrame:
+    n = len(h["src"])
+    close_type = np.isin(graph.venue_type_array, list(r.close_contact_types))
+    close = close_type[h["venue"]] & (h["minutes"] >= r.close_contact_min_minutes)
+    labels = np.array([s.CO_EXPOSURE, s.CLOSE_CONTACT], dtype=object)
+    if n > _BULK:
+        # Dictionary-encoded labels decode to strings in C, not one Python object per row.
+        category = pd.array(pa.DictionaryArray.from_arrays(
+            pa.array(close.astype(np.int8)), pa.array(labels)).cast(pa.large_string()),
+            dtype="str")
+        rule_id = pd.Series(r.rule_id, index=pd.RangeIndex(n), dtype="str").array
+    else:
+        category = pd.array(labels[close.astype(np.int8)], dtype="str")
+        rule_id = pd.array(np.full(n, r.rule_id, dtype=object), dtype="str")
+    if explain:
+        why = pd.array(np.asarray(_why(graph, r, h, labels[close.astype(np.int8)]),
+                                  dtype=object), dtype="str")
+    else:
+        why = pd.array(np.full(n, "", dtype=object), dtype="str") if n <= _BULK else \
+            pd.Series("", index=pd.RangeIndex(n), dtype="str").array
+    return pd.DataFrame({
+        s.CASE_ID: graph.take_person_ids(h["src"]), s.CONTACT_ID: graph.take_person_ids(h["dst"]),
+        s.VENUE_ID: graph.take_venue_ids(h["venue"]), s.HOP: h["hop"].astype(np.int8),
+        s.CASE_T_IN: _times(h["case_in"]), s.CASE_T_OUT: _times(h["case_out"]),
+        s.CONTACT_T_IN: _times(h["contact_in"]), s.CONTACT_T_OUT: _times(h["contact_out"]),
+        s.OVERLAP_START: _times(h["o_start"]), s.OVERLAP_END: _times(h["o_end"]),
+        s.OVERLAP_MIN: h["minutes"].astype(np.float64),
+        s.CATEGORY: category,
+        s.RULE_ID: rule_id,
+        s.WHY: why,
+    }, columns=list(s.EXPOSURE_COLUMNS), copy=False)
+
+
+def trace(
+    graph: VisitGraph,
+    cases: pd.DataFrame,
+    rule: str | Rule = "twenty",
+    hops: int | None = None,
+    *,
+    as_of: Any = None,
+    explain: bool = True,
+    on_invalid: Literal["raise", "reject"] = "raise",
+) -> Any:
+    """Exposures of ``cases``: who shared a venue with them while they were infectious.
+
+    Parameters
+    ----------
+    graph : VisitGraph
+        Built under the same dwell assumption as ``rule.dwell``.
+    cases : pandas.DataFrame
+        The cases to trace (``schema.CASE_COLUMNS``), each once.
+    rule : str or Rule
+        Preset name, rule id or :class:`~tracelab.rules.Rule`; default ``twenty``.
+    hops : {1, 2}, optional
+        2 also traces the hop-1 contacts from their first exposure to ``as_of``; default
+        2 where the rule determines secondary contacts (``ninth``), else 1.
+    as_of : tz-aware time, optional
+        Trace time: ends windows of cases not yet isolated, and hop-2 windows. Default:
+        the graph's last exit.
+    explain : bool
+        Write the ``why`` sentence (turn off for bulk sweeps; the column stays, empty).
+    on_invalid : {"raise", "reject"}
+        A case with neither onset nor sampling raises; ``"reject"`` traces the others and
+        returns ``(exposures, rejections)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``schema.EXPOSURE_COLUMNS`` in that order: one row per matched pair of case and
+        contact visits (per day piece when the rule splits days), ordered by hop, case,
+        the case's visit entry and the contact's entry. Ids keep the graph's id dtype.
+
+    Raises
+    ------
+    ValueError
+        If the graph's dwell differs from the rule's, ``hops`` is not 1 or 2, hop 2 is
+        asked under a rule without secondary contacts, or a case window is invalid.
+
+    Notes
+    -----
+    A case is never its own contact; cases can be each other's contacts. Residences are
+    skipped unless ``rule.share_residences``: a gate scan does not show a shared room.
+    Hop 2 skips traced cases and hop-1 contacts, who are already on the lists, and starts
+    each hop-1 contact at their first overlap. Case windows are clipped before lingering
+    and rounding are applied, so lingering can reach past isolation (air outlasts the
+    person). Not checked: whether the graph holds every scan of the period.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:20", "2022-11-20 04:00"],
+    ...                    utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["C1", "P2", "P3"],
+    ...                       "venue_id": ["V1", "V1", "V1"], "scanned_at": t})
+    >>> venues = pd.DataFrame({"venue_id": ["V1"], "venue_type": ["supermarket"]})
+    >>> g = VisitGraph.from_scans(scans, venues)
+    >>> cases = pd.DataFrame({"person_id": ["C1"], "kind": ["confirmed"],
+    ...     "onset_at": pd.to_datetime(["2022-11-21 00:00"], utc=True)})
+    >>> ex = trace(g, cases)
+    >>> ex[["contact_id", "overlap_minutes", "category"]]
+      contact_id  overlap_minutes                    category
+    0         P2             10.0  venue_coexposure_candidate
+    >>> print(ex.loc[0, "why"])  # doctest: +NORMALIZE_WHITESPACE
+    Case C1 was at V1 (supermarket) 2022-11-20 10:00 to 10:30 and P2 was there
+    2022-11-20 10:20 to 10:50 (Asia/Shanghai time): 10 min together, 10:20 to 10:30,
+    while C1 counted as infectious (from 2022-11-19 08:00, before onset);
+    a venue co-exposure candidate (涉疫场所暴露人员) under rule twenty.
+    """
+    r = as_rule(rule)
+    if graph.dwell != r.dwell:
+        raise ValueError(
+            f"graph intervals were built with dwell={graph.dwell!r} but rule {r.rule_id!r} "
+            f"assumes dwell={r.dwell!r}; build the graph with VisitGraph.from_scans(scans, "
+            f"venues, rule={r.rule_id!r})"
+        )
+    if hops is None:
+        hops = 2 if r.secondary_contacts else 1
+    if hops not in (1, 2):
+        raise ValueError(f"hops={hops!r}; allowed: 1, 2")
+    if hops == 2 and not r.secondary_contacts:
+        raise ValueError(f"hops=2 but rule {r.rule_id!r} does not determine secondary "
+                         "contacts (DOMAIN §2.4); use rule('ninth') or secondary_contacts=True")
+    as_of_ns = _to_ns(as_of) if as_of is not None else graph.time_range()[1]
+    ids, ws, we, basis, bad = _window_arrays(cases, r, as_of_ns)
+    if on_invalid not in ("raise", "reject"):
+        raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject")
+    if on_invalid == "raise":
+        _check_bad(ids, bad)
+    rejected = _rejections(ids, bad) if on_invalid == "reject" else None
+    ids, ws, we, basis = ids[~bad], ws[~bad], we[~bad], basis[~bad]
+    src = graph.person_codes(ids)
+    # Rows come out by hop, case id, the case's visit entry, then contact entry: cases are
+    # taken in id order (codes follow sorted ids) and each query answers in entry order.
+    by_id = np.argsort(src, kind="stable")
+    src, ws, we, basis = src[by_id], ws[by_id], we[by_id], basis[by_id]
+    h1 = _hop(graph, r, src, ws, we, exclude=None)
+    h1["hop"] = np.ones(len(h1["src"]), np.int8)
+    if explain:
+        h1.update(start=ws[h1["window"]], basis=basis[h1["window"]])
+    parts = [h1]
+    if hops == 2 and len(h1["dst"]):
+        traced = src[src >= 0]
+        dst, first_at = h1["dst"], h1["o_start"]
+        order = np.lexsort((first_at, dst))
+        head = np.r_[True, dst[order][1:] != dst[order][:-1]]
+        src2, ws2 = dst[order][head], first_at[order][head]
+        skip = np.zeros(len(graph.person_ids), dtype=bool)
+        skip[traced] = True
+        fresh = ~skip[src2]
+        src2, ws2 = src2[fresh], ws2[fresh]
+        skip[dst] = True
+        we2 = np.full(len(src2), as_of_ns, dtype=np.int64)
+        h2 = _hop(graph, r, src2, ws2, we2, exclude=skip)
+        h2["hop"] = np.full(len(h2["src"]), 2, np.int8)
+        if explain:
+            h2.update(start=ws2[h2["window"]],
+                      basis=np.full(len(h2["src"]), "exposure", dtype=object))
+        parts.append(h2)
+    h = parts[0] if len(parts) == 1 else {
+        key: np.concatenate([p[key] for p in parts]) for key in h1}
+    out = _frame(graph, r, h, explain)
+    return (out, rejected) if on_invalid == "reject" else out
+
+
+def trace_assumptions(
+    scans: pd.DataFrame,
+    venues: pd.DataFrame,
+    cases: pd.DataFrame,
+    rule: str | Rule = "twenty",
+    *,
+    hops: int | None = None,
+    as_of: Any = None,
+    venue_types: pd.DataFrame | None = None,
+    modes: Sequence[str] = DWELL_MODES,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Trace under each dwell assumption and show how the exposure set changes.
+
+    Returns
+    -------
+    (summary, results)
+        ``summary`` has one row per mode: ``dwell``, ``n_exposures``, ``n_contacts``,
+        ``n_venues``, and ``contacts_added`` / ``contacts_dropped`` against the first
+        mode; ``results`` maps each mode to its exposures table.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:20", "2022-11-20 04:00"],
+    ...                    utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["C1", "P2", "P3"],
+    ...                       "venue_id": ["V1", "V1", "V1"], "scanned_at": t})
+    >>> venues = pd.DataFrame({"venue_id": ["V1"], "venue_type": ["supermarket"]})
+    >>> cases = pd.DataFrame({"person_id": ["C1"], "kind": ["confirmed"],
+    ...     "onset_at": pd.to_datetime(["2022-11-21 00:00"], utc=True)})
+    >>> summary, _ = trace_assumptions(scans, venues, cases)
+    >>> summary[["dwell", "n_contacts", "contacts_added"]]
+                 dwell  n_contacts  contacts_added
+    0        scan_only           0               0
+    1  estimated_dwell           1               1
+    2         same_day           2               2
+    """
+    base = as_rule(rule)
+    graphs = {m: VisitGraph.from_scans(scans, venues, base.replace(dwell=m),
+                                       venue_types=venue_types) for m in modes}
+    if as_of is None:
+        as_of = _index(np.array([max(g.time_range()[1] for g in graphs.values())]))[0]
+    results = {m: trace(graphs[m], cases, base.replace(dwell=m), hops, as_of=as_of)
+               for m in modes}
+    ref = set(results[modes[0]][s.CONTACT_ID]) if modes else set()
+    rows = []
+    for m in modes:
+        ex = results[m]
+        contacts = set(ex[s.CONTACT_ID])
+        rows.append({_DWELL: m, _N_ROWS: len(ex), _N_CONTACTS: len(contacts),
+                     _N_VENUES: ex[s.VENUE_ID].nunique(), _ADDED: len(contacts - ref),
+                     _DROPPED: len(ref - contacts)})
+    return pd.DataFrame(rows), results
