@@ -15,7 +15,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 #: Sub-command modules, in the order ``tracelab --help`` lists them.
-_COMMANDS = ("synth", "validate", "trace", "demo", "venues", "audit", "purge")
+_COMMANDS = ("synth", "validate", "trace", "brief", "replay", "demo", "venues", "audit", "purge")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -14,9 +14,10 @@ SAMPLE = {"population": 5000, "days": 14, "seed": 1}
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` sub-command."""
     p = subparsers.add_parser(
-        "demo", help="sample county -> validate -> trace, into out/",
-        description="Generate the sample county, load and check it, trace every reported case "
-        "and write the results into OUT (default ./out). Prints where the files went.")
+        "demo", help="sample county -> validate -> trace -> brief, into out/",
+        description="Generate the sample county, load and check it, trace every reported case, "
+        "write the results and the command-HQ briefing into OUT (default ./out). Prints "
+        "where the files went.")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
     p.set_defaults(func=run)
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     data_dir = out / "data"
-    print(f"1/3 synth: sample county {SAMPLE} -> {data_dir}")
+    print(f"1/4 synth: sample county {SAMPLE} -> {data_dir}")
     county = generate(SAMPLE["population"], days=SAMPLE["days"], seed=SAMPLE["seed"],
                       progress=False)
     county.write(data_dir)
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
            + pd.Timedelta(days=SAMPLE["days"])).tz_convert("UTC")
     data = read_dir(data_dir, now=now)
     data.rejections.to_csv(out / "rejections.csv", index=False)
-    print(f"2/3 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
+    print(f"2/4 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
           f"{len(data.cases)} cases; {len(data.rejections)} rows rejected "
           f"(the faults the generator injected) -> {out / 'rejections.csv'}")
 
@@ -52,8 +53,16 @@ def run(args: argparse.Namespace) -> int:
     exposures = trace(graph, data.cases, "twenty")
     path = out / "exposures.csv"
     exposures.to_csv(path, index=False)
-    print(f"3/3 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
+    print(f"3/4 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
           f"{exposures[s.CASE_ID].nunique()} cases at {exposures[s.VENUE_ID].nunique()} venues "
           f"-> {path}")
+    from tracelab.briefing import build_briefing, folder_extras, write_briefing
+
+    briefing = build_briefing(data, regime="twenty", **folder_extras(data_dir))
+    paths = write_briefing(briefing, out / "briefing.html")
+    h = briefing.headline
+    print(f"4/4 brief: {h['cases']} cases, {h['contacts']:,} people exposed, "
+          f"{h['areas']['high'] + h['areas']['medium']} high/medium risk areas "
+          f"-> {paths['html']}")
     print(f"done: files in {out.resolve()}")
     return 0

@@ -1,0 +1,303 @@
+"""The command-HQ briefing of the sample county: numbers, offline page, changes, browser, PDF.
+
+One build of ``data/sample`` (session fixture) serves most tests; a second build from a
+copy of the sample's venues with a hostile venue name checks escaping, and a third, one
+week earlier, is the previous briefing for ``--since``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tracelab import schema as s
+from tracelab.briefing import (
+    build_briefing,
+    folder_extras,
+    html_to_pdf,
+    read_summary,
+    render_html,
+    summary,
+    write_briefing,
+)
+from tracelab.io import read_dir
+from tracelab.maps import external_refs
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+XSS_NAME = "<img src=x onerror=alert(1)>"
+XSS_ADDRESS = '"><script>alert(2)</script>'
+PREVIOUS_AS_OF = "2022-11-28T00:00+08:00"
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The sample county loaded as the briefing loads it, and its optional inputs."""
+    extras = folder_extras(SAMPLE)
+    now = pd.Timestamp(extras["manifest"]["start"], tz=s.DEFAULT_ZONE) + pd.Timedelta(
+        days=extras["manifest"]["days"])
+    return read_dir(SAMPLE, now=now), extras
+
+
+@pytest.fixture(scope="session")
+def briefing(sample, tmp_path_factory):
+    """The sample county's briefing, written to disk: (Briefing, paths, page text)."""
+    data, extras = sample
+    b = build_briefing(data, **extras)
+    paths = write_briefing(b, tmp_path_factory.mktemp("brief") / "briefing.html")
+    return b, paths, paths["html"].read_bytes().decode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def xss_briefing(briefing, tmp_path_factory):
+    """The sample briefing over a copy of its venues whose busiest exposure venue is
+    named (and addressed) hostile text: names are only read when rendering."""
+    b = briefing[0]
+    busiest = b.exposures.groupby(s.VENUE_ID)[s.CONTACT_ID].nunique().idxmax()
+    venues = b.venues.copy()
+    hit = venues[s.VENUE_ID] == busiest
+    venues.loc[hit, s.NAME] = XSS_NAME
+    venues.loc[hit, s.ADDRESS] = XSS_ADDRESS
+    hostile = dataclasses.replace(b, venues=venues)
+    paths = write_briefing(hostile, tmp_path_factory.mktemp("xss") / "briefing.html")
+    return hostile, paths, busiest
+
+
+@pytest.fixture(scope="session")
+def since_briefing(sample, briefing, tmp_path_factory):
+    """The briefing written with ``since`` = the summary of a briefing four days earlier."""
+    data, extras = sample
+    folder = tmp_path_factory.mktemp("since")
+    earlier = build_briefing(data, as_of=PREVIOUS_AS_OF, **extras)
+    previous = write_briefing(earlier, folder / "previous.html")["json"]
+    paths = write_briefing(briefing[0], folder / "current.html", since=previous)
+    return earlier, paths["html"].read_bytes().decode("utf-8")
+
+
+def _srcdoc(page: str) -> str:
+    match = re.search(r'<iframe class="tl-map"[^>]*srcdoc="([^"]*)"', page)
+    assert match, "the briefing has no map iframe"
+    return html.unescape(match.group(1))
+
+
+def _number(page: str, key: str) -> int:
+    match = re.search(rf'data-key="{re.escape(key)}">([\d,]+)<', page)
+    assert match, f"no number {key!r} in the page"
+    return int(match.group(1).replace(",", ""))
+
+
+# --- numbers against the tables they come from -------------------------------------------
+
+def test_headline_numbers_match_the_source_tables(sample, briefing):
+    from tracelab.areas import risk_areas
+    from tracelab.exposure import trace
+    from tracelab.graph import VisitGraph
+    from tracelab.risk import rank_contacts
+
+    data, extras = sample
+    b, _, page = briefing
+    cases = data.cases[data.cases[s.CONFIRMED_AT] <= b.as_of]
+    graph = VisitGraph.from_scans(data.scans, data.venues)
+    exposures = trace(graph, cases, "twenty", as_of=b.as_of)
+    assert _number(page, "cases") == len(cases) == 36
+    assert _number(page, "confirmed") == (cases[s.KIND] == s.CONFIRMED).sum()
+    assert _number(page, "asymptomatic") == (cases[s.KIND] == s.ASYMPTOMATIC).sum()
+    assert _number(page, "contacts") == exposures[s.CONTACT_ID].nunique()
+    assert _number(page, "venues") == exposures[s.VENUE_ID].nunique()
+    tiers = rank_contacts(exposures, cases, data.scans, venues=data.venues)
+    for tier, n in tiers["tier"].value_counts().items():
+        assert _number(page, f"tier-{tier}") == n
+    # category: a contact with any close-contact row counts as a close-contact candidate
+    close = exposures.groupby(s.CONTACT_ID)[s.CATEGORY].agg(lambda c: (c == s.CLOSE_CONTACT).any())
+    row = re.search(rf'data-category="{s.CLOSE_CONTACT}">.*?data-tier="total">(\d+)<', page, re.S)
+    assert int(row.group(1)) == close.sum()
+    visits = graph.visits()
+    areas = risk_areas(cases, data.venues, visits[visits[s.PERSON_ID].isin(cases[s.PERSON_ID])],
+                       as_of=b.as_of, persons=extras["persons"])
+    assert _number(page, "areas-high") == (areas["level"] == "high").sum() > 0
+    assert _number(page, "areas") == areas["level"].isin(["high", "medium"]).sum()
+
+
+def test_data_quality_counts_match_the_scans_and_rejections(sample, briefing):
+    from tracelab.compliance import far_scans
+
+    data, _ = sample
+    page = briefing[2]
+    assert _number(page, "scans") == len(data.scans)
+    assert _number(page, "remote") == len(far_scans(data.scans, data.venues)) == 18
+    assert _number(page, "merged") == (data.scans[s.MERGED_SCANS] - 1).sum() > 0
+    share = (data.scans[s.METHOD] == s.PROXY).mean()
+    assert f"{100 * share:.1f}%" in page
+    for reason, n in data.rejections[s.REASON].value_counts().items():
+        row = re.search(rf'data-reason="{reason}">.*?<td class="n">(\d+)</td>', page, re.S)
+        assert row and int(row.group(1)) == n
+
+
+def test_rule_set_and_lifting_dates_are_shown(briefing):
+    b, _, page = briefing
+    assert f'<code id="rule-id">{b.rule.rule_id}</code>' in page
+    assert 'data-param="lookback_days_symptomatic"' in page
+    lifts = {pd.Timestamp(d).strftime("%Y-%m-%d") for d in b.areas["lifts_on"].dropna()}
+    assert lifts and all(day in page for day in lifts)
+    assert page.count('class="tl-area"') == len(b.areas)
+
+
+# --- one offline, deterministic page -----------------------------------------------------
+
+def test_page_has_no_external_script_or_stylesheet(briefing):
+    page = briefing[2]
+    inner = _srcdoc(page)
+    assert external_refs(page) == [] and external_refs(inner) == []
+    for text in (page, inner):
+        assert not re.search(r"<script\b[^>]*\bsrc\s*=", text, re.I)
+        assert not re.search(r"<link\b[^>]*https?://", text, re.I)
+    assert "L.map(" in inner and "<svg" in page
+    assert len(page.encode("utf-8")) < 5 * 1024 * 1024
+
+
+def test_same_data_gives_byte_identical_page_and_summary(briefing):
+    b, paths, page = briefing
+    # folium's random ids are renumbered and no clock is read
+    assert render_html(b).encode("utf-8") == paths["html"].read_bytes()
+    assert json.loads(paths["json"].read_text(encoding="utf-8")) == json.loads(
+        json.dumps(summary(b)))
+
+
+def test_no_person_data_in_page_or_summary(sample, briefing):
+    b, paths, page = briefing
+    persons = pd.read_parquet(SAMPLE / "persons.parquet", columns=["person_id", "name", "phone",
+                                                                     "id_number"])
+    text = page + paths["json"].read_text(encoding="utf-8")
+    people = set(b.exposures[s.CONTACT_ID]) | set(b.cases[s.PERSON_ID])
+    exposed = persons[persons["person_id"].isin(people)]
+    words = set(re.findall(r"[A-Za-z0-9]+", text))
+    assert not people & words
+    assert not set(exposed["phone"].dropna()) & words
+    assert not set(exposed["id_number"].dropna()) & words
+    public = "".join(sample[0].venues[s.NAME]) + "".join(sample[0].venues[s.ADDRESS])
+    names = {n for n in exposed["name"] if len(n) >= 2 and n not in public}
+    runs = re.findall(r"[\u4e00-\u9fff]+", text)
+    pieces = {run[i:i + k] for run in runs for k in (2, 3, 4) for i in range(len(run) - k + 1)}
+    assert not names & pieces
+
+
+def test_english_page(briefing):
+    page = render_html(briefing[0], lang="en")
+    assert "Command HQ briefing" in page and 'lang="en"' in page
+    with pytest.raises(ValueError, match="lang="):
+        render_html(briefing[0], lang="fr")
+
+
+# --- changes since the previous briefing ---------------------------------------------------
+
+def test_since_shows_what_changed(briefing, since_briefing):
+    b = briefing[0]
+    earlier, page = since_briefing
+    assert "2022-11-28 00:00" in page
+    row = re.search(r'data-figure="cases">\s*<td>[^<]*</td>\s*<td class="n">(\d+)</td>\s*'
+                    r'<td class="n">(\d+)</td>\s*<td class="n">([+-]\d+)</td>', page)
+    assert row.groups() == (str(earlier.headline["cases"]), str(b.headline["cases"]),
+                            f"{b.headline['cases'] - earlier.headline['cases']:+d}")
+    assert earlier.headline["cases"] < b.headline["cases"]
+    new_venues = set(b.venue_ranking[s.VENUE_ID]) - set(earlier.venue_ranking[s.VENUE_ID])
+    count = re.search(r'data-kind="venue" data-change="new">.*?<td class="n">(\d+)</td>', page,
+                      re.S)
+    assert new_venues and int(count.group(1)) == len(new_venues)
+    names = b.venues.set_index(s.VENUE_ID)[s.NAME]
+    assert all(html.escape(names[v]) in page for v in new_venues)
+    assert page.count('class="tl-change"') >= len(new_venues)
+
+
+def test_since_the_same_briefing_shows_no_change(briefing, tmp_path):
+    b, paths, _ = briefing
+    out = write_briefing(b, tmp_path / "again.html", since=paths["json"])
+    page = out["html"].read_text(encoding="utf-8")
+    assert "无变化" in page and 'class="tl-change"' not in page
+
+
+def test_since_rejects_a_file_that_is_no_summary(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text(json.dumps({"venues": {}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="no 'briefing' part"):
+        read_summary(bad)
+
+
+# --- in the browser ---------------------------------------------------------------------
+
+def _open(page, path: Path):
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(path.as_uri())
+    frame = page.frame_locator("iframe.tl-map")
+    frame.locator(".leaflet-container").wait_for()
+    frame.locator("path.tl-venue").first.wait_for()
+    return frame
+
+
+def _assert_clean(page) -> None:
+    page.wait_for_timeout(150)  # let a would-be onerror handler or alert run
+    assert page.failed_requests == []
+    assert page.page_errors == []
+    assert page.dialogs == []
+
+
+@pytest.mark.browser
+def test_browser_draws_what_the_data_says(browser_page, briefing):
+    b, paths, _ = briefing
+    frame = _open(browser_page, paths["html"])
+    assert frame.locator("path.tl-venue").count() == b.exposures[s.VENUE_ID].nunique()
+    assert frame.locator("path.tl-risk").count() == len(b.areas)
+    assert frame.locator("path.tl-risk-high").count() == (b.areas["level"] == "high").sum()
+    assert frame.locator("path.tl-choropleth").count() == len(b.townships)
+    assert frame.locator("path.tl-township").count() == len(b.townships)
+    assert frame.locator(".leaflet-control-layers-overlays label").count() == 4
+    # the onset curve's bars add up to the cases
+    bars = browser_page.locator("svg.tl-epicurve").first.locator("rect.tl-bar")
+    assert sum(int(n) for n in bars.evaluate_all("rs => rs.map(r => r.dataset.n)")) == len(b.cases)
+    assert browser_page.locator('[data-key="cases"]').inner_text() == str(len(b.cases))
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser_page.screenshot(path=str(ARTIFACTS / "briefing.png"), full_page=True)
+    _assert_clean(browser_page)
+
+
+@pytest.mark.browser
+def test_browser_shows_a_hostile_venue_name_as_text(browser_page, xss_briefing):
+    b, paths, busiest = xss_briefing
+    frame = _open(browser_page, paths["html"])
+    row = browser_page.locator(f'tr.tl-top-venue[data-venue="{busiest}"]')
+    assert row.locator(".venue-name").inner_text() == XSS_NAME
+    assert XSS_ADDRESS in row.inner_text()
+    assert browser_page.locator("section img, section script").count() == 0
+    # The busiest venue is drawn first, under smaller circles that hide its centre.
+    frame.locator("path.tl-venue").first.dispatch_event("click")
+    popup = frame.locator(".leaflet-popup-content")
+    assert XSS_NAME in popup.inner_text() and XSS_ADDRESS in popup.inner_text()
+    assert popup.locator("img, script").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser_page.screenshot(path=str(ARTIFACTS / "briefing_xss_popup.png"))
+    _assert_clean(browser_page)
+
+
+@pytest.mark.browser
+def test_pdf_has_pages(briefing, chromium_path, tmp_path):
+    pdf = html_to_pdf(briefing[1]["html"], tmp_path / "briefing.pdf",
+                      executable_path=chromium_path)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", data)) > 0
+
+
+def test_page_over_the_size_limit_is_refused(briefing, tmp_path, monkeypatch):
+    from tracelab.briefing import output
+
+    monkeypatch.setattr(output, "MAX_BYTES", 10_000)
+    with pytest.raises(ValueError, match="limit is 10,000"):
+        write_briefing(briefing[0], tmp_path / "big.html")
+    assert not (tmp_path / "big.html").exists()

@@ -1,0 +1,52 @@
+"""``tracelab brief`` and ``tracelab demo``: the command line writes the page, summary and PDF."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tracelab.cli import main
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def run_brief(argv: list[str]) -> int:
+    """Run ``tracelab brief ARGV`` as the command line does."""
+    return main(["brief", *argv])
+
+
+@pytest.mark.browser
+def test_brief_writes_page_summary_and_pdf(tmp_path, capsys, chromium_path):
+    out = tmp_path / "b" / "briefing.html"
+    assert run_brief(["--data", str(SAMPLE), "--out", str(out), "--pdf"]) == 0
+    printed = capsys.readouterr().out
+    assert "36 cases" in printed and str(out) in printed
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in page
+    assert out.with_suffix(".json").is_file()
+    pdf = out.with_suffix(".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) > 0
+
+
+def test_brief_rejects_a_naive_as_of(tmp_path, capsys):
+    assert run_brief(["--data", str(SAMPLE), "--out", str(tmp_path / "x.html"),
+                      "--as-of", "2022-11-28T00:00"]) == 2
+    assert "has no zone" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:3] for line in lines[:4]] == ["1/4", "2/4", "3/4", "4/4"]
+    assert lines[3].startswith("4/4 brief:") and lines[3].endswith("-> out/briefing.html")
+    page = (tmp_path / "out" / "briefing.html").read_bytes()
+    assert b"L.map(" in page and (tmp_path / "out" / "briefing.json").is_file()
+    # the demo regenerates the committed sample county: its briefing is the same bytes
+    other = tmp_path / "sample.html"
+    assert run_brief(["--data", str(SAMPLE), "--out", str(other)]) == 0
+    assert other.read_bytes() == page

@@ -1,0 +1,224 @@
+"""The briefing page as a Jinja2 template (autoescaped; print styles included)."""
+
+from __future__ import annotations
+
+__all__ = ["PAGE"]
+
+PAGE = r"""<!DOCTYPE html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ county }} {{ t('title') }} {{ as_of_text }}</title>
+<style>
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 12px 20px; color: #1b2631; }
+h1 { font-size: 22px; margin: 4px 0; }
+h2 { font-size: 17px; border-bottom: 2px solid #b03a2e; padding-bottom: 2px; margin-top: 22px; }
+.meta { color: #555; font-size: 13px; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { border: 1px solid #ccc; border-radius: 6px; padding: 8px 14px; min-width: 150px; }
+.card .num { font-size: 28px; font-weight: bold; color: #b03a2e; }
+.card .sub { font-size: 12px; color: #555; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0; width: 100%; }
+th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f2f3f4; }
+td.n, th.n { text-align: right; white-space: nowrap; }
+td.nw { white-space: nowrap; }
+iframe.tl-map { width: 100%; height: 600px; border: 1px solid #999; }
+svg.tl-epicurve { max-width: 100%; height: auto; display: block; }
+.lvl-high { color: #c0392b; font-weight: bold; }
+.lvl-medium { color: #d68910; font-weight: bold; }
+.note { font-size: 12px; color: #555; }
+footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #ccc; }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11px; }
+  section { break-inside: avoid-page; }
+  section.page-break { break-before: page; }
+  section.long { break-inside: auto; }
+  tr { break-inside: avoid; }
+  iframe.tl-map { height: 150mm; }
+  h2 { break-after: avoid; }
+}
+</style>
+</head>
+<body>
+<header>
+  <h1>{{ county }} {{ t('title') }}</h1>
+  <p class="meta">{{ t('as_of') }}: <span id="as-of">{{ as_of_text }}</span> ·
+    {{ t('regime') }}: {{ regime }} · {{ t('rule_id') }}: <code>{{ rule_id }}</code></p>
+</header>
+
+<section id="headline">
+  <h2>{{ t('headline') }}</h2>
+  <div class="cards">
+    <div class="card"><div>{{ t('cases') }}</div>
+      <div class="num" data-key="cases">{{ h.cases }}</div>
+      <div class="sub">{{ t('confirmed') }} <span data-key="confirmed">{{ h.confirmed }}</span> ·
+        {{ t('asymptomatic') }} <span data-key="asymptomatic">{{ h.asymptomatic }}</span></div>
+    </div>
+    <div class="card"><div>{{ t('contacts') }}</div>
+      <div class="num" data-key="contacts">{{ h.contacts }}</div>
+      <div class="sub">{% for tier in tiers %}{{ t(tier) }}
+        <span data-key="tier-{{ tier }}">{{ h.contacts_by_tier[tier] }}</span>
+        {%- if not loop.last %} · {% endif %}{% endfor %}</div>
+    </div>
+    <div class="card"><div>{{ t('venues') }}</div>
+      <div class="num" data-key="venues">{{ h.venues }}</div></div>
+    <div class="card"><div>{{ t('risk_areas') }}</div>
+      <div class="num" data-key="areas">{{ h.areas.high + h.areas.medium }}</div>
+      <div class="sub">{% for lvl in levels %}{{ t(lvl) }}
+        <span data-key="areas-{{ lvl }}">{{ h.areas[lvl] }}</span>
+        {%- if not loop.last %} · {% endif %}{% endfor %}</div>
+    </div>
+  </div>
+  <h3>{{ t('contacts_by') }}</h3>
+  <table id="contacts-by">
+    <tr><th>{{ t('category') }}</th>
+      {%- for tier in tiers %}<th class="n">{{ t(tier) }}</th>{% endfor -%}
+      <th class="n">{{ t('total') }}</th></tr>
+    {% for cat in categories %}<tr data-category="{{ cat }}"><td>{{ t(cat) }}</td>
+      {%- for tier in tiers %}
+      <td class="n" data-tier="{{ tier }}">{{ h.contacts_by_category_tier[cat][tier] }}</td>
+      {%- endfor %}
+      <td class="n" data-tier="total">{{ h.contacts_by_category[cat] }}</td></tr>
+    {% endfor %}
+  </table>
+  <p class="note">{{ t('privacy') }}</p>
+</section>
+
+<section id="map" class="page-break">
+  <h2>{{ t('map') }}</h2>
+  <iframe class="tl-map" title="{{ t('map') }}" sandbox="allow-scripts"
+    srcdoc="{{ map_page }}"></iframe>
+  <p class="note">{{ t('map_note') }}</p>
+</section>
+
+<section id="epi">
+  <h2>{{ t('epi') }}</h2>
+  {{ svg_onset }}
+  {{ svg_report }}
+  {% if undated %}<p class="note">{{ t('undated') }}: {{ undated }}</p>{% endif %}
+</section>
+
+<section id="top-venues" class="long">
+  <h2>{{ t('top_venues') }}</h2>
+  {% if venues %}<table>
+    <tr><th class="n">{{ t('rank') }}</th><th>{{ t('venue') }}</th><th>{{ t('venue_type') }}</th>
+      <th>{{ t('township') }}</th><th class="n">{{ t('n_cases') }}</th>
+      <th class="n">{{ t('n_exposed') }}</th><th class="n">{{ t('peak') }}</th>
+      <th>{{ t('reason') }}</th></tr>
+    {% for v in venues %}<tr class="tl-top-venue" data-venue="{{ v.venue_id }}">
+      <td class="n">{{ v.rank }}</td>
+      <td><span class="venue-name">{{ v.name }}</span><br>
+        <span class="note">{{ v.address }}</span></td>
+      <td class="nw">{{ v.type }}</td><td class="nw">{{ v.township }}</td>
+      <td class="n">{{ v.n_cases }}</td><td class="n">{{ v.n_exposed }}</td>
+      <td class="n">{{ v.peak }}</td><td>{{ v.reason }}</td></tr>
+    {% endfor %}
+  </table>{% else %}<p>{{ t('none') }}</p>{% endif %}
+  {% if townships %}<h3>{{ t('top_townships') }}</h3>
+  <table>
+    <tr><th>{{ t('township') }}</th><th class="n">{{ t('contacts') }}</th>
+      <th class="n">{{ t('cases') }}</th></tr>
+    {% for r in townships %}<tr><td>{{ r.name }}</td><td class="n">{{ r.contacts }}</td>
+      <td class="n">{{ r.cases }}</td></tr>
+    {% endfor %}
+  </table>{% endif %}
+</section>
+
+<section id="areas" class="long">
+  <h2>{{ t('areas_table') }}</h2>
+  {% if areas %}<table>
+    <tr><th>{{ t('level') }}</th><th>{{ t('venue') }}</th><th>{{ t('township') }}</th>
+      <th>{{ t('designated_on') }}</th><th>{{ t('last_case_on') }}</th>
+      <th>{{ t('lifts_on') }}</th><th>{{ t('reason') }}</th></tr>
+    {% for a in areas %}<tr class="tl-area" data-area="{{ a.area_id }}">
+      <td class="nw lvl-{{ a.level }}">{{ t(a.level) }}</td><td>{{ a.name }}</td>
+      <td class="nw">{{ a.township }}</td><td class="nw">{{ a.designated_on }}</td>
+      <td class="nw">{{ a.last_case_on }}</td><td class="nw">{{ a.lifts_on }}</td>
+      <td>{{ a.reason }}</td></tr>
+    {% endfor %}
+  </table>{% else %}<p>{{ t('no_areas') }}</p>{% endif %}
+</section>
+
+<section id="changes">
+  <h2>{{ t('changes') }}</h2>
+  {% if not ch %}<p>{{ t('no_previous') }}</p>{% else %}
+  <p class="meta">{{ t('previous_as_of') }}:
+    <span id="previous-as-of">{{ previous_as_of }}</span></p>
+  <table id="change-figures">
+    <tr><th>{{ t('item') }}</th><th class="n">{{ t('previous') }}</th>
+      <th class="n">{{ t('current') }}</th><th class="n">{{ t('change') }}</th></tr>
+    {% for name, old, new in ch.figures %}<tr data-figure="{{ name }}">
+      <td>{{ figure_name(name) }}</td><td class="n">{{ old }}</td><td class="n">{{ new }}</td>
+      <td class="n">{{ '%+d' % (new - old) }}</td></tr>
+    {% endfor %}
+  </table>
+  {% if ch.counts %}<table id="change-counts">
+    <tr><th>{{ t('kind') }}</th><th>{{ t('change') }}</th><th class="n">{{ t('count') }}</th></tr>
+    {% for (kind, change), n in ch.counts.items() %}
+    <tr data-kind="{{ kind }}" data-change="{{ change }}"><td>{{ t(kind) }}</td>
+      <td>{{ t(change) }}</td><td class="n">{{ n }}</td></tr>
+    {% endfor %}
+  </table>{% else %}<p>{{ t('no_changes') }}</p>{% endif %}
+  {% if change_rows %}<table id="change-items">
+    <tr><th>{{ t('kind') }}</th><th>{{ t('item') }}</th><th>{{ t('change') }}</th>
+      <th>{{ t('detail') }}</th></tr>
+    {% for r in change_rows %}<tr class="tl-change"><td>{{ t(r.kind) }}</td><td>{{ r.label }}</td>
+      <td>{{ t(r.change) }}</td><td>{{ r.detail }}</td></tr>
+    {% endfor %}
+  </table>{% endif %}
+  {% endif %}
+</section>
+
+<section id="rules">
+  <h2>{{ t('rules') }}</h2>
+  <p>{{ t('rule_id') }}: <code id="rule-id">{{ rule_id }}</code></p>
+  <table>
+    <tr><th>{{ t('parameter') }}</th><th>{{ t('value') }}</th></tr>
+    {% for k, v in rule_params %}
+    <tr data-param="{{ k }}"><td><code>{{ k }}</code></td><td>{{ v }}</td></tr>
+    {% endfor %}
+  </table>
+  <h3>{{ t('area_rules') }} ({{ regime }})</h3>
+  <table>
+    <tr><th>{{ t('parameter') }}</th><th>{{ t('value') }}</th></tr>
+    {% for k, v in area_params %}<tr><td><code>{{ k }}</code></td><td>{{ v }}</td></tr>
+    {% endfor %}
+  </table>
+</section>
+
+<section id="quality">
+  <h2>{{ t('quality') }}</h2>
+  <table id="files">
+    <tr><th>{{ t('file') }}</th><th class="n">{{ t('read') }}</th>
+      <th class="n">{{ t('accepted') }}</th><th class="n">{{ t('rejected') }}</th></tr>
+    {% for f in q.files %}<tr><td>{{ f.file }}</td><td class="n">{{ f.read }}</td>
+      <td class="n">{{ f.accepted }}</td><td class="n">{{ f.rejected }}</td></tr>
+    {% endfor %}
+  </table>
+  <h3>{{ t('rejections_by_reason') }}</h3>
+  {% if rejections %}<table id="rejections">
+    <tr><th>{{ t('file') }}</th><th>{{ t('reason') }}</th><th class="n">{{ t('count') }}</th></tr>
+    {% for r in rejections %}<tr data-reason="{{ r.reason }}"><td>{{ r.source }}</td>
+      <td><code>{{ r.reason }}</code> {{ r.meaning }}</td><td class="n">{{ r.count }}</td></tr>
+    {% endfor %}
+  </table>{% else %}<p>{{ t('none') }}</p>{% endif %}
+  <table id="scan-quality">
+    <tr><td>{{ t('scans') }}</td><td class="n" data-key="scans">{{ q.scans }}</td></tr>
+    <tr><td>{{ t('proxy_share') }}</td>
+      <td class="n" data-key="proxy-share">
+        {{- '%.1f%%' % (100 * q.proxy_share) }} ({{ q.proxy }})</td></tr>
+    <tr><td>{{ t('remote_scans', m=q.geofence_m|int) }}</td>
+      <td class="n" data-key="remote">{{ q.remote }}</td></tr>
+    <tr><td>{{ t('with_position') }}</td>
+      <td class="n" data-key="with-position">{{ q.with_position }}</td></tr>
+    <tr><td>{{ t('merged_scans') }}</td><td class="n" data-key="merged">{{ q.merged }}</td></tr>
+  </table>
+</section>
+<footer><p>{{ t('footer') }} {{ t('privacy') }}</p></footer>
+</body>
+</html>
+"""

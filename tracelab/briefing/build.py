@@ -1,0 +1,286 @@
+"""Gather the numbers and tables of a command-HQ briefing from a loaded data folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from tracelab import schema as s
+from tracelab.briefing.quality import quality_counts, rejections_by_reason
+from tracelab.rules import Rule, as_rule
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from tracelab.io import DataDir
+
+__all__ = ["Briefing", "build_briefing", "load_briefing", "folder_extras", "default_as_of",
+           "contact_category"]
+
+# Columns of the briefing's own tables; the lead may move them to schema.py.
+N_CASES = "n_cases"  # int64: reported cases living in the township
+HOME_VENUE_ID = "home_venue_id"  # persons table: the person's residence venue
+_AREA_ID, _LEVEL = "area_id", "level"  # tracelab.areas output columns
+_TIER = "tier"  # tracelab.risk.rank_contacts output column
+#: Persons columns a briefing may read: never names, phones or ID numbers.
+_PERSON_COLUMNS = (s.PERSON_ID, HOME_VENUE_ID, s.TOWNSHIP_CODE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Briefing:
+    """Everything a briefing shows, computed once; rendering only formats it.
+
+    Tables hold person ids (exposures, contacts) for the map and the JSON summary's
+    hashed keys; the rendered page shows people only as counts.
+    """
+
+    as_of: pd.Timestamp
+    rule: Rule
+    regime: str
+    county: str
+    headline: dict[str, Any]
+    cases: pd.DataFrame
+    exposures: pd.DataFrame
+    contacts: pd.DataFrame
+    venue_ranking: pd.DataFrame
+    venues: pd.DataFrame
+    areas: gpd.GeoDataFrame
+    townships: gpd.GeoDataFrame | None
+    township_counts: pd.DataFrame | None
+    epi_onset: pd.DataFrame
+    epi_report: pd.DataFrame
+    quality: dict[str, Any]
+    rejections: pd.DataFrame
+
+
+def default_as_of(scans: pd.DataFrame, cases: pd.DataFrame,
+                  manifest: dict[str, Any] | None = None) -> pd.Timestamp:
+    """The briefing time when none is given: end of a synthetic period, else the last record.
+
+    Examples
+    --------
+    >>> default_as_of(pd.DataFrame(), pd.DataFrame(), {"start": "2022-11-18", "days": 14})
+    Timestamp('2022-12-01 16:00:00+0000', tz='UTC')
+    >>> scans = pd.DataFrame({"scanned_at": pd.to_datetime(["2022-11-20T02:00Z"])})
+    >>> default_as_of(scans, pd.DataFrame({"confirmed_at": pd.to_datetime(["2022-11-21T00:00Z"])}))
+    Timestamp('2022-11-21 00:00:00+0000', tz='UTC')
+    """
+    if manifest and "start" in manifest and "days" in manifest:
+        start = pd.Timestamp(manifest["start"], tz=manifest.get("zone", s.DEFAULT_ZONE))
+        return (start + pd.Timedelta(days=int(manifest["days"]))).tz_convert("UTC")
+    times = [frame[col].max() for frame, col in ((scans, s.SCANNED_AT), (scans, s.EXIT_AT),
+                                                 (cases, s.CONFIRMED_AT))
+             if col in frame and frame[col].notna().any()]
+    if not times:
+        raise ValueError("no scan or case time to take as_of from; pass as_of=")
+    return pd.Timestamp(max(times)).tz_convert("UTC")
+
+
+def _reported(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    when = cases[s.CONFIRMED_AT].fillna(cases[s.SAMPLED_AT])
+    return cases[when.notna() & (when <= as_of)].reset_index(drop=True)
+
+
+def contact_category(exposures: pd.DataFrame) -> pd.Series:
+    """Each contact's category: close-contact candidate if any of their rows is one.
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({"contact_id": ["a", "a", "b"], "category": [
+    ...     "venue_coexposure_candidate", "close_contact_candidate", "venue_coexposure_candidate"]})
+    >>> contact_category(ex).to_dict()
+    {'a': 'close_contact_candidate', 'b': 'venue_coexposure_candidate'}
+    """
+    close = (exposures[s.CATEGORY] == s.CLOSE_CONTACT).groupby(
+        exposures[s.CONTACT_ID], sort=True).any()
+    return pd.Series(np.where(close.to_numpy(), s.CLOSE_CONTACT, s.CO_EXPOSURE),
+                     index=close.index, name=s.CATEGORY, dtype=object)
+
+
+def _headline(cases: pd.DataFrame, exposures: pd.DataFrame, contacts: pd.DataFrame,
+              areas: pd.DataFrame) -> dict[str, Any]:
+    from tracelab.risk import TIERS
+
+    category = contact_category(exposures)
+    tiers = contacts.set_index(s.CONTACT_ID)[_TIER] if len(contacts) else pd.Series(dtype=object)
+    matrix = {cat: {tier: int(((category == cat) & (tiers.reindex(category.index) == tier)).sum())
+                    for tier in TIERS} for cat in s.CATEGORIES}
+    levels = areas[_LEVEL].value_counts() if len(areas) else pd.Series(dtype="int64")
+    return {
+        "cases": int(len(cases)),
+        "confirmed": int((cases[s.KIND] == s.CONFIRMED).sum()),
+        "asymptomatic": int((cases[s.KIND] == s.ASYMPTOMATIC).sum()),
+        "contacts": int(exposures[s.CONTACT_ID].nunique()),
+        "contacts_by_category": {c: int((category == c).sum()) for c in s.CATEGORIES},
+        "contacts_by_tier": {t: int((tiers == t).sum()) for t in TIERS},
+        "contacts_by_category_tier": matrix,
+        "venues": int(exposures[s.VENUE_ID].nunique()),
+        "exposure_rows": int(len(exposures)),
+        "areas": {lvl: int(levels.get(lvl, 0)) for lvl in ("high", "medium", "low")},
+    }
+
+
+def build_briefing(
+    data: DataDir,
+    *,
+    regime: str | Rule = "twenty",
+    as_of: Any = None,
+    townships: gpd.GeoDataFrame | None = None,
+    persons: pd.DataFrame | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Briefing:
+    """Trace, rank and map-ready tables of a loaded data folder as of a time.
+
+    Parameters
+    ----------
+    data : tracelab.io.DataDir
+        Loaded venues (WGS-84), scans, cases, rejections and per-file counts.
+    regime : str or Rule, default "twenty"
+        Rule preset or rule id (:func:`tracelab.rules.as_rule`); its name also picks
+        the risk-area rules (``ninth``, ``twenty``, ``ten``; others use ``twenty``).
+    as_of : tz-aware time, optional
+        Briefing time: cases reported and scans made later are left out. Default
+        :func:`default_as_of`.
+    townships : geopandas.GeoDataFrame, optional
+        Township polygons for the choropleth and the township table.
+    persons : pandas.DataFrame, optional
+        ``person_id``, ``home_venue_id`` (cases' residences for risk areas); other
+        columns are dropped unread.
+    manifest : dict, optional
+        ``manifest.json`` of a synthetic folder (default ``as_of``, county name).
+
+    Returns
+    -------
+    Briefing
+
+    Raises
+    ------
+    ValueError
+        On a naive ``as_of`` or an unknown rule.
+
+    Examples
+    --------
+    >>> from tracelab.io import DataDir
+    >>> from tracelab.io.checks import empty_rejections
+    >>> t = pd.Timestamp("2022-11-20 02:00", tz="UTC")
+    >>> venues = pd.DataFrame({"venue_id": ["V1", "V2"], "name": ["超市", "小区"],
+    ...     "venue_type": ["supermarket", "residential_compound"], "lon": [114.03, 114.04],
+    ...     "lat": [27.63, 27.62], "township_code": ["360323101"] * 2})
+    >>> scans = pd.DataFrame({"person_id": ["C1", "P1", "C1"], "venue_id": ["V1", "V1", "V2"],
+    ...     "scanned_at": [t, t + pd.Timedelta(minutes=5), t + pd.Timedelta(hours=2)]})
+    >>> cases = pd.DataFrame({"person_id": ["C1"], "kind": ["confirmed"], "onset_at": [t],
+    ...     "sampled_at": [t], "confirmed_at": [t + pd.Timedelta(days=1)]})
+    >>> data = DataDir(venues, scans, cases, empty_rejections(), {}, Path("."))
+    >>> b = build_briefing(data, as_of="2022-11-22T08:00+08:00")
+    >>> b.headline["cases"], b.headline["contacts"], b.headline["venues"], b.headline["areas"]
+    (1, 1, 1, {'high': 1, 'medium': 0, 'low': 1})
+    """
+    from tracelab.areas import AREA_RULES, risk_areas
+    from tracelab.epicurve import epi_curve
+    from tracelab.exposure import trace
+    from tracelab.graph import VisitGraph
+    from tracelab.risk import rank_contacts, rank_venues
+
+    rule = as_rule(regime)
+    stamp = (default_as_of(data.scans, data.cases, manifest) if as_of is None
+             else pd.Timestamp(as_of))
+    if stamp.tz is None:
+        raise ValueError(f"as_of={as_of!r} has no zone; give one, e.g. "
+                         "'2022-12-01T08:00+08:00'")
+    stamp = stamp.tz_convert("UTC")
+    scans = data.scans[data.scans[s.SCANNED_AT] <= stamp].reset_index(drop=True)
+    cases = _reported(data.cases, stamp)
+    graph = VisitGraph.from_scans(scans, data.venues, rule)
+    exposures = trace(graph, cases, rule, as_of=stamp)
+    if len(exposures):
+        contacts = rank_contacts(exposures, cases, scans, venues=data.venues)
+        ranking = rank_venues(exposures, scans, cases, data.venues)
+    else:
+        contacts = pd.DataFrame({s.CONTACT_ID: pd.Series([], dtype=object),
+                                 _TIER: pd.Series([], dtype=object)})
+        ranking = pd.DataFrame(columns=[s.VENUE_ID])
+    area_regime = rule.name if rule.name in AREA_RULES else "twenty"
+    visits = graph.visits()
+    case_visits = visits[visits[s.PERSON_ID].isin(cases[s.PERSON_ID])]
+    homes = None
+    if persons is not None:
+        homes = persons[[c for c in _PERSON_COLUMNS if c in persons.columns]]
+    areas = risk_areas(cases, data.venues, case_visits, regime=area_regime, as_of=stamp,
+                       persons=homes, venue_crs="WGS-84")
+    township_counts = None
+    if townships is not None:
+        from tracelab.maps import contacts_per_township
+
+        township_counts = contacts_per_township(exposures, data.venues, townships)
+        if homes is not None and s.TOWNSHIP_CODE in homes:
+            where = homes.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[s.TOWNSHIP_CODE]
+            per = cases[s.PERSON_ID].map(where).value_counts()
+            township_counts[N_CASES] = (township_counts[s.TOWNSHIP_CODE].map(per)
+                                          .fillna(0).astype("int64"))
+    county = str((manifest or {}).get("county", {}).get("name", "")) or None
+    return Briefing(
+        as_of=stamp, rule=rule, regime=area_regime, county=county or "",
+        headline=_headline(cases, exposures, contacts, areas), cases=cases,
+        exposures=exposures, contacts=contacts, venue_ranking=ranking, venues=data.venues,
+        areas=areas, townships=townships, township_counts=township_counts,
+        epi_onset=epi_curve(cases, by="onset"), epi_report=epi_curve(cases, by="report"),
+        quality=quality_counts(data.scans, data.venues, data.loads),
+        rejections=rejections_by_reason(data.rejections))
+
+
+def folder_extras(path: str | Path) -> dict[str, Any]:
+    """The optional inputs of a data folder: ``manifest``, ``townships``, ``persons``.
+
+    ``persons`` holds only ``person_id``, ``home_venue_id``, ``township_code``; names,
+    phones and ID numbers are never read. Missing files give None.
+
+    Examples
+    --------
+    >>> folder_extras("no-such-folder")
+    {'manifest': None, 'townships': None, 'persons': None}
+    """
+    from tracelab.io import find_table
+
+    folder = Path(path)
+    manifest_path = folder / "manifest.json"
+    manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
+                if manifest_path.is_file() else None)
+    townships = None
+    if (folder / "townships.geojson").is_file():
+        import geopandas as gpd
+
+        townships = gpd.read_file(folder / "townships.geojson")
+    persons = None
+    found = find_table(folder, "persons") if folder.is_dir() else None
+    if found is not None and found.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(found).names
+        persons = pd.read_parquet(found, columns=[c for c in _PERSON_COLUMNS if c in names])
+    return {"manifest": manifest, "townships": townships, "persons": persons}
+
+
+def load_briefing(path: str | Path, *, regime: str | Rule = "twenty", as_of: Any = None
+                  ) -> Briefing:
+    """Load a data folder (with its :func:`folder_extras`) and build its briefing; see
+    :func:`build_briefing`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder or its venues or scans table is missing.
+    """
+    from tracelab.io import read_dir
+
+    extras = folder_extras(path)
+    manifest = extras["manifest"]
+    # "Future" is judged against the end of a synthetic period, so a briefing of the
+    # same folder never depends on the wall clock; elsewhere the clock is the only bound.
+    now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
+    data = read_dir(path, now=now)
+    return build_briefing(data, regime=regime, as_of=as_of, **extras)

@@ -1,0 +1,82 @@
+"""Write a briefing folder's page, JSON summary and optional PDF in one call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tracelab.briefing.build import Briefing, load_briefing
+from tracelab.briefing.changes import changes, read_summary, write_summary
+from tracelab.briefing.render import render_html
+from tracelab.rules import Rule
+
+__all__ = ["write_briefing", "summary_path", "MAX_BYTES"]
+
+#: Size limit of a briefing page (issue 6: at most 5 MB for a 100-case outbreak).
+MAX_BYTES = 5 * 1024 * 1024
+
+
+def summary_path(out: str | Path) -> Path:
+    """The JSON summary written beside a briefing page: same name, ``.json``.
+
+    Examples
+    --------
+    >>> summary_path("out/briefing.html").as_posix()
+    'out/briefing.json'
+    """
+    return Path(out).with_suffix(".json")
+
+
+def write_briefing(
+    data: str | Path | Briefing,
+    out: str | Path,
+    *,
+    since: str | Path | None = None,
+    regime: str | Rule = "twenty",
+    as_of: Any = None,
+    lang: str = "zh",
+    pdf: bool = False,
+) -> dict[str, Path]:
+    """Build (or take) a briefing and write ``out``, its JSON summary and optionally a PDF.
+
+    Parameters
+    ----------
+    data : path or Briefing
+        A data folder (:func:`tracelab.briefing.build.load_briefing`) or a built briefing.
+    out : path
+        The HTML page to write; the summary goes to :func:`summary_path`, the PDF to
+        ``out`` with ``.pdf``.
+    since : path, optional
+        Summary of a previous briefing: the page shows what changed. It may be the
+        summary this call overwrites; it is read first.
+    regime, as_of
+        As in :func:`tracelab.briefing.build.build_briefing` (ignored for a Briefing).
+    lang : {"zh", "en"}, default "zh"
+    pdf : bool, default False
+        Also print the page to PDF through headless Chromium.
+
+    Returns
+    -------
+    dict
+        ``{"html": ..., "json": ...}`` and ``"pdf"`` if asked, each a Path.
+
+    Raises
+    ------
+    ValueError
+        If `since` is not a briefing summary, or the page exceeds :data:`MAX_BYTES`.
+    """
+    out = Path(out)
+    previous = read_summary(since) if since is not None else None
+    b = data if isinstance(data, Briefing) else load_briefing(data, regime=regime, as_of=as_of)
+    diff = changes(previous, b) if previous is not None else None
+    page = render_html(b, lang=lang, changes=diff).encode("utf-8")
+    if len(page) > MAX_BYTES:
+        raise ValueError(f"briefing page is {len(page):,} bytes; the limit is {MAX_BYTES:,}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(page)
+    paths = {"html": out, "json": write_summary(b, summary_path(out))}
+    if pdf:
+        from tracelab.briefing.pdf import html_to_pdf
+
+        paths["pdf"] = html_to_pdf(out, out.with_suffix(".pdf"))
+    return paths

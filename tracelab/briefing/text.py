@@ -1,0 +1,142 @@
+"""Labels of the briefing in Chinese (default) and English."""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "t", "venue_type_name"]
+
+#: Briefing languages; the first is the default.
+LANGS = ("zh", "en")
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("疫情防控指挥部简报", "Command HQ briefing"),
+    "county": ("芦溪县", "Luxi County"),
+    "as_of": ("数据截至", "Data as of"),
+    "regime": ("防控方案", "Regime"),
+    "headline": ("核心数字", "Headline numbers"),
+    "cases": ("病例", "Cases"),
+    "confirmed": ("确诊病例", "Confirmed"),
+    "asymptomatic": ("无症状感染者", "Asymptomatic"),
+    "contacts": ("暴露人员", "People exposed"),
+    "venues": ("涉疫场所", "Exposure venues"),
+    "risk_areas": ("风险区", "Risk areas"),
+    "high": ("高风险区", "High"),
+    "medium": ("中风险区", "Medium"),
+    "low": ("低风险区", "Low"),
+    "rest_of_county": ("县域其余区域", "Rest of the county"),
+    "contacts_by": ("暴露人员：按类别与优先级", "People exposed by category and priority"),
+    "category": ("类别", "Category"),
+    "close_contact_candidate": ("疑似密切接触者（待流调判定）",
+                                "Close-contact candidate (to be judged)"),
+    "venue_coexposure_candidate": ("涉疫场所暴露人员（候选）", "Venue co-exposure candidate"),
+    # Tiers as the map legend names them (tracelab.maps.labels).
+    "call_today": ("今日联系", "Call today"),
+    "within_24h": ("24小时内联系", "Call within 24 hours"),
+    "monitor": ("观察", "Monitor"),
+    "total": ("合计", "Total"),
+    "map": ("地图", "Map"),
+    "map_note": ("场所圆点大小表示暴露人数，颜色表示最高优先级；乡镇底色表示暴露人数；"
+                 "可在右上角切换图层。",
+                 "Circles are sized by people exposed and coloured by the most urgent "
+                 "priority; townships are shaded by people exposed; switch layers top right."),
+    "epi": ("流行曲线", "Epidemic curve"),
+    "by_onset": ("按发病日期（无症状者按首次阳性采样日期）",
+                 "By onset date (asymptomatic: first positive sample)"),
+    "by_report": ("按报告日期", "By report date"),
+    "undated": ("缺少日期的病例", "Cases without the date"),
+    "top_venues": ("重点场所", "Top venues"),
+    "rank": ("序号", "Rank"),
+    "venue": ("场所", "Venue"),
+    "address": ("地址", "Address"),
+    "venue_type": ("类型", "Type"),
+    "township": ("乡镇", "Township"),
+    "n_cases": ("病例数", "Cases"),
+    "case_hours": ("病例停留（小时）", "Case hours"),
+    "n_exposed": ("暴露人数", "Exposed"),
+    "peak": ("同时在场峰值", "Peak present"),
+    "reason": ("原因", "Reason"),
+    "top_townships": ("重点乡镇", "Top townships"),
+    "areas_table": ("风险区及解除日期", "Risk areas and lifting dates"),
+    "level": ("等级", "Level"),
+    "designated_on": ("划定日期", "Designated on"),
+    "last_case_on": ("最近病例报告", "Last case reported"),
+    "lifts_on": ("解除日期（无新增时）", "Lifts on (if no new case)"),
+    "no_areas": ("无风险区。", "No risk areas."),
+    "changes": ("与上期简报相比", "Changes since the previous briefing"),
+    "no_previous": ("未提供上期简报（--since）。", "No previous briefing given (--since)."),
+    "previous_as_of": ("上期数据截至", "Previous data as of"),
+    "no_changes": ("无变化。", "No changes."),
+    "item": ("项目", "Item"),
+    "previous": ("上期", "Previous"),
+    "current": ("本期", "Current"),
+    "change": ("变化", "Change"),
+    "kind": ("对象", "Kind"),
+    "new": ("新增", "new"),
+    "dropped": ("移出", "dropped"),
+    "changed": ("变更", "changed"),
+    "lifted": ("解除", "lifted"),
+    "contact": ("暴露人员", "contact"),
+    "exposure": ("暴露记录", "exposure"),
+    "area": ("风险区", "area"),
+    "detail": ("说明", "Detail"),
+    "rules": ("判定规则", "Rule set"),
+    "rule_id": ("规则编号", "Rule id"),
+    "parameter": ("参数", "Parameter"),
+    "value": ("取值", "Value"),
+    "area_rules": ("风险区规则", "Risk-area rules"),
+    "quality": ("数据质量", "Data quality"),
+    "file": ("文件", "File"),
+    "read": ("读入行数", "Rows read"),
+    "accepted": ("接收", "Accepted"),
+    "rejected": ("拒收", "Rejected"),
+    "rejections_by_reason": ("拒收原因", "Rejections by reason"),
+    "count": ("数量", "Count"),
+    "proxy_share": ("代扫码占比", "Proxy-scan share"),
+    "remote_scans": ("远程扫码（手机距场所超过{m}米）",
+                     "Remote scans (phone more than {m} m from the venue)"),
+    "with_position": ("有手机定位的扫码", "Scans with a phone position"),
+    "merged_scans": ("合并的重复扫码", "Merged repeat scans"),
+    "scans": ("扫码记录", "Scans"),
+    "privacy": ("本简报不含姓名、电话、证件号码；人员仅以数量出现。",
+                "This briefing holds no names, phones or ID numbers; people appear only "
+                "as counts."),
+    "footer": ("由 tracelab 生成；场所名称、地址为登记原文。",
+               "Made by tracelab; venue names and addresses are as registered."),
+    "none": ("无", "none"),
+}
+
+
+def t(key: str, lang: str = "zh", **fields: object) -> str:
+    """Return the label `key` in `lang`, with ``{name}`` fields filled in.
+
+    Examples
+    --------
+    >>> t("cases"), t("cases", "en")
+    ('病例', 'Cases')
+    >>> t("remote_scans", "en", m=500)
+    'Remote scans (phone more than 500 m from the venue)'
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r}; allowed: {LANGS}")
+    try:
+        text = _TEXT[key][LANGS.index(lang)]
+    except KeyError:
+        raise KeyError(f"no briefing label {key!r}") from None
+    return text.format(**fields) if fields else text
+
+
+def venue_type_name(code: object, lang: str = "zh") -> str:
+    """Name of a venue-type code in `lang`; unknown codes are returned as given.
+
+    Examples
+    --------
+    >>> venue_type_name("supermarket"), venue_type_name("supermarket", "en")
+    ('超市', 'Supermarket')
+    """
+    from tracelab import reference
+    from tracelab import schema as s
+
+    table = reference.venue_types().set_index(s.TYPE_CODE)
+    column = s.NAME_ZH if lang == "zh" else s.NAME_EN
+    if code in table.index:
+        return str(table.at[code, column])
+    return "" if code is None else str(code)
