@@ -66,3 +66,15 @@ def test_readme_quick_start_is_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^make test$", ci, re.M)
+
+
+def test_public_namespace_is_curated():
+    import tracelab
+
+    assert sorted(tracelab.__all__) == tracelab.__all__
+    for name in tracelab.__all__:
+        assert getattr(tracelab, name) is not None
+    for verb in ("read_venues", "read_scans", "read_cases", "VisitGraph", "trace", "sources",
+                 "companions", "rank_contacts", "rank_venues", "clusters", "risk_areas",
+                 "compare", "replay", "show_versions"):
+        assert verb in tracelab.__all__

@@ -7,9 +7,22 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from tracelab.areas import risk_areas
+from tracelab.backward import common_venues, sources
+from tracelab.clusters import clusters
+from tracelab.companions import companions
+from tracelab.compare import compare, snapshot
+from tracelab.contacts_export import export_contacts
+from tracelab.epicurve import epi_curve
+from tracelab.exposure import trace, trace_assumptions
+from tracelab.graph import VisitGraph, contact_graph
 from tracelab.io import DataDir, Loaded, read_cases, read_dir, read_scans, read_venues
+from tracelab.replay import policy, replay
+from tracelab.risk import rank_contacts, rank_venues
+from tracelab.rules import Rule, rule
 from tracelab.schema import SchemaError
 from tracelab.store import Store, open_store
+from tracelab.visits import estimate_dwell, visits
 
 try:
     __version__ = version("tracelab")
@@ -19,14 +32,35 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "DataDir",
     "Loaded",
+    "Rule",
     "SchemaError",
     "Store",
+    "VisitGraph",
+    "clusters",
+    "common_venues",
+    "companions",
+    "compare",
+    "contact_graph",
+    "epi_curve",
+    "estimate_dwell",
+    "export_contacts",
     "open_store",
+    "policy",
+    "rank_contacts",
+    "rank_venues",
     "read_cases",
     "read_dir",
     "read_scans",
     "read_venues",
+    "replay",
+    "risk_areas",
+    "rule",
     "show_versions",
+    "snapshot",
+    "sources",
+    "trace",
+    "trace_assumptions",
+    "visits",
 ]
 
 
