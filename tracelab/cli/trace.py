@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tracelab import schema as s
+from tracelab.audit import record_query, require_purpose
 from tracelab.backward import SOURCE_KIND, sources
 from tracelab.exports import write_csv
 from tracelab.exposure import trace
@@ -31,6 +32,18 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", default=None,
                    help="reference time for 'in the future' checks on load (default: now)")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    p.add_argument("--purpose", required=True,
+                   help="the case or investigation this query serves, e.g. case:LX-017 or "
+                   "inv:2022-11-cluster-3; logged with the query (DOMAIN.md section 10)")
+    p.add_argument("--audit", type=Path, default=None,
+                   help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
+    p.add_argument("--who", default=None, help="the analyst, for the audit log")
+
+
+def _audit(args: argparse.Namespace, query: str, counts: dict[str, int]) -> None:
+    """Append the query to the hash-chained audit log of the store."""
+    record_query(args.audit or args.data / "tracelab.duckdb", who=args.who,
+                 purpose=args.purpose, query=query, counts=counts)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,12 +87,16 @@ def _cases(cases: pd.DataFrame, wanted: list[str], folder: Path) -> pd.DataFrame
 
 def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
+    require_purpose(args.purpose)
     r = as_rule(args.regime)
     data = read_dir(args.data, now=args.now)
     chosen = _cases(data.cases, args.case, args.data)
     graph = VisitGraph.from_scans(data.scans, data.venues, r)
     exposures = trace(graph, chosen, r, args.hops, as_of=_as_of(args.as_of))
     write_csv(exposures, args.out)
+    _audit(args, f"trace cases={len(chosen)} rule={r.rule_id} hops={args.hops or 'default'}",
+           {"cases": len(chosen), "contacts": int(exposures[s.CONTACT_ID].nunique()),
+            "rows": len(exposures)})
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
           f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
           f"venue(s) under rule {r.rule_id} -> {args.out}")
@@ -88,6 +105,7 @@ def run_trace(args: argparse.Namespace) -> int:
 
 def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
+    require_purpose(args.purpose)
     r = as_rule(args.regime)
     data = read_dir(args.data, now=args.now)
     _cases(data.cases, [args.case], args.data)
@@ -97,6 +115,7 @@ def run_sources(args: argparse.Namespace) -> int:
     ranked = sources(graph, case, r, cases=data.cases, as_of=_as_of(args.as_of))
     write_csv(ranked, args.out)
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
+    _audit(args, f"sources case=1 rule={r.rule_id}", {"cases": 1, "rows": len(ranked)})
     print(f"{n_cases} candidate case(s) and {len(ranked) - n_cases} venue(s) ranked under "
           f"rule {r.rule_id} -> {args.out}")
     return 0
