@@ -54,28 +54,24 @@ def _set(rows: list[list[str]], header: list[str], row: int, column: str, value:
     return out
 
 
-def _venues(**change) -> str:
-    rows = VENUES
+def _edit(header: list[str], rows: list[list[str]], change: dict[str, str]) -> str:
+    """The table with cells changed: ``column_rN=value`` sets that column of data row N."""
     for key, value in change.items():
         column, _, row = key.rpartition("_r")
-        rows = _set(rows, VENUE_HEADER, int(row), column, value)
-    return _csv(VENUE_HEADER, rows)
+        rows = _set(rows, header, int(row), column, value)
+    return _csv(header, rows)
 
 
-def _scans(**change) -> str:
-    rows = SCANS
-    for key, value in change.items():
-        column, _, row = key.rpartition("_r")
-        rows = _set(rows, SCAN_HEADER, int(row), column, value)
-    return _csv(SCAN_HEADER, rows)
+def _venues(**change: str) -> str:
+    return _edit(VENUE_HEADER, VENUES, change)
 
 
-def _cases(**change) -> str:
-    rows = CASES
-    for key, value in change.items():
-        column, _, row = key.rpartition("_r")
-        rows = _set(rows, CASE_HEADER, int(row), column, value)
-    return _csv(CASE_HEADER, rows)
+def _scans(**change: str) -> str:
+    return _edit(SCAN_HEADER, SCANS, change)
+
+
+def _cases(**change: str) -> str:
+    return _edit(CASE_HEADER, CASES, change)
 
 
 def _drop_column(text: str, column: str) -> str:
