@@ -486,7 +486,6 @@ def rank_venues(
     case_ids = set(cases[s.PERSON_ID])
     hop1 = exposures[(exposures[s.HOP] == 1) & exposures[s.CASE_ID].isin(case_ids)]
     stays = hop1[[s.CASE_ID, s.VENUE_ID, s.CASE_T_IN, s.CASE_T_OUT]].drop_duplicates()
-    slack = pd.Timedelta(minutes=alert_slack_minutes)
     rows = []
     size = int(bin_minutes) * _NS_MIN
     at = visits[visits[s.VENUE_ID].isin(stays[s.VENUE_ID].unique())]

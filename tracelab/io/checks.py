@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from tracelab import ids
 from tracelab import schema as s
-from pathlib import Path
-
 from tracelab.io.files import RawTable, UnreadableFile, read_raw
 from tracelab.io.parse import blank, is_text
 

@@ -63,7 +63,7 @@ class Simulation:
         self.days = int(days)
         self.day = 0
         people, venues = base.people, base.venues
-        n, nv = len(people.age), len(venues.type_code)
+        n = len(people.age)
         self._n = n
         nan = np.full(n, np.nan)
         self.infected_at, self.inf_start, self.inf_end, self.onset = (nan.copy() for _ in range(4))
