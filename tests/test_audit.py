@@ -76,7 +76,7 @@ def test_identifiers_in_query_text_are_masked(store):
 
 
 def test_every_audited_call_leaves_exactly_one_entry(store):
-    @audited("companions", counts=lambda r: {"rows": len(r), "people": r["p"].nunique()})
+    @audited("companions", counts=lambda r, a: {"rows": len(r), "people": r["p"].nunique()})
     def companions(case, *, hours=2):
         if case == "boom":
             raise RuntimeError("engine failure")
@@ -93,7 +93,7 @@ def test_every_audited_call_leaves_exactly_one_entry(store):
         companions("boom", purpose="case:p_0", audit=store)
     log = read_audit(store)
     assert len(log) == 4
-    assert log["query"].iloc[0] == "companions args=('p_0',) hours=3"
+    assert log["query"].iloc[0] == "companions case='p_0' hours=3"
     assert log["counts"].iloc[0] == '{"people":2,"rows":3}'
     assert verify_audit(store) is None
 
@@ -163,3 +163,142 @@ def test_anchor_detects_a_cut_log(store):
     assert "cut" in audit_problem(store, anchor)[1]
     with pytest.raises(ValueError, match="anchor"):
         verify_audit(store, "3:nothex")
+
+
+# --- the public person-level verbs: tracelab.trace, sources, companions, ... -----------
+
+def _public_calls(tmp_path):
+    """Each public verb with arguments that work on the hand-checkable scenario."""
+    import tracelab as tl
+    from tests._exposure_data import cases, scans, venue_types, venues
+    from tracelab.graph import VisitGraph
+
+    graph = VisitGraph.from_scans(scans(), venues(), "twenty", venue_types=venue_types())
+    ranked = pd.DataFrame({"contact_id": ["P2", "P4"], "tier": ["call_today", "monitor"],
+                           "rank": [1, 2], "score": [40.0, 3.0], "why": ["#1", "#2"]})
+    return {
+        "trace": (tl.trace, (graph, cases()), {}),
+        "sources": (tl.sources, (graph, "C1"), {"cases": cases()}),
+        "companions": (tl.companions, (graph, cases()), {}),
+        "common_venues": (tl.common_venues, (graph, cases()), {}),
+        "export_contacts": (tl.export_contacts, (ranked, tmp_path / "calls.csv"), {}),
+    }
+
+
+VERBS = ["trace", "sources", "companions", "common_venues", "export_contacts"]
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_public_verb_needs_a_purpose_before_any_work(tmp_path, verb, monkeypatch):
+    monkeypatch.delenv("TRACELAB_AUDIT", raising=False)
+    func, args, kwargs = _public_calls(tmp_path)[verb]
+    log = tmp_path / "log.duckdb"
+    # Arguments the query itself would choke on: the purpose check must come first.
+    broken = (None,) * len(args)
+    for purpose in (None, "", "curiosity", "case:13123456789"):
+        with pytest.raises(PurposeError, match="purpose"):
+            func(*broken, purpose=purpose, audit=log)
+    with pytest.raises(ValueError, match="audit: .*TRACELAB_AUDIT"):
+        func(*broken, purpose="inv:LX-1")
+    with pytest.raises(FileNotFoundError, match="audit: .*does not exist"):
+        func(*broken, purpose="inv:LX-1", audit=tmp_path / "no" / "log.duckdb")
+    assert not log.exists() and not (tmp_path / "calls.csv").exists()
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_public_verb_leaves_exactly_one_entry(tmp_path, verb):
+    func, args, kwargs = _public_calls(tmp_path)[verb]
+    log = tmp_path / "log.duckdb"
+    result = func(*args, **kwargs, purpose="case:p_89e942357569d1ea", audit=log, who="ana")
+    entries = read_audit(log)
+    assert len(entries) == 1 and verify_audit(log) is None
+    entry = entries.iloc[0]
+    assert entry["purpose"] == "case:p_89e942357569d1ea" and entry["who"] == "ana"
+    assert entry["query"].split()[0] == verb
+    assert "C1" not in entry["query"] and "P2" not in entry["query"]  # no person named
+    counts = __import__("json").loads(entry["counts"])
+    assert counts["rows"] == (len(args[0]) if verb == "export_contacts" else len(result))
+    if verb == "trace":
+        assert counts == {"cases": 1, "people": 2, "rows": 2, "venues": 2}
+        assert entry["query"] == "trace cases=1 rule=twenty hops=default"
+    if verb == "export_contacts":
+        assert counts == {"people": 2, "rows": 2} and result.is_file()
+    # a second call appends a second entry to the same chain
+    func(*args, **kwargs, purpose="inv:LX-2", audit=log)
+    assert read_audit(log)["seq"].tolist() == [1, 2] and verify_audit(log) is None
+
+
+@pytest.mark.parametrize("verb", ["trace", "sources", "companions", "common_venues"])
+def test_a_failed_public_call_leaves_no_entry(tmp_path, verb):
+    func, args, kwargs = _public_calls(tmp_path)[verb]
+    with open_store(tmp_path / "log.duckdb") as st:
+        with pytest.raises(ValueError, match="eleventh"):
+            func(args[0], args[1], "eleventh", **kwargs, purpose="inv:LX-1", audit=st)
+        assert st.count("audit") == 0
+        func(*args, **kwargs, purpose="inv:LX-1", audit=st)
+        assert st.count("audit") == 1 and verify_audit(st) is None
+
+
+def test_a_failed_export_leaves_no_entry(tmp_path):
+    func, (ranked, _), _ = _public_calls(tmp_path)["export_contacts"]
+    log = tmp_path / "log.duckdb"
+    with pytest.raises(ValueError, match="fmt"):
+        func(ranked, tmp_path / "calls.txt", purpose="inv:LX-1", audit=log)
+    assert not log.exists() or read_audit(log).empty
+
+
+def test_audit_store_from_the_environment(tmp_path, monkeypatch):
+    func, args, kwargs = _public_calls(tmp_path)["trace"]
+    log = tmp_path / "env.duckdb"
+    monkeypatch.setenv("TRACELAB_AUDIT", str(log))
+    func(*args, purpose="inv:LX-1")
+    func(*args, purpose="inv:LX-1", audit=tmp_path / "other.duckdb")  # explicit wins
+    assert len(read_audit(log)) == 1 and len(read_audit(tmp_path / "other.duckdb")) == 1
+
+
+def test_public_verbs_document_and_show_the_audit_arguments():
+    import inspect
+
+    import tracelab as tl
+    from tracelab.backward import common_venues, sources
+    from tracelab.companions import companions  # the attribute tl.companions is the verb
+    from tracelab.contacts_export import export_contacts
+    from tracelab.exposure import trace
+    plain = {"trace": trace, "sources": sources, "companions": companions,
+             "common_venues": common_venues, "export_contacts": export_contacts}
+    for name, impl in plain.items():
+        public = getattr(tl, name)
+        assert public is not impl and public.__wrapped__ is impl and name in tl.__all__
+        params = inspect.signature(public).parameters
+        assert list(params)[:len(inspect.signature(impl).parameters)] == list(
+            inspect.signature(impl).parameters)
+        assert params["purpose"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert {"audit", "who"} <= set(params)
+        doc = public.__doc__
+        assert doc.splitlines()[0] == inspect.cleandoc(impl.__doc__).splitlines()[0]
+        assert "purpose : str" in doc and "TRACELAB_AUDIT" in doc
+        # the audit parameters sit inside the Parameters section, before Returns
+        assert doc.index("Parameters") < doc.index("purpose : str") < doc.index("Returns")
+
+
+def test_library_code_uses_the_plain_implementations():
+    # Only the public namespace and the command line may call the audited verbs; replay,
+    # briefing and the rest compose the plain ones (a replay runs thousands of traces).
+    import ast
+    from pathlib import Path
+
+    import tracelab
+    root = Path(tracelab.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root)
+        if rel.parts[0] == "cli" or rel.name in ("__init__.py", "_audited.py") \
+                and len(rel.parts) == 1:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in ("tracelab",
+                                                                     "tracelab._audited"):
+                names = {a.name for a in node.names} & set(VERBS)
+                if names:
+                    offenders.append(f"{rel}: {sorted(names)}")
+    assert offenders == []

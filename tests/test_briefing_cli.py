@@ -1,4 +1,8 @@
-"""``tracelab brief`` and ``tracelab demo``: the command line writes the page, summary and PDF."""
+"""``tracelab brief`` and ``tracelab demo``: the command line writes the page, summary and PDF.
+
+``tracelab brief`` pseudonymises person ids with the key of ``TRACELAB_KEY`` (set here to
+the public demo key, so that its page is the demo's) or ``--key-file``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from tracelab import privacy
 from tracelab.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(autouse=True)
+def demo_key(monkeypatch):
+    monkeypatch.setenv("TRACELAB_KEY", privacy.DEMO_KEY.decode())
 
 
 def run_brief(argv: list[str]) -> int:
@@ -36,17 +46,36 @@ def test_brief_rejects_a_naive_as_of(tmp_path, capsys):
     assert "has no zone" in capsys.readouterr().err
 
 
+def test_brief_needs_a_key(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TRACELAB_KEY")
+    out = tmp_path / "x.html"
+    assert run_brief(["--data", str(SAMPLE), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracelab brief: error: no pseudonymisation key")
+    assert err.count("\n") == 1
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
-
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACELAB_KEY")  # demo mode needs no key
     assert main(["demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line[:3] for line in lines[:4]] == ["1/4", "2/4", "3/4", "4/4"]
+    assert "demo mode" in lines[1] and "inv:DEMO" in lines[2]
     assert lines[3].startswith("4/4 brief:") and lines[3].endswith("-> out/briefing.html")
     page = (tmp_path / "out" / "briefing.html").read_bytes()
     assert b"L.map(" in page and (tmp_path / "out" / "briefing.json").is_file()
     # the demo regenerates the committed sample county: its briefing is the same bytes
+    # under the same (demo) key
+    monkeypatch.setenv("TRACELAB_KEY", privacy.DEMO_KEY.decode())
     other = tmp_path / "sample.html"
     assert run_brief(["--data", str(SAMPLE), "--out", str(other)]) == 0
     assert other.read_bytes() == page
+    # the demo's trace left one entry in its audit log, and its outputs hold pseudonyms
+    from tracelab.audit import read_audit, verify_audit
+    log = read_audit(tmp_path / "out" / "tracelab.duckdb")
+    assert len(log) == 1 and verify_audit(tmp_path / "out" / "tracelab.duckdb") is None
+    exposures = (tmp_path / "out" / "exposures.csv").read_text(encoding="utf-8")
+    assert "p_" in exposures and not re.search(r"\bP[0-9]{7}\b", exposures)

@@ -1,4 +1,5 @@
-"""``tracelab audit``, ``tracelab venues``, ``tracelab purge`` on real files."""
+"""``tracelab audit``, ``tracelab venues``, ``tracelab purge`` on real files, and scanners
+that search everything tracelab writes for raw identifiers of its input."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tracelab import privacy
 from tracelab import schema as s
 from tracelab.audit import read_audit, record_query
 from tracelab.cli import audit as audit_cli
@@ -190,12 +192,22 @@ def _text_of(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "replace")
 
 
-def _leaks(text: str, digits: set[str], names: set[str]) -> set[str]:
+_TOKEN = __import__("re").compile(r"[A-Za-z0-9_]+")
+
+
+def _leaks(text: str, digits: set[str], names: set[str], raw_ids: set[str] = frozenset()
+           ) -> set[str]:
     found = {d for d in _DIGITS.findall(text) if d in digits}
     for run in _CJK.findall(text):
         for size in (2, 3, 4):
             found |= {run[i:i + size] for i in range(len(run) - size + 1)} & names
-    return found
+    return found | (set(_TOKEN.findall(text)) & raw_ids)
+
+
+def _personal_ids(ids: set[str]) -> tuple[set[str], set[str]]:
+    """The raw person ids that are phone or ID numbers, and those that are names."""
+    return ({i for i in ids if _DIGITS.fullmatch(i)},
+            {i for i in ids if _CJK.fullmatch(i) and len(i) >= 2})
 
 
 @pytest.mark.slow
@@ -215,6 +227,13 @@ def test_scanner_finds_no_personal_data_in_demo_outputs(tmp_path, capsys):
                                                     s.COUNTY))
     names = {n for n in set(persons["name"]) | set(venues.loc[individual, s.OWNER_NAME])
              if len(n) >= 2 and n not in public}
+    # Person ids are pseudonymised on load: no raw one may come out, whatever it looks
+    # like; those that are phone or ID numbers or names are personal data as well.
+    raw_ids = set(pd.read_parquet(data / "scans.parquet")[s.PERSON_ID].astype(str)) \
+        | set(persons[s.PERSON_ID].astype(str))
+    personal_digits, personal_names = _personal_ids(raw_ids)
+    digits |= personal_digits
+    names |= personal_names - {n for n in personal_names if n in public}
     # every export of this module over the demo data, and the audit log
     venue = venues[s.VENUE_ID].iloc[0]
     for argv in (["venues", "report", "--data", str(data), "--venue", venue,
@@ -223,7 +242,7 @@ def test_scanner_finds_no_personal_data_in_demo_outputs(tmp_path, capsys):
                   "--out", str(out / "venue.xlsx")],
                  ["venues", "regulator", "--data", str(data), "--out", str(out / "reg.xlsx")]):
         assert run([*argv, "--now", "2023-01-01T00:00Z"]) == 0
-    write_csv(persons, out / "persons_masked.csv")
+    write_csv(privacy.pseudonymise(persons, None, privacy.DEMO_KEY), out / "persons_masked.csv")
     write_xlsx(venues, out / "venues_masked.xlsx")
     record_query(out / "audit.duckdb", who="ana", purpose="inv:DEMO-1",
                  query=f"trace {persons['id_number'].iloc[0]}", counts={"rows": 1})
@@ -232,10 +251,12 @@ def test_scanner_finds_no_personal_data_in_demo_outputs(tmp_path, capsys):
     (out / "stdout.log").write_text(log.out + log.err, encoding="utf-8")
     files = [p for p in out.rglob("*") if p.is_file() and data not in p.parents]
     assert len(files) >= 7
-    leaks = {str(p.relative_to(out)): _leaks(_text_of(p), digits, names) for p in files}
+    assert {"exposures.csv", "briefing.html", "tracelab.duckdb"} <= {p.name for p in files}
+    leaks = {str(p.relative_to(out)): _leaks(_text_of(p), digits, names, raw_ids) for p in files}
     assert {k: sorted(v)[:5] for k, v in leaks.items() if v} == {}
     # the scanner itself finds what it looks for
     assert _leaks(_text_of(data / "persons.parquet"), digits, names)
+    assert _leaks(_text_of(data / "scans.parquet"), set(), set(), raw_ids)
 
 
 def test_compliance_lists_hold_no_person_data(folder, capsys):
@@ -249,3 +270,34 @@ def test_compliance_lists_hold_no_person_data(folder, capsys):
     text = printed + "".join(p.read_text(encoding="utf-8-sig") for p in out.iterdir())
     for pid in PHONES:
         assert pid not in text
+
+
+def test_trace_and_sources_write_no_raw_phone_ids(folder, tmp_path, capsys, monkeypatch):
+    # Person ids that are phone numbers: the worst case for a scan log.
+    from tracelab.cli import main
+    monkeypatch.setenv("TRACELAB_KEY", "scanner-test-key-0123456789")
+    onset = ["2022-11-21 09:00", "2022-11-22 09:00"]
+    pd.DataFrame({s.PERSON_ID: PHONES[:2], s.KIND: ["confirmed"] * 2, s.ONSET_AT: onset,
+                  s.SAMPLED_AT: onset, s.CONFIRMED_AT: ["2022-11-23 08:00"] * 2}
+                 ).to_csv(folder / "cases.csv", index=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    common = ["--data", str(folder), "--now", NOW, "--audit", str(out / "audit.duckdb")]
+    assert main(["trace", *common, "--case", PHONES[0], "--case", PHONES[1],
+                 "--purpose", "inv:LX-9", "--out", str(out / "exposures.csv")]) == 0
+    assert main(["sources", *common, "--case", PHONES[1], "--purpose", "inv:LX-9",
+                 "--out", str(out / "sources.csv")]) == 0
+    assert main(["trace", *common, "--case", "13999999999", "--purpose", "inv:LX-9",
+                 "--out", str(out / "none.csv")]) == 2
+    assert run(["audit", "--store", str(out / "audit.duckdb")]) == 0
+    log = capsys.readouterr()
+    (out / "stdout.log").write_text(log.out + log.err, encoding="utf-8")
+    exposures = pd.read_csv(out / "exposures.csv", encoding="utf-8-sig", dtype=str)
+    assert len(exposures) and exposures[s.CONTACT_ID].map(privacy.is_pseudonym).all()
+    assert "13999999999" not in log.err and "139*****999" in log.err
+    digits = set(PHONES) | {"13999999999"}
+    files = sorted(p for p in out.iterdir() if p.is_file())
+    assert len(files) == 4
+    leaks = {p.name: _leaks(_text_of(p), digits, set()) for p in files}
+    assert {k: sorted(v)[:5] for k, v in leaks.items() if v} == {}
+    assert _leaks(_text_of(folder / "scans.csv"), digits, set())

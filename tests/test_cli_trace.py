@@ -1,10 +1,15 @@
-"""Tests of ``tracelab trace`` and ``tracelab sources`` on a small synthetic county."""
+"""Tests of ``tracelab trace`` and ``tracelab sources`` on a small synthetic county.
+
+Both pseudonymise person ids on load: the key comes from ``TRACELAB_KEY`` (set for every
+test here) or ``--key-file``.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from tracelab import privacy
 from tracelab import schema as s
 from tracelab.audit import read_audit, verify_audit
 from tracelab.backward import RANK
@@ -12,6 +17,13 @@ from tracelab.cli import main
 from tracelab.synth import generate
 
 NOW = "2022-12-31T00:00:00+08:00"
+KEY = "test-key-0123456789abcdef"  # 25 bytes; any text of 16+ bytes will do
+
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch):
+    monkeypatch.setenv("TRACELAB_KEY", KEY)
+    return KEY.encode()
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +48,12 @@ def test_trace_writes_the_exposures_table(county_dir, tmp_path, capsys):
     assert main(argv) == 0
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert list(table.columns) == list(s.EXPOSURE_COLUMNS)
-    assert set(table[s.CASE_ID].astype(str)) <= set(ids)
+    # raw ids in, pseudonyms out: the cases asked for, under the key of TRACELAB_KEY
+    assert set(table[s.CASE_ID]) <= {privacy.pseudonym(i, KEY.encode()) for i in ids}
+    assert table[s.CONTACT_ID].map(privacy.is_pseudonym).all() and len(table)
+    text = out.read_text(encoding="utf-8-sig")
+    raw = set(pd.read_csv(folder / "scans.csv", dtype=str)[s.PERSON_ID])
+    assert not [i for i in raw if i in text]
     assert "exposure row(s) of 2 case(s)" in capsys.readouterr().out
     log = read_audit(audit)
     assert len(log) == 1 and log["purpose"].iloc[0] == "case:LX-017"
@@ -75,7 +92,7 @@ def test_unknown_case_and_bad_rule_fail_with_one_line(county_dir, tmp_path, caps
             "--audit", str(tmp_path / "a.duckdb")]
     assert main(["trace", *base, "--case", "NO-SUCH-PERSON"]) == 2
     err = capsys.readouterr().err
-    assert "not in cases" in err and "NO-SUCH-PERSON" not in err
+    assert "not in cases" in err and "NO-SUCH-PERSON" not in err and "NO**" in err
     assert main(["trace", *base, "--case", "x", "--regime", "eleventh"]) == 2
     assert "is not a preset" in capsys.readouterr().err
     assert main(["trace", *base, "--case", "x", "--as-of", "2022-11-20"]) == 2
@@ -92,3 +109,55 @@ def test_sources_ranks(county_dir, tmp_path, capsys):
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert table.empty or table[RANK].tolist() == list(range(1, len(table) + 1))
     assert "ranked under rule twenty" in capsys.readouterr().out
+
+
+def test_case_may_be_given_raw_or_pseudonymised(county_dir, tmp_path):
+    folder, cases = county_dir
+    raw = str(cases[s.PERSON_ID].iloc[0])
+    tables = []
+    for i, case in enumerate([raw, privacy.pseudonym(raw, KEY.encode())]):
+        out = tmp_path / f"e{i}.csv"
+        assert main(["trace", "--data", str(folder), "--case", case, "--out", str(out),
+                     "--now", NOW, "--purpose", "inv:X1", "--audit",
+                     str(tmp_path / "a.duckdb")]) == 0
+        tables.append(out.read_bytes())
+    assert tables[0] == tables[1]
+    log = read_audit(tmp_path / "a.duckdb")
+    assert len(log) == 2 and raw not in log.to_csv()
+
+
+def test_missing_key_is_a_one_line_error(county_dir, tmp_path, capsys, monkeypatch):
+    folder, cases = county_dir
+    monkeypatch.delenv("TRACELAB_KEY")
+    audit = tmp_path / "a.duckdb"
+    for verb in ("trace", "sources"):
+        assert main([verb, "--data", str(folder), "--case", str(cases[s.PERSON_ID].iloc[0]),
+                     "--out", str(tmp_path / "x.csv"), "--now", NOW, "--purpose", "inv:X1",
+                     "--audit", str(audit)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no pseudonymisation key" in err
+        assert "TRACELAB_KEY" in err and "--key-file" in err
+    assert not (tmp_path / "x.csv").exists() and not audit.exists()
+    short = tmp_path / "short.key"
+    short.write_text("abc")
+    assert main(["trace", "--data", str(folder), "--case", "x", "--out", str(tmp_path / "x.csv"),
+                 "--now", NOW, "--purpose", "inv:X1", "--key-file", str(short)]) == 2
+    err = capsys.readouterr().err
+    assert "at least 16" in err and "abc" not in err
+
+
+def test_key_file_gives_the_pseudonyms_of_the_same_key(county_dir, tmp_path, monkeypatch):
+    folder, cases = county_dir
+    case = str(cases[s.PERSON_ID].iloc[-1])
+    monkeypatch.setenv("TRACELAB_KEY", "another-key-of-enough-bytes")
+    key_file = tmp_path / "tracelab.key"
+    key_file.write_text(KEY + "\n")
+    out = tmp_path / "s.csv"
+    assert main(["sources", "--data", str(folder), "--case", case, "--out", str(out),
+                 "--now", NOW, "--purpose", "inv:X1", "--audit", str(tmp_path / "a.duckdb"),
+                 "--key-file", str(key_file)]) == 0
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    ids = table.loc[table["source_kind"] == "case", "source_id"]
+    assert len(ids) and ids.map(privacy.is_pseudonym).all()
+    known = {privacy.pseudonym(c, KEY.encode()) for c in cases[s.PERSON_ID].astype(str)}
+    assert set(ids) <= known

@@ -74,3 +74,25 @@ def test_primary_key_violation_leaves_the_table_unchanged(tmp_path, loaded):
         with pytest.raises(duckdb.ConstraintException):
             store.write("venues", venues.accepted)
         assert store.count("venues") == 3
+
+
+def test_the_audit_table_is_append_only_through_record_query(tmp_path, loaded):
+    from tracelab.audit import read_audit, record_query, verify_audit
+
+    path = tmp_path / "e.duckdb"
+    record_query(path, who="ana", purpose="inv:LX-1", query="trace", counts={"rows": 1})
+    forged = read_audit(path).assign(seq=2, purpose="inv:FORGED")
+    with tl.open_store(path) as store:
+        for mode in ("append", "replace"):
+            with pytest.raises(ValueError, match="table: 'audit' is append-only"):
+                store.write("audit", forged, mode=mode)
+        with pytest.raises(ValueError, match="table: 'audit' is append-only"):
+            store.ingest("audit", tl.Loaded(forged, loaded[1].rejected, 2))
+        store.export_parquet("audit", tmp_path / "audit.parquet")
+        with pytest.raises(ValueError, match="append-only"):
+            store.import_parquet("audit", tmp_path / "audit.parquet", mode="replace")
+        assert store.count("rejections") == 0  # ingest refused before writing anything
+    # record_query still appends, and the chain is intact
+    record_query(path, who="ana", purpose="inv:LX-2", query="trace", counts={"rows": 2})
+    log = read_audit(path)
+    assert log["purpose"].tolist() == ["inv:LX-1", "inv:LX-2"] and verify_audit(path) is None

@@ -1,20 +1,26 @@
 """tracelab: a workbench for venue-code (场所码) contact tracing.
 
 The public verbs live here; implementations stay in their modules (DESIGN.md section 2).
+The person-level queries (:func:`trace`, :func:`sources`, :func:`companions`,
+:func:`common_venues`, :func:`export_contacts`) are the audited versions
+(:mod:`tracelab._audited`): each needs ``purpose=`` (a case or investigation id) and an
+audit store (``audit=``, else the environment variable ``TRACELAB_AUDIT``) and leaves one
+entry in its hash-chained audit table. Library code uses the plain implementations in
+:mod:`tracelab.exposure`, :mod:`tracelab.backward`, :mod:`tracelab.companions` and
+:mod:`tracelab.contacts_export`.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from tracelab._audited import common_venues, companions, export_contacts, sources, trace
 from tracelab.areas import risk_areas
-from tracelab.backward import common_venues, sources
+from tracelab.audit import PurposeError
 from tracelab.clusters import clusters
-from tracelab.companions import companions
 from tracelab.compare import compare, snapshot
-from tracelab.contacts_export import export_contacts
 from tracelab.epicurve import epi_curve
-from tracelab.exposure import trace, trace_assumptions
+from tracelab.exposure import trace_assumptions
 from tracelab.graph import VisitGraph, contact_graph
 from tracelab.io import DataDir, Loaded, read_cases, read_dir, read_scans, read_venues
 from tracelab.replay import policy, replay
@@ -32,6 +38,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "DataDir",
     "Loaded",
+    "PurposeError",
     "Rule",
     "SchemaError",
     "Store",

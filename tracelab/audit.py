@@ -13,8 +13,11 @@ from __future__ import annotations
 import functools
 import getpass
 import hashlib
+import inspect
 import json
+import os
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +35,7 @@ __all__ = [
     "require_purpose",
     "record_query",
     "audited",
+    "AUDIT_ENV",
     "read_audit",
     "verify_audit",
     "audit_problem",
@@ -248,26 +252,124 @@ def record_query(store: Store | str | Path, *, who: str | None = None, purpose: 
     return _with_store(store, append)
 
 
-def audited(query: str, counts: Callable[[Any], Mapping[str, int]] | None = None
-            ) -> Callable[[F], F]:
+#: Environment variable naming the audit store when a person-level query gets no ``audit=``.
+AUDIT_ENV = "TRACELAB_AUDIT"
+
+Counts = Callable[[Any, Mapping[str, Any]], Mapping[str, int]]
+
+
+def _default_counts(result: Any, arguments: Mapping[str, Any]) -> dict[str, int]:
+    return {"rows": len(result)}
+
+
+def _default_text(query: str, arguments: Mapping[str, Any]) -> str:
+    # Only plain scalars are logged: frames, graphs and paths may hold personal data.
+    return query + "".join(f" {k}={v!r}" for k, v in arguments.items()
+                           if isinstance(v, (str, int, float, bool)))
+
+
+def _audit_target(audit: Store | str | Path | None, query: str) -> Store | Path:
+    if isinstance(audit, Store):
+        return audit
+    if audit is None or (isinstance(audit, str) and not audit.strip()):
+        audit = os.environ.get(AUDIT_ENV, "").strip() or None
+    if audit is None:
+        raise ValueError(f"audit: {query} is a person-level query; pass audit=<Store or "
+                         f"DuckDB path> or set the environment variable {AUDIT_ENV}, so that "
+                         "it is logged")
+    path = Path(audit)
+    # Checked before the query runs: a result must never exist without its entry.
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"audit: {str(path)!r}: folder {str(path.parent)!r} does not "
+                                "exist; create it or name another database file")
+    return path
+
+
+_AUDIT_PARAMETERS = """\
+purpose : str
+    Required: the case or investigation this query serves, ``case:...`` or ``inv:...``
+    (:func:`tracelab.audit.require_purpose`); checked before anything runs.
+audit : Store, str or Path, optional
+    The store (or DuckDB file) whose audit table logs the query; default the path in
+    the environment variable ``TRACELAB_AUDIT``. Required one way or the other.
+who : str, optional
+    The analyst, for the log; default the login name of the process."""
+
+
+def _audited_doc(doc: str | None, query: str, plain: str) -> str:
+    """The implementation's docstring with the audit parameters added to its Parameters."""
+    lines = inspect.cleandoc(doc or query).splitlines()
+    note = ("Audited: needs ``purpose=`` and an audit store, and leaves one entry in its "
+            "audit table (:func:`tracelab.audit.audited`); without a valid purpose it raises "
+            ":class:`tracelab.audit.PurposeError` before anything runs. Library code and "
+            f"the Examples below use the plain, unaudited :func:`{plain}`.")
+    # numpydoc section headers: a title line underlined with dashes
+    headers = [i for i in range(len(lines) - 1)
+               if lines[i].strip() and re.fullmatch(r"-{3,}", lines[i + 1].strip())]
+    params = [i for i in headers if lines[i].strip() == "Parameters"]
+    if params:
+        later = [i for i in headers if i > params[0]]
+        at = later[0] if later else len(lines)
+        while at > 0 and not lines[at - 1].strip():
+            at -= 1
+        block = _AUDIT_PARAMETERS.splitlines()
+    else:
+        at = headers[0] if headers else len(lines)
+        block = ["Parameters", "----------", *_AUDIT_PARAMETERS.splitlines(), ""]
+    lines[at:at] = block
+    lines[1:1] = ["", *textwrap.wrap(note, width=88)]
+    return "\n".join(lines)
+
+
+def _audited_signature(func: Callable[..., Any]) -> inspect.Signature:
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    tail = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    head = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    kw = inspect.Parameter.KEYWORD_ONLY
+    added = [inspect.Parameter("purpose", kw, annotation="str"),
+             inspect.Parameter("audit", kw, default=None,
+                               annotation="Store | str | Path | None"),
+             inspect.Parameter("who", kw, default=None, annotation="str | None")]
+    return sig.replace(parameters=[*head, *added, *tail])
+
+
+def audited(query: str, counts: Counts | None = None, *,
+            describe: Callable[[Mapping[str, Any]], str] | None = None) -> Callable[[F], F]:
     """Decorate a person-level query so that it needs a purpose and leaves one audit entry.
 
     The decorated function takes three extra keyword-only arguments, removed before the
-    call: ``purpose`` (required, checked before anything runs), ``audit`` (a store or
-    its path; required) and ``who`` (optional). After a successful call one entry is
-    appended; a call that raises leaves none.
+    call: ``purpose`` (required), ``audit`` (a store or its path; default the path in the
+    environment variable ``TRACELAB_AUDIT``, :data:`AUDIT_ENV`) and ``who`` (optional).
+    Purpose and audit store are checked before anything runs; after a successful call
+    one entry is appended; a call that raises leaves none. The docstring gains the three
+    parameters and the signature shows them.
 
     Parameters
     ----------
     query : str
         Name logged for the query, e.g. ``"trace"``.
     counts : callable, optional
-        Maps the result to the counts to log; default ``{"rows": len(result)}``.
+        ``counts(result, arguments)`` gives the counts to log from the result and the
+        call's arguments by name (defaults filled in); default ``{"rows": len(result)}``.
+    describe : callable, optional
+        ``describe(arguments)`` gives the query text to log; default `query` followed by
+        the arguments that are plain strings and numbers. Give one whenever an argument
+        may hold a person identifier: digit runs that look like phones or ID numbers are
+        masked in the log, but names and other ids are not.
 
     Returns
     -------
     callable
         The decorator.
+
+    Raises
+    ------
+    PurposeError
+        (From the decorated function) if ``purpose`` is missing or malformed.
+    ValueError
+        (From the decorated function) if no audit store is given nor set in
+        ``TRACELAB_AUDIT``.
 
     Examples
     --------
@@ -275,32 +377,39 @@ def audited(query: str, counts: Callable[[Any], Mapping[str, int]] | None = None
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
     >>> @audited("who_was_there")
     ... def who_was_there(venue):
+    ...     \"\"\"People at a venue.\"\"\"
     ...     return pd.DataFrame({"person_id": ["p_1", "p_2"], "venue_id": [venue] * 2})
     >>> len(who_was_there("V1", purpose="inv:LX-7", audit=path, who="ana"))
     2
     >>> read_audit(path)["query"].tolist()
-    ["who_was_there args=('V1',)"]
+    ["who_was_there venue='V1'"]
     >>> who_was_there("V1", audit=path)
     Traceback (most recent call last):
     ...
     tracelab.audit.PurposeError: purpose: a person-level query needs a purpose, a case or investigation id such as 'case:p_89e942357569d1ea' or 'inv:LX-2022-11-007'; got None
+    >>> print(inspect.signature(who_was_there))
+    (venue, *, purpose: 'str', audit: 'Store | str | Path | None' = None, who: 'str | None' = None)
     """
     def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        plain = f"{func.__module__}.{func.__qualname__}"
+
         @functools.wraps(func)
         def wrapper(*args: Any, purpose: str | None = None, audit: Store | str | Path | None = None,
                     who: str | None = None, **kwargs: Any) -> Any:
             checked = require_purpose(purpose)
-            if audit is None:
-                raise ValueError(f"audit: {query} is a person-level query; pass audit=<Store "
-                                 "or database path> so that it is logged")
+            target = _audit_target(audit, query)
+            bound = signature.bind(*args, **kwargs)  # a wrong call fails here, unlogged
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
             result = func(*args, **kwargs)
-            n = dict(counts(result)) if counts is not None else {"rows": len(result)}
-            shown = [a for a in args if isinstance(a, (str, int, float))]
-            text = query + (f" args={tuple(shown)!r}" if shown else "") + "".join(
-                f" {k}={v!r}" for k, v in sorted(kwargs.items())
-                if isinstance(v, (str, int, float, bool)))
-            record_query(audit, who=who, purpose=checked, query=text, counts=n)
+            n = dict((counts or _default_counts)(result, arguments))
+            text = describe(arguments) if describe is not None else _default_text(query, arguments)
+            record_query(target, who=who, purpose=checked, query=text, counts=n)
             return result
+
+        wrapper.__doc__ = _audited_doc(func.__doc__, query, plain)
+        wrapper.__signature__ = _audited_signature(func)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
     return decorate
 

@@ -26,6 +26,7 @@ from tracelab.io import DataDir
 
 __all__ = [
     "DEMO_KEY",
+    "KEY_ENV",
     "PSEUDONYM_PREFIX",
     "MissingKeyError",
     "load_key",
@@ -42,6 +43,8 @@ __all__ = [
 #: Key used in demo mode only. It is public, so its pseudonyms protect nothing: never use
 #: it for real scan logs.
 DEMO_KEY = b"tracelab-DEMO-key-public-NOT-SECRET"
+#: Environment variable holding the pseudonymisation key (:func:`load_key`).
+KEY_ENV = "TRACELAB_KEY"
 #: Prefix of every pseudonym, so a pseudonym is never mistaken for a raw identifier.
 PSEUDONYM_PREFIX = "p_"
 #: Hex characters kept from the HMAC: 64 bits, so a county of 10**6 people has a
@@ -69,7 +72,7 @@ class MissingKeyError(ValueError):
     """No pseudonymisation key was given outside demo mode."""
 
 
-def load_key(path: str | Path | None = None, env: str = "TRACELAB_KEY", *,
+def load_key(path: str | Path | None = None, env: str = KEY_ENV, *,
              demo: bool = False) -> bytes:
     """Return the pseudonymisation key from a file, an environment variable or demo mode.
 

@@ -11,7 +11,7 @@ import pandas as pd
 from tracelab import schema as s
 from tracelab.io import Loaded
 
-__all__ = ["Store", "open_store", "TABLES"]
+__all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]
 
 _TS = "TIMESTAMPTZ"
 #: Column types of every table, in column order; DESIGN.md section 4.
@@ -39,7 +39,8 @@ TABLES: dict[str, dict[str, str]] = {
         s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
         s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",
     },
-    # Append-only, hash-chained log of person-level queries (filled by tracelab.privacy).
+    # Append-only, hash-chained log of person-level queries: written only by
+    # tracelab.audit.record_query, never through Store.write (APPEND_ONLY).
     "audit": {
         "seq": "BIGINT PRIMARY KEY", "at": _TS, "who": "VARCHAR", "purpose": "VARCHAR",
         "query": "VARCHAR", "counts": "VARCHAR", "prev_hash": "VARCHAR", "hash": "VARCHAR",
@@ -47,9 +48,21 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 
+#: Tables that :meth:`Store.write` refuses: the audit log grows only through
+#: :func:`tracelab.audit.record_query`, which chains each entry to the one before.
+APPEND_ONLY = ("audit",)
+
+
 def _check_table(table: str) -> None:
     if table not in TABLES:
         raise ValueError(f"table: {table!r} is not a store table; use one of {', '.join(TABLES)}")
+
+
+def _refuse_append_only(table: str) -> None:
+    if table in APPEND_ONLY:
+        raise ValueError(f"table: {table!r} is append-only through "
+                         "tracelab.audit.record_query (each entry is hash-chained to the one "
+                         "before); Store.write, ingest and import_parquet refuse it")
 
 
 class Store:
@@ -84,8 +97,15 @@ class Store:
         """Write ``frame`` into ``table`` (``mode`` "append" or "replace"); return rows written.
 
         Columns are matched by name; the frame must hold every column of the table.
+
+        Raises
+        ------
+        ValueError
+            If ``table`` is unknown or append-only (``audit``: bulk rows would bypass
+            the hash chain; use :func:`tracelab.audit.record_query`).
         """
         _check_table(table)
+        _refuse_append_only(table)
         if mode not in ("append", "replace"):
             raise ValueError(f"mode: {mode!r} is not 'append' or 'replace'")
         missing = [c for c in TABLES[table] if c not in frame.columns]
@@ -107,7 +127,11 @@ class Store:
         return len(frame)
 
     def ingest(self, table: str, loaded: Loaded, *, mode: str = "append") -> int:
-        """Write a loader's accepted rows into ``table`` and its rejections beside them."""
+        """Write a loader's accepted rows into ``table`` and its rejections beside them.
+
+        Refuses the append-only ``audit`` table, like :meth:`write`, before writing anything.
+        """
+        _refuse_append_only(table)
         written = self.write(table, loaded.accepted, mode=mode)
         self.write("rejections", loaded.rejected)
         return written

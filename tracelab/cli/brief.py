@@ -1,13 +1,23 @@
-"""``tracelab brief``: the command-HQ briefing of a data folder as one HTML page."""
+"""``tracelab brief``: the command-HQ briefing of a data folder as one HTML page.
+
+Person ids (scans, cases, the residences of ``persons.*``) are pseudonymised on load with
+the key of ``--key-file`` or ``TRACELAB_KEY``; the page shows people only as counts.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-__all__ = ["register", "run"]
+from tracelab.cli.trace import add_key_option
+
+if TYPE_CHECKING:
+    from tracelab.briefing import Briefing
+
+__all__ = ["register", "run", "load_pseudonymised_briefing"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +40,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "end of a synthetic period, else the last record)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     p.add_argument("--pdf", action="store_true", help="also write a PDF (headless Chromium)")
+    add_key_option(p)
     p.set_defaults(func=run)
+
+
+def load_pseudonymised_briefing(folder: Path, key: bytes, *, regime: str = "twenty",
+                                as_of: pd.Timestamp | None = None) -> Briefing:
+    """:func:`tracelab.briefing.load_briefing` with person ids pseudonymised under `key`."""
+    from tracelab import privacy
+    from tracelab.briefing import build_briefing, default_as_of, folder_extras
+    from tracelab.cli.trace import read_pseudonymised
+
+    extras = folder_extras(folder)
+    # As load_briefing: a synthetic folder is judged against the end of its period.
+    manifest = extras["manifest"]
+    now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
+    data = read_pseudonymised(folder, key, now=now)
+    if extras["persons"] is not None:
+        extras["persons"] = privacy.pseudonymise(extras["persons"], None, key)
+    return build_briefing(data, regime=regime, as_of=as_of, **extras)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the briefing; return 0."""
-    from tracelab.briefing import load_briefing, write_briefing
+    from tracelab.briefing import write_briefing
+    from tracelab.cli.trace import cli_key
 
     as_of = None
     if args.as_of is not None:
@@ -54,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             raise ValueError("--pdf needs Playwright: pip install playwright") from None
-    b = load_briefing(args.data, regime=args.regime, as_of=as_of)
+    key = cli_key(args.key_file)
+    b = load_pseudonymised_briefing(args.data, key, regime=args.regime, as_of=as_of)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
     print(f"briefing as of {b.as_of.tz_convert('Asia/Shanghai'):%Y-%m-%d %H:%M} "

@@ -1,23 +1,33 @@
-"""``tracelab demo``: the sample county end to end, into ``out/`` of the current folder."""
+"""``tracelab demo``: the sample county end to end, into ``out/`` of the current folder.
+
+The demo runs in demo mode: person ids are pseudonymised with the public
+:data:`tracelab.privacy.DEMO_KEY`, harmless on synthetic data and never for real scan logs
+(``tracelab trace``, ``sources`` and ``brief`` need ``--key-file`` or ``TRACELAB_KEY``).
+The demo's trace is a person-level query like any other: it names a purpose and is logged
+in ``OUT/tracelab.duckdb``.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-__all__ = ["register", "run", "SAMPLE"]
+__all__ = ["register", "run", "SAMPLE", "DEMO_PURPOSE"]
 
 #: Parameters of the committed sample county (``make sample`` uses the same).
 SAMPLE = {"population": 5000, "days": 14, "seed": 1}
+#: Purpose logged for the demo's trace of every case.
+DEMO_PURPOSE = "inv:DEMO-sample-county"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` sub-command."""
     p = subparsers.add_parser(
         "demo", help="sample county -> validate -> trace -> brief, into out/",
-        description="Generate the sample county, load and check it, trace every reported case, "
-        "write the results and the command-HQ briefing into OUT (default ./out). Prints "
-        "where the files went.")
+        description="Generate the sample county, load and check it, pseudonymise person ids "
+        "with the public demo key (demo mode), trace every reported case (logged in "
+        "OUT/tracelab.duckdb), write the results and the command-HQ briefing into OUT "
+        "(default ./out). Prints where the files went.")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
     p.set_defaults(func=run)
 
@@ -26,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo pipeline; return 0."""
     import pandas as pd
 
+    from tracelab import privacy
     from tracelab import schema as s
-    from tracelab.exposure import trace
+    from tracelab._audited import trace
+    from tracelab.cli.trace import read_pseudonymised
     from tracelab.graph import VisitGraph
-    from tracelab.io import read_dir
     from tracelab.synth import generate
 
     out: Path = args.out
@@ -43,22 +54,28 @@ def run(args: argparse.Namespace) -> int:
     # that the demo gives the same files whenever it runs.
     now = (pd.Timestamp(county.manifest["start"], tz=s.DEFAULT_ZONE)
            + pd.Timedelta(days=SAMPLE["days"])).tz_convert("UTC")
-    data = read_dir(data_dir, now=now)
+    key = privacy.DEMO_KEY  # demo mode, always: the same pseudonyms on every run
+    data = read_pseudonymised(data_dir, key, now=now)
     data.rejections.to_csv(out / "rejections.csv", index=False)
     print(f"2/4 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
           f"{len(data.cases)} cases; {len(data.rejections)} rows rejected "
-          f"(the faults the generator injected) -> {out / 'rejections.csv'}")
+          f"(the faults the generator injected) -> {out / 'rejections.csv'}; demo mode: "
+          "person ids pseudonymised with the public demo key (synthetic data only)")
 
     graph = VisitGraph.from_scans(data.scans, data.venues)
-    exposures = trace(graph, data.cases, "twenty")
+    audit = out / "tracelab.duckdb"
+    exposures = trace(graph, data.cases, "twenty", purpose=DEMO_PURPOSE, audit=audit)
     path = out / "exposures.csv"
     exposures.to_csv(path, index=False)
     print(f"3/4 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
           f"{exposures[s.CASE_ID].nunique()} cases at {exposures[s.VENUE_ID].nunique()} venues "
-          f"-> {path}")
+          f"-> {path}; logged for {DEMO_PURPOSE} in {audit}")
     from tracelab.briefing import build_briefing, folder_extras, write_briefing
 
-    briefing = build_briefing(data, regime="twenty", **folder_extras(data_dir))
+    extras = folder_extras(data_dir)
+    if extras["persons"] is not None:
+        extras["persons"] = privacy.pseudonymise(extras["persons"], None, key)
+    briefing = build_briefing(data, regime="twenty", **extras)
     paths = write_briefing(briefing, out / "briefing.html")
     h = briefing.headline
     print(f"4/4 brief: {h['cases']} cases, {h['contacts']:,} people exposed, "

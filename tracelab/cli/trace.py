@@ -1,23 +1,73 @@
-"""``tracelab trace`` and ``tracelab sources``: forward and backward tracing of a data folder."""
+"""``tracelab trace`` and ``tracelab sources``: forward and backward tracing of a data folder.
+
+Person identifiers are pseudonymised right after loading (:func:`read_pseudonymised`),
+so the exposures, the sources and the audit log hold pseudonyms only; ``--case`` takes
+either the raw id, pseudonymised with the same key before the lookup, or the pseudonym.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import pandas as pd
 
+from tracelab import privacy
 from tracelab import schema as s
-from tracelab.audit import record_query, require_purpose
-from tracelab.backward import SOURCE_KIND, sources
+from tracelab._audited import sources, trace
+from tracelab.audit import require_purpose
+from tracelab.backward import SOURCE_KIND
 from tracelab.exports import write_csv
-from tracelab.exposure import trace
 from tracelab.graph import VisitGraph
 from tracelab.ids import mask_id
-from tracelab.io import read_dir
+from tracelab.io import DataDir, read_dir
 from tracelab.rules import PRESETS, as_rule
 
-__all__ = ["register", "run_trace", "run_sources"]
+__all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
+           "read_pseudonymised", "case_pseudonyms"]
+
+
+def add_key_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--key-file``, the pseudonymisation key (default: environment TRACELAB_KEY)."""
+    p.add_argument("--key-file", type=Path, default=None, metavar="FILE",
+                   help="file holding the pseudonymisation key (default: the environment "
+                   "variable TRACELAB_KEY); person ids are replaced by keyed pseudonyms on load")
+
+
+def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
+    """The pseudonymisation key of ``--key-file``, else of ``TRACELAB_KEY``.
+
+    Read before any data, so that a missing key fails before minutes of loading.
+
+    Raises
+    ------
+    tracelab.privacy.MissingKeyError
+        If neither gives a key (outside demo mode), or the key is too short.
+    """
+    if key_file is None and not os.environ.get(privacy.KEY_ENV, "").strip() and not demo:
+        raise privacy.MissingKeyError(
+            f"no pseudonymisation key: set the environment variable {privacy.KEY_ENV} or pass "
+            "--key-file FILE (at least 16 bytes, e.g. from `openssl rand -hex 32`); only "
+            "`tracelab demo` runs without one, on a public demo key")
+    return privacy.load_key(key_file, demo=demo)
+
+
+def read_pseudonymised(folder: Path, key: bytes, *, now: object = None) -> DataDir:
+    """:func:`tracelab.io.read_dir` of `folder` with person ids pseudonymised under `key`."""
+    return privacy.pseudonymise_data(read_dir(folder, now=now), key)
+
+
+def case_pseudonyms(wanted: list[str], key: bytes) -> list[str]:
+    """Pseudonyms of ``--case`` values: raw ids are pseudonymised, pseudonyms kept.
+
+    Notes
+    -----
+    A raw id that happens to look like a pseudonym (``p_`` + 16 hex digits) is taken as
+    one.
+    """
+    return [w.strip() if privacy.is_pseudonym(w.strip()) else privacy.pseudonym(w, key)
+            for w in wanted]
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -38,32 +88,36 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audit", type=Path, default=None,
                    help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
     p.add_argument("--who", default=None, help="the analyst, for the audit log")
+    add_key_option(p)
 
 
-def _audit(args: argparse.Namespace, query: str, counts: dict[str, int]) -> None:
-    """Append the query to the hash-chained audit log of the store."""
-    record_query(args.audit or args.data / "tracelab.duckdb", who=args.who,
-                 purpose=args.purpose, query=query, counts=counts)
+def _audit_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """Purpose, store and analyst for the audited query."""
+    return {"purpose": args.purpose, "audit": args.audit or args.data / "tracelab.duckdb",
+            "who": args.who}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``trace`` and ``sources`` sub-commands."""
     p = subparsers.add_parser(
         "trace", help="who shared a venue with the cases while they were infectious",
-        description="Load DIR, build the visit graph under the rule's dwell assumption and "
-        "write the exposures table (DESIGN.md section 4) of the given cases.")
+        description="Load DIR, pseudonymise person ids with the key, build the visit graph "
+        "under the rule's dwell assumption and write the exposures table (DESIGN.md "
+        "section 4) of the given cases; the query is logged in the audit table.")
     _common(p)
     p.add_argument("--case", action="append", required=True, metavar="ID",
-                   help="person_id of a case in cases.*; repeat for several")
+                   help="person_id of a case in cases.*, raw or pseudonymised; repeat for "
+                   "several")
     p.add_argument("--hops", type=int, choices=(1, 2), default=None,
                    help="2 also traces hop-1 contacts (default: 2 under ninth, else 1)")
     p.set_defaults(func=run_trace)
     q = subparsers.add_parser(
         "sources", help="where a case could have been infected (backward tracing)",
         description="Rank the known cases and venues a case could have been infected from, "
-        "inside its incubation window.")
+        "inside its incubation window; ids pseudonymised, the query logged.")
     _common(q)
-    q.add_argument("--case", required=True, metavar="ID", help="person_id of the case")
+    q.add_argument("--case", required=True, metavar="ID",
+                   help="person_id of the case, raw or pseudonymised")
     q.set_defaults(func=run_sources)
 
 
@@ -76,27 +130,37 @@ def _as_of(text: str | None) -> pd.Timestamp | None:
     return stamp
 
 
-def _cases(cases: pd.DataFrame, wanted: list[str], folder: Path) -> pd.DataFrame:
-    ids = cases[s.PERSON_ID].astype(str)
-    missing = [c for c in dict.fromkeys(wanted) if c not in set(ids)]
+def _shown(case: str) -> str:
+    """A ``--case`` value fit for an error message: pseudonyms as they are, raw ids masked."""
+    if privacy.is_pseudonym(case.strip()):
+        return case.strip()
+    if privacy.IDENTIFIER_IN_TEXT.fullmatch(case.strip()):
+        return str(privacy.scrub_text(case.strip()))  # phones keep 3 + 3, IDs 2 + 2
+    return mask_id(case)
+
+
+def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path) -> pd.DataFrame:
+    ids = set(cases[s.PERSON_ID].astype(str))
+    wanted = list(dict.fromkeys(wanted))
+    chosen = case_pseudonyms(wanted, key)
+    missing = [_shown(w) for w, p in zip(wanted, chosen, strict=True) if p not in ids]
     if missing:
-        raise ValueError(f"{folder}: case(s) {[mask_id(m) for m in missing]} not in cases.*; "
-                         "give person_id values from the cases table")
-    return cases[ids.isin(set(wanted))].reset_index(drop=True)
+        raise ValueError(f"{folder}: case(s) {missing} not in cases.*; give person_id values "
+                         "from the cases table (raw, or pseudonymised with the same key)")
+    return cases[cases[s.PERSON_ID].astype(str).isin(set(chosen))].reset_index(drop=True)
 
 
 def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
     require_purpose(args.purpose)
     r = as_rule(args.regime)
-    data = read_dir(args.data, now=args.now)
-    chosen = _cases(data.cases, args.case, args.data)
+    as_of = _as_of(args.as_of)
+    key = cli_key(args.key_file)
+    data = read_pseudonymised(args.data, key, now=args.now)
+    chosen = _cases(data.cases, args.case, key, args.data)
     graph = VisitGraph.from_scans(data.scans, data.venues, r)
-    exposures = trace(graph, chosen, r, args.hops, as_of=_as_of(args.as_of))
+    exposures = trace(graph, chosen, r, args.hops, as_of=as_of, **_audit_kwargs(args))
     write_csv(exposures, args.out)
-    _audit(args, f"trace cases={len(chosen)} rule={r.rule_id} hops={args.hops or 'default'}",
-           {"cases": len(chosen), "contacts": int(exposures[s.CONTACT_ID].nunique()),
-            "rows": len(exposures)})
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
           f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
           f"venue(s) under rule {r.rule_id} -> {args.out}")
@@ -107,15 +171,14 @@ def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
     require_purpose(args.purpose)
     r = as_rule(args.regime)
-    data = read_dir(args.data, now=args.now)
-    _cases(data.cases, [args.case], args.data)
+    as_of = _as_of(args.as_of)
+    key = cli_key(args.key_file)
+    data = read_pseudonymised(args.data, key, now=args.now)
+    case = _cases(data.cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
     graph = VisitGraph.from_scans(data.scans, data.venues, r)
-    ids = data.cases[s.PERSON_ID].astype(str)
-    case = data.cases[s.PERSON_ID][ids == args.case].iloc[0]
-    ranked = sources(graph, case, r, cases=data.cases, as_of=_as_of(args.as_of))
+    ranked = sources(graph, case, r, cases=data.cases, as_of=as_of, **_audit_kwargs(args))
     write_csv(ranked, args.out)
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
-    _audit(args, f"sources case=1 rule={r.rule_id}", {"cases": 1, "rows": len(ranked)})
     print(f"{n_cases} candidate case(s) and {len(ranked) - n_cases} venue(s) ranked under "
           f"rule {r.rule_id} -> {args.out}")
     return 0
