@@ -78,3 +78,20 @@ def browser_page(chromium_path: str):
         page.on("pageerror", lambda e: page.page_errors.append(str(e)))
         yield page
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def spark(java_home: str):
+    """One local SparkSession for the whole test run (2 cores, 1 GB driver, UTC)."""
+    try:
+        from tracelab.spark import session
+        import pyspark  # noqa: F401
+    except ImportError:
+        _missing("PySpark", "pip install -e '.[dev,spark]'")
+    os.environ.setdefault("JAVA_HOME", java_home)
+    spark = session("local[2]", driver_memory="1g",
+                    conf={"spark.sql.shuffle.partitions": 4,
+                          "spark.driver.extraJavaOptions": "-Dlog4j.rootLogger=ERROR"})
+    spark.sparkContext.setLogLevel("ERROR")
+    yield spark
+    spark.stop()

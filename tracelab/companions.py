@@ -118,6 +118,12 @@ def companions(
     """
     r = as_rule(rule)
     as_of_ns = _to_ns(as_of) if as_of is not None else graph.time_range()[1]
+    if not isinstance(graph, VisitGraph):
+        from tracelab.neighbourhood import for_companions
+
+        local = for_companions(graph, cases, r, as_of_ns, origin)
+        return companions(local, cases, r, as_of=pd.Timestamp(as_of_ns, tz="UTC"),
+                          origin=origin)
     ids, _, end, _, _ = _window_arrays(cases, r.replace(end_at_isolation=True), as_of_ns)
     start = end - int(r.companion_lookback_days * _NS_DAY)
     src = graph.person_codes(ids)

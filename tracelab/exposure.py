@@ -345,8 +345,10 @@ def trace(
 
     Parameters
     ----------
-    graph : VisitGraph
-        Built under the same dwell assumption as ``rule.dwell``.
+    graph : VisitGraph or VisitSource
+        Built under the same dwell assumption as ``rule.dwell``. Another source (such as
+        :class:`tracelab.spark.SparkSource`) is asked for the visits the trace needs,
+        which are then traced locally (:mod:`tracelab.neighbourhood`).
     cases : pandas.DataFrame
         The cases to trace (``schema.CASE_COLUMNS``), each once.
     rule : str or Rule
@@ -420,6 +422,12 @@ def trace(
         raise ValueError(f"hops=2 but rule {r.rule_id!r} does not determine secondary "
                          "contacts (DOMAIN §2.4); use rule('ninth') or secondary_contacts=True")
     as_of_ns = _to_ns(as_of) if as_of is not None else graph.time_range()[1]
+    if not isinstance(graph, VisitGraph):
+        from tracelab.neighbourhood import for_trace
+
+        local = for_trace(graph, cases, r, hops, as_of_ns)
+        return trace(local, cases, r, hops, as_of=pd.Timestamp(as_of_ns, tz="UTC"),
+                     explain=explain, on_invalid=on_invalid)
     ids, ws, we, basis, bad = _window_arrays(cases, r, as_of_ns)
     if on_invalid not in ("raise", "reject"):
         raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject")

@@ -51,8 +51,8 @@ def find_table(folder: str | Path, stem: str) -> Path | None:
     folder = Path(folder)
     for suffix in _PREFERENCE:
         candidate = folder / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
+        if candidate.is_file() or (suffix == ".parquet" and candidate.is_dir()):
+            return candidate  # a folder stem.parquet/ is a partitioned dataset (io.layout)
     return None
 
 

@@ -187,6 +187,17 @@ def _read_geojson(path: Path) -> pd.DataFrame:
     return pd.DataFrame.from_records(records).astype(str) if records else pd.DataFrame()
 
 
+def _read_dataset(path: Path) -> pd.DataFrame:
+    """A Hive-partitioned Parquet folder (tracelab.io.layout), partition columns dropped.
+
+    Files are read in path order, so row numbers in rejections are stable.
+    """
+    files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
 def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
     """Read one table file into a :class:`RawTable` with canonical column names.
 
@@ -236,6 +247,8 @@ def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
             frame, rows, broken = _read_csv(path, used_encoding)
         elif suffix == ".xlsx":
             frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
+        elif suffix == ".parquet" and path.is_dir():
+            frame = _read_dataset(path)
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         elif suffix in (".geojson", ".json"):
