@@ -40,6 +40,7 @@ def _around(source: VisitSource, mine: pd.DataFrame, start: np.ndarray, end: np.
 
     Windows at one venue that overlap are merged first: the engine needs the union of
     the visits, and a busy venue is then asked once per stretch, not once per visitor.
+    The answer's ``query`` therefore numbers stretches, not rows of ``mine``.
     """
     q = mine["query"].to_numpy()
     a = np.maximum(_ns(mine[s.T_IN]), start[q]) - before
@@ -128,7 +129,8 @@ def for_companions(source: VisitSource, cases: pd.DataFrame, rule: object, as_of
     reach = mine.assign(cell=cell.reindex(mine[s.VENUE_ID].to_numpy()).to_numpy()).drop(
         columns=s.VENUE_ID).merge(same, on="cell")
     nearby = _around(source, reach, start, end, 0, 0)
-    # The companions' own time in those cells over the case's whole look-back.
-    q = reach["query"].to_numpy()[nearby["query"].to_numpy()]
-    theirs = source.visits_of(nearby[s.PERSON_ID].to_numpy(), (start[q], end[q]))
+    # The companions' own time in those cells over the cases' look-backs.
+    people = np.unique(nearby[s.PERSON_ID].to_numpy(dtype=object))
+    theirs = source.visits_of(list(people), (np.array([start.min(initial=0)]),
+                                             np.array([end.max(initial=0)])))
     return _graph(source, [mine, nearby, theirs])

@@ -183,6 +183,7 @@ REASONS = {
     "bad_bool": "not a yes/no value",
     "bad_time_order": "case times out of order (e.g. confirmed before sampled)",
     "duplicate_case": "the person is listed as a case twice",
+    "bad_count": "merged_scans is not a whole number of at least 1",
 }
 
 

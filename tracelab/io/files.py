@@ -47,6 +47,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     s.EXIT_AT: ("离场时间", "离开时间"),
     s.DEVICE_LON: ("设备经度", "扫码经度"),
     s.DEVICE_LAT: ("设备纬度", "扫码纬度"),
+    s.MERGED_SCANS: ("合并扫码次数",),
     s.KIND: ("病例类型", "感染类型", "类型"),
     s.ONSET_AT: ("发病时间", "症状出现时间"),
     s.SAMPLED_AT: ("采样时间", "阳性采样时间"),
@@ -195,7 +196,10 @@ def _read_dataset(path: Path) -> pd.DataFrame:
     files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
     if not files:
         return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    import pyarrow.dataset as ds
+
+    # One Arrow table, so a day whose column is all null keeps the column's type.
+    return ds.dataset([str(f) for f in files], format="parquet").to_table().to_pandas()
 
 
 def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:

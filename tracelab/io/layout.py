@@ -4,6 +4,7 @@ A layout folder is an ordinary data folder (DESIGN §7) whose large tables are H
 Parquet datasets partitioned by local date, so a query for a few days reads a few files,
 whether DuckDB, pandas (:func:`tracelab.io.read_dir`) or Spark reads them::
 
+    manifest.json          {"venue_crs": "WGS-84", ...}
     venues.parquet
     cases.parquet
     scans.parquet/day=2022-11-18/part-0.parquet
@@ -16,6 +17,7 @@ times inside the files are UTC instants in microseconds (Spark reads no nanoseco
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -83,6 +85,9 @@ def write_layout(folder: str | Path, venues: pd.DataFrame, scans: pd.DataFrame,
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    # Loaded venues are WGS-84; without this note read_dir would shift them again as GCJ-02.
+    manifest = {"venue_crs": "WGS-84", "layout": "tracelab.io.layout", "zone": zone}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     venues.to_parquet(folder / "venues.parquet", index=False, coerce_timestamps="us")
     if cases is not None:
         cases.to_parquet(folder / "cases.parquet", index=False, coerce_timestamps="us")

@@ -39,6 +39,8 @@ def read_scans(
     before its entry. Repeat scans of the same venue by the same person within
     ``merge_within`` of the previous one are merged into the first: the kept row's
     ``merged_scans`` counts them, its colour is the most severe seen and its exit the latest.
+    Files written by tracelab (:mod:`tracelab.io.layout`) carry ``merged_scans`` already;
+    those counts are kept, and ``read`` counts the scans the rows stand for.
 
     Parameters
     ----------
@@ -134,15 +136,25 @@ def read_scans(
         dev_lon = pd.Series(np.where(dev_lon.isna(), np.nan, lon), index=f.index)
         dev_lat = pd.Series(np.where(dev_lat.isna(), np.nan, lat), index=f.index)
 
+    merged_in = np.ones(len(f), dtype=np.int64)
+    if s.MERGED_SCANS in f.columns:
+        # Scans written by tracelab (the Parquet layout) were merged already: keep counts.
+        count = parse_floats(f[s.MERGED_SCANS])
+        whole = (count >= 1) & (count == np.floor(count))
+        chk.reject(~whole.to_numpy(), s.MERGED_SCANS, "bad_count",
+                   "merged_scans {value} is not a whole number of at least 1")
+        merged_in = count.where(whole, 1).to_numpy(np.int64)
     keep = chk.good
     accepted = pd.DataFrame({
         s.PERSON_ID: person[keep], s.VENUE_ID: venue[keep], s.SCANNED_AT: scanned[keep],
         s.CODE_COLOUR: colour[keep], s.METHOD: method[keep], s.EXIT_AT: exit_at[keep],
         s.DEVICE_LON: dev_lon[keep].astype("float64"), s.DEVICE_LAT: dev_lat[keep].astype("float64"),
-        s.MERGED_SCANS: np.ones(int(keep.sum()), dtype=np.int64),
+        s.MERGED_SCANS: merged_in[keep],
     })
     merged = merge_repeat_scans(accepted, within=merge_within)
-    return chk.finish(merged)
+    loaded = chk.finish(merged)
+    # A row of tracelab's own output standing for n merged scans is read as n scans.
+    return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()))
 
 
 def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:
