@@ -170,3 +170,35 @@ def test_layout_keeps_venue_positions(county):
     data, folder, _ = county
     back = read_dir(folder, now=NOW + pd.Timedelta(days=3650))
     _same(back.venues, data.venues, [s.VENUE_ID])
+
+
+def test_cli_trace_and_sources_on_spark_equal_the_embedded_engine(spark, tmp_path, monkeypatch):
+    from tracelab.cli import main
+
+    monkeypatch.setenv("TRACELAB_KEY", "tracelab-test-key-0123456789")
+    now = ["--now", "2031-01-01T00:00+08:00"]
+    assert main(["layout", "--data", SAMPLE, "--out", str(tmp_path / "lay"), *now]) == 0
+    case = str(pd.read_parquet(tmp_path / "lay" / "cases.parquet")[s.PERSON_ID].iloc[3])
+    for command in ("trace", "sources"):
+        outs = []
+        for engine, data in (("spark", tmp_path / "lay"), ("embedded", SAMPLE)):
+            out = tmp_path / f"{command}-{engine}.csv"
+            assert main([command, "--data", str(data), "--engine", engine, "--case", case,
+                         "--purpose", "inv:LX-T1", "--audit", str(tmp_path / "a.duckdb"),
+                         "--out", str(out), *now]) == 0
+            outs.append(out.read_bytes())
+        assert outs[0] == outs[1] and len(outs[0].splitlines()) > 1
+
+
+def test_cli_spark_refuses_a_layout_with_raw_ids(spark, county, tmp_path, capsys, monkeypatch):
+    from tracelab.cli import main
+
+    monkeypatch.setenv("TRACELAB_KEY", "tracelab-test-key-0123456789")
+    data, folder, _ = county  # written from raw (not pseudonymised) tables
+    case = str(data.cases[s.PERSON_ID].iloc[0])
+    code = main(["trace", "--data", str(folder), "--engine", "spark", "--case", case,
+                 "--purpose", "inv:LX-T1", "--audit", str(tmp_path / "a.duckdb"),
+                 "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "raw person id" in err and "tracelab layout" in err
+    assert case not in err

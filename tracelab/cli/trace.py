@@ -19,10 +19,10 @@ from tracelab._audited import sources, trace
 from tracelab.audit import require_purpose
 from tracelab.backward import SOURCE_KIND
 from tracelab.exports import write_csv
-from tracelab.graph import VisitGraph
+from tracelab.graph import VisitGraph, VisitSource
 from tracelab.ids import mask_id
-from tracelab.io import DataDir, read_dir
-from tracelab.rules import PRESETS, as_rule
+from tracelab.io import DataDir, find_table, read_cases, read_dir
+from tracelab.rules import PRESETS, Rule, as_rule
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "read_pseudonymised", "case_pseudonyms"]
@@ -88,6 +88,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audit", type=Path, default=None,
                    help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
     p.add_argument("--who", default=None, help="the analyst, for the audit log")
+    p.add_argument("--engine", choices=("embedded", "spark"), default="embedded",
+                   help="embedded (default): load DIR and index it in memory; spark: DIR is a "
+                   "Parquet layout written by `tracelab layout`, queried through PySpark "
+                   "(docs/spark.md)")
+    p.add_argument("--spark-master", default="local[*]",
+                   help="Spark master for --engine spark (default local[*]; under spark-submit "
+                   "pass '' to keep the submitted one)")
     add_key_option(p)
 
 
@@ -150,15 +157,37 @@ def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path) -> 
     return cases[cases[s.PERSON_ID].astype(str).isin(set(chosen))].reset_index(drop=True)
 
 
+def _source(args: argparse.Namespace, r: Rule, key: bytes) -> tuple[VisitSource, pd.DataFrame]:
+    """The visit source of ``--engine`` and the (pseudonymised) cases table."""
+    if args.engine == "embedded":
+        data = read_pseudonymised(args.data, key, now=args.now)
+        return VisitGraph.from_scans(data.scans, data.venues, r), data.cases
+    from tracelab.spark import SparkSource, session
+
+    found = find_table(args.data, "cases")
+    if not (args.data / "visits.parquet").is_dir() and not (args.data / "scans.parquet").is_dir():
+        raise ValueError(f"--data {args.data}: not a Parquet layout (no scans.parquet/ folder); "
+                         "write one with `tracelab layout --data DIR --out LAYOUT`")
+    if found is None:
+        raise ValueError(f"--data {args.data}: no cases table (cases.parquet)")
+    cases = read_cases(found, now=args.now).accepted
+    raw = [p for p in cases[s.PERSON_ID].astype(str) if not privacy.is_pseudonym(p)]
+    if raw:
+        raise ValueError(f"--data {args.data}: the layout holds {len(raw)} raw person id(s), e.g. "
+                         f"{_shown(raw[0])!r}; write it with `tracelab layout`, which "
+                         "pseudonymises on load")
+    spark = session(args.spark_master)
+    return SparkSource(spark, args.data, r, build=True), cases
+
+
 def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
     require_purpose(args.purpose)
     r = as_rule(args.regime)
     as_of = _as_of(args.as_of)
     key = cli_key(args.key_file)
-    data = read_pseudonymised(args.data, key, now=args.now)
-    chosen = _cases(data.cases, args.case, key, args.data)
-    graph = VisitGraph.from_scans(data.scans, data.venues, r)
+    graph, cases = _source(args, r, key)
+    chosen = _cases(cases, args.case, key, args.data)
     exposures = trace(graph, chosen, r, args.hops, as_of=as_of, **_audit_kwargs(args))
     write_csv(exposures, args.out)
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
@@ -173,10 +202,9 @@ def run_sources(args: argparse.Namespace) -> int:
     r = as_rule(args.regime)
     as_of = _as_of(args.as_of)
     key = cli_key(args.key_file)
-    data = read_pseudonymised(args.data, key, now=args.now)
-    case = _cases(data.cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
-    graph = VisitGraph.from_scans(data.scans, data.venues, r)
-    ranked = sources(graph, case, r, cases=data.cases, as_of=as_of, **_audit_kwargs(args))
+    graph, cases = _source(args, r, key)
+    case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
+    ranked = sources(graph, case, r, cases=cases, as_of=as_of, **_audit_kwargs(args))
     write_csv(ranked, args.out)
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
     print(f"{n_cases} candidate case(s) and {len(ranked) - n_cases} venue(s) ranked under "

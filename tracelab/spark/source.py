@@ -52,6 +52,10 @@ class SparkSource(VisitSource):
         Zone of the ``day`` partitions.
     bucket_minutes : int
         Width of the join's time buckets.
+    build : bool
+        Build the visits from ``scans.parquet`` with a Spark job
+        (:func:`tracelab.spark.visits_job.visits`) and write them into the layout when
+        they are missing.
 
     Attributes
     ----------
@@ -70,7 +74,7 @@ class SparkSource(VisitSource):
 
     def __init__(self, spark: Any, folder: str | Path, rule: str | Rule = "twenty", *,
                  venue_types: pd.DataFrame | None = None, zone: str = s.DEFAULT_ZONE,
-                 bucket_minutes: int = BUCKET_MINUTES) -> None:
+                 bucket_minutes: int = BUCKET_MINUTES, build: bool = False) -> None:
         from pyspark.sql import functions as F
 
         r = as_rule(rule)
@@ -79,6 +83,8 @@ class SparkSource(VisitSource):
         self.venue_frame = pd.read_parquet(self.folder / "venues.parquet")
         self.venues = venue_table(self.venue_frame, venue_types)
         path = visits_path(self.folder, r.dwell)
+        if not path.is_dir() and build:
+            self._build(r)
         if not path.is_dir():
             raise FileNotFoundError(
                 f"{path}: no visits built under dwell={r.dwell!r}; build them with "
@@ -96,6 +102,19 @@ class SparkSource(VisitSource):
         self._time_range = (0, 0) if self._empty else (int(row[0]), int(row[1]))
         #: Longest stay (ns): how far before a window a touching visit can have begun.
         self.max_stay = 0 if self._empty else int(row[2])
+
+    def _build(self, r: Rule) -> None:
+        from tracelab.spark.visits_job import visits, write_visits
+
+        scans_path = self.folder / "scans.parquet"
+        if not scans_path.is_dir():
+            raise FileNotFoundError(f"{scans_path}: no scans to build visits from; write the "
+                                    "layout with tracelab.io.layout.write_layout")
+        scans = self.spark.read.option("basePath", str(scans_path)).parquet(str(scans_path))
+        venues = self.spark.createDataFrame(
+            self.venue_frame[[s.VENUE_ID, s.VENUE_TYPE]].astype(object))
+        write_visits(visits(self.spark, scans, venues, r, venue_types=self.venue_types),
+                     self.folder, r.dwell, zone=self.zone)
 
     def __repr__(self) -> str:
         return f"SparkSource({str(self.folder)!r}, dwell={self.dwell!r})"
