@@ -5,6 +5,10 @@ the true stays to overlap by more than 0 s while the infector is infectious and 
 isolated. With perfect logs (every stay scanned, exact exit scans) a rule with half-open
 intervals, no minimum, and windows set to the true infectious windows must find every
 venue infection whose infector was detected (recall 1.0).
+
+``sources`` sees only what an investigator has (scans, venues, the cases table and the
+household roster of the persons table), never the truth table; the truth only scores
+its ranking.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tracelab import schema as s
-from tracelab.backward import RANK, SOURCE_ID, SOURCE_KIND, sources
+from tracelab.backward import PROBABILITY, RANK, SOURCE_ID, SOURCE_KIND, sources
 from tracelab.exposure import trace
 from tracelab.graph import VisitGraph
 from tracelab.rules import rule
@@ -65,34 +69,79 @@ def test_trace_recalls_every_venue_infection_by_a_detected_case(county):
     assert found == len(targets)
 
 
-@pytest.mark.slow
-def test_sources_rank_the_true_infector_above_chance(county):
-    """Print the share of cases whose true infector ranks first; require top-3 above chance.
-
-    In this dense outbreak a case shares its school or workplace with tens of other cases,
-    so scans alone cannot single out the infector: the share ranked first is low (about
-    1 in 8 here) and is printed, not asserted. Ranking must still beat chance clearly.
-    """
-    truth = county.truth
-    cases = county.cases
+def _share_first(county, *, households, n=30):
+    """Shares of sampled detected cases with a detected infector whose infector ranks
+    first and in the top 3, what chance would give for each, and the sample size."""
+    truth, cases = county.truth, county.cases
     r = rule("twenty", share_residences=True)
     graph = VisitGraph.from_scans(county.scans, county.venues, r)
     known = set(cases[s.PERSON_ID])
     scored = truth[truth[s.PERSON_ID].isin(known) & truth[columns.INFECTOR_ID].isin(known)]
     assert len(scored) >= 5
-    scored = scored.sample(n=min(30, len(scored)), random_state=0)  # keeps the test short
+    scored = scored.sample(n=min(n, len(scored)), random_state=0)  # keeps the test short
+    roster = county.persons[[s.PERSON_ID, columns.HOUSEHOLD_ID]] if households else None
     first = top3 = 0
-    chance3 = 0.0
+    chance1 = chance3 = 0.0
     for row in scored.itertuples(index=False):
-        ranked = sources(graph, row.person_id, r, cases=cases)
+        ranked = sources(graph, row.person_id, r, cases=cases, households=roster)
         cand = ranked[ranked[SOURCE_KIND] == "case"].reset_index(drop=True)
         hits = cand.index[cand[SOURCE_ID] == getattr(row, columns.INFECTOR_ID)].tolist()
         first += bool(hits and hits[0] == 0)
         top3 += bool(hits and hits[0] < 3)
+        chance1 += 1 / len(cand) if len(cand) else 0.0
         chance3 += min(3, len(cand)) / len(cand) if len(cand) else 0.0
         assert cand[RANK].is_monotonic_increasing
+        assert ranked.loc[ranked[SOURCE_KIND] != "venue", PROBABILITY].sum() == pytest.approx(1)
     n = len(scored)
-    print(f"sources ranks the true infector first for {first}/{n} ({first / n:.0%}) and in "
-          f"the top 3 for {top3}/{n} ({top3 / n:.0%}; chance {chance3 / n:.0%}) of detected "
-          "cases with a detected infector")
-    assert top3 / n >= 2 * chance3 / n
+    return first / n, top3 / n, chance1 / n, chance3 / n, n
+
+
+@pytest.mark.slow
+def test_sources_rank_the_true_infector_above_chance_in_a_dense_outbreak(county):
+    """Print the share of cases whose true infector ranks first; require it above chance.
+
+    ``sources`` scores each candidate by the likelihood that it infected the case (shared
+    time x venue weight x crowding x the candidate's infectiousness then x the case's
+    incubation density; household members from the roster through evenings at home).
+    This fixture is a dense outbreak: 10 index cases at 4x the venue hazard infect 60 %
+    of the county in 12 days; a case has 50-130 candidates and shares its school or
+    workplace with 5.5 infectious cases on average at the very instant it is infected.
+    Scans cannot single out the infector: over all 167 scored cases the true one ranks
+    first for 29 % and in the top 3 for 51 % (20 % and 40 % without the roster; about
+    the same with every candidate's true infectious period), 24-33 % first on three
+    other dense seeds (the previous scoring: 13-18 %). This 30-case sample is an unlucky one (10 % first, 47 % top 3), so the
+    floors are relative to chance; the realistic outbreak below reaches "most".
+    """
+    first, top3, chance1, chance3, n = _share_first(county, households=True)
+    print(f"dense outbreak: sources ranks the true infector first for {first:.0%} (chance "
+          f"{chance1:.0%}) and in the top 3 for {top3:.0%} (chance {chance3:.0%}) of {n} "
+          "detected cases with a detected infector")
+    assert first >= 2 * chance1
+    assert top3 >= 2 * chance3
+
+
+@pytest.fixture(scope="module")
+def realistic():
+    # Default transmission (R about 2): 6 index cases in 5,000 people over 14 days.
+    return synth.generate(population=5000, days=14, seed=2, progress=False,
+                          log=synth.LogParams.perfect(),
+                          outbreak=synth.OutbreakParams(index_cases=6))
+
+
+@pytest.mark.slow
+def test_sources_rank_the_true_infector_first_for_most_cases(realistic):
+    """Issue #4: the true infector ranks first for most detected cases with a detected
+    infector, on an outbreak at the simulator's default transmission.
+
+    Measured with the household roster, first / top 3 over all scored cases: 62 / 93 %
+    here (seed 2, 29 cases), 88 / 100 % (seed 12), 67 / 79 % (seed 13), 65 / 91 %
+    (seed 14), 56 / 80 % with the default imperfect logs (seed 4); 68 % first pooled.
+    Without the roster 41-82 %, 52 % pooled: a compound gate scan cannot tell a
+    household member from a neighbour.
+    """
+    first, top3, chance1, chance3, n = _share_first(realistic, households=True)
+    print(f"default outbreak: sources ranks the true infector first for {first:.0%} (chance "
+          f"{chance1:.0%}) and in the top 3 for {top3:.0%} (chance {chance3:.0%}) of {n} "
+          "detected cases with a detected infector")
+    assert first > 0.5
+    assert first >= 1.5 * chance1  # few candidates here: chance alone is not small

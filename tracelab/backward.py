@@ -1,13 +1,16 @@
 """Backward tracing: where a case could have been infected, and venues cases share.
 
-:func:`sources` ranks the known cases a case overlapped with inside its incubation window
-(the forward engine run from the other cases), then the venues it visited there.
-:func:`common_venues` lists, for a cluster without a known source, the venues several
-cases visited inside their plausible exposure windows (PRIOR-ART §5.12).
+:func:`sources` weighs every known case the case shared a venue (or, given a household
+roster, a home) with by how likely that contact infected it, and turns the weights into
+probabilities with an "unknown source" remainder; then it ranks the venues the case
+visited by the probability that the infection happened there. :func:`common_venues`
+lists, for a cluster without a known source, the venues several cases visited inside
+their plausible exposure windows (PRIOR-ART §5.12).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -15,209 +18,548 @@ import numpy as np
 import pandas as pd
 
 from tracelab import schema as s
-from tracelab.exposure import _local, _ns, trace
-from tracelab.graph import VisitGraph
+from tracelab.exposure import _local, _ns, _to_ns
+from tracelab.graph import QUERY, VisitGraph, VisitSource
 from tracelab.ids import mask_id
 from tracelab.rules import Rule, as_rule
 
-__all__ = ["sources", "common_venues", "SOURCE_KIND", "SOURCE_ID", "SCORE", "RANK",
-           "FIRST_AT", "LAST_AT", "N_CASES", "CASE_IDS", "N_OVERLAPPING"]
+__all__ = ["sources", "common_venues", "SourceModel", "SOURCE_KIND", "SOURCE_ID", "SCORE",
+           "PROBABILITY", "RANK", "FIRST_AT", "LAST_AT", "N_CASES", "CASE_IDS",
+           "N_OVERLAPPING", "HOUSEHOLD_ID", "UNKNOWN"]
 
-SOURCE_KIND = "source_kind"  # str: "case" (a known case) or "venue"
-SOURCE_ID = "source_id"  # str: person_id of the candidate case, or venue_id
-SCORE = "score"  # float64: higher is likelier; see sources() Notes
+SOURCE_KIND = "source_kind"  # str: "case" (a known case), "unknown" or "venue"
+SOURCE_ID = "source_id"  # str: person_id of the candidate case, venue_id, or "unknown"
+SCORE = "score"  # float64: likelihood weight, comparable within one call; see sources()
+PROBABILITY = "probability"  # float64: score / the case's total (cases + unknown sum to 1)
 RANK = "rank"  # int64: 1 = likeliest
 FIRST_AT = "first_at"  # datetime64[UTC]: first shared instant / first visit
 LAST_AT = "last_at"  # datetime64[UTC]: last shared instant / last exit
 N_CASES = "n_cases"  # int64: distinct cases at a venue
 CASE_IDS = "case_ids"  # str: comma-separated case ids
 N_OVERLAPPING = "n_overlapping_pairs"  # int64: case pairs present at the same time
+# str: household of a person in the roster given to sources(); the same name as the
+# synthetic persons table's column (tracelab.synth.columns.HOUSEHOLD_ID).
+HOUSEHOLD_ID = "household_id"
+UNKNOWN = "unknown"  # source_kind and source_id of the remainder: an infector not known
 _VENUE_IDS = "venue_ids"  # str: comma-separated venues of a candidate case
+_HOME = "household"  # venue_ids entry of time at home with a household member
 
 _NS_DAY = 86_400_000_000_000
+_NS_H = 3_600_000_000_000
 _NS_MIN = 60_000_000_000
+_NAT = np.iinfo(np.int64).min
 _SOURCE_COLUMNS = [RANK, SOURCE_KIND, SOURCE_ID, _VENUE_IDS, FIRST_AT, LAST_AT, s.OVERLAP_MIN,
-                   SCORE, s.WHY]
+                   SCORE, PROBABILITY, s.WHY]
+
+
+@dataclass(frozen=True)
+class SourceModel:
+    """Natural history and contact weights with which :func:`sources` scores a candidate.
+
+    Attributes
+    ----------
+    incubation_mean_days, incubation_sd_days : float
+        Log-normal incubation, infection to onset: Omicron mean 3.2 days (Backer et al.,
+        Euro Surveill 2022;27(6):2200042; DOMAIN §1 gives 2-4 days); the sd is a design
+        default.
+    presymptomatic_days : float
+        Infectious from this long before onset (DOMAIN §2.1 starts the case window 2 days
+        before onset).
+    infectious_after_onset_days : float
+        Infectious until onset + this: culturable Omicron virus rarely past day 6-8
+        (Boucau et al., N Engl J Med 2022;387:275-277).
+    min_latent_days : float
+        Nobody is infectious sooner than this after being infected (design default).
+    asymptomatic_relative : float
+        Relative infectiousness of asymptomatic cases: risk ratio about 0.32-0.35
+        (Buitrago-Garcia et al., PLoS Med 2022;19(5):e1003987).
+    close_range : float
+        Crowding: with ``n`` other people present during the case's stay, each of them
+        counts ``min(1, close_range / n)``, as in :func:`tracelab.risk.rank_contacts`
+        (design default 8).
+    residence_factor : float
+        Co-presence at a residence (compound, village) counts this share of its venue
+        weight: a gate scan shows neighbours, not a shared room (design default 0.1).
+        Household members named in a roster count as a household instead.
+    household_weight : float
+        Weight of an evening hour at home with a household member, relative to an hour
+        at an ordinary uncrowded venue (weight 1); design default 1.
+    home_hours : tuple of float
+        Local hours of the evening a household spends together (design default 18-24).
+    unknown_prevalence : float
+        Chance that someone present with the case who is not a known case was infectious
+        (at half the peak): the weight of the "unknown source" remainder. Design default
+        0.05; raise it where many cases have no known source.
+
+    Examples
+    --------
+    >>> SourceModel().incubation_mean_days, SourceModel(close_range=4).close_range
+    (3.2, 4)
+    """
+
+    incubation_mean_days: float = 3.2
+    incubation_sd_days: float = 1.6
+    presymptomatic_days: float = 2.0
+    infectious_after_onset_days: float = 6.0
+    min_latent_days: float = 1.0
+    asymptomatic_relative: float = 0.35
+    close_range: float = 8.0
+    residence_factor: float = 0.1
+    household_weight: float = 1.0
+    home_hours: tuple[float, float] = (18.0, 24.0)
+    unknown_prevalence: float = 0.05
+
+    def __post_init__(self) -> None:
+        bad = {k: v for k, v in vars(self).items() if k != "home_hours" and not v >= 0}
+        if self.incubation_mean_days <= 0 or self.incubation_sd_days <= 0:
+            bad.update(incubation_mean_days=self.incubation_mean_days,
+                       incubation_sd_days=self.incubation_sd_days)
+        if self.presymptomatic_days <= 0 or self.infectious_after_onset_days <= 0:
+            bad.update(presymptomatic_days=self.presymptomatic_days,
+                       infectious_after_onset_days=self.infectious_after_onset_days)
+        lo, hi = self.home_hours
+        if not 0 <= lo < hi <= 24:
+            bad["home_hours"] = self.home_hours
+        if bad:
+            raise ValueError(f"SourceModel: {bad} out of range; incubation and infectious "
+                             "periods must be > 0, the rest >= 0, home_hours within 0-24")
 
 
 def _anchor(cases: pd.DataFrame) -> np.ndarray:
-    nat = np.iinfo(np.int64).min
-    onset = _ns(cases[s.ONSET_AT]) if s.ONSET_AT in cases else np.full(len(cases), nat)
-    sampled = _ns(cases[s.SAMPLED_AT]) if s.SAMPLED_AT in cases else np.full(len(cases), nat)
-    return np.where(onset != nat, onset, sampled)
+    onset = _ns(cases[s.ONSET_AT]) if s.ONSET_AT in cases else np.full(len(cases), _NAT)
+    sampled = _ns(cases[s.SAMPLED_AT]) if s.SAMPLED_AT in cases else np.full(len(cases), _NAT)
+    return np.where(onset != _NAT, onset, sampled)
 
 
 def _incubation(cases: pd.DataFrame, r: Rule) -> tuple[np.ndarray, np.ndarray]:
     anchor = _anchor(cases)
-    if (anchor == np.iinfo(np.int64).min).any():
-        bad = cases[s.PERSON_ID].to_numpy()[anchor == np.iinfo(np.int64).min]
+    if (anchor == _NAT).any():
+        bad = cases[s.PERSON_ID].to_numpy()[anchor == _NAT]
         raise ValueError(f"cases: {len(bad)} case(s) with neither onset_at nor sampled_at, "
                          f"e.g. {[mask_id(str(b)) for b in bad[:3]]}; backward tracing needs one")
     return (anchor - int(r.incubation_max_days * _NS_DAY),
             anchor - int(r.incubation_min_days * _NS_DAY))
 
 
-_LATER_FACTOR = 0.25
+# --- natural history ------------------------------------------------------------------
+def _norm_cdf(x: np.ndarray) -> np.ndarray:
+    """Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7; no scipy)."""
+    z = np.abs(x) / np.sqrt(2)
+    t = 1 / (1 + 0.3275911 * z)
+    poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t
+            + 0.254829592) * t
+    return 0.5 * (1 + np.sign(x) * (1 - poly * np.exp(-z * z)))
 
 
-def _incubation_weight(days: np.ndarray, mean: float, sd: float) -> np.ndarray:
-    """Lognormal density with ``mean`` and ``sd`` (days), scaled to 1 at its mode."""
-    sigma2 = np.log(1 + (sd / mean) ** 2)
-    mu = np.log(mean) - sigma2 / 2
-    days = np.clip(np.asarray(days, dtype=float), 1e-6, None)
-    mode = np.exp(mu - sigma2)
-    log_pdf = -np.log(days) - (np.log(days) - mu) ** 2 / (2 * sigma2)
-    log_mode = -np.log(mode) - (np.log(mode) - mu) ** 2 / (2 * sigma2)
-    return np.exp(log_pdf - log_mode)
+def _lognormal(m: SourceModel, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Incubation density (per day) and survival at ``days``; 0 and 1 at or below 0."""
+    sigma = np.sqrt(np.log(1 + (m.incubation_sd_days / m.incubation_mean_days) ** 2))
+    mu = np.log(m.incubation_mean_days) - sigma ** 2 / 2
+    pos = days > 0
+    z = (np.log(np.where(pos, days, 1.0)) - mu) / sigma
+    pdf = np.exp(-z * z / 2) / (np.where(pos, days, 1.0) * sigma * np.sqrt(2 * np.pi))
+    return np.where(pos, pdf, 0.0), np.where(pos, 1 - _norm_cdf(z), 1.0)
 
 
-def _infectiousness(days_from_onset: np.ndarray) -> np.ndarray:
-    """Relative infectiousness around onset (or sampling): 0.4 two days before, 1 at
-    onset, 0.2 six days after (peak at onset: He et al., Nat Med 2020;26:672-675; the
-    shape is a design default)."""
-    d = np.asarray(days_from_onset, dtype=float)
-    return np.where(d < 0, 0.4 + 0.6 * np.clip(1 + d / 2, 0, 1),
-                    1.0 - 0.8 * np.clip(d / 6, 0, 1))
+_GRID = 9  # points over an unknown onset's range
 
 
+def _onsets(cases: pd.DataFrame, m: SourceModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per case, ``_GRID`` equally likely onsets (ns) and relative infectiousness.
+
+    A case without onset (asymptomatic, or onset not reported) was sampled while
+    infectious: its (pseudo-)onset lies between ``infectious_after_onset_days`` before
+    sampling and ``presymptomatic_days`` after it, and after a last negative test plus
+    ``presymptomatic_days``.
+    """
+    n = len(cases)
+    onset = _ns(cases[s.ONSET_AT]) if s.ONSET_AT in cases else np.full(n, _NAT)
+    sampled = _ns(cases[s.SAMPLED_AT]) if s.SAMPLED_AT in cases else np.full(n, _NAT)
+    negative = (_ns(cases[s.LAST_NEGATIVE_AT]) if s.LAST_NEGATIVE_AT in cases
+                else np.full(n, _NAT))
+    known = onset != _NAT
+    pre, post = int(m.presymptomatic_days * _NS_DAY), int(m.infectious_after_onset_days * _NS_DAY)
+    hi = np.where(known, onset, sampled + pre)
+    lo = np.where(known, onset, sampled - post)
+    lo = np.where(~known & (negative != _NAT), np.maximum(lo, negative + pre), lo)
+    lo = np.minimum(lo, hi)
+    grid = lo[:, None] + ((hi - lo)[:, None] * np.linspace(0, 1, _GRID)[None, :]).astype(np.int64)
+    kind = cases[s.KIND].to_numpy() if s.KIND in cases else np.full(n, s.CONFIRMED)
+    return grid, np.where(kind == s.ASYMPTOMATIC, m.asymptomatic_relative, 1.0)
+
+
+def _infectiousness(t: np.ndarray, onsets: np.ndarray, m: SourceModel) -> np.ndarray:
+    """Mean relative infectiousness at ``t`` over each row of ``onsets``.
+
+    0.4 at ``presymptomatic_days`` before onset rising to 1 at onset, falling to 0.2 at
+    the end (peak at onset: He et al., Nat Med 2020;26:672-675; the shape is the
+    simulator's design default); before onset times the chance that the person was
+    infected at least ``min_latent_days`` earlier.
+    """
+    d = (t[:, None] - onsets) / _NS_DAY
+    pre, post = m.presymptomatic_days, m.infectious_after_onset_days
+    value = np.where(d < 0, 0.4 + 0.6 * np.clip(1 + d / pre, 0, 1),
+                     1.0 - 0.8 * np.clip(d / post, 0, 1))
+    latent = _lognormal(m, m.min_latent_days - np.minimum(d, 0))[1]
+    return np.where((d >= -pre) & (d < post), value * latent, 0.0).mean(axis=1)
+
+
+def _density(t: np.ndarray, onsets: np.ndarray, m: SourceModel, r: Rule) -> np.ndarray:
+    """Density (per day) that the case with these onsets was infected at ``t``."""
+    d = (onsets[None, :] - t[:, None]) / _NS_DAY
+    inside = (d >= r.incubation_min_days) & (d <= r.incubation_max_days)
+    return np.where(inside, _lognormal(m, d)[0], 0.0).mean(axis=1)
+
+
+def _pieces(a: np.ndarray, b: np.ndarray, step: int) -> tuple[np.ndarray, ...]:
+    """Split ``[a, b)`` into pieces of at most ``step`` ns: owner, midpoint, length."""
+    n = np.maximum(-(-(b - a) // step), 1)
+    idx = np.repeat(np.arange(len(a)), n)
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    length = (b - a)[idx] / n[idx]
+    return idx, (a[idx] + (k + 0.5) * length).astype(np.int64), length
+
+
+_STEP = 30 * _NS_MIN  # densities change over hours, not minutes
+
+
+# --- contacts -------------------------------------------------------------------------
 def _times(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.asarray(ns, np.int64).view("datetime64[ns]"), tz="UTC")
 
 
+def _venue_segments(graph: VisitSource, case: Any, lo: int, hi: int, r: Rule,
+                    m: SourceModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The case's visits in ``[lo, hi]`` and every overlap with someone else there.
+
+    Overlaps are half-open presence intervals, the other person's stay extended by the
+    rule's lingering; each carries its venue weight times the crowding share.
+    """
+    mine = graph.visits_of([case], (np.array([lo]), np.array([hi])))
+    a_i = np.maximum(_ns(mine[s.T_IN]), lo)
+    b_i = np.minimum(_ns(mine[s.T_OUT]), hi)
+    mine = mine.assign(_a=a_i, _b=b_i)[b_i > a_i].reset_index(drop=True)
+    if mine.empty:
+        empty = np.array([], dtype=np.int64)
+        return pd.DataFrame({"person": np.array([], dtype=object),
+                             "venue": np.array([], dtype=object), "a": empty, "b": empty,
+                             "weight": empty.astype(float),
+                             "residence": empty.astype(bool)}), mine
+    a_i, b_i = mine["_a"].to_numpy(), mine["_b"].to_numpy()
+    venues = mine[s.VENUE_ID].to_numpy()
+    linger = int(r.lingering_minutes * _NS_MIN)
+    seen = graph.visits_at(list(venues), (a_i - linger, b_i))
+    q = seen[QUERY].to_numpy()
+    person = seen[s.PERSON_ID].to_numpy()
+    a = np.maximum(_ns(seen[s.T_IN]), a_i[q])
+    b = np.minimum(_ns(seen[s.T_OUT]) + linger, b_i[q])
+    keep = (person != case) & (b > a)
+    q, person, a, b = q[keep], person[keep], a[keep], b[keep]
+    info = graph.venues.drop_duplicates(s.VENUE_ID).set_index(s.VENUE_ID)
+    weight = info[s.WEIGHT].reindex(venues).fillna(1.0).to_numpy(float)
+    residence = (info[s.RESIDENCE].reindex(venues).fillna(False).to_numpy(bool)
+                 if s.RESIDENCE in info else np.zeros(len(venues), bool))
+    crowd = np.bincount(q, minlength=len(venues))  # stays, a fair count of people present
+    share = np.minimum(1.0, m.close_range / np.maximum(crowd, 1))
+    weight = weight * share * np.where(residence, m.residence_factor, 1.0)
+    return pd.DataFrame({"person": person, "venue": venues[q], "a": a, "b": b,
+                         "weight": weight[q], "residence": residence[q]}), mine
+
+
+def _mates(case: Any, households: pd.DataFrame | None, ids: np.ndarray) -> np.ndarray:
+    """Known cases in the case's household (roster), the case excluded."""
+    if households is None:
+        return np.array([], dtype=object)
+    missing = [c for c in (s.PERSON_ID, HOUSEHOLD_ID) if c not in households]
+    if missing:
+        raise ValueError(f"households lacks column(s) {missing}; give one row per person "
+                         f"with {s.PERSON_ID!r} and {HOUSEHOLD_ID!r}")
+    roster = households.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[HOUSEHOLD_ID]
+    home = roster.get(case)
+    if home is None or pd.isna(home):
+        return np.array([], dtype=object)
+    ids = np.unique(ids[ids != case])
+    return ids[roster.reindex(ids).to_numpy() == home]
+
+
+def _home_segments(mates: np.ndarray, lo: int, hi: int, r: Rule,
+                   m: SourceModel) -> pd.DataFrame:
+    """Evenings at home (``m.home_hours``, local) in ``[lo, hi]`` with each household mate."""
+    zone = r.day_zone
+    first = pd.Timestamp(lo, tz="UTC").tz_convert(zone).normalize() - pd.Timedelta(days=1)
+    days = pd.date_range(first, pd.Timestamp(hi, tz="UTC").tz_convert(zone), freq="D")
+    h0, h1 = m.home_hours
+    a = np.maximum((days + pd.Timedelta(hours=h0)).as_unit("ns").asi8, lo)
+    b = np.minimum((days + pd.Timedelta(hours=h1)).as_unit("ns").asi8, hi)
+    a, b = a[b > a], b[b > a]
+    return pd.DataFrame({"person": np.repeat(mates, len(a)), "venue": _HOME,
+                         "a": np.tile(a, len(mates)), "b": np.tile(b, len(mates)),
+                         "weight": m.household_weight, "residence": False})
+
+
+def _day(ns: int, zone: str) -> str:
+    return str(_local(np.array([ns]), zone)[0])
+
+
 def sources(
-    graph: VisitGraph,
+    graph: VisitGraph | VisitSource,
     case: Any,
     rule: str | Rule = "twenty",
     *,
     cases: pd.DataFrame,
     as_of: Any = None,
-    incubation_mean_days: float = 3.0,
-    incubation_sd_days: float = 1.5,
+    households: pd.DataFrame | None = None,
+    model: SourceModel | None = None,
+    incubation_mean_days: float | None = None,
+    incubation_sd_days: float | None = None,
 ) -> pd.DataFrame:
-    """Rank where ``case`` could have been infected: known cases first, then venues.
+    r"""Rank who and where infected ``case``: known cases, an unknown source, then venues.
 
     Parameters
     ----------
-    graph : VisitGraph
+    graph : VisitGraph or VisitSource
+        Asked only for the case's visits and for the visits at those venues then.
     case : person id
         The case to trace backwards; must be a row of ``cases``.
     rule : str or Rule
-        Matching rule; ``incubation_min_days`` / ``incubation_max_days`` set the window
-        before onset (or sampling) in which the infection happened.
+        ``incubation_min_days`` / ``incubation_max_days`` bound the time between infection
+        and onset; ``lingering_minutes`` extends others' stays; ``day_zone`` places evenings.
     cases : pandas.DataFrame
-        All known cases (``schema.CASE_COLUMNS``), the candidates' infectious windows.
+        All known cases (``schema.CASE_COLUMNS``): ``kind``, onset or sampling, last
+        negative test and isolation place each candidate's infectious period.
     as_of : tz-aware time, optional
-        Trace time, as for :func:`~tracelab.exposure.trace`.
-    incubation_mean_days, incubation_sd_days : float
-        Lognormal incubation period weighting each shared minute by how plausible an
-        infection at that time is (Omicron 2-4 days on average, DOMAIN §1; design
-        default 3.0 and 1.5).
+        Trace time: nothing after it is used.
+    households : pandas.DataFrame, optional
+        Household roster (``person_id``, ``household_id``), as investigators learn it from
+        the case: household members who are cases become candidates through the evenings
+        at home, whether or not their home gate scans were logged.
+    model : SourceModel, optional
+        Natural history and contact weights; default :class:`SourceModel`.
+    incubation_mean_days, incubation_sd_days : float, optional
+        Override the model's incubation period.
 
     Returns
     -------
     pandas.DataFrame
-        ``rank``, ``source_kind`` (``case`` or ``venue``), ``source_id``, ``venue_ids``,
-        ``first_at``, ``last_at``, ``overlap_minutes``, ``score``, ``why``; known cases
-        first, each group by descending score.
+        ``rank``, ``source_kind`` (``case``, ``unknown`` or ``venue``), ``source_id``,
+        ``venue_ids``, ``first_at``, ``last_at``, ``overlap_minutes``, ``score``,
+        ``probability``, ``why``: known cases by descending probability, then one
+        ``unknown`` row (an infector who is not a known case), then the venues the case
+        visited by the probability that it was infected there. Empty if the case has
+        neither visits nor household members in its exposure window.
 
     Raises
     ------
     ValueError
-        If ``case`` is not in ``cases`` or has neither onset nor sampling time.
+        If ``case`` is not in ``cases``, a case has neither onset nor sampling time, or
+        ``households`` lacks its columns.
 
     Notes
     -----
-    A candidate case scores the minutes it shared with ``case`` inside the incubation
-    window while itself infectious (its forward-trace exposures of ``case``), each minute
-    weighted by the venue type's weight, by the incubation density at that time (scaled
-    to 1 at its mode) and by the candidate's relative infectiousness then (peak at its
-    onset or sampling); a candidate whose onset or sampling comes after the case's
-    counts a quarter, as it is more likely the case's infectee. A venue scores its weight times
-    (1 + the number of other known cases seen there in the window), plus hours the case
-    spent there / 100 to break ties. Residences count here (a household is a plausible
-    source) whatever ``rule.share_residences`` says.
+    The case was infected at an unknown time :math:`\tau` with density
+    :math:`f(O - \tau)`, :math:`f` the log-normal incubation and :math:`O` its onset
+    (without onset: a range of pseudo-onsets around sampling, see
+    :class:`SourceModel`), inside the rule's incubation window. A candidate :math:`j`
+    scores
+
+    .. math:: L_j = \sum_{\text{shared stays}} w_v\, c_v \int f(O - t)\, \rho_j\,
+              \iota_j(t)\, dt
+
+    with :math:`w_v` the venue-type weight (a residence counts ``residence_factor`` of
+    it), :math:`c_v = \min(1, \text{close\_range} / n)` for :math:`n` others present,
+    :math:`\rho_j` 1 or ``asymptomatic_relative`` and :math:`\iota_j(t)` its
+    infectiousness by days from its own onset (zero outside its infectious period and
+    after its isolation; a candidate whose onset follows the case's is thereby mostly
+    ruled out as it was rarely infectious early enough). Evenings at home with a
+    household member weigh ``household_weight`` per hour. Everyone else present counts
+    as infectious with chance ``unknown_prevalence`` at half the peak: the unknown
+    source. ``probability`` is :math:`L_j` over the sum of all candidates and the
+    unknown source; a venue's probability sums what happened there. The overlap is
+    integrated in 30-minute pieces; boundary and rounding rules of forward matching do
+    not apply.
 
     Examples
     --------
-    >>> t = pd.to_datetime(["2022-11-18 02:00", "2022-11-18 02:10"], utc=True)
-    >>> scans = pd.DataFrame({"person_id": ["A", "B"], "venue_id": ["V1", "V1"],
+    Case A (onset 19 Nov) and case B (onset 21 Nov) dined together; C, not a case, came
+    in ten minutes later:
+
+    >>> t = pd.to_datetime(["2022-11-18 02:00", "2022-11-18 02:10", "2022-11-18 02:20"],
+    ...                    utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["A", "B", "C"], "venue_id": ["V1"] * 3,
     ...                       "scanned_at": t})
     >>> venues = pd.DataFrame({"venue_id": ["V1"], "venue_type": ["restaurant"]})
     >>> g = VisitGraph.from_scans(scans, venues)
     >>> cases = pd.DataFrame({"person_id": ["A", "B"], "kind": ["confirmed"] * 2,
     ...     "onset_at": pd.to_datetime(["2022-11-19 00:00", "2022-11-21 00:00"], utc=True)})
-    >>> sources(g, "B", cases=cases)[["rank", "source_kind", "source_id", "score"]].round(1)
-       rank source_kind source_id  score
-    0     1        case         A   45.0
-    1     2       venue        V1    3.0
+    >>> got = sources(g, "B", cases=cases)
+    >>> got[["rank", "source_kind", "source_id", "overlap_minutes", "probability"]].round(2)
+       rank source_kind source_id  overlap_minutes  probability
+    0     1        case         A             50.0         0.96
+    1     2     unknown   unknown             50.0         0.04
+    2     3       venue        V1             60.0         1.00
+    >>> print(got.loc[0, "why"])  # doctest: +NORMALIZE_WHITESPACE
+    known case A shared 50 min with B at V1 from 2022-11-18 10:10 (Asia/Shanghai), its
+    onset 2022-11-19: 96% chance it infected B, weighing B's incubation (3.2 days on
+    average) and A's infectiousness then
     """
-    r = as_rule(rule).replace(share_residences=True)
+    r = as_rule(rule)
+    m = replace(model or SourceModel(), **{k: v for k, v in (
+        ("incubation_mean_days", incubation_mean_days),
+        ("incubation_sd_days", incubation_sd_days)) if v is not None})
     ids = cases[s.PERSON_ID].to_numpy()
     if case not in set(ids):
         raise ValueError(f"case={mask_id(str(case))!r} is not in cases; give its case row")
-    row = cases[ids == case]
-    lo, hi = (int(x[0]) for x in _incubation(row, r))
-    anchor = int(_anchor(row)[0])
-    others = cases[ids != case]
-    weight = graph.venues.set_index(s.VENUE_ID)[s.WEIGHT]
-    rows: list[dict[str, Any]] = []
-    if len(others):
-        ex = trace(graph, others, r, 1, as_of=as_of, explain=False)
-        ex = ex[ex[s.CONTACT_ID] == case]
-        start = np.maximum(pd.DatetimeIndex(ex[s.OVERLAP_START]).asi8, lo)
-        end = np.minimum(pd.DatetimeIndex(ex[s.OVERLAP_END]).asi8, hi)
-        mid = (start + end) / 2
-        plaus = _incubation_weight((anchor - mid) / _NS_DAY, incubation_mean_days,
-                                   incubation_sd_days)
-        other_anchor = dict(zip(others[s.PERSON_ID], _anchor(others), strict=True))
-        theirs = ex[s.CASE_ID].map(other_anchor).to_numpy(np.float64)
-        plaus = plaus * _infectiousness((mid - theirs) / _NS_DAY)
-        ex = ex.assign(_a=start, _b=end, _m=(end - start) / _NS_MIN, _w=plaus)[end > start]
-        for source, grp in ex.groupby(s.CASE_ID, sort=True):
-            minutes = float(grp["_m"].sum())
-            score = float((grp["_m"] * grp["_w"] * grp[s.VENUE_ID].map(weight).to_numpy()
-                           ).sum())
-            if other_anchor[source] > anchor:
-                # Onset (or sampling) after the case's: more likely infected by it.
-                score *= _LATER_FACTOR
-            venues = sorted(set(grp[s.VENUE_ID].astype(str)))
-            first, last = int(grp["_a"].min()), int(grp["_b"].max())
-            rows.append({SOURCE_KIND: "case", SOURCE_ID: source, _VENUE_IDS: ",".join(venues),
-                         FIRST_AT: first, LAST_AT: last, s.OVERLAP_MIN: minutes, SCORE: score,
-                         s.WHY: f"known case {source} shared {minutes:g} min with {case} at "
-                                f"{', '.join(venues)} from "
-                                f"{_local(np.array([first]), s.DEFAULT_ZONE)[0]}"
-                                f" ({s.DEFAULT_ZONE}) while infectious, inside {case}'s "
-                                f"incubation window ({r.incubation_min_days:g}-"
-                                f"{r.incubation_max_days:g} days before onset or sampling)"})
-    mine = graph.visits_of([case], (np.array([lo]), np.array([hi])))
-    if len(mine):
-        seen = graph.visits_at(list(mine[s.VENUE_ID].unique()), (np.array([lo]), np.array([hi])))
-        other_cases = seen[seen[s.PERSON_ID].isin(set(ids) - {case})]
-        n_seen = other_cases.groupby(s.VENUE_ID)[s.PERSON_ID].nunique()
-        for venue, grp in mine.groupby(s.VENUE_ID, sort=True):
-            hours = float((grp[s.T_OUT] - grp[s.T_IN]).sum() / pd.Timedelta(hours=1))
-            n = int(n_seen.get(venue, 0))
-            score = float(weight.get(venue, 1.0)) * (1 + n) + hours / 100
-            first = int(pd.DatetimeIndex(grp[s.T_IN]).asi8.min())
-            rows.append({SOURCE_KIND: "venue", SOURCE_ID: venue, _VENUE_IDS: str(venue),
-                         FIRST_AT: first,
-                         LAST_AT: int(pd.DatetimeIndex(grp[s.T_OUT]).asi8.max()),
-                         s.OVERLAP_MIN: hours * 60, SCORE: round(score, 6),
-                         s.WHY: f"{case} visited {venue} {len(grp)} time(s) inside the "
-                                f"incubation window, first at "
-                                f"{_local(np.array([first]), s.DEFAULT_ZONE)[0]}; {n} other "
-                                "known case(s) were there in that window"})
-    out = pd.DataFrame(rows, columns=[c for c in _SOURCE_COLUMNS if c != RANK])
-    if out.empty:
+    _incubation(cases, r)  # every candidate needs an onset or a sampling time
+    onsets, relative = _onsets(cases, m)
+    me = int(np.flatnonzero(ids == case)[0])
+    lo = int(onsets[me].min() - r.incubation_max_days * _NS_DAY)
+    hi = int(onsets[me].max() - r.incubation_min_days * _NS_DAY)
+    if as_of is not None:
+        hi = min(hi, _to_ns(as_of))
+    seg, mine = _venue_segments(graph, case, lo, hi, r, m) if hi > lo else (None, None)
+    if seg is None:
         return pd.DataFrame(columns=_SOURCE_COLUMNS)
-    out = out.assign(_k=(out[SOURCE_KIND] != "case").astype(int))
-    out = out.sort_values(["_k", SCORE, FIRST_AT], ascending=[True, False, True],
-                          ignore_index=True).drop(columns="_k")
+    mates = _mates(case, households, ids)
+    if len(mates):
+        # A household member's time at home is counted as household, not as a compound.
+        seg.loc[seg["residence"] & seg["person"].isin(set(mates)), "weight"] = 0.0
+        seg = pd.concat([seg, _home_segments(mates, lo, hi, r, m)], ignore_index=True)
+    if mine.empty and not len(mates):
+        return pd.DataFrame(columns=_SOURCE_COLUMNS)
+    row_of = pd.Series(np.arange(len(ids)), index=ids)
+    row_of = row_of[~row_of.index.duplicated()].drop(case)
+    idx, mid, length = _pieces(seg["a"].to_numpy(np.int64), seg["b"].to_numpy(np.int64), _STEP)
+    # The density varies over hours: interpolate it from a 15-minute grid.
+    grid = np.arange(lo, hi + _STEP, _STEP // 2, dtype=np.int64)
+    density = np.interp(mid, grid, _density(grid, onsets[me], m, r))
+    value = density * length / _NS_H * seg["weight"].to_numpy()[idx]
+    rows = row_of.reindex(seg["person"].to_numpy()[idx]).to_numpy()
+    known = ~np.isnan(rows)
+    k = rows[known].astype(np.int64)
+    lam = relative[k] * _infectiousness(mid[known], onsets[k], m)
+    if s.ISOLATED_AT in cases:
+        iso = _ns(cases[s.ISOLATED_AT])[k]
+        lam = np.where((iso != _NAT) & (mid[known] >= iso), 0.0, lam)
+    value[known] *= lam
+    value[~known] *= m.unknown_prevalence * 0.5
+    # Back to one row per shared stay; categorical ids keep the grouping below cheap.
+    n = len(seg)
+    pieces = pd.DataFrame({
+        "person": pd.Categorical(seg["person"]), "venue": pd.Categorical(seg["venue"]),
+        "known": np.bincount(idx, weights=known, minlength=n) > 0,
+        "a": seg["a"].to_numpy(np.int64), "b": seg["b"].to_numpy(np.int64),
+        "value": np.bincount(idx, weights=value, minlength=n),
+        "minutes": np.bincount(idx, weights=length * (value > 0), minlength=n) / _NS_MIN})
+    total = float(value.sum())
+    known = pieces["known"].to_numpy()
+    out = pd.concat([_case_rows(pieces[known], cases, case, total, r, m),
+                     _unknown_row(pieces[~known], case, total, lo, hi, m),
+                     _venue_rows(pieces, mine, case, total, r)], ignore_index=True)
     out[FIRST_AT] = _times(out[FIRST_AT].to_numpy(np.int64))
     out[LAST_AT] = _times(out[LAST_AT].to_numpy(np.int64))
     out.insert(0, RANK, np.arange(1, len(out) + 1, dtype=np.int64))
-    return out
+    return out[_SOURCE_COLUMNS].astype({s.OVERLAP_MIN: float, SCORE: float,
+                                        PROBABILITY: float})
+
+
+def _share(value: float, total: float) -> float:
+    return value / total if total > 0 else 0.0
+
+
+def _case_rows(pieces: pd.DataFrame, cases: pd.DataFrame, case: Any, total: float,
+               r: Rule, m: SourceModel) -> pd.DataFrame:
+    zone = r.day_zone
+    live = pieces[pieces["value"] > 0]  # only time while infectious, inside the window
+    if live.empty:
+        return pd.DataFrame(columns=_SOURCE_COLUMNS[1:])
+    at_home = (live["venue"] == _HOME).to_numpy()
+    agg = live.groupby("person", sort=True, observed=True).agg(
+        score=("value", "sum"), minutes=("minutes", "sum"), first=("a", "min"),
+        last=("b", "max"))
+    away = live[~at_home].groupby("person", sort=True, observed=True).agg(
+        away_min=("minutes", "sum"), away_first=("a", "min"),
+        venues=("venue", lambda v: ",".join(sorted(set(map(str, v))))))
+    home = live[at_home].assign(_d=live.loc[at_home, "a"] // _NS_DAY).groupby(
+        "person", sort=True, observed=True).agg(evenings=("_d", "nunique"),
+                                                home_first=("a", "min"))
+    agg = agg.join(away).join(home)
+    people = agg.index.to_numpy()
+    anchors = pd.Series(_anchor(cases), index=cases[s.PERSON_ID].to_numpy())
+    anchors = anchors[~anchors.index.duplicated()]
+    has_onset = set(cases.loc[_ns(cases[s.ONSET_AT]) != _NAT, s.PERSON_ID]
+                    ) if s.ONSET_AT in cases else set()
+    day = lambda col: dict(zip(people, _local(  # noqa: E731
+        agg[col].fillna(0).to_numpy(np.int64), zone), strict=True))
+    own_day = dict(zip(people, _local(anchors.reindex(people).to_numpy(np.int64), zone),
+                       strict=True))
+    away_day, home_day = day("away_first"), day("home_first")
+    rows = []
+    for source, x in zip(people, agg.itertuples(index=False), strict=True):
+        told = []
+        if x.away_min > 0:
+            told.append(f"shared {round(x.away_min, 1):g} min with {case} at {x.venues} "
+                        f"from {away_day[source]}")
+        if x.evenings > 0:
+            told.append(f"lives with {case} (household roster): {int(x.evenings)} "
+                        f"evening(s) at home from {home_day[source]}")
+        p = _share(x.score, total)
+        own = "onset" if source in has_onset else "sampling"
+        rows.append({SOURCE_KIND: "case", SOURCE_ID: source,
+                     _VENUE_IDS: ",".join(([x.venues] if x.away_min > 0 else [])
+                                          + ([_HOME] if x.evenings > 0 else [])),
+                     FIRST_AT: int(x.first), LAST_AT: int(x.last),
+                     s.OVERLAP_MIN: round(float(x.minutes), 1), SCORE: float(x.score),
+                     PROBABILITY: p,
+                     s.WHY: f"known case {source} " + " and ".join(told) + f" ({zone}), "
+                            f"its {own} {own_day[source][:10]}: {p:.0%} chance it infected "
+                            f"{case}, weighing {case}'s incubation "
+                            f"({m.incubation_mean_days:g} days on average) and {source}'s "
+                            "infectiousness then"})
+    out = pd.DataFrame(rows, columns=_SOURCE_COLUMNS[1:])
+    return out.sort_values([PROBABILITY, FIRST_AT], ascending=[False, True])
+
+
+def _unknown_row(pieces: pd.DataFrame, case: Any, total: float, lo: int, hi: int,
+                 m: SourceModel) -> pd.DataFrame:
+    if not total > 0:
+        return pd.DataFrame(columns=_SOURCE_COLUMNS[1:])
+    score = float(pieces["value"].sum())
+    people = pieces["person"].nunique()
+    return pd.DataFrame([{
+        SOURCE_KIND: UNKNOWN, SOURCE_ID: UNKNOWN,
+        _VENUE_IDS: ",".join(sorted(set(pieces["venue"].astype(str)))),
+        FIRST_AT: int(pieces["a"].min()) if len(pieces) else lo,
+        LAST_AT: int(pieces["b"].max()) if len(pieces) else hi,
+        s.OVERLAP_MIN: round(float(pieces["minutes"].sum()), 1), SCORE: score,
+        PROBABILITY: _share(score, total),
+        s.WHY: f"an infector who is not a known case: {people} other person(s) shared "
+               f"{round(float(pieces['minutes'].sum()), 1):g} person-minutes with {case}, "
+               f"each counted infectious with chance {m.unknown_prevalence:g}: "
+               f"{_share(score, total):.0%}"}], columns=_SOURCE_COLUMNS[1:])
+
+
+def _venue_rows(pieces: pd.DataFrame, mine: pd.DataFrame, case: Any, total: float,
+                r: Rule) -> pd.DataFrame:
+    zone = r.day_zone
+    rows = []
+    by_venue = pieces.groupby("venue", observed=True)
+    scores = by_venue["value"].sum()
+    live = pieces[pieces["known"] & (pieces["value"] > 0)]
+    n_cases = live.groupby("venue", observed=True)["person"].nunique()
+    for venue, grp in mine.groupby(s.VENUE_ID, sort=True):
+        score = float(scores.get(venue, 0.0))
+        n_known = int(n_cases.get(venue, 0))
+        first = int(grp["_a"].min())
+        rows.append({SOURCE_KIND: "venue", SOURCE_ID: venue, _VENUE_IDS: str(venue),
+                     FIRST_AT: first, LAST_AT: int(grp["_b"].max()),
+                     s.OVERLAP_MIN: round(float((grp["_b"] - grp["_a"]).sum() / _NS_MIN), 1),
+                     SCORE: score, PROBABILITY: _share(score, total),
+                     s.WHY: f"{case} visited {venue} {len(grp)} time(s) inside the exposure "
+                            f"window, first at {_day(first, zone)} ({zone}); {n_known} known "
+                            f"case(s) there while infectious; {_share(score, total):.0%} "
+                            "chance the infection happened there"})
+    out = pd.DataFrame(rows, columns=_SOURCE_COLUMNS[1:])
+    return out.sort_values([PROBABILITY, FIRST_AT], ascending=[False, True])
 
 
 def common_venues(
