@@ -207,6 +207,7 @@ def run_sources(args: argparse.Namespace) -> int:
     ranked = sources(graph, case, r, cases=cases, as_of=as_of, **_audit_kwargs(args))
     write_csv(ranked, args.out)
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
-    print(f"{n_cases} candidate case(s) and {len(ranked) - n_cases} venue(s) ranked under "
+    n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
+    print(f"{n_cases} candidate case(s) and {n_venues} venue(s) ranked under "
           f"rule {r.rule_id} -> {args.out}")
     return 0
