@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from tracelab import schema as s
-from tracelab.cli.trace import add_key_option, cli_key, read_pseudonymised
+from tracelab.cli.trace import add_key_option, cli_key, households, read_pseudonymised
 from tracelab.io.layout import write_layout, write_visits
 from tracelab.rules import PRESETS, as_rule
 from tracelab.visits import visits
@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``layout`` sub-command."""
     p = subparsers.add_parser(
         "layout", help="write a data folder as the Parquet layout (for --engine spark)",
-        description="Load DIR, pseudonymise person ids, and write venues, cases and scans "
-        "partitioned by local day into OUT; with --visits, also the visits of each rule's "
+        description="Load DIR, pseudonymise person ids, and write venues, cases, the household "
+        "roster and scans partitioned by local day into OUT; with --visits, also the visits of each rule's "
         "dwell assumption (otherwise --engine spark builds them with a Spark job).")
     p.add_argument("--data", type=Path, required=True, help="data folder to convert")
     p.add_argument("--out", type=Path, required=True, help="layout folder to write")
@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     key = cli_key(args.key_file)
     data = read_pseudonymised(args.data, key, now=args.now)
     write_layout(args.out, data.venues, data.scans, data.cases)
+    roster = households(args.data, key)
+    if roster is not None:  # only ids: names, phones and ID numbers stay behind
+        roster.to_parquet(args.out / "persons.parquet", index=False)
     for r in {r.dwell: r for r in rules}.values():
         write_visits(args.out, visits(data.scans, data.venues, r), r.dwell)
     print(f"{len(data.scans):,} scans of {data.scans[s.PERSON_ID].nunique():,} people, "

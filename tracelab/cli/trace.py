@@ -17,7 +17,7 @@ from tracelab import privacy
 from tracelab import schema as s
 from tracelab._audited import sources, trace
 from tracelab.audit import require_purpose
-from tracelab.backward import SOURCE_KIND
+from tracelab.backward import HOUSEHOLD_ID, SOURCE_KIND
 from tracelab.exports import write_csv
 from tracelab.graph import VisitGraph, VisitSource
 from tracelab.ids import mask_id
@@ -25,7 +25,7 @@ from tracelab.io import DataDir, find_table, read_cases, read_dir
 from tracelab.rules import PRESETS, Rule, as_rule
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
-           "read_pseudonymised", "case_pseudonyms"]
+           "read_pseudonymised", "case_pseudonyms", "households"]
 
 
 def add_key_option(p: argparse.ArgumentParser) -> None:
@@ -196,6 +196,30 @@ def run_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def households(folder: Path, key: bytes) -> pd.DataFrame | None:
+    """The household roster of ``persons.*`` (pseudonymised), when the folder has one.
+
+    Only ``person_id`` and ``household_id`` are read: names, phones and ID numbers of the
+    persons table never enter the query.
+    """
+    found = find_table(folder, "persons")
+    wanted = [s.PERSON_ID, HOUSEHOLD_ID]
+    if found is None or found.suffix not in (".parquet", ".csv"):
+        return None
+    if found.suffix == ".csv":
+        head = pd.read_csv(found, nrows=0, encoding="utf-8-sig")
+        if not set(wanted) <= set(head.columns):
+            return None
+        roster = pd.read_csv(found, usecols=wanted, dtype=str, encoding="utf-8-sig")
+    else:
+        import pyarrow.parquet as pq
+
+        if not set(wanted) <= set(pq.read_schema(found).names):
+            return None
+        roster = pd.read_parquet(found, columns=wanted).astype(str)
+    return privacy.pseudonymise(roster, [s.PERSON_ID], key)
+
+
 def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
     require_purpose(args.purpose)
@@ -204,7 +228,8 @@ def run_sources(args: argparse.Namespace) -> int:
     key = cli_key(args.key_file)
     graph, cases = _source(args, r, key)
     case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
-    ranked = sources(graph, case, r, cases=cases, as_of=as_of, **_audit_kwargs(args))
+    ranked = sources(graph, case, r, cases=cases, as_of=as_of,
+                     households=households(args.data, key), **_audit_kwargs(args))
     write_csv(ranked, args.out)
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
     n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
