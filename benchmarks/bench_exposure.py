@@ -7,7 +7,8 @@ run and on the same data: building the ``VisitGraph`` vs DuckDB creating a table
 (venue, t_in); hop-1 ``trace`` for K = 1, 10, 100 cases vs the same SQL join; hop 2 from
 K = 10 vs SQL on the sorted table; index bytes vs raw column bytes; the K = 10 query at
 ``--scale-to`` visits (more days at the same daily density); networkx export of a K = 10
-result. Prints times, ratios and the issue-4 targets; exits 0 whatever the figures.
+result. Best of 5 runs per query (3 for hop 2, 2 for builds) in both engines. Prints times,
+ratios and the issue-4 targets; exits 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ SHORT = ["supermarket", "restaurant", "pharmacy", "transit", "farmers_market", "
          "hospital"]
 LONG = ["enterprise", "school"]
 REPEAT = 5
+HOP2_REPEAT = 3
 
 
 def make_log(n_visits: int, *, n_venues: int = 8000, per_day: int = 1_000_000,
@@ -194,11 +196,12 @@ def run(n_visits: int, seed: int, *, full: bool) -> dict[str, Any]:
             print(f"networkx export of K=10 hop 1: {t_nx:.3f} s, {G.number_of_nodes():,} nodes, "
                   f"{G.number_of_edges():,} edges  target < 1 s: "
                   f"{'met' if t_nx < 1 else 'MISSED'}")
+            # Best of HOP2_REPEAT for both engines: one run is at the mercy of other jobs.
             t_h2, ex2 = timed(lambda c=cases: trace(g, c, "ninth", as_of=as_of, explain=False),
-                              repeat=1)
+                              repeat=HOP2_REPEAT)
             t_sql2, res2 = timed(
                 lambda: con.execute(HOP2_SQL, {"as_of": as_of.to_pydatetime()}).fetchnumpy(),
-                repeat=1)
+                repeat=HOP2_REPEAT)
             n2 = int((ex2[s.HOP] == 2).sum())
             assert n2 == len(res2["case_id"]), (n2, len(res2["case_id"]))
             line(f"K=10 hop 2 ({n2:,} hop-2 rows)", t_h2, t_sql2, 0.5)

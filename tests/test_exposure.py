@@ -264,3 +264,26 @@ def _cwa_overlap(case_stay_min, contact_start, contact_end, case_start="02:03"):
 )
 def test_cwa_upload_derivation(stay, contact, expected):
     assert _cwa_overlap(stay, *contact) == expected
+
+
+@pytest.mark.parametrize("preset", ["ninth", "nz", "cwa"])
+def test_matching_in_small_blocks_gives_the_same_table(monkeypatch, preset):
+    """Candidates are matched a block at a time; block edges must not change a row."""
+    from tracelab import exposure
+
+    g = _graph(preset)
+    hops = 2 if preset == "ninth" else 1
+    whole = trace(g, cases(), preset, hops)
+    monkeypatch.setattr(exposure, "_BLOCK", 1)
+    pd.testing.assert_frame_equal(trace(g, cases(), preset, hops), whole)
+    assert len(whole) and whole[s.WHY].str.len().min() > 0
+    fast = trace(g, cases(), preset, hops, explain=False)
+    pd.testing.assert_frame_equal(fast.drop(columns=s.WHY), whole.drop(columns=s.WHY))
+    assert (fast[s.WHY] == "").all() and fast[s.WHY].dtype == whole[s.WHY].dtype
+
+
+def test_empty_trace_keeps_the_column_types():
+    ex = trace(_graph(), cases().assign(**{s.PERSON_ID: ["nobody"]}))
+    assert ex.empty and list(ex.columns) == list(s.EXPOSURE_COLUMNS)
+    full = trace(_graph(), cases())
+    assert (ex.dtypes == full.dtypes).all()

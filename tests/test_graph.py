@@ -190,3 +190,63 @@ def test_sub_second_times_take_the_general_sort():
         seg = g.v_t_in[g.segment_offsets[v]:g.segment_offsets[v + 1]]
         assert (np.diff(seg) >= 0).all()
     assert sorted(trace(g, cases())[s.CONTACT_ID]) == ["P2", "P4"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["V1", "V2"]), st.integers(0, 6 * 3600),
+                               st.sampled_from([0, 60, 600, 1800, 7200, 36000])),
+                     min_size=1, max_size=40),
+       jitter=st.booleans(),
+       windows=st.lists(st.tuples(st.sampled_from(["V1", "V2", "NOPE"]),
+                                  st.integers(-10**13, 3 * 10**13), st.integers(0, 10**13)),
+                        min_size=1, max_size=70))
+def test_window_bounds_at_any_nanosecond_equal_brute_force(rows, jitter, windows):
+    """Whole-second entries are found through the packed seek keys, entries off the
+    millisecond grid (jitter) through per-venue bisection; windows may start or end at
+    any nanosecond, before, inside or after the data, and both must agree with a scan."""
+    base = ts("00:00").value
+    t_in = np.array([base + sec * 10**9 for _, sec, _ in rows], dtype=np.int64)
+    t_in[0] += 1 if jitter else 0
+    t_out = t_in + np.array([stay * 10**9 for _, _, stay in rows], dtype=np.int64)
+    vis = pd.DataFrame({
+        s.PERSON_ID: [f"P{i}" for i in range(len(rows))],
+        s.VENUE_ID: [v for v, _, _ in rows],
+        s.T_IN: pd.DatetimeIndex(t_in.view("datetime64[ns]"), tz="UTC"),
+        s.T_OUT: pd.DatetimeIndex(t_out.view("datetime64[ns]"), tz="UTC"),
+    })
+    g = VisitGraph.from_visits(vis, venues(), dwell="estimated_dwell", venue_types=venue_types())
+    starts = np.array([base + a for _, a, _ in windows], dtype=np.int64)
+    ends = starts + np.array([d for _, _, d in windows], dtype=np.int64)
+    got = g.visits_at([v for v, _, _ in windows], (starts, ends))
+    want = sorted((i, f"P{j}") for i, (v, _, _) in enumerate(windows)
+                  for j, (vv, _, _) in enumerate(rows)
+                  if vv == v and t_in[j] <= ends[i] and t_out[j] >= starts[i])
+    assert sorted(zip(got[QUERY], got[s.PERSON_ID], strict=True)) == want
+    codes = g.venue_codes([v for v, _, _ in windows])
+    blocks = list(g.candidate_blocks(codes, starts, ends, size=3))
+    which, pos = g.candidates_at(codes, starts, ends)
+    assert np.array_equal(np.concatenate([w for w, _ in blocks]), which)
+    assert np.array_equal(np.concatenate([p for _, p in blocks]), pos)
+    assert set(zip(*g.query_at(codes, starts, ends), strict=True)) <= set(
+        zip(which, pos, strict=True))
+
+
+@pytest.mark.parametrize("ids", [[0, 1, 2], [10, 20, 30], ["A", "B", "C"]])
+def test_person_lookup_and_ids_keep_their_type(ids):
+    """Dense integer ids (their own codes), sparse integers and strings answer alike."""
+    numeric = isinstance(ids[0], int)
+    vis = visits(scans(), venues(), venue_types=venue_types())
+    vis = vis[vis[s.PERSON_ID] != "P4"]
+    vis = vis.assign(**{s.PERSON_ID: vis[s.PERSON_ID].map(
+        dict(zip(["C1", "P2", "P3"], ids, strict=True))).astype("int64" if numeric else "str")})
+    g = VisitGraph.from_visits(vis, venues(), dwell="estimated_dwell", venue_types=venue_types())
+    unknown = 99 if numeric else "ghost"
+    wanted = np.array([ids[2], unknown]) if numeric else [ids[2], unknown]
+    got = g.visits_of(wanted, (ts("00:00"), ts("23:00")))
+    assert set(got[s.PERSON_ID]) == {ids[2]}
+    codes = g.person_codes([*ids, unknown])
+    assert codes.tolist() == [0, 1, 2, -1]
+    taken = g.take_person_ids(codes[:3])
+    assert list(taken) == ids
+    if numeric:
+        assert taken.dtype == np.int64 and not np.shares_memory(taken, codes)

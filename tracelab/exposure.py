@@ -10,12 +10,14 @@ assumptions side by side (PRIOR-ART §5.1).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracelab import schema as s
 from tracelab.graph import VisitGraph
@@ -34,20 +36,33 @@ _ADDED, _DROPPED = "contacts_added", "contacts_dropped"
 
 _NS_MIN = 60_000_000_000
 _NS_DAY = 86_400_000_000_000
-_BULK = 20_000  # rows above which string columns are built through Arrow
+_BULK = 20_000  # rows above which columns are built for bulk (no per-row objects)
+_FEW = 256  # rows up to which Python strings beat an Arrow kernel call
+_BLOCK = 1 << 16  # candidates matched at a time: arrays of 512 kB stay in cache
 
 
 def _ns(series: pd.Series) -> np.ndarray:
     """tz-aware times -> int64 ns UTC; NaT becomes int64 min (pandas' own NaT value)."""
     dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
-        return series.to_numpy("datetime64[ns]").view(np.int64)  # same instant in any zone
-    if not isinstance(series.dtype, pd.DatetimeTZDtype):
-        if series.isna().all():
-            return np.full(len(series), np.iinfo(np.int64).min)
-        raise ValueError(f"cases column {series.name!r} has dtype {series.dtype}; expected "
-                         "tz-aware UTC times (load with tracelab.io.read_cases)")
-    return pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ns").asi8
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        # Stored values are UTC whatever the zone; read them in their own unit, then scale.
+        raw = np.asarray(series.array, dtype=f"datetime64[{dtype.unit}]").view(np.int64)
+        scale = _PER_UNIT[dtype.unit]
+        if scale == 1:
+            return raw
+        nat = raw == _NAT
+        if np.abs(np.where(nat, 0, raw)).max(initial=0) > _I64_MAX // scale:
+            series.array.as_unit("ns")  # raises OutOfBoundsDatetime naming the value
+        return np.where(nat, raw, raw * scale)
+    if series.isna().all():
+        return np.full(len(series), _NAT)
+    raise ValueError(f"cases column {series.name!r} has dtype {series.dtype}; expected "
+                     "tz-aware UTC times (load with tracelab.io.read_cases)")
+
+
+_NAT = np.iinfo(np.int64).min  # pandas' NaT as int64
+_I64_MAX = np.iinfo(np.int64).max
+_PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
 
 def _to_ns(value: Any) -> int:
@@ -138,11 +153,16 @@ def _window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
     if s.PERSON_ID not in cases:
         raise ValueError(f"cases lacks column {s.PERSON_ID!r}; expected {list(s.CASE_COLUMNS)}")
     ids = cases[s.PERSON_ID].to_numpy()
-    if len(pd.unique(ids)) != len(ids):
+    if ids.dtype.kind in "iu":
+        ordered = np.sort(ids)
+        twice = bool((ordered[1:] == ordered[:-1]).any())
+    else:
+        twice = len(pd.unique(ids)) != len(ids)
+    if twice:
         dup = pd.unique(ids[pd.Series(ids).duplicated().to_numpy()])
         raise ValueError(f"cases: person_id listed twice ({[mask_id(str(d)) for d in dup[:3]]}); "
                          "give each case once")
-    nat = np.iinfo(np.int64).min
+    nat = _NAT
 
     def col(name: str) -> np.ndarray:
         return _ns(cases[name]) if name in cases else np.full(len(cases), nat)
@@ -211,55 +231,79 @@ def _day_pieces(start: np.ndarray, end: np.ndarray, zone: str) -> tuple[np.ndarr
     return i[order], a[order], b[order]
 
 
-def _hop(graph: VisitGraph, r: Rule, src: np.ndarray, ws: np.ndarray, we: np.ndarray,
-         exclude: np.ndarray | None) -> dict[str, np.ndarray]:
-    """One hop: pairs (source visit, contact visit) matched by ``r``; arrays by name.
+_Arrays = dict[str, np.ndarray]
 
-    ``exclude`` is a boolean mask over person codes of people who are never contacts.
+
+def _hop(graph: VisitGraph, r: Rule, src: np.ndarray, ws: np.ndarray, we: np.ndarray,
+         exclude: np.ndarray | None) -> tuple[_Arrays, list[_Arrays]]:
+    """One hop: pairs (source visit, contact visit) matched by ``r``.
+
+    Returns the source visits (``windows``: arrays by name, one entry per source visit)
+    and the matched rows in blocks, in row order; a block's ``q`` is each row's position
+    in ``windows``. ``exclude`` is a boolean mask over person codes of people who are
+    never contacts.
     """
     which, pos = graph.query_of(src, ws, we)
     venue = graph._venue_of()[pos]
     t_in, t_out = graph.v_t_in[pos], graph.v_t_out[pos]
-    keep = np.ones(len(pos), bool)
-    if not r.share_residences:
-        keep &= ~graph.venue_residence[venue]
-    keep &= (t_out - t_in) >= int(round(r.min_case_stay_minutes * _NS_MIN))
     a = np.maximum(t_in, ws[which])
     b = np.minimum(t_out, we[which])
-    keep &= (a < b) | ((a == b) & (r.boundary == "closed"))
-    which, pos, venue, t_in, t_out, a, b = (x[keep] for x in (which, pos, venue, t_in, t_out, a, b))
+    keep = (a < b) | ((a == b) & (r.boundary == "closed"))
+    if not r.share_residences:
+        keep &= ~graph.venue_residence[venue]
+    if r.min_case_stay_minutes:
+        keep &= (t_out - t_in) >= int(round(r.min_case_stay_minutes * _NS_MIN))
+    which, venue, t_in, t_out, a, b = (x[keep] for x in (which, venue, t_in, t_out, a, b))
     linger = int(round(r.lingering_minutes * _NS_MIN))
     b = b + (np.minimum(t_out - t_in, linger) if r.lingering_mode == "min_stay" else linger)
     grid = int(r.rounding_minutes)
     if r.rounding_side in ("both", "case"):
         a, b = round_times(a, grid, r.round_in), round_times(b, grid, r.round_out)
     pad = grid * _NS_MIN if r.rounding_side in ("both", "contact") else 0
-    q, cpos = graph.query_at(venue.astype(np.int64), a - pad, b + pad)
+    window_src = src[which].astype(np.int64, copy=False)
+    # Sources who are excluded anyway need no check against themselves (hop 2).
+    self_check = exclude is None or not exclude[window_src].all()
+    # Candidates without the exit filter: every match below implies t_out >= a - pad.
+    blocks = [_match(graph, r, q, cpos, a, b, exclude, window_src if self_check else None)
+              for q, cpos in graph.candidate_blocks(venue, a - pad, b + pad, _BLOCK)]
+    windows = {"src": window_src, "window": which, "venue": venue, "case_in": t_in,
+               "case_out": t_out}
+    return windows, blocks
+
+
+def _match(graph: VisitGraph, r: Rule, q: np.ndarray, cpos: np.ndarray, a: np.ndarray,
+           b: np.ndarray, exclude: np.ndarray | None, source: np.ndarray | None
+           ) -> dict[str, np.ndarray]:
+    """Candidates ``cpos`` of windows ``q`` (``[a, b]``) that ``r`` matches, as rows."""
     ci, co = graph.v_t_in[cpos], graph.v_t_out[cpos]
+    ri, ro = ci, co
     if r.rounding_side in ("both", "contact"):
-        ci, co = round_times(ci, grid, r.round_in), round_times(co, grid, r.round_out)
-    src_person = src[which[q]]
-    dst = graph.v_person[cpos].astype(np.int64)
-    ok = (dst != src_person) & intervals_match(a[q], b[q], ci, co, r.boundary)
+        grid = int(r.rounding_minutes)
+        ri, ro = round_times(ci, grid, r.round_in), round_times(co, grid, r.round_out)
+    dst = graph.v_person[cpos]
+    aq, bq = a[q], b[q]
+    ok = intervals_match(aq, bq, ri, ro, r.boundary)
     if exclude is not None:
         ok &= ~exclude[dst]
-    q, cpos, ci, co, src_person, dst = (x[ok] for x in (q, cpos, ci, co, src_person, dst))
-    o_start, o_end = np.maximum(a[q], ci), np.minimum(b[q], co)
-    piece = np.arange(len(q))
+    if source is not None:
+        ok &= dst != source[q]
+    hit = np.flatnonzero(ok)
+    rounded = ri is not ci
+    q, ci, co, dst = q[hit], ci[hit], co[hit], dst[hit]
+    ri, ro = (ri[hit], ro[hit]) if rounded else (ci, co)
+    o_start, o_end = np.maximum(aq[hit], ri), np.minimum(bq[hit], ro)
     if r.day_split and len(q):
         piece, o_start, o_end = _day_pieces(o_start, o_end, r.day_zone)
+        q, ci, co, dst = q[piece], ci[piece], co[piece], dst[piece]
     minutes = (o_end - o_start) / _NS_MIN
     if r.minute_rounding == "nearest":
         minutes = np.floor(minutes + 0.5)
     keep = minutes >= r.min_overlap_minutes
-    piece, o_start, o_end, minutes = (x[keep] for x in (piece, o_start, o_end, minutes))
-    qq = q[piece]
-    return {
-        "src": src_person[piece], "dst": dst[piece], "window": which[qq], "venue": venue[qq],
-        "case_in": t_in[qq], "case_out": t_out[qq], "contact_in": graph.v_t_in[cpos[piece]],
-        "contact_out": graph.v_t_out[cpos[piece]], "o_start": o_start, "o_end": o_end,
-        "minutes": minutes,
-    }
+    if not keep.all():
+        q, ci, co, dst, o_start, o_end, minutes = (
+            x[keep] for x in (q, ci, co, dst, o_start, o_end, minutes))
+    return {"q": q, "dst": dst, "contact_in": ci, "contact_out": co, "o_start": o_start,
+            "o_end": o_end, "minutes": minutes}
 
 
 def _local(ns: np.ndarray, zone: str) -> np.ndarray:
@@ -272,19 +316,20 @@ def _local(ns: np.ndarray, zone: str) -> np.ndarray:
 def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndarray
          ) -> list[str]:
     zone = s.DEFAULT_ZONE
-    src = graph.person_ids[h["src"]]
-    dst = graph.person_ids[h["dst"]]
-    venue = graph.venue_ids[h["venue"]]
-    vtype = graph.venue_type_array[h["venue"]]
-    ci, co = _local(h["case_in"], zone), _local(h["case_out"], zone)
-    ki, ko = _local(h["contact_in"], zone), _local(h["contact_out"], zone)
-    os_, oe = _local(h["o_start"], zone), _local(h["o_end"], zone)
-    start = _local(h["start"], zone)
+    src = graph.person_ids[h["src"]].tolist()
+    dst = graph.person_ids[h["dst"]].tolist()
+    venue = graph.venue_ids[h["venue"]].tolist()
+    vtype = graph.venue_type_array[h["venue"]].tolist()
+    ci, co, ki, ko, os_, oe, start = (
+        _local(h[key], zone).tolist()
+        for key in ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end",
+                    "start"))
     since = {"onset": "before onset", "sampling": "before sampling",
              "last_negative": "from the last negative test", "exposure": "first exposure"}
     linger = f", counting {r.lingering_minutes:g} min lingering" if r.lingering_minutes else ""
     label = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",
              s.CLOSE_CONTACT: "a close-contact candidate for the field team to confirm"}
+    # Python scalars (tolist): formatting numpy scalars one by one costs several times more.
     return [
         f"{'Case' if hop == 1 else 'Hop-1 contact'} {a} was at {v} ({t}) {x} to "
         f"{y[11:] if y[:10] == x[:10] else y} and {c} was "
@@ -292,43 +337,103 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
         f"together, {o1[11:]} to {o2[11:]}{linger}, while {a} counted as infectious (from "
         f"{st}, {since.get(bs, bs)}); {label[cat]} under rule {r.rule_id}."
         for hop, a, v, t, x, y, c, k, m, mins, o1, o2, st, bs, cat in zip(
-            h["hop"], src, venue, vtype, ci, co, dst, ki, ko, np.round(h["minutes"], 1), os_,
-            oe, start, h["basis"], category, strict=True)
+            h["hop"].tolist(), src, venue, vtype, ci, co, dst, ki, ko,
+            np.round(h["minutes"], 1).tolist(), os_, oe, start, h["basis"].tolist(),
+            category.tolist(), strict=True)
     ]
 
 
-def _frame(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], explain: bool
-           ) -> pd.DataFrame:
-    n = len(h["src"])
-    close_type = np.isin(graph.venue_type_array, list(r.close_contact_types))
-    close = close_type[h["venue"]] & (h["minutes"] >= r.close_contact_min_minutes)
-    labels = np.array([s.CO_EXPOSURE, s.CLOSE_CONTACT], dtype=object)
-    if n > _BULK:
-        # Dictionary-encoded labels decode to strings in C, not one Python object per row.
-        category = pd.array(pa.DictionaryArray.from_arrays(
-            pa.array(close.astype(np.int8)), pa.array(labels)).cast(pa.large_string()),
-            dtype="str")
-        rule_id = pd.Series(r.rule_id, index=pd.RangeIndex(n), dtype="str").array
-    else:
-        category = pd.array(labels[close.astype(np.int8)], dtype="str")
-        rule_id = pd.array(np.full(n, r.rule_id, dtype=object), dtype="str")
+_LABELS = np.array([s.CO_EXPOSURE, s.CLOSE_CONTACT], dtype=object)  # by close-contact flag
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what dtype="str" means with pyarrow
+_TIME_KEYS = ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end")
+
+
+def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """A ``str`` column straight from Arrow: no Python object per row."""
+    return pd.arrays.ArrowStringArray(values, dtype=_STR)
+
+
+def _repeat_str(text: str, n: int) -> pa.Array:
+    """``n`` copies of ``text`` as an Arrow large_string array, built from its buffers."""
+    raw = text.encode()
+    offsets = (np.arange(0, (n + 1) * len(raw), len(raw), dtype=np.int64) if raw
+               else np.zeros(n + 1, dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(raw * n))
+
+
+def _cat(arrays: list[np.ndarray]) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def _frame(graph: VisitGraph, r: Rule, parts: list[tuple[int, _Arrays, list[_Arrays]]],
+           explain: bool) -> pd.DataFrame:
+    """The exposures table of ``(hop, windows, blocks)`` parts, built column by column."""
+    qs = [_cat([b["q"] for b in blocks]) for _, _, blocks in parts]
+    n = sum(len(q) for q in qs)
+
+    def rows(key: str) -> np.ndarray:  # a matched row's own value
+        return _cat([b[key] for _, _, blocks in parts for b in blocks])
+
+    def windows(key: str) -> np.ndarray:  # its source visit's value, gathered in place
+        if len(parts) == 1:
+            return parts[0][1][key][qs[0]]
+        out = np.empty(n, dtype=np.result_type(*(w[key] for _, w, _ in parts)))
+        at = 0
+        for (_, w, _), q in zip(parts, qs, strict=True):
+            np.take(w[key].astype(out.dtype, copy=False), q, out=out[at:at + len(q)],
+                    mode="clip")  # "raise" would buffer; q is in range
+            at += len(q)
+        return out
+
+    hop = np.repeat(np.array([h for h, _, _ in parts], dtype=np.int8), [len(q) for q in qs])
+    venue, minutes = windows("venue"), rows("minutes")
+    close = (graph.venue_type_mask(r.close_contact_types)[venue]
+             & (minutes >= r.close_contact_min_minutes))
+    labels = _LABELS[close.astype(np.int8)] if n <= _FEW or explain else None
+    category = (pa.array(labels, type=pa.large_string()) if n <= _FEW else
+                pc.if_else(pa.array(close), pa.scalar(s.CLOSE_CONTACT, pa.large_string()),
+                           pa.scalar(s.CO_EXPOSURE, pa.large_string())))
+    src, dst = windows("src"), rows("dst")
+    times = {key: (windows if key.startswith("case") else rows)(key) for key in _TIME_KEYS}
     if explain:
-        why = pd.array(np.asarray(_why(graph, r, h, labels[close.astype(np.int8)]),
-                                  dtype=object), dtype="str")
+        h = {"src": src, "dst": dst, "venue": venue, "minutes": minutes, "hop": hop,
+             "start": windows("start"), "basis": windows("basis"), **times}
+        why = pa.array(_why(graph, r, h, labels), type=pa.large_string())
     else:
-        why = pd.array(np.full(n, "", dtype=object), dtype="str") if n <= _BULK else \
-            pd.Series("", index=pd.RangeIndex(n), dtype="str").array
-    return pd.DataFrame({
-        s.CASE_ID: graph.take_person_ids(h["src"]), s.CONTACT_ID: graph.take_person_ids(h["dst"]),
-        s.VENUE_ID: graph.take_venue_ids(h["venue"]), s.HOP: h["hop"].astype(np.int8),
-        s.CASE_T_IN: _times(h["case_in"]), s.CASE_T_OUT: _times(h["case_out"]),
-        s.CONTACT_T_IN: _times(h["contact_in"]), s.CONTACT_T_OUT: _times(h["contact_out"]),
-        s.OVERLAP_START: _times(h["o_start"]), s.OVERLAP_END: _times(h["o_end"]),
-        s.OVERLAP_MIN: h["minutes"].astype(np.float64),
-        s.CATEGORY: category,
-        s.RULE_ID: rule_id,
-        s.WHY: why,
-    }, columns=list(s.EXPOSURE_COLUMNS), copy=False)
+        why = _repeat_str("", n)
+    names = (s.CASE_T_IN, s.CASE_T_OUT, s.CONTACT_T_IN, s.CONTACT_T_OUT, s.OVERLAP_START,
+             s.OVERLAP_END)
+    if n <= _BULK:  # one conversion, sliced: each conversion has a fixed cost
+        both = pd.array(np.concatenate([times[key] for key in _TIME_KEYS]
+                                       ).view("datetime64[ns]"), copy=False).view(_UTC)
+        columns = {name: both[i * n:(i + 1) * n] for i, name in enumerate(names)}
+    else:  # zero-copy views: a copy of each column costs more than the fixed cost
+        columns = {name: pd.array(times[key].view("datetime64[ns]"), copy=False).view(_UTC)
+                   for name, key in zip(names, _TIME_KEYS, strict=True)}
+    columns.update({
+        s.CASE_ID: graph.take_person_ids(src, copy=False),
+        s.CONTACT_ID: graph.take_person_ids(dst, copy=False),
+        s.VENUE_ID: graph.take_venue_ids(venue, copy=False),
+        s.HOP: hop,
+        s.OVERLAP_MIN: minutes.astype(np.float64, copy=False),
+        s.CATEGORY: _str_array(category),
+        s.RULE_ID: _str_array(_repeat_str(_rule_id(r), n)),
+        s.WHY: _str_array(why),
+    })
+    # Integer keys and an explicit index skip label inference and length checks, which
+    # cost more than the rest together for a few rows; the columns then get their names.
+    out = pd.DataFrame(dict(enumerate(columns[name] for name in s.EXPOSURE_COLUMNS)),
+                       index=pd.RangeIndex(n), copy=False)
+    out.columns = _COLUMNS
+    return out
+
+
+_COLUMNS = pd.Index(list(s.EXPOSURE_COLUMNS))  # immutable, so every result may share it
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_id(r: Rule) -> str:
+    return r.rule_id  # compares every field with the preset: worth keeping per rule
 
 
 def trace(
@@ -440,14 +545,14 @@ def trace(
     # taken in id order (codes follow sorted ids) and each query answers in entry order.
     by_id = np.argsort(src, kind="stable")
     src, ws, we, basis = src[by_id], ws[by_id], we[by_id], basis[by_id]
-    h1 = _hop(graph, r, src, ws, we, exclude=None)
-    h1["hop"] = np.ones(len(h1["src"]), np.int8)
+    w1, h1 = _hop(graph, r, src, ws, we, exclude=None)
     if explain:
-        h1.update(start=ws[h1["window"]], basis=basis[h1["window"]])
-    parts = [h1]
-    if hops == 2 and len(h1["dst"]):
+        w1.update(start=ws[w1["window"]], basis=basis[w1["window"]])
+    parts = [(1, w1, h1)]
+    dst = _cat([block["dst"] for block in h1])
+    if hops == 2 and len(dst):
         traced = src[src >= 0]
-        dst, first_at = h1["dst"], h1["o_start"]
+        first_at = _cat([block["o_start"] for block in h1])
         order = np.lexsort((first_at, dst))
         head = np.r_[True, dst[order][1:] != dst[order][:-1]]
         src2, ws2 = dst[order][head], first_at[order][head]
@@ -457,15 +562,12 @@ def trace(
         src2, ws2 = src2[fresh], ws2[fresh]
         skip[dst] = True
         we2 = np.full(len(src2), as_of_ns, dtype=np.int64)
-        h2 = _hop(graph, r, src2, ws2, we2, exclude=skip)
-        h2["hop"] = np.full(len(h2["src"]), 2, np.int8)
+        w2, h2 = _hop(graph, r, src2, ws2, we2, exclude=skip)
         if explain:
-            h2.update(start=ws2[h2["window"]],
-                      basis=np.full(len(h2["src"]), "exposure", dtype=object))
-        parts.append(h2)
-    h = parts[0] if len(parts) == 1 else {
-        key: np.concatenate([p[key] for p in parts]) for key in h1}
-    out = _frame(graph, r, h, explain)
+            w2.update(start=ws2[w2["window"]],
+                      basis=np.full(len(w2["window"]), "exposure", dtype=object))
+        parts.append((2, w2, h2))
+    out = _frame(graph, r, parts, explain)
     return (out, rejected) if on_invalid == "reject" else out
 
 

@@ -12,7 +12,7 @@ answer them too. networkx is for the (small) results: :meth:`VisitGraph.to_netwo
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import networkx as nx
@@ -29,7 +29,9 @@ __all__ = ["VisitSource", "VisitGraph", "contact_graph", "QUERY"]
 QUERY = "query"
 
 _MAX = np.iinfo(np.int64).max
+_MIN = np.iinfo(np.int64).min
 _SMALL_QUERY = 48  # below this many windows, per-window np.searchsorted beats bisection
+_SMALL_LOOKUP = 1000  # up to this many string ids, bisection beats building an Index
 
 
 def _as_ns(values: Any) -> np.ndarray:
@@ -102,6 +104,12 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques)
 
 
+def _dense(ids: np.ndarray) -> bool:
+    """Sorted unique integer ids that are exactly 0..n-1, so each id is its own code."""
+    return bool(ids.dtype.kind in "iu" and len(ids) and ids[0] == 0
+                and ids[-1] == len(ids) - 1 and (np.diff(ids) > 0).all())
+
+
 def _sorted_by(major: np.ndarray, minor: np.ndarray) -> bool:
     if len(major) < 2:
         return True
@@ -115,17 +123,52 @@ TIER_EDGES = np.array([30, 120, 480], dtype=np.int64) * 60_000_000_000
 N_TIERS = len(TIER_EDGES) + 1
 
 
+class _Seek:
+    """Sorted ``(segment, entry unit)`` keys: one ``np.searchsorted`` finds every bound.
+
+    The packed sort key of :func:`_venue_order` without its row bits; present when entry
+    times are whole ``unit`` multiples of ``t0`` and the key fits 64 bits.
+    """
+
+    __slots__ = ("keys", "t0", "unit", "bits_t")
+
+    def __init__(self, keys: np.ndarray, t0: int, unit: int, bits_t: int) -> None:
+        self.keys, self.t0, self.unit, self.bits_t = keys, t0, unit, bits_t
+
+    def _key(self, segment: np.ndarray, target: np.ndarray, side: str) -> np.ndarray:
+        top = 1 << self.bits_t
+        # Clip before subtracting: a target far outside the data must not overflow.
+        lo_t = max(self.t0 - self.unit, _MIN)
+        hi_t = min(self.t0 + top * self.unit, _MAX, _MAX + self.t0)
+        rel = np.clip(target, lo_t, hi_t) - self.t0
+        units = -((-rel) // self.unit) if side == "left" else rel // self.unit + 1
+        np.clip(units, 0, top, out=units)
+        return (segment.astype(np.uint64) << np.uint64(self.bits_t)) + units.astype(np.uint64)
+
+    def bounds(self, segment: np.ndarray, since: np.ndarray, until: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of ``segment`` with ``since <= entry <= until``, as ``(lo, hi)`` bounds."""
+        key = np.concatenate([self._key(segment, since, "left"),
+                              self._key(segment, until, "right")])
+        # Sorted needles: each search starts where the last ended, in cache.
+        order = np.argsort(key)
+        found = np.empty(len(key), dtype=np.int64)
+        found[order] = np.searchsorted(self.keys, key[order], side="left")
+        return found[:len(segment)], found[len(segment):]
+
+
 def _venue_order(venue: np.ndarray, tier: np.ndarray, t_in: np.ndarray, n_venues: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Row order by (venue, tier, t_in) and the sorted entry times.
+                 ) -> tuple[np.ndarray, np.ndarray, _Seek | None]:
+    """Row order by (venue, tier, t_in), the sorted entry times, and the seek keys.
 
     Indirect sorts of many rows are slow (random memory access), so when venue, tier, entry
     second and row number fit 64 bits they are packed into one key and sorted by value;
-    whole-second entries are then read back from the key without a gather.
+    whole-second entries are then read back from the key without a gather, and the key
+    without its row bits becomes the :class:`_Seek` index.
     """
     n = len(t_in)
     if n == 0:
-        return np.zeros(0, np.int64), t_in
+        return np.zeros(0, np.int64), t_in, None
     t0 = int(t_in.min())
     rel = t_in - t0
     whole = not (rel % 1_000_000_000).any()
@@ -140,10 +183,11 @@ def _venue_order(venue: np.ndarray, tier: np.ndarray, t_in: np.ndarray, n_venues
                | np.arange(n, dtype=np.uint64))
         key.sort()
         order = (key & np.uint64((1 << bits_i) - 1)).astype(np.int64)
-        secs = (key >> np.uint64(bits_i)) & np.uint64((1 << bits_t) - 1)
-        return order, secs.astype(np.int64) * unit + t0
+        key >>= np.uint64(bits_i)
+        secs = key & np.uint64((1 << bits_t) - 1)
+        return order, secs.astype(np.int64) * unit + t0, _Seek(key, t0, unit, bits_t)
     order = np.lexsort((t_in, tier, venue))
-    return order, t_in[order]
+    return order, t_in[order], None
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +252,9 @@ class VisitGraph(VisitSource):
     whole venue (heavy-tailed stays: a 10 h stay at a 30 min supermarket), so each venue's
     visits are split into stay tiers (up to 30 min, 2 h, 8 h, longer; ``TIER_EDGES``), each
     sorted by entry with its own maximum: a query scans back 30 min among the short stays
-    and further only among the few long ones.
+    and further only among the few long ones. When entries are whole seconds (or
+    milliseconds) the sorted (segment, entry) sort key is kept too, 8 bytes a visit, so
+    all bounds of a query are one ``np.searchsorted``; otherwise each segment is bisected.
 
     Examples
     --------
@@ -229,7 +275,7 @@ class VisitGraph(VisitSource):
                  segment_offsets: np.ndarray, v_person: np.ndarray, v_t_in: np.ndarray,
                  v_t_out: np.ndarray, v_visit_id: np.ndarray, v_source: np.ndarray,
                  person_offsets: np.ndarray, p_pos: np.ndarray, venues: pd.DataFrame,
-                 dwell: str) -> None:
+                 dwell: str, seek: _Seek | None = None) -> None:
         if dwell not in DWELL_MODES:
             raise ValueError(f"dwell={dwell!r}; allowed: {', '.join(DWELL_MODES)}")
         self.venue_ids, self.person_ids = venue_ids, person_ids
@@ -239,6 +285,7 @@ class VisitGraph(VisitSource):
         self.v_source = v_source
         self.person_offsets, self.p_pos = person_offsets, p_pos
         self.venues, self.dwell = venues, dwell
+        self._seek = seek
         self.venue_type_array = venues[s.VENUE_TYPE].to_numpy(dtype=object)
         # String ids gathered as Arrow arrays: a C take, not one Python object per row.
         self._person_take = (pd.array(person_ids, dtype="str") if person_ids.dtype == object
@@ -256,6 +303,8 @@ class VisitGraph(VisitSource):
         self._person_index: pd.Index | None = None
         self._time_range: tuple[int, int] | None = None
         self._venue_index = pd.Index(venue_ids)
+        self._type_masks: dict[frozenset[str], np.ndarray] = {}
+        self._person_dense, self._venue_dense = _dense(person_ids), _dense(venue_ids)
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -297,7 +346,7 @@ class VisitGraph(VisitSource):
         source = (visits_frame[s.T_OUT_SOURCE].map(src_codes).fillna(-1).to_numpy(np.int8)
                   if s.T_OUT_SOURCE in visits_frame else None)
         tier = np.searchsorted(TIER_EDGES, t_out - t_in, side="left").astype(np.int64)
-        order, v_t_in = _venue_order(venue, tier, t_in, len(venue_ids))
+        order, v_t_in, seek = _venue_order(venue, tier, t_in, len(venue_ids))
         itype = np.int32 if len(order) < 2**31 else np.int64
         if _sorted_by(person, t_in):
             p_pos = np.empty(len(order), dtype=itype)  # input already by (person, t_in)
@@ -319,7 +368,7 @@ class VisitGraph(VisitSource):
             v_visit_id=(visits_frame[s.VISIT_ID].to_numpy(np.int64)[order] if has_ids
                         else order.astype(np.int64)),
             v_source=source[order] if source is not None else np.full(len(order), -1, np.int8),
-            person_offsets=person_offsets, p_pos=p_pos, venues=table, dwell=dwell,
+            person_offsets=person_offsets, p_pos=p_pos, venues=table, dwell=dwell, seek=seek,
         )
 
     def __repr__(self) -> str:
@@ -337,7 +386,8 @@ class VisitGraph(VisitSource):
         arrays = (self.segment_offsets, self.v_person, self.v_t_in, self.v_t_out,
                   self.v_visit_id, self.v_source, self.person_offsets, self.p_pos,
                   self.segment_max_stay)
-        return int(sum(a.nbytes for a in arrays))
+        seek = self._seek.keys.nbytes if self._seek is not None else 0
+        return int(sum(a.nbytes for a in arrays)) + seek
 
     def time_range(self) -> tuple[int, int]:
         """Earliest entry and latest exit, int64 ns UTC (0, 0 when empty)."""
@@ -353,16 +403,43 @@ class VisitGraph(VisitSource):
 
     def person_codes(self, people: Iterable[Any]) -> np.ndarray:
         """Codes of person ids (-1 where the person has no visit)."""
+        wanted = people if isinstance(people, np.ndarray) else np.asarray(list(people),
+                                                                          dtype=object)
+        ids = self.person_ids
+        small = len(wanted) <= _SMALL_LOOKUP
+        if len(ids) and (ids.dtype.kind in "iu" and wanted.dtype == ids.dtype
+                         or small and ids.dtype == object and wanted.dtype == object
+                         and all(type(w) is str for w in wanted)):
+            # Ids are sorted: a binary search skips building an Index per call.
+            try:
+                at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+                return np.where(ids[at] == wanted, at, -1).astype(np.intp)
+            except TypeError:  # ids of mixed types: let the hash index decide
+                pass
         if self._person_index is None:
-            self._person_index = pd.Index(self.person_ids)
-        return self._person_index.get_indexer(pd.Index(list(people)))
+            self._person_index = pd.Index(ids)
+        return self._person_index.get_indexer(pd.Index(list(wanted)))
 
-    def take_person_ids(self, codes: np.ndarray) -> Any:
-        """Person ids of ``codes`` (an array of the ids' dtype, Arrow strings for str)."""
+    def venue_type_mask(self, types: Iterable[str]) -> np.ndarray:
+        """Boolean mask over venue codes: the venue's type is one of ``types`` (cached)."""
+        key = frozenset(types)
+        if key not in self._type_masks:
+            self._type_masks[key] = np.isin(self.venue_type_array, list(key))
+        return self._type_masks[key]
+
+    def take_person_ids(self, codes: np.ndarray, *, copy: bool = True) -> Any:
+        """Person ids of ``codes`` (an array of the ids' dtype, Arrow strings for str).
+
+        ``copy=False`` lets the answer be ``codes`` itself when ids equal their codes.
+        """
+        if self._person_dense:  # ids 0..n-1 are their own codes
+            return np.asarray(codes).astype(self.person_ids.dtype, copy=copy)
         return self._person_take.take(np.asarray(codes, dtype=np.intp))
 
-    def take_venue_ids(self, codes: np.ndarray) -> Any:
-        """Venue ids of ``codes``."""
+    def take_venue_ids(self, codes: np.ndarray, *, copy: bool = True) -> Any:
+        """Venue ids of ``codes``; ``copy`` as in :meth:`take_person_ids`."""
+        if self._venue_dense:
+            return np.asarray(codes).astype(self.venue_ids.dtype, copy=copy)
         return self._venue_take.take(np.asarray(codes, dtype=np.intp))
 
     def _venue_of(self) -> np.ndarray:
@@ -374,25 +451,63 @@ class VisitGraph(VisitSource):
     def query_at(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
         """Coded :meth:`visits_at`: (query index, venue-ordered row) pairs."""
-        venue = np.asarray(venue, dtype=np.int64)
-        if not self.n_visits:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        ok = venue >= 0
-        # One sub-query per stay tier of the venue.
-        sub = (np.where(ok, venue, 0)[:, None] * N_TIERS + np.arange(N_TIERS)).ravel()
-        okt = np.repeat(ok, N_TIERS)
-        seg_lo = np.where(okt, self.segment_offsets[sub], 0)
-        seg_hi = np.where(okt, self.segment_offsets[sub + 1], 0)
-        full = seg_lo < seg_hi
-        sub, seg_lo, seg_hi = sub[full], seg_lo[full], seg_hi[full]
-        window = np.repeat(np.arange(len(venue)), N_TIERS)[full]
-        lo = _segment_search(self.v_t_in, seg_lo, seg_hi,
-                             start[window] - self.segment_max_stay[sub], "left")
-        hi = _segment_search(self.v_t_in, seg_lo, seg_hi, end[window], "right")
-        pos, which = _ranges(lo, hi)
-        which = window[which]
+        which, pos = self.candidates_at(venue, start, end)
         keep = self.v_t_out[pos] >= start[which]
         return which[keep], pos[keep]
+
+    def candidates_at(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`query_at` before its exit filter: also visits that left before ``start``.
+
+        Every visit entering by ``end`` and possibly present at ``start`` (entry no earlier
+        than ``start`` minus its stay tier's longest stay), in query order, then stay tier,
+        then entry. For callers whose own match implies ``t_out >= start``.
+        """
+        window, lo, hi = self._bounds(venue, start, end)
+        pos, which = _ranges(lo, hi)
+        return window[which], pos
+
+    def candidate_blocks(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray,
+                         size: int = 1 << 16) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`candidates_at` in consecutive blocks of about ``size`` candidates.
+
+        Arrays under a megabyte stay in cache and are reused by the allocator; one pass over
+        millions of candidates pays for fresh memory at every step.
+        """
+        window, lo, hi = self._bounds(venue, start, end)
+        total = np.cumsum(hi - lo)
+        if not len(total) or total[-1] <= size:
+            pos, which = _ranges(lo, hi)
+            yield window[which], pos
+            return
+        cuts = np.unique(np.searchsorted(total, np.arange(size, total[-1], size), side="right"))
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(lo)], strict=True):
+            pos, which = _ranges(lo[a:b], hi[a:b])
+            yield window[a:b][which], pos
+
+    def _bounds(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per (window, stay tier) sub-query: its window and its row range ``[lo, hi)``."""
+        venue = np.asarray(venue, dtype=np.int64)
+        if not self.n_visits:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        # One sub-query per stay tier of the venue.
+        sub = (np.maximum(venue, 0)[:, None] * N_TIERS + np.arange(N_TIERS)).ravel()
+        seg_lo = self.segment_offsets[sub]
+        seg_hi = self.segment_offsets[sub + 1]
+        full = seg_lo < seg_hi
+        if not (venue >= 0).all():
+            full &= np.repeat(venue >= 0, N_TIERS)
+        full = np.flatnonzero(full)
+        sub, seg_lo, seg_hi = sub[full], seg_lo[full], seg_hi[full]
+        window = full // N_TIERS
+        since, until = start[window] - self.segment_max_stay[sub], end[window]
+        if self._seek is not None:
+            lo, hi = self._seek.bounds(sub, since, until)
+        else:
+            lo = _segment_search(self.v_t_in, seg_lo, seg_hi, since, "left")
+            hi = _segment_search(self.v_t_in, seg_lo, seg_hi, until, "right")
+        return window, lo, hi
 
     def query_of(self, person: np.ndarray, start: np.ndarray, end: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
