@@ -69,7 +69,7 @@ class SparkSource(VisitSource):
     ------
     FileNotFoundError
         If the folder has no visits for ``rule.dwell``; build them with
-        :func:`tracelab.spark.jobs.build_visits` or :func:`tracelab.io.layout.write_visits`.
+        ``build=True`` or :func:`tracelab.io.layout.write_visits`.
     """
 
     def __init__(self, spark: Any, folder: str | Path, rule: str | Rule = "twenty", *,
@@ -88,7 +88,7 @@ class SparkSource(VisitSource):
         if not path.is_dir():
             raise FileNotFoundError(
                 f"{path}: no visits built under dwell={r.dwell!r}; build them with "
-                "tracelab.spark.jobs.build_visits(spark, folder, rule) or "
+                "SparkSource(..., build=True) (a Spark job, tracelab.spark.jobs.visits) or "
                 "tracelab.io.layout.write_visits(folder, visits, dwell)")
         if bucket_minutes <= 0:
             raise ValueError(f"bucket_minutes={bucket_minutes!r}; must be a positive integer")
