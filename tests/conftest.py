@@ -90,8 +90,7 @@ def spark(java_home: str):
         _missing("PySpark", "pip install -e '.[dev,spark]'")
     os.environ.setdefault("JAVA_HOME", java_home)
     spark = session("local[2]", driver_memory="1g",
-                    conf={"spark.sql.shuffle.partitions": 4,
-                          "spark.driver.extraJavaOptions": "-Dlog4j.rootLogger=ERROR"})
+                    conf={"spark.sql.shuffle.partitions": 4})
     spark.sparkContext.setLogLevel("ERROR")
     yield spark
     spark.stop()

@@ -463,7 +463,8 @@ def sources(
 
 
 def _share(value: float, total: float) -> float:
-    return value / total if total > 0 else 0.0
+    # 12 decimals: sums of the same terms in another order (another engine) agree.
+    return round(value / total, 12) if total > 0 else 0.0
 
 
 def _case_rows(pieces: pd.DataFrame, cases: pd.DataFrame, case: Any, total: float,
@@ -508,7 +509,7 @@ def _case_rows(pieces: pd.DataFrame, cases: pd.DataFrame, case: Any, total: floa
                      _VENUE_IDS: ",".join(([x.venues] if x.away_min > 0 else [])
                                           + ([_HOME] if x.evenings > 0 else [])),
                      FIRST_AT: int(x.first), LAST_AT: int(x.last),
-                     s.OVERLAP_MIN: round(float(x.minutes), 1), SCORE: float(x.score),
+                     s.OVERLAP_MIN: round(float(x.minutes), 1), SCORE: round(float(x.score), 12),
                      PROBABILITY: p,
                      s.WHY: f"known case {source} " + " and ".join(told) + f" ({zone}), "
                             f"its {own} {own_day[source][:10]}: {p:.0%} chance it infected "
@@ -530,7 +531,7 @@ def _unknown_row(pieces: pd.DataFrame, case: Any, total: float, lo: int, hi: int
         _VENUE_IDS: ",".join(sorted(set(pieces["venue"].astype(str)))),
         FIRST_AT: int(pieces["a"].min()) if len(pieces) else lo,
         LAST_AT: int(pieces["b"].max()) if len(pieces) else hi,
-        s.OVERLAP_MIN: round(float(pieces["minutes"].sum()), 1), SCORE: score,
+        s.OVERLAP_MIN: round(float(pieces["minutes"].sum()), 1), SCORE: round(score, 12),
         PROBABILITY: _share(score, total),
         s.WHY: f"an infector who is not a known case: {people} other person(s) shared "
                f"{round(float(pieces['minutes'].sum()), 1):g} person-minutes with {case}, "
@@ -553,7 +554,7 @@ def _venue_rows(pieces: pd.DataFrame, mine: pd.DataFrame, case: Any, total: floa
         rows.append({SOURCE_KIND: "venue", SOURCE_ID: venue, _VENUE_IDS: str(venue),
                      FIRST_AT: first, LAST_AT: int(grp["_b"].max()),
                      s.OVERLAP_MIN: round(float((grp["_b"] - grp["_a"]).sum() / _NS_MIN), 1),
-                     SCORE: score, PROBABILITY: _share(score, total),
+                     SCORE: round(score, 12), PROBABILITY: _share(score, total),
                      s.WHY: f"{case} visited {venue} {len(grp)} time(s) inside the exposure "
                             f"window, first at {_day(first, zone)} ({zone}); {n_known} known "
                             f"case(s) there while infectious; {_share(score, total):.0%} "

@@ -19,8 +19,8 @@ from tracelab.exposure import _local, _to_ns, _window_arrays
 from tracelab.graph import VisitGraph
 from tracelab.rules import Rule, as_rule
 
-__all__ = ["companions", "CELL_X", "CELL_Y", "CO_STAY_MIN", "CASE_CELL_HOURS",
-           "CONTACT_CELL_HOURS"]
+__all__ = ["companions", "why_sentences", "CELL_X", "CELL_Y", "CO_STAY_MIN",
+           "CASE_CELL_HOURS", "CONTACT_CELL_HOURS"]
 
 CELL_X = "cell_x"  # int64: grid column, floor((x - origin_x) / cell_m), EPSG:4547 metres
 CELL_Y = "cell_y"  # int64: grid row
@@ -171,7 +171,14 @@ def companions(
         CASE_CELL_HOURS: ch, CONTACT_CELL_HOURS: oh, s.RULE_ID: r.rule_id,
     })[keep].reset_index(drop=True)
     since = _local(start[w][keep], s.DEFAULT_ZONE) if keep.any() else []
-    out[s.WHY] = [
+    out[s.WHY] = why_sentences(out, r, since)
+    return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)
+
+
+def why_sentences(out: pd.DataFrame, r: Rule, since: Any) -> list[str]:
+    """The ``why`` of each companion row; ``since`` is each row's look-back start, local."""
+    limit = r.companion_cumulative_hours
+    return [
         f"{p} shared grid cell ({x}, {y}) ({r.companion_cell_m:g} m, EPSG:4547) with case "
         f"{cse} for {m:g} min since {t0} ({s.DEFAULT_ZONE}), over {r.companion_min_minutes:g}"
         f" min; {'the case' if h1 > limit else p} spent {max(h1, h2):.1f} h there in "
@@ -181,4 +188,3 @@ def companions(
             np.round(out[CO_STAY_MIN], 1), out[CASE_CELL_HOURS], out[CONTACT_CELL_HOURS],
             since, strict=True)
     ]
-    return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)

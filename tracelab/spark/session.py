@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 __all__ = ["session", "SESSION_CONF"]
@@ -43,6 +45,10 @@ def session(master: str = "local[*]", *, driver_memory: str = "1g", app_name: st
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master).config("spark.driver.memory", driver_memory)
+    if master.startswith("local"):
+        # Local workers must run this interpreter (with pandas and tracelab), not `python3`;
+        # on a cluster PYSPARK_PYTHON names the executors' one (docs/spark.md).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in {**SESSION_CONF, "spark.ui.enabled": "false", **(conf or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
