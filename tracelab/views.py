@@ -48,6 +48,8 @@ __all__ = [
     "WITHHELD",
     "NOT_SHOWN",
     "protect",
+    "report_days",
+    "regulator_rows",
     "venue_report",
     "regulator_report",
 ]
@@ -172,6 +174,29 @@ def _group_rows(section: str, buckets: Sequence[str], counts: Sequence[int], tot
             for b, n, lab in zip(buckets, counts, labels, strict=True)]
 
 
+def report_days(period: Sequence[str] | None, zone: str, first: pd.Timestamp | None,
+                last: pd.Timestamp | None) -> pd.DatetimeIndex:
+    """The local days a report covers: ``period`` (two ISO days), else first to last scan.
+
+    Examples
+    --------
+    >>> report_days(("2022-11-18", "2022-11-19"), "Asia/Shanghai", None, None).strftime(
+    ...     "%m-%d").tolist()
+    ['11-18', '11-19']
+    """
+    if period is None:
+        if first is None:
+            return pd.DatetimeIndex([], tz=zone)
+        first, last = pd.Timestamp(first).tz_convert(zone), pd.Timestamp(last).tz_convert(zone)
+        return pd.date_range(first.normalize(), last.normalize(), freq="D")
+    try:
+        return pd.date_range(pd.Timestamp(period[0]).tz_localize(zone),
+                             pd.Timestamp(period[1]).tz_localize(zone), freq="D")
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"period: {period!r} must be two ISO days such as "
+                         "('2022-11-18', '2022-11-30')") from None
+
+
 def venue_report(scans: pd.DataFrame, venue_id: str, *, min_cell: int = MIN_CELL,
                  zone: str = s.DEFAULT_ZONE,
                  period: tuple[str, str] | None = None) -> pd.DataFrame:
@@ -222,16 +247,7 @@ def venue_report(scans: pd.DataFrame, venue_id: str, *, min_cell: int = MIN_CELL
     """
     _check_columns(scans, (s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR, s.METHOD), "scans")
     local = scans[s.SCANNED_AT].dt.tz_convert(zone)
-    if period is None:
-        days = (pd.date_range(local.min().normalize(), local.max().normalize(), freq="D")
-                if len(scans) else pd.DatetimeIndex([], tz=zone))
-    else:
-        try:
-            days = pd.date_range(pd.Timestamp(period[0]).tz_localize(zone),
-                                 pd.Timestamp(period[1]).tz_localize(zone), freq="D")
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(f"period: {period!r} must be two ISO days such as "
-                             "('2022-11-18', '2022-11-30')") from None
+    days = report_days(period, zone, local.min() if len(scans) else None, local.max())
     day_domain = [d.strftime("%Y-%m-%d") for d in days]
     colour_domain = _domain(scans[s.CODE_COLOUR], s.COLOURS)
     method_domain = _domain(scans[s.METHOD], s.METHODS)
@@ -342,6 +358,17 @@ def regulator_report(scans: pd.DataFrame, venues: pd.DataFrame,
         return counts.reindex(index, fill_value=0).astype("int64")
 
     colours, methods = table(s.CODE_COLOUR, colour_domain), table(s.METHOD, method_domain)
+    return regulator_rows(rows_domain, by, colours, methods, colour_domain, method_domain,
+                          min_cell)
+
+
+def regulator_rows(rows_domain: pd.DataFrame, by: list[str], colours: pd.DataFrame,
+                   methods: pd.DataFrame, colour_domain: list[str], method_domain: list[str],
+                   min_cell: int = MIN_CELL) -> pd.DataFrame:
+    """The regulator table from per-row colour and method counts, suppressed.
+
+    Shared by :func:`regulator_report` and its Spark twin, which count differently.
+    """
     entries = colours.sum(axis=1).to_numpy()
     grand = int(entries.sum())
     if grand < min_cell:

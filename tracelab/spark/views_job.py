@@ -90,20 +90,9 @@ def venue_reports(scans: Any, venue_ids: Sequence[str], *, min_cell: int = vw.MI
     first, last, colour_flag, method_flag = scans.agg(
         F.min(F.unix_micros(s.SCANNED_AT)), F.max(F.unix_micros(s.SCANNED_AT)),
         _outside(s.CODE_COLOUR, s.COLOURS), _outside(s.METHOD, s.METHODS)).collect()[0]
-    if period is None:
-        if first is None:
-            days = pd.DatetimeIndex([], tz=zone)
-        else:
-            local = pd.DatetimeIndex(np.array([first, last], dtype=np.int64) * 1000,
-                                     tz="UTC").tz_convert(zone)
-            days = pd.date_range(local.min().normalize(), local.max().normalize(), freq="D")
-    else:
-        try:
-            days = pd.date_range(pd.Timestamp(period[0]).tz_localize(zone),
-                                 pd.Timestamp(period[1]).tz_localize(zone), freq="D")
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(f"period: {period!r} must be two ISO days such as "
-                             "('2022-11-18', '2022-11-30')") from None
+    bounds = (None, None) if first is None else tuple(
+        pd.Timestamp(v * 1000, tz="UTC") for v in (first, last))
+    days = vw.report_days(period, zone, *bounds)
     domains = {
         _DAY: [d.strftime("%Y-%m-%d") for d in days],
         _HOUR: [f"{h:02d}" for h in range(24)],
@@ -226,53 +215,5 @@ def regulator_report(scans: Any, venues: Any,
         return grouped.reindex(index, fill_value=0).astype("int64")
 
     colours, methods = table(_COLOUR, colour_domain), table(_METHOD, method_domain)
-    return _regulator_rows(rows_domain, by, colours, methods, colour_domain, method_domain,
-                           min_cell)
-
-
-def _regulator_rows(rows_domain: pd.DataFrame, by: list[str], colours: pd.DataFrame,
-                    methods: pd.DataFrame, colour_domain: list[str], method_domain: list[str],
-                    min_cell: int) -> pd.DataFrame:
-    """The regulator table from per-row counts, as tracelab.views.regulator_report builds it."""
-    entries = colours.sum(axis=1).to_numpy()
-    grand = int(entries.sum())
-    if grand < min_cell:
-        row_labels, row_withheld = [vw.SUPPRESSED] * len(entries), True
-    else:
-        row_labels, row_withheld = vw.protect(entries, min_cell)
-    records = []
-    for i, combo in enumerate(rows_domain.itertuples(index=False)):
-        head = dict(zip(by, combo, strict=True))
-        n = int(entries[i])
-        row_label = vw.WITHHELD if row_withheld else row_labels[i]
-        shown_n = row_label == str(n)
-        records.append({**head, vw.MEASURE: vw.ENTRIES, vw.COUNT: n if shown_n else pd.NA,
-                        vw.SHOWN: row_label, vw.RATE: np.nan})
-        cells: list[tuple[str, int, str]] = []
-        for frame, domain, what in ((colours, colour_domain, "colour"),
-                                    (methods, method_domain, "method")):
-            values = frame.iloc[i].tolist()
-            domain = [f"{vw.UNKNOWN}_{what}" if d == vw.UNKNOWN else d for d in domain]
-            if shown_n:
-                labels, withheld = vw.protect(values, min_cell)
-                labels = [vw.WITHHELD] * len(values) if withheld else labels
-            else:
-                labels = [row_label] * len(values)
-            cells += list(zip(domain, values, labels, strict=True))
-        colour_cells = cells[:len(colour_domain)]
-        abnormal = sum(v for name, v, _ in colour_cells if name in (s.YELLOW, s.RED))
-        derivable = shown_n and all(label == str(v) for name, v, label in colour_cells
-                                    if name not in (s.YELLOW, s.RED))
-        cells.insert(len(colour_domain), (vw.ABNORMAL, abnormal,
-                                          str(abnormal) if derivable else vw.NOT_SHOWN))
-        for measure, value, label in cells:
-            shown = label == str(value)
-            records.append({**head, vw.MEASURE: measure, vw.COUNT: value if shown else pd.NA,
-                            vw.SHOWN: label, vw.RATE: value / n if shown and n else np.nan})
-    records.append({**dict.fromkeys(by, "all"), vw.MEASURE: vw.ENTRIES,
-                    vw.COUNT: grand if grand >= min_cell else pd.NA,
-                    vw.SHOWN: str(grand) if grand >= min_cell else vw.SUPPRESSED,
-                    vw.RATE: np.nan})
-    out = pd.DataFrame(records, columns=[*by, vw.MEASURE, vw.COUNT, vw.SHOWN, vw.RATE])
-    return out.astype({vw.MEASURE: "str", vw.COUNT: "Int64", vw.SHOWN: "str",
-                       vw.RATE: "float64"})
+    return vw.regulator_rows(rows_domain, by, colours, methods, colour_domain, method_domain,
+                             min_cell)
