@@ -50,10 +50,11 @@ def _ns(series: pd.Series) -> np.ndarray:
         scale = _PER_UNIT[dtype.unit]
         if scale == 1:
             return raw
-        nat = raw == _NAT
-        if np.abs(np.where(nat, 0, raw)).max(initial=0) > _I64_MAX // scale:
+        limit = _I64_MAX // scale
+        fits = (raw <= limit) & (raw >= -limit)  # NaT (int64 min) does not fit either
+        if not fits.all() and (raw[~fits] != _NAT).any():
             series.array.as_unit("ns")  # raises OutOfBoundsDatetime naming the value
-        return np.where(nat, raw, raw * scale)
+        return np.where(fits, raw * scale, _NAT)
     if series.isna().all():
         return np.full(len(series), _NAT)
     raise ValueError(f"cases column {series.name!r} has dtype {series.dtype}; expected "
@@ -169,7 +170,7 @@ def _window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
 
     onset, sampled = col(s.ONSET_AT), col(s.SAMPLED_AT)
     isolated, last_neg = col(s.ISOLATED_AT), col(s.LAST_NEGATIVE_AT)
-    screened = (cases[s.FOUND_BY_SCREENING].fillna(False).to_numpy(bool)
+    screened = (cases[s.FOUND_BY_SCREENING].to_numpy(bool, na_value=False)
                 if s.FOUND_BY_SCREENING in cases else np.zeros(len(cases), bool))
     sym = int(round(r.lookback_days_symptomatic * _NS_DAY))
     asym = int(round(r.lookback_days_asymptomatic * _NS_DAY))

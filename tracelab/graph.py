@@ -19,7 +19,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from tracelab import _index as ix
 from tracelab import schema as s
+from tracelab._index import N_TIERS
 from tracelab.rules import DWELL_MODES, Rule, as_rule
 from tracelab.visits import venue_table, visits
 
@@ -29,8 +31,6 @@ __all__ = ["VisitSource", "VisitGraph", "contact_graph", "QUERY"]
 QUERY = "query"
 
 _MAX = np.iinfo(np.int64).max
-_MIN = np.iinfo(np.int64).min
-_SMALL_QUERY = 48  # below this many windows, per-window np.searchsorted beats bisection
 _SMALL_LOOKUP = 1000  # up to this many string ids, bisection beats building an Index
 
 
@@ -84,139 +84,6 @@ class VisitSource(abc.ABC):
     @abc.abstractmethod
     def visits_of(self, people: Sequence[str], windows: Any) -> pd.DataFrame:
         """Visits of ``people[i]`` touching window ``i`` (``(starts, ends)``)."""
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes in sorted-id order, and the sorted unique ids."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = values.cat.remove_unused_categories()
-        order = np.argsort(np.asarray(cats.cat.categories), kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        return rank[cats.cat.codes.to_numpy(np.int64)], np.asarray(cats.cat.categories)[order]
-    arr = values.to_numpy()
-    if arr.dtype.kind in "iu" and len(arr) and arr.min() >= 0 and arr.max() < 4 * len(arr) + 1024:
-        # Dense non-negative integer ids: a counting map, O(n) without hashing.
-        present = np.bincount(arr) > 0
-        code_of = np.cumsum(present) - 1
-        return code_of[arr].astype(np.int64), np.flatnonzero(present).astype(arr.dtype)
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques)
-
-
-def _dense(ids: np.ndarray) -> bool:
-    """Sorted unique integer ids that are exactly 0..n-1, so each id is its own code."""
-    return bool(ids.dtype.kind in "iu" and len(ids) and ids[0] == 0
-                and ids[-1] == len(ids) - 1 and (np.diff(ids) > 0).all())
-
-
-def _sorted_by(major: np.ndarray, minor: np.ndarray) -> bool:
-    if len(major) < 2:
-        return True
-    dm = np.diff(major)
-    return bool((dm >= 0).all() and ((dm > 0) | (np.diff(minor) >= 0)).all())
-
-
-#: Stay-length tiers (upper edges, ns): each venue's visits are kept per tier, so a query
-#: scans back only as far as the longest stay of that tier at that venue.
-TIER_EDGES = np.array([30, 120, 480], dtype=np.int64) * 60_000_000_000
-N_TIERS = len(TIER_EDGES) + 1
-
-
-class _Seek:
-    """Sorted ``(segment, entry unit)`` keys: one ``np.searchsorted`` finds every bound.
-
-    The packed sort key of :func:`_venue_order` without its row bits; present when entry
-    times are whole ``unit`` multiples of ``t0`` and the key fits 64 bits.
-    """
-
-    __slots__ = ("keys", "t0", "unit", "bits_t")
-
-    def __init__(self, keys: np.ndarray, t0: int, unit: int, bits_t: int) -> None:
-        self.keys, self.t0, self.unit, self.bits_t = keys, t0, unit, bits_t
-
-    def _key(self, segment: np.ndarray, target: np.ndarray, side: str) -> np.ndarray:
-        top = 1 << self.bits_t
-        # Clip before subtracting: a target far outside the data must not overflow.
-        lo_t = max(self.t0 - self.unit, _MIN)
-        hi_t = min(self.t0 + top * self.unit, _MAX, _MAX + self.t0)
-        rel = np.clip(target, lo_t, hi_t) - self.t0
-        units = -((-rel) // self.unit) if side == "left" else rel // self.unit + 1
-        np.clip(units, 0, top, out=units)
-        return (segment.astype(np.uint64) << np.uint64(self.bits_t)) + units.astype(np.uint64)
-
-    def bounds(self, segment: np.ndarray, since: np.ndarray, until: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of ``segment`` with ``since <= entry <= until``, as ``(lo, hi)`` bounds."""
-        key = np.concatenate([self._key(segment, since, "left"),
-                              self._key(segment, until, "right")])
-        # Sorted needles: each search starts where the last ended, in cache.
-        order = np.argsort(key)
-        found = np.empty(len(key), dtype=np.int64)
-        found[order] = np.searchsorted(self.keys, key[order], side="left")
-        return found[:len(segment)], found[len(segment):]
-
-
-def _venue_order(venue: np.ndarray, tier: np.ndarray, t_in: np.ndarray, n_venues: int
-                 ) -> tuple[np.ndarray, np.ndarray, _Seek | None]:
-    """Row order by (venue, tier, t_in), the sorted entry times, and the seek keys.
-
-    Indirect sorts of many rows are slow (random memory access), so when venue, tier, entry
-    second and row number fit 64 bits they are packed into one key and sorted by value;
-    whole-second entries are then read back from the key without a gather, and the key
-    without its row bits becomes the :class:`_Seek` index.
-    """
-    n = len(t_in)
-    if n == 0:
-        return np.zeros(0, np.int64), t_in, None
-    t0 = int(t_in.min())
-    rel = t_in - t0
-    whole = not (rel % 1_000_000_000).any()
-    unit = 1_000_000_000 if whole else 1_000_000
-    bits_v = max(1, int(n_venues * N_TIERS - 1).bit_length())
-    bits_t = max(1, int(rel.max() // unit).bit_length())
-    bits_i = max(1, int(n - 1).bit_length())
-    if bits_v + bits_t + bits_i <= 64 and (whole or not (rel % unit).any()):
-        group = venue.astype(np.uint64) * np.uint64(N_TIERS) + tier.astype(np.uint64)
-        key = (group << np.uint64(bits_t + bits_i)
-               | (rel // unit).astype(np.uint64) << np.uint64(bits_i)
-               | np.arange(n, dtype=np.uint64))
-        key.sort()
-        order = (key & np.uint64((1 << bits_i) - 1)).astype(np.int64)
-        key >>= np.uint64(bits_i)
-        secs = key & np.uint64((1 << bits_t) - 1)
-        return order, secs.astype(np.int64) * unit + t0, _Seek(key, t0, unit, bits_t)
-    order = np.lexsort((t_in, tier, venue))
-    return order, t_in[order], None
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate ``arange(lo[i], hi[i])``; also return which i each item came from."""
-    lengths = np.maximum(hi - lo, 0)
-    total = int(lengths.sum())
-    which = np.repeat(np.arange(len(lo)), lengths)
-    starts = np.cumsum(lengths) - lengths
-    pos = np.arange(total, dtype=np.int64) - np.repeat(starts - lo, lengths)
-    return pos, which
-
-
-def _segment_search(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
-                    side: str) -> np.ndarray:
-    """``np.searchsorted(keys[lo:hi], target, side) + lo`` for many segments at once."""
-    if len(lo) <= _SMALL_QUERY:
-        return np.array([a + np.searchsorted(keys[a:b], t, side)
-                         for a, b, t in zip(lo, hi, target, strict=True)], dtype=np.int64)
-    lo, hi = lo.copy(), hi.copy()
-    active = lo < hi
-    while active.any():
-        idx = np.flatnonzero(active)
-        mid = (lo[idx] + hi[idx]) // 2
-        k = keys[mid]
-        right = k < target[idx] if side == "left" else k <= target[idx]
-        lo[idx] = np.where(right, mid + 1, lo[idx])
-        hi[idx] = np.where(right, hi[idx], mid)
-        active[idx] = lo[idx] < hi[idx]
-    return lo
 
 
 class VisitGraph(VisitSource):
@@ -275,7 +142,7 @@ class VisitGraph(VisitSource):
                  segment_offsets: np.ndarray, v_person: np.ndarray, v_t_in: np.ndarray,
                  v_t_out: np.ndarray, v_visit_id: np.ndarray, v_source: np.ndarray,
                  person_offsets: np.ndarray, p_pos: np.ndarray, venues: pd.DataFrame,
-                 dwell: str, seek: _Seek | None = None) -> None:
+                 dwell: str, seek: ix.Seek | None = None) -> None:
         if dwell not in DWELL_MODES:
             raise ValueError(f"dwell={dwell!r}; allowed: {', '.join(DWELL_MODES)}")
         self.venue_ids, self.person_ids = venue_ids, person_ids
@@ -293,18 +160,14 @@ class VisitGraph(VisitSource):
         self._venue_take = (pd.array(venue_ids, dtype="str") if venue_ids.dtype == object
                             else venue_ids)
         self.venue_residence = venues[s.RESIDENCE].to_numpy(dtype=bool)
-        self.segment_max_stay = np.zeros(len(segment_offsets) - 1, dtype=np.int64)
-        nonempty = np.flatnonzero(np.diff(segment_offsets) > 0)
-        if len(nonempty):
-            self.segment_max_stay[nonempty] = np.maximum.reduceat(
-                v_t_out - v_t_in, segment_offsets[nonempty])
+        self.segment_max_stay = ix.segment_max(v_t_in, v_t_out, segment_offsets)
         self.venue_max_stay = self.segment_max_stay.reshape(-1, N_TIERS).max(axis=1)
         self.v_venue_code = None  # built on demand by _venue_of
         self._person_index: pd.Index | None = None
         self._time_range: tuple[int, int] | None = None
         self._venue_index = pd.Index(venue_ids)
         self._type_masks: dict[frozenset[str], np.ndarray] = {}
-        self._person_dense, self._venue_dense = _dense(person_ids), _dense(venue_ids)
+        self._person_dense, self._venue_dense = ix.dense(person_ids), ix.dense(venue_ids)
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -330,45 +193,56 @@ class VisitGraph(VisitSource):
         info = venue_table(venues, venue_types)
         t_in = _as_ns(visits_frame[s.T_IN])
         t_out = _as_ns(visits_frame[s.T_OUT])
-        if (t_out < t_in).any():
-            raise ValueError("visits: t_out before t_in in "
-                             f"{int((t_out < t_in).sum())} row(s); build visits with visits()")
-        person, person_ids = _codes(visits_frame[s.PERSON_ID])
-        vcodes, vuniq = _codes(visits_frame[s.VENUE_ID])
+        tier = ix.stay_tiers(t_in, t_out)
+        person, person_ids = ix.codes(visits_frame[s.PERSON_ID])
+        vcodes, vuniq = ix.codes(visits_frame[s.VENUE_ID])
         venue_ids = np.asarray(pd.Index(info[s.VENUE_ID]).union(pd.Index(vuniq)))
-        venue = pd.Index(venue_ids).get_indexer(pd.Index(vuniq))[vcodes]
         unknown = ~pd.Index(venue_ids).isin(info[s.VENUE_ID])
         if unknown.any():
             raise ValueError(f"visits: {int(unknown.sum())} venue_id(s) not in venues, e.g. "
                              f"{list(venue_ids[unknown][:3])}")
-        has_ids = s.VISIT_ID in visits_frame
+        venue = (vcodes if np.array_equal(venue_ids, vuniq) else
+                 pd.Index(venue_ids).get_indexer(pd.Index(vuniq)).astype(np.int32)[vcodes])
+        n = len(t_in)
+        # The sort and the check whether the input already runs by person are independent.
+        (order, v_t_in, seek), by_person = ix.parallel(
+            lambda: ix.segment_order(venue, tier, t_in, len(venue_ids)),
+            lambda: ix.sorted_by(person, t_in), rows=n)
+        itype = np.int32 if n < 2**31 else np.int64
+
+        def person_positions() -> np.ndarray:
+            p_pos = np.empty(n, dtype=itype)
+            if by_person:  # the input's row number is the person order
+                p_pos[order] = np.arange(n, dtype=itype)
+                return p_pos
+            rank = np.empty(n, dtype=itype)
+            rank[order] = np.arange(n, dtype=itype)
+            return rank[np.lexsort((t_in, person))]
+
+        v_person, v_t_out, p_pos = ix.parallel(
+            lambda: np.take(person.astype(itype, copy=False), order),
+            lambda: np.take(t_out, order), person_positions, rows=n)
         src_codes = {name: i for i, name in enumerate(s.T_OUT_SOURCES)}
-        source = (visits_frame[s.T_OUT_SOURCE].map(src_codes).fillna(-1).to_numpy(np.int8)
-                  if s.T_OUT_SOURCE in visits_frame else None)
-        tier = np.searchsorted(TIER_EDGES, t_out - t_in, side="left").astype(np.int64)
-        order, v_t_in, seek = _venue_order(venue, tier, t_in, len(venue_ids))
-        itype = np.int32 if len(order) < 2**31 else np.int64
-        if _sorted_by(person, t_in):
-            p_pos = np.empty(len(order), dtype=itype)  # input already by (person, t_in)
-            p_pos[order] = np.arange(len(order), dtype=itype)
+        source = (visits_frame[s.T_OUT_SOURCE].map(src_codes).fillna(-1).to_numpy(np.int8)[order]
+                  if s.T_OUT_SOURCE in visits_frame else np.full(n, -1, np.int8))
+        n_segments = len(venue_ids) * N_TIERS
+        if seek is not None:
+            segment_offsets = seek.offsets(n_segments)
         else:
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            p_pos = rank[np.lexsort((t_in, person))].astype(itype)
-        segment_offsets = np.zeros(len(venue_ids) * N_TIERS + 1, dtype=np.int64)
-        np.cumsum(np.bincount(venue * N_TIERS + tier, minlength=len(venue_ids) * N_TIERS),
-                  out=segment_offsets[1:])
+            segment_offsets = np.zeros(n_segments + 1, dtype=np.int64)
+            np.cumsum(np.bincount(venue * N_TIERS + tier, minlength=n_segments),
+                      out=segment_offsets[1:])
         person_offsets = np.zeros(len(person_ids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(person, minlength=len(person_ids)), out=person_offsets[1:])
         table = info.set_index(s.VENUE_ID).reindex(venue_ids).reset_index()
         return cls(
             venue_ids=venue_ids, person_ids=person_ids, segment_offsets=segment_offsets,
-            v_person=person.astype(itype, copy=False)[order], v_t_in=v_t_in,
-            v_t_out=t_out[order],
-            v_visit_id=(visits_frame[s.VISIT_ID].to_numpy(np.int64)[order] if has_ids
-                        else order.astype(np.int64)),
-            v_source=source[order] if source is not None else np.full(len(order), -1, np.int8),
-            person_offsets=person_offsets, p_pos=p_pos, venues=table, dwell=dwell, seek=seek,
+            v_person=v_person, v_t_in=v_t_in, v_t_out=v_t_out,
+            # Without visit ids, a visit is numbered by its input row: the sort order.
+            v_visit_id=(np.take(visits_frame[s.VISIT_ID].to_numpy(np.int64), order)
+                        if s.VISIT_ID in visits_frame else order),
+            v_source=source, person_offsets=person_offsets, p_pos=p_pos, venues=table,
+            dwell=dwell, seek=seek,
         )
 
     def __repr__(self) -> str:
@@ -464,7 +338,7 @@ class VisitGraph(VisitSource):
         then entry. For callers whose own match implies ``t_out >= start``.
         """
         window, lo, hi = self._bounds(venue, start, end)
-        pos, which = _ranges(lo, hi)
+        pos, which = ix.ranges(lo, hi)
         return window[which], pos
 
     def candidate_blocks(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray,
@@ -477,12 +351,12 @@ class VisitGraph(VisitSource):
         window, lo, hi = self._bounds(venue, start, end)
         total = np.cumsum(hi - lo)
         if not len(total) or total[-1] <= size:
-            pos, which = _ranges(lo, hi)
+            pos, which = ix.ranges(lo, hi)
             yield window[which], pos
             return
         cuts = np.unique(np.searchsorted(total, np.arange(size, total[-1], size), side="right"))
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(lo)], strict=True):
-            pos, which = _ranges(lo[a:b], hi[a:b])
+            pos, which = ix.ranges(lo[a:b], hi[a:b])
             yield window[a:b][which], pos
 
     def _bounds(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray
@@ -505,8 +379,8 @@ class VisitGraph(VisitSource):
         if self._seek is not None:
             lo, hi = self._seek.bounds(sub, since, until)
         else:
-            lo = _segment_search(self.v_t_in, seg_lo, seg_hi, since, "left")
-            hi = _segment_search(self.v_t_in, seg_lo, seg_hi, until, "right")
+            lo = ix.segment_search(self.v_t_in, seg_lo, seg_hi, since, "left")
+            hi = ix.segment_search(self.v_t_in, seg_lo, seg_hi, until, "right")
         return window, lo, hi
 
     def query_of(self, person: np.ndarray, start: np.ndarray, end: np.ndarray
@@ -519,7 +393,7 @@ class VisitGraph(VisitSource):
         p = np.where(ok, person, 0)
         lo = np.where(ok, self.person_offsets[p], 0)
         hi = np.where(ok, self.person_offsets[p + 1], 0)
-        idx, which = _ranges(lo, hi)
+        idx, which = ix.ranges(lo, hi)
         pos = self.p_pos[idx].astype(np.int64)
         keep = (self.v_t_in[pos] <= end[which]) & (self.v_t_out[pos] >= start[which])
         return which[keep], pos[keep]
