@@ -7,13 +7,16 @@ run and on the same data: building the ``VisitGraph`` vs DuckDB creating a table
 (venue, t_in); hop-1 ``trace`` for K = 1, 10, 100 cases vs the same SQL join; hop 2 from
 K = 10 vs SQL on the sorted table; index bytes vs raw column bytes; the K = 10 query at
 ``--scale-to`` visits (more days at the same daily density); networkx export of a K = 10
-result. Best of 5 runs per query (3 for hop 2, 2 for builds) in both engines. Prints times,
-ratios and the issue-4 targets; exits 0 whatever the figures.
+result. Best of 20 runs per query (3 for hop 2, 2 for builds), the engines taking turns
+in rounds of 5 runs; each run is timed like ``timeit`` (garbage collection off), and the
+hop-1 queries also after a forced ``gc.collect()``, as a first call would be. Prints times, ratios and the issue-4
+targets; exits 0 whatever the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import resource
 import sys
@@ -33,7 +36,8 @@ BASE = pd.Timestamp("2022-11-01 00:00", tz="Asia/Shanghai").tz_convert("UTC")
 SHORT = ["supermarket", "restaurant", "pharmacy", "transit", "farmers_market", "mall",
          "hospital"]
 LONG = ["enterprise", "school"]
-REPEAT = 5
+REPEAT = 20
+ROUNDS = 4
 HOP2_REPEAT = 3
 
 
@@ -82,15 +86,51 @@ def make_cases(visits: pd.DataFrame, k: int, days: int, seed: int) -> pd.DataFra
     })
 
 
-def timed(fn: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` runs, and the last result."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
+def _once(fn: Callable[[], Any], collect: bool) -> tuple[float, Any]:
+    if collect:
         gc.collect()
+    gc.disable()
+    try:
         t0 = time.perf_counter()
         out = fn()
-        best = min(best, time.perf_counter() - t0)
+        return time.perf_counter() - t0, out
+    finally:
+        gc.enable()
+
+
+def timed(fn: Callable[[], Any], repeat: int = REPEAT, *, collect: bool = False
+          ) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` runs, and the last result.
+
+    Timed as ``timeit`` times: garbage collection off during each run. The previous result
+    is dropped before the next run. ``collect`` forces a full collection before each run,
+    which also evicts the CPU caches, as for a first call.
+    """
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        out = None
+        took, out = _once(fn, collect)
+        best = min(best, took)
     return best, out
+
+
+def duel(ours: Callable[[], Any], theirs: Callable[[], Any], rounds: int = ROUNDS,
+         runs: int = REPEAT // ROUNDS, *, collect: bool = False
+         ) -> tuple[float, float, Any, Any]:
+    """Best times of both engines, and their last results.
+
+    The engines take turns, ``runs`` runs each per round: this machine's speed drifts by
+    up to 2x over tens of seconds (other virtual machines on the host), and taking turns
+    gives both engines the same spells of it. Runs within a turn follow each other, so
+    each engine is timed warm, as ``timeit`` does; ``collect`` times it cold.
+    """
+    best, last = [float("inf")] * 2, [None, None]
+    for _ in range(rounds):
+        for i, fn in enumerate((ours, theirs)):
+            last[i] = None  # dropped before the next run, as DuckDB drops its table
+            took, last[i] = timed(fn, runs, collect=collect)
+            best[i] = min(best[i], took)
+    return best[0], best[1], last[0], last[1]
 
 
 HOP1_SQL = """
@@ -167,9 +207,9 @@ def run(n_visits: int, seed: int, *, full: bool) -> dict[str, Any]:
         con.execute("DROP TABLE IF EXISTS vs")
         con.execute("CREATE TABLE vs AS SELECT * FROM visits_df ORDER BY venue_id, t_in")
 
-    t_graph, g = timed(lambda: VisitGraph.from_visits(visits, venues, dwell="estimated_dwell"),
-                       repeat=2 if full else 1)
-    t_duck, _ = timed(duck_build, repeat=2 if full else 1)
+    t_graph, t_duck, g, _ = duel(
+        lambda: VisitGraph.from_visits(visits, venues, dwell="estimated_dwell"), duck_build,
+        rounds=2 if full else 1, runs=1)
     out: dict[str, Any] = {"build": (t_graph, t_duck)}
     if full:
         line("build graph vs CREATE TABLE ... ORDER BY", t_graph, t_duck, 1.0)
@@ -182,26 +222,29 @@ def run(n_visits: int, seed: int, *, full: bool) -> dict[str, Any]:
     for k in (1, 10, 100) if full else (10,):
         cases = make_cases(visits, k, days, seed + k)
         case_table(con, cases, as_of)
-        t_ours, ex = timed(lambda c=cases: trace(g, c, as_of=as_of, explain=False))
+        ours = functools.partial(trace, g, cases, as_of=as_of, explain=False)
+        sql = functools.partial(lambda q: con.execute(q).fetchnumpy(), HOP1_SQL.format(table="vs"))
+        t_ours, t_sql, ex, res = duel(ours, sql)
         t_why, _ = timed(lambda c=cases: trace(g, c, as_of=as_of), repeat=1)
-        t_sql, res = timed(lambda: con.execute(HOP1_SQL.format(table="vs")).fetchnumpy())
         n_sql = len(res["case_id"])
         assert len(ex) == n_sql, (len(ex), n_sql)
         out[f"k{k}"] = (t_ours, t_sql, len(ex))
         line(f"K={k:<3} hop 1 ({len(ex):,} rows)", t_ours, t_sql, 0.1 if k == 100 else 0.05)
         if full:
+            cold_ours, cold_sql, _, _ = duel(ours, sql, runs=2, collect=True)
+            print(f"{'':<44} after gc.collect() (cold caches, best of 8): tracelab "
+                  f"{cold_ours * 1e3:.1f} ms, duckdb {cold_sql * 1e3:.1f} ms, ratio "
+                  f"{cold_ours / cold_sql:.3f}x")
             print(f"{'':<44} with why sentences: {t_why * 1e3:.1f} ms")
         if k == 10 and full:
             t_nx, G = timed(lambda e=ex: g.to_networkx(e), repeat=1)
             print(f"networkx export of K=10 hop 1: {t_nx:.3f} s, {G.number_of_nodes():,} nodes, "
                   f"{G.number_of_edges():,} edges  target < 1 s: "
                   f"{'met' if t_nx < 1 else 'MISSED'}")
-            # Best of HOP2_REPEAT for both engines: one run is at the mercy of other jobs.
-            t_h2, ex2 = timed(lambda c=cases: trace(g, c, "ninth", as_of=as_of, explain=False),
-                              repeat=HOP2_REPEAT)
-            t_sql2, res2 = timed(
+            t_h2, t_sql2, ex2, res2 = duel(
+                lambda c=cases: trace(g, c, "ninth", as_of=as_of, explain=False),
                 lambda: con.execute(HOP2_SQL, {"as_of": as_of.to_pydatetime()}).fetchnumpy(),
-                repeat=HOP2_REPEAT)
+                rounds=HOP2_REPEAT, runs=1)
             n2 = int((ex2[s.HOP] == 2).sum())
             assert n2 == len(res2["case_id"]), (n2, len(res2["case_id"]))
             line(f"K=10 hop 2 ({n2:,} hop-2 rows)", t_h2, t_sql2, 0.5)

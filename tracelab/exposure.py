@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracelab import schema as s
+from tracelab._index import ordered_map
 from tracelab.graph import VisitGraph
 from tracelab.ids import mask_id
 from tracelab.rules import DWELL_MODES, Rule, as_rule, intervals_match, round_times
@@ -62,6 +63,7 @@ def _ns(series: pd.Series) -> np.ndarray:
 
 
 _NAT = np.iinfo(np.int64).min  # pandas' NaT as int64
+_BASES = np.array(["", "onset", "sampling", "last_negative"], dtype=object)  # by code
 _I64_MAX = np.iinfo(np.int64).max
 _PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
@@ -138,7 +140,7 @@ def case_windows(cases: pd.DataFrame, rule: str | Rule = "twenty", *,
         s.PERSON_ID: ids,
         WINDOW_START: _index(start).where(start != nat),
         WINDOW_END: _index(end).where(end != nat),
-        WINDOW_BASIS: pd.array(basis.astype(str), dtype="str"),
+        WINDOW_BASIS: pd.array(_BASES[basis].astype(str), dtype="str"),
     })
     if on_invalid not in ("raise", "reject"):
         raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject")
@@ -150,7 +152,7 @@ def case_windows(cases: pd.DataFrame, rule: str | Rule = "twenty", *,
 
 def _window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Ids, window start and end (int64 ns, NaT as int64 min), basis, invalid mask."""
+    """Ids, window start and end (int64 ns, NaT as int64 min), basis code, invalid mask."""
     if s.PERSON_ID not in cases:
         raise ValueError(f"cases lacks column {s.PERSON_ID!r}; expected {list(s.CASE_COLUMNS)}")
     ids = cases[s.PERSON_ID].to_numpy()
@@ -174,11 +176,12 @@ def _window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
                 if s.FOUND_BY_SCREENING in cases else np.zeros(len(cases), bool))
     sym = int(round(r.lookback_days_symptomatic * _NS_DAY))
     asym = int(round(r.lookback_days_asymptomatic * _NS_DAY))
-    start = np.where(onset != nat, onset - sym, np.where(sampled != nat, sampled - asym, nat))
-    basis = np.where(onset != nat, "onset", np.where(sampled != nat, "sampling", ""))
+    has_onset, has_sampled = onset != nat, sampled != nat
+    start = np.where(has_onset, onset - sym, np.where(has_sampled, sampled - asym, nat))
+    basis = np.where(has_onset, 1, np.where(has_sampled, 2, 0))  # codes of _BASES
     serial = screened & (last_neg != nat) & r.serial_testing_lookback
-    start = np.where(serial, last_neg, start)
-    basis = np.where(serial, "last_negative", basis).astype(object)
+    if serial.any():
+        start, basis = np.where(serial, last_neg, start), np.where(serial, 3, basis)
     end = np.where((isolated != nat) & r.end_at_isolation, isolated, nat)
     if limit is not None:
         end = np.where(end == nat, limit, np.minimum(end, limit))
@@ -265,8 +268,10 @@ def _hop(graph: VisitGraph, r: Rule, src: np.ndarray, ws: np.ndarray, we: np.nda
     # Sources who are excluded anyway need no check against themselves (hop 2).
     self_check = exclude is None or not exclude[window_src].all()
     # Candidates without the exit filter: every match below implies t_out >= a - pad.
-    blocks = [_match(graph, r, q, cpos, a, b, exclude, window_src if self_check else None)
-              for q, cpos in graph.candidate_blocks(venue, a - pad, b + pad, _BLOCK)]
+    blocks = ordered_map(
+        functools.partial(_match, graph, r, a=a, b=b, exclude=exclude,
+                          source=window_src if self_check else None),
+        graph.candidate_blocks(venue, a - pad, b + pad, _BLOCK))
     windows = {"src": window_src, "window": which, "venue": venue, "case_in": t_in,
                "case_out": t_out}
     return windows, blocks
@@ -404,10 +409,10 @@ def _frame(graph: VisitGraph, r: Rule, parts: list[tuple[int, _Arrays, list[_Arr
         why = _repeat_str("", n)
     names = (s.CASE_T_IN, s.CASE_T_OUT, s.CONTACT_T_IN, s.CONTACT_T_OUT, s.OVERLAP_START,
              s.OVERLAP_END)
-    if n <= _BULK:  # one conversion, sliced: each conversion has a fixed cost
+    if n <= _BULK:  # one conversion, in rows: each conversion has a fixed cost
         both = pd.array(np.concatenate([times[key] for key in _TIME_KEYS]
                                        ).view("datetime64[ns]"), copy=False).view(_UTC)
-        columns = {name: both[i * n:(i + 1) * n] for i, name in enumerate(names)}
+        columns = dict(zip(names, both.reshape(len(names), n), strict=True))
     else:  # zero-copy views: a copy of each column costs more than the fixed cost
         columns = {name: pd.array(times[key].view("datetime64[ns]"), copy=False).view(_UTC)
                    for name, key in zip(names, _TIME_KEYS, strict=True)}
@@ -548,7 +553,7 @@ def trace(
     src, ws, we, basis = src[by_id], ws[by_id], we[by_id], basis[by_id]
     w1, h1 = _hop(graph, r, src, ws, we, exclude=None)
     if explain:
-        w1.update(start=ws[w1["window"]], basis=basis[w1["window"]])
+        w1.update(start=ws[w1["window"]], basis=_BASES[basis[w1["window"]]])
     parts = [(1, w1, h1)]
     dst = _cat([block["dst"] for block in h1])
     if hops == 2 and len(dst):
