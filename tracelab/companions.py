@@ -52,8 +52,9 @@ def _stay_per_cell(graph: VisitGraph, people: np.ndarray, lo: np.ndarray, hi: np
     a = np.maximum(graph.v_t_in[pos], lo[which])
     b = np.minimum(graph.v_t_out[pos], hi[which])
     cells = cell_code[graph._venue_of()[pos]]
-    hours = np.clip(b - a, 0, None) / _NS_HOUR
-    return pd.Series(hours).groupby([which, cells]).sum()
+    # Summed in whole nanoseconds, then divided: exact, so every engine agrees.
+    held = pd.Series(np.clip(b - a, 0, None)).groupby([which, cells]).sum()
+    return held / _NS_HOUR
 
 
 def companions(
@@ -149,8 +150,8 @@ def companions(
     o = np.minimum(b[k], graph.v_t_out[cpos]) - np.maximum(a[k], graph.v_t_in[cpos])
     keep = (dst != src[which[k]]) & (o > 0)
     pairs = pd.DataFrame({"w": which[k][keep], "dst": dst[keep], "cell": case_cell[k][keep],
-                          "m": o[keep] / _NS_MIN})
-    co = pairs.groupby(["w", "dst", "cell"], sort=True)["m"].sum()
+                          "ns": o[keep]})
+    co = pairs.groupby(["w", "dst", "cell"], sort=True)["ns"].sum() / _NS_MIN
     co = co[co > r.companion_min_minutes]
     if co.empty:
         return pd.DataFrame(columns=_COLUMNS)
