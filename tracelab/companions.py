@@ -178,12 +178,12 @@ def companions(
 
 def why_sentences(out: pd.DataFrame, r: Rule, since: Any) -> list[str]:
     """The ``why`` of each companion row; ``since`` is each row's look-back start, local."""
-    limit = r.companion_cumulative_hours
+    limit, rule_id = r.companion_cumulative_hours, r.rule_id  # rule_id is not free
     return [
         f"{p} shared grid cell ({x}, {y}) ({r.companion_cell_m:g} m, EPSG:4547) with case "
         f"{cse} for {m:g} min since {t0} ({s.DEFAULT_ZONE}), over {r.companion_min_minutes:g}"
         f" min; {'the case' if h1 > limit else p} spent {max(h1, h2):.1f} h there in "
-        f"{r.companion_lookback_days:g} days, over {limit:g} h; rule {r.rule_id}."
+        f"{r.companion_lookback_days:g} days, over {limit:g} h; rule {rule_id}."
         for cse, p, x, y, m, h1, h2, t0 in zip(
             out[s.CASE_ID], out[s.CONTACT_ID], out[CELL_X], out[CELL_Y],
             np.round(out[CO_STAY_MIN], 1), out[CASE_CELL_HOURS], out[CONTACT_CELL_HOURS],

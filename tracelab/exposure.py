@@ -333,6 +333,7 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
     since = {"onset": "before onset", "sampling": "before sampling",
              "last_negative": "from the last negative test", "exposure": "first exposure"}
     linger = f", counting {r.lingering_minutes:g} min lingering" if r.lingering_minutes else ""
+    rule_id = _rule_id(r)  # once: the property compares every field with the preset
     label = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",
              s.CLOSE_CONTACT: "a close-contact candidate for the field team to confirm"}
     # Python scalars (tolist): formatting numpy scalars one by one costs several times more.
@@ -341,7 +342,7 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
         f"{y[11:] if y[:10] == x[:10] else y} and {c} was "
         f"there {k} to {m[11:] if m[:10] == k[:10] else m} ({zone} time): {mins:g} min "
         f"together, {o1[11:]} to {o2[11:]}{linger}, while {a} counted as infectious (from "
-        f"{st}, {since.get(bs, bs)}); {label[cat]} under rule {r.rule_id}."
+        f"{st}, {since.get(bs, bs)}); {label[cat]} under rule {rule_id}."
         for hop, a, v, t, x, y, c, k, m, mins, o1, o2, st, bs, cat in zip(
             h["hop"].tolist(), src, venue, vtype, ci, co, dst, ki, ko,
             np.round(h["minutes"], 1).tolist(), os_, oe, start, h["basis"].tolist(),
