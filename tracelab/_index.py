@@ -36,8 +36,8 @@ TIER_EDGES = np.array([30, 120, 480], dtype=np.int64) * 60_000_000_000
 N_TIERS = len(TIER_EDGES) + 1
 
 
-def parallel(*calls: Callable[[], Any], rows: int = _THREADED) -> list[Any]:
-    """Results of ``calls``, run on up to two threads when ``rows`` makes it worthwhile."""
+def parallel(*calls: Callable[[], Any], rows: int) -> list[Any]:
+    """Results of ``calls``, on up to two threads when ``rows`` (the work's size) pays."""
     workers = min(len(calls), _WORKERS)
     if workers < 2 or rows < _THREADED:
         return [call() for call in calls]
