@@ -2,7 +2,7 @@
 
 For several seeds, a county is generated with more faults than the default (silent and
 lax venues 5 %, forwarded codes 0.1 % per person-day), written, loaded with ``read_dir``
-and every list of ``tracelab.compliance`` is scored against the generator's fault table:
+and every list of ``tracelab.governance.compliance`` is scored against the generator's fault table:
 precision and recall per list and seed, and the time of all lists together.
 Run: ``.venv/bin/python benchmarks/bench_compliance.py [--population N] [--seeds 1 2 3]``.
 
@@ -21,8 +21,8 @@ import time
 
 import pandas as pd
 
-from tracelab import compliance as c
-from tracelab import schema as s
+from tracelab.governance import compliance as c
+from tracelab.model import schema as s
 from tracelab.io import read_dir
 from tracelab.synth import LogParams, generate
 

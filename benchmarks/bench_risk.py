@@ -15,11 +15,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
-from tracelab.clusters import clusters
-from tracelab.exposure import trace
-from tracelab.graph import VisitGraph
-from tracelab.risk import rank_contacts
+from tracelab.model import schema as s
+from tracelab.analysis.clustering import clusters
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import VisitGraph
+from tracelab.analysis.ranking import rank_contacts
 from tracelab.synth import generate
 
 INFECTOR_ID = "infector_id"  # tracelab.synth.columns.INFECTOR_ID

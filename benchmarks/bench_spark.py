@@ -15,7 +15,7 @@ and the same questions are asked of three engines reading those files, in one ru
   ``trace``, a whole-log venue-day aggregation, and building visits from the scans
   (``tracelab.spark.visits_job``, written back as Parquet).
 
-Building visits (pandas ``tracelab.visits.visits`` and the Spark job) runs only for logs
+Building visits (pandas ``tracelab.index.presence.visits`` and the Spark job) runs only for logs
 up to ``--build-visits-up-to`` scans: the Spark job is slow in local mode.
 
 Questions: hop 1 for K = 10 cases under ``twenty``, hop 2 from the same K = 10 under
@@ -45,13 +45,13 @@ import numpy as np
 import pandas as pd
 from bench_exposure import BASE, HOP1_SQL, HOP2_SQL, case_table, make_cases, make_log
 
-from tracelab import schema as s
-from tracelab.exposure import trace
-from tracelab.graph import VisitGraph
+from tracelab.model import schema as s
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import VisitGraph
 from tracelab.io.layout import DAY, visits_path, write_partitioned, write_visits
-from tracelab.rules import rule
+from tracelab.model.rules import rule
 from tracelab.testing import assert_exposures_equal
-from tracelab.visits import visits as build_visits
+from tracelab.index.presence import visits as build_visits
 
 DWELL = rule("twenty").dwell
 assert rule("ninth").dwell == DWELL  # one set of visits serves both questions

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 
 T0 = "2022-11-20"
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from tracelab import coords
-from tracelab import schema as s
-from tracelab.areas import AREA_COLUMNS, risk_areas
+from tracelab.model import coords
+from tracelab.model import schema as s
+from tracelab.analysis.area_designation import AREA_COLUMNS, risk_areas
 
 ZONE = "Asia/Shanghai"
 DAY0 = pd.Timestamp("2022-11-20 10:00", tz=ZONE)  # local day 0 = 2022-11-20

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab.audit import (
+from tracelab.privacy.audit import (
     GENESIS_HASH, PurposeError, audit_problem, audited, read_audit, record_query,
     require_purpose, verify_audit,
 )
-from tracelab.store import open_store
+from tracelab.io.store import open_store
 
 NOW = "2022-11-25T08:00:00Z"
 
@@ -125,7 +125,7 @@ def test_sql_edits_are_detected(store, sql, seq, reason):
 
 def test_rehashing_one_entry_breaks_the_next(store):
     # An editor who recomputes the edited entry's hash still breaks its successor.
-    from tracelab.audit import entry_hash
+    from tracelab.privacy.audit import entry_hash
     _fill(store)
     row = read_audit(store).iloc[1]
     forged = entry_hash(2, row["at"], "ana", "inv:OTHER", row["query"], row["counts"],
@@ -136,7 +136,7 @@ def test_rehashing_one_entry_breaks_the_next(store):
 
 
 def test_anchor_detects_a_rebuilt_or_cut_chain(store):
-    from tracelab.audit import audit_head, entry_hash
+    from tracelab.privacy.audit import audit_head, entry_hash
     _fill(store, 3)
     anchor = audit_head(store)
     assert anchor.startswith("3:") and verify_audit(store, anchor) is None
@@ -154,7 +154,7 @@ def test_anchor_detects_a_rebuilt_or_cut_chain(store):
 
 
 def test_anchor_detects_a_cut_log(store):
-    from tracelab.audit import audit_head
+    from tracelab.privacy.audit import audit_head
     _fill(store, 3)
     anchor = audit_head(store)
     store.con.execute("DELETE FROM audit WHERE seq = 3")
@@ -171,7 +171,7 @@ def _public_calls(tmp_path):
     """Each public verb with arguments that work on the hand-checkable scenario."""
     import tracelab as tl
     from tests._exposure_data import cases, scans, venue_types, venues
-    from tracelab.graph import VisitGraph
+    from tracelab.index.graph import VisitGraph
 
     graph = VisitGraph.from_scans(scans(), venues(), "twenty", venue_types=venue_types())
     ranked = pd.DataFrame({"contact_id": ["P2", "P4"], "tier": ["call_today", "monitor"],
@@ -260,10 +260,10 @@ def test_public_verbs_document_and_show_the_audit_arguments():
     import inspect
 
     import tracelab as tl
-    from tracelab.backward import common_venues, sources
-    from tracelab.companions import companions  # the attribute tl.companions is the verb
-    from tracelab.contacts_export import export_contacts
-    from tracelab.exposure import trace
+    from tracelab.tracing.backward import common_venues, sources
+    from tracelab.tracing.companion_grid import companions  # the attribute tl.companions is the verb
+    from tracelab.governance.call_list import export_contacts
+    from tracelab.tracing.forward import trace
     plain = {"trace": trace, "sources": sources, "companions": companions,
              "common_venues": common_venues, "export_contacts": export_contacts}
     for name, impl in plain.items():
@@ -297,7 +297,7 @@ def test_library_code_uses_the_plain_implementations():
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module in ("tracelab",
-                                                                     "tracelab._audited"):
+                                                                     "tracelab.tracing.audited_verbs"):
                 names = {a.name for a in node.names} & set(VERBS)
                 if names:
                     offenders.append(f"{rel}: {sorted(names)}")

@@ -1,12 +1,12 @@
-"""Tests of tracelab.backward: sources and common venues on the hand scenario."""
+"""Tests of tracelab.tracing.backward: sources and common venues on the hand scenario."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
-from tracelab.backward import (
+from tracelab.model import schema as s
+from tracelab.tracing.backward import (
     CASE_IDS,
     HOUSEHOLD_ID,
     N_CASES,
@@ -21,7 +21,7 @@ from tracelab.backward import (
     common_venues,
     sources,
 )
-from tracelab.graph import VisitGraph, VisitSource
+from tracelab.index.graph import VisitGraph, VisitSource
 from tests._exposure_data import cases, scans, ts, venue_types, venues
 
 

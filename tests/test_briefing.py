@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.briefing import (
     build_briefing,
     folder_extras,
@@ -95,10 +95,10 @@ def _number(page: str, key: str) -> int:
 # --- numbers against the tables they come from -------------------------------------------
 
 def test_headline_numbers_match_the_source_tables(sample, briefing):
-    from tracelab.areas import risk_areas
-    from tracelab.exposure import trace
-    from tracelab.graph import VisitGraph
-    from tracelab.risk import rank_contacts
+    from tracelab.analysis.area_designation import risk_areas
+    from tracelab.tracing.forward import trace
+    from tracelab.index.graph import VisitGraph
+    from tracelab.analysis.ranking import rank_contacts
 
     data, extras = sample
     b, _, page = briefing
@@ -125,7 +125,7 @@ def test_headline_numbers_match_the_source_tables(sample, briefing):
 
 
 def test_data_quality_counts_match_the_scans_and_rejections(sample, briefing):
-    from tracelab.compliance import far_scans
+    from tracelab.governance.compliance import far_scans
 
     data, _ = sample
     page = briefing[2]

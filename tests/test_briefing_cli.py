@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tracelab import privacy
+from tracelab.privacy import pseudonyms as privacy
 from tracelab.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -74,7 +74,7 @@ def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
     assert run_brief(["--data", str(SAMPLE), "--out", str(other)]) == 0
     assert other.read_bytes() == page
     # the demo's trace left one entry in its audit log, and its outputs hold pseudonyms
-    from tracelab.audit import read_audit, verify_audit
+    from tracelab.privacy.audit import read_audit, verify_audit
     log = read_audit(tmp_path / "out" / "tracelab.duckdb")
     assert len(log) == 1 and verify_audit(tmp_path / "out" / "tracelab.duckdb") is None
     exposures = (tmp_path / "out" / "exposures.csv").read_text(encoding="utf-8")

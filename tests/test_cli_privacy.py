@@ -14,13 +14,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tracelab import privacy
-from tracelab import schema as s
-from tracelab.audit import read_audit, record_query
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.model import schema as s
+from tracelab.privacy.audit import read_audit, record_query
 from tracelab.cli import audit as audit_cli
 from tracelab.cli import purge as purge_cli
 from tracelab.cli import venues as venues_cli
-from tracelab.store import open_store
+from tracelab.io.store import open_store
 
 DATA = Path(__file__).parent / "data" / "valid"
 NOW = "2022-12-31T00:00:00+08:00"
@@ -213,7 +213,7 @@ def _personal_ids(ids: set[str]) -> tuple[set[str], set[str]]:
 @pytest.mark.slow
 def test_scanner_finds_no_personal_data_in_demo_outputs(tmp_path, capsys):
     from tracelab.cli import main
-    from tracelab.exports import write_csv, write_xlsx
+    from tracelab.io.exports import write_csv, write_xlsx
     out = tmp_path / "out"
     assert main(["demo", "--out", str(out)]) == 0
     data = out / "data"  # the synthetic input itself

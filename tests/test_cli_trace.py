@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab import privacy
-from tracelab import schema as s
-from tracelab.audit import read_audit, verify_audit
-from tracelab.backward import RANK
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.model import schema as s
+from tracelab.privacy.audit import read_audit, verify_audit
+from tracelab.tracing.backward import RANK
 from tracelab.cli import main
 from tracelab.synth import generate
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.cli import main
 
 DATA = Path(__file__).parent / "data"

@@ -6,8 +6,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
-from tracelab.clusters import PROBLEMS, clusters, lint_links
+from tracelab.model import schema as s
+from tracelab.analysis.clustering import PROBLEMS, clusters, lint_links
 
 T = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 H = pd.Timedelta(hours=1)

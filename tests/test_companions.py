@@ -1,15 +1,15 @@
-"""Tests of tracelab.companions: the 时空伴随 rule on the 800 m grid."""
+"""Tests of tracelab.tracing.companion_grid: the 时空伴随 rule on the 800 m grid."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
-from tracelab.companions import CASE_CELL_HOURS, CELL_X, CELL_Y, CO_STAY_MIN, companions
-from tracelab.coords import grid_cell, project
-from tracelab.graph import VisitGraph
-from tracelab.rules import rule
+from tracelab.model import schema as s
+from tracelab.tracing.companion_grid import CASE_CELL_HOURS, CELL_X, CELL_Y, CO_STAY_MIN, companions
+from tracelab.model.coords import grid_cell, project
+from tracelab.index.graph import VisitGraph
+from tracelab.model.rules import rule
 from tests._exposure_data import ts, venue_types
 
 R = rule("twenty", max_stay_hours=48)

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
-from tracelab.areas import risk_areas
-from tracelab.compare import compare, snapshot, stable_key
-from tracelab.exposure import trace
-from tracelab.graph import VisitGraph
-from tracelab.risk import rank_contacts, rank_venues
+from tracelab.model import schema as s
+from tracelab.analysis.area_designation import risk_areas
+from tracelab.analysis.comparison import compare, snapshot, stable_key
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import VisitGraph
+from tracelab.analysis.ranking import rank_contacts, rank_venues
 
 T = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 M = pd.Timedelta(minutes=1)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab import compliance as c
-from tracelab import schema as s
+from tracelab.governance import compliance as c
+from tracelab.model import schema as s
 
 T0 = pd.Timestamp("2022-11-18T00:00:00Z")
 

@@ -1,11 +1,11 @@
-"""Tests of tracelab.coords: GCJ-02, the EPSG:4547 frame, grid cells and distances."""
+"""Tests of tracelab.model.coords: GCJ-02, the EPSG:4547 frame, grid cells and distances."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tracelab import coords
+from tracelab.model import coords
 
 # Luxi County extent (DOMAIN.md section 7.1)
 LUXI_LON = np.linspace(113.917, 114.267, 3)

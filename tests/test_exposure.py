@@ -1,4 +1,4 @@
-"""Tests of tracelab.exposure.trace on the hand-checkable scenario and PRIOR-ART §6 cases."""
+"""Tests of tracelab.tracing.forward.trace on the hand-checkable scenario and PRIOR-ART §6 cases."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from tests._exposure_data import cases, scans, ts, venue_types, venues
 
-from tracelab import schema as s
-from tracelab.exposure import case_windows, trace, trace_assumptions
-from tracelab.graph import VisitGraph
-from tracelab.rules import rule
+from tracelab.model import schema as s
+from tracelab.tracing.forward import case_windows, trace, trace_assumptions
+from tracelab.index.graph import VisitGraph
+from tracelab.model.rules import rule
 
 
 def _graph(r="twenty", frame=None, venue_frame=None):
@@ -269,7 +269,7 @@ def test_cwa_upload_derivation(stay, contact, expected):
 @pytest.mark.parametrize("preset", ["ninth", "nz", "cwa"])
 def test_matching_in_small_blocks_gives_the_same_table(monkeypatch, preset):
     """Candidates are matched a block at a time; block edges must not change a row."""
-    from tracelab import exposure
+    from tracelab.tracing import forward as exposure
 
     g = _graph(preset)
     hops = 2 if preset == "ninth" else 1

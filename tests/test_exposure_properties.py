@@ -8,12 +8,12 @@ from tests._exposure_data import venue_types
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracelab import schema as s
-from tracelab.exposure import trace
-from tracelab.graph import VisitGraph
-from tracelab.rules import PRESETS, Rule, rule
+from tracelab.model import schema as s
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import VisitGraph
+from tracelab.model.rules import PRESETS, Rule, rule
 from tracelab.testing import assert_exposures_equal
-from tracelab.visits import visits
+from tracelab.index.presence import visits
 
 BASE = pd.Timestamp("2022-11-20 14:00", tz="UTC")  # 22:00 in Shanghai: days split nearby
 VENUES = pd.DataFrame({

@@ -16,11 +16,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
-from tracelab.backward import PROBABILITY, RANK, SOURCE_ID, SOURCE_KIND, sources
-from tracelab.exposure import trace
-from tracelab.graph import VisitGraph
-from tracelab.rules import rule
+from tracelab.model import schema as s
+from tracelab.tracing.backward import PROBABILITY, RANK, SOURCE_ID, SOURCE_KIND, sources
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import VisitGraph
+from tracelab.model.rules import rule
 
 synth = pytest.importorskip("tracelab.synth")
 columns = pytest.importorskip("tracelab.synth.columns")

@@ -1,4 +1,4 @@
-"""Tests of tracelab.graph: the two queries, the CSR index and the networkx exports."""
+"""Tests of tracelab.index.graph: the two queries, the CSR index and the networkx exports."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab import schema as s
-from tracelab.exposure import trace
-from tracelab.graph import QUERY, VisitGraph, VisitSource, contact_graph
-from tracelab.visits import visits
+from tracelab.model import schema as s
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import QUERY, VisitGraph, VisitSource, contact_graph
+from tracelab.index.presence import visits
 from tests._exposure_data import cases, scans, ts, venue_types, venues
 
 

@@ -1,4 +1,4 @@
-"""Tests of tracelab._index: built in small chunks on two threads, the index is the same."""
+"""Tests of tracelab.index.kernels: built in small chunks on two threads, the index is the same."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab import _index as ix
-from tracelab import schema as s
-from tracelab.graph import VisitGraph
+from tracelab.index import kernels as ix
+from tracelab.model import schema as s
+from tracelab.index.graph import VisitGraph
 
 T0 = pd.Timestamp("2022-11-20 00:00", tz="UTC").value
 ARRAYS = ("segment_offsets", "v_person", "v_t_in", "v_t_out", "v_visit_id", "v_source",

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracelab as tl
-from tracelab import schema as s
+from tracelab.model import coords
+from tracelab.model import schema as s
 from tracelab.io import merge_repeat_scans
 
 from .conftest import NOW
@@ -206,7 +207,7 @@ def test_merge_does_not_mutate_its_input(venues):
 
 def test_venue_positions_are_converted_from_gcj02(venues):
     wgs = tl.read_venues(VALID / "venues.csv", now=NOW, crs="WGS-84").accepted
-    shift = tl.coords.distance_m(venues[s.LON], venues[s.LAT], wgs[s.LON], wgs[s.LAT])
+    shift = coords.distance_m(venues[s.LON], venues[s.LAT], wgs[s.LON], wgs[s.LAT])
     assert ((shift > 600) & (shift < 660)).all()
 
 

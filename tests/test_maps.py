@@ -13,8 +13,8 @@ from shapely.geometry import LineString
 folium = pytest.importorskip("folium")
 
 from tests import test_maps_data as data  # noqa: E402
-from tracelab import schema  # noqa: E402
-from tracelab.coords import wgs84_to_gcj02  # noqa: E402
+from tracelab.model import schema  # noqa: E402
+from tracelab.model.coords import wgs84_to_gcj02  # noqa: E402
 from tracelab.maps import (  # noqa: E402
     LEVEL,
     TIER,

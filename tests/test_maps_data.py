@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import MultiPolygon, box
 
-from tracelab import schema
+from tracelab.model import schema
 from tracelab.maps import AREA_REASON, DESIGNATED_ON, LEVEL, LIFTS_ON, TIER
 from tracelab.synth.geography import township_polygons
 

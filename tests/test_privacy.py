@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab import privacy
-from tracelab import schema as s
-from tracelab.privacy import (
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.model import schema as s
+from tracelab.privacy.pseudonyms import (
     DEMO_KEY, MissingKeyError, is_pseudonym, load_key, mask_frame, pseudonym, pseudonymise,
 )
 

@@ -1,4 +1,4 @@
-"""Tests for tracelab.reference: the venue-type and township tables and county helpers."""
+"""Tests for tracelab.model.reference: the venue-type and township tables and county helpers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab import reference
-from tracelab.reference import (
+from tracelab.model import reference
+from tracelab.model.reference import (
     BASIS,
     COUNTY_EXTENT,
     CROWDING,
@@ -23,7 +23,7 @@ from tracelab.reference import (
     venue_type_codes,
     venue_types,
 )
-from tracelab.schema import (
+from tracelab.model.schema import (
     DWELL_MIN,
     NAME_EN,
     NAME_ZH,
@@ -305,7 +305,7 @@ def test_malformed_table_raises(table_dir, body, match):
     ],
 )
 def test_bad_venue_type_values_raise(table_dir, old, new, match):
-    real = Path(reference.__file__).resolve().parents[1] / "data" / "reference" / "venue_types.csv"
+    real = Path(reference.__file__).resolve().parents[2] / "data" / "reference" / "venue_types.csv"
     text = real.read_text(encoding="utf-8").replace(old, new, 1)
     (table_dir / "venue_types.csv").write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=match):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab import schema as s
-from tracelab.risk import TIERS, infectiousness, occupancy, rank_contacts, rank_venues
+from tracelab.model import schema as s
+from tracelab.analysis.ranking import TIERS, infectiousness, occupancy, rank_contacts, rank_venues
 
 T0 = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 MIN = pd.Timedelta(minutes=1)
@@ -250,11 +250,11 @@ def test_occupancy_leaves_visits_unchanged():
 
 
 def test_pipeline_on_a_small_synthetic_county(tmp_path):
-    from tracelab.areas import risk_areas
-    from tracelab.clusters import clusters
-    from tracelab.contacts_export import export_contacts
-    from tracelab.exposure import trace
-    from tracelab.graph import VisitGraph
+    from tracelab.analysis.area_designation import risk_areas
+    from tracelab.analysis.clustering import clusters
+    from tracelab.governance.call_list import export_contacts
+    from tracelab.tracing.forward import trace
+    from tracelab.index.graph import VisitGraph
     from tracelab.synth import generate
 
     county = generate(1500, days=10, seed=1, progress=False)

@@ -1,4 +1,4 @@
-"""Tests of tracelab.rules: presets, validation, rule ids, interval primitives."""
+"""Tests of tracelab.model.rules: presets, validation, rule ids, interval primitives."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab.rules import (
+from tracelab.model.rules import (
     PRESETS,
     Rule,
     as_rule,

@@ -14,12 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracelab
-from tracelab import compliance, views
-from tracelab import schema as s
-from tracelab.companions import companions as pandas_companions
-from tracelab.graph import VisitGraph
-from tracelab.rules import rule
-from tracelab.visits import visits as pandas_visits
+from tracelab.governance import compliance
+from tracelab.governance import aggregates as views
+from tracelab.model import schema as s
+from tracelab.tracing.companion_grid import companions as pandas_companions
+from tracelab.index.graph import VisitGraph
+from tracelab.model.rules import rule
+from tracelab.index.presence import visits as pandas_visits
 
 pytestmark = pytest.mark.spark
 

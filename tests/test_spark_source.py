@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracelab import schema as s
-from tracelab.backward import common_venues, sources
-from tracelab.companions import companions
-from tracelab.exposure import trace
-from tracelab.graph import QUERY, VisitGraph
+from tracelab.model import schema as s
+from tracelab.tracing.backward import common_venues, sources
+from tracelab.tracing.companion_grid import companions
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import QUERY, VisitGraph
 from tracelab.io import read_dir
 from tracelab.io.layout import write_layout, write_visits
-from tracelab.rules import rule
-from tracelab.visits import visits
+from tracelab.model.rules import rule
+from tracelab.index.presence import visits
 
 from .conftest import NOW
 

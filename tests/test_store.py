@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import tracelab as tl
-from tracelab import schema as s
+from tracelab.model import schema as s
 
 from .conftest import NOW
 
@@ -77,7 +77,7 @@ def test_primary_key_violation_leaves_the_table_unchanged(tmp_path, loaded):
 
 
 def test_the_audit_table_is_append_only_through_record_query(tmp_path, loaded):
-    from tracelab.audit import read_audit, record_query, verify_audit
+    from tracelab.privacy.audit import read_audit, record_query, verify_audit
 
     path = tmp_path / "e.duckdb"
     record_query(path, who="ana", purpose="inv:LX-1", query="trace", counts={"rows": 1})

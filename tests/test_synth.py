@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.io import read_dir
 from tracelab.synth import LogParams, OutbreakParams, generate, simulation, tables
 from tracelab.synth import columns as c
@@ -94,8 +94,8 @@ def test_venue_records_are_complete_and_in_gcj02(tiny):
     assert not registry.isna().any().any()
     assert (registry[s.APPLICANT_COLOUR] == s.GREEN).all()
     # GCJ-02 sits ~600 m south-east of WGS-84 at Luxi (DOMAIN §8): undo and compare.
-    from tracelab.coords import gcj02_to_wgs84
-    from tracelab.reference import in_county
+    from tracelab.model.coords import gcj02_to_wgs84
+    from tracelab.model.reference import in_county
 
     lon, lat = gcj02_to_wgs84(registry[s.LON].to_numpy(), registry[s.LAT].to_numpy())
     assert in_county(lon, lat).all()
@@ -144,7 +144,7 @@ def test_age_pyramid_matches_census(small):
 
 
 def test_ids_are_valid():
-    from tracelab import ids
+    from tracelab.model import ids
 
     county = generate(population=200, days=1, seed=9, progress=False)
     people = county.persons

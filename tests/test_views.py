@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab import schema as s
-from tracelab.views import (
+from tracelab.model import schema as s
+from tracelab.governance.aggregates import (
     COMPLEMENT, NOT_SHOWN, SUPPRESSED, WITHHELD, protect, regulator_report, venue_report,
 )
 

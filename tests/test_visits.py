@@ -1,4 +1,4 @@
-"""Tests of tracelab.visits: presence intervals and dwell estimates."""
+"""Tests of tracelab.index.presence: presence intervals and dwell estimates."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from tests._exposure_data import cases, scans, ts, venue_types, venues
 
-from tracelab import schema as s
-from tracelab.rules import rule
-from tracelab.visits import estimate_dwell, venue_table, visits
+from tracelab.model import schema as s
+from tracelab.model.rules import rule
+from tracelab.index.presence import estimate_dwell, venue_table, visits
 
 
 def _by(frame, person, venue):

@@ -3,32 +3,33 @@
 The public verbs live here; implementations stay in their modules (DESIGN.md section 2).
 The person-level queries (:func:`trace`, :func:`sources`, :func:`companions`,
 :func:`common_venues`, :func:`export_contacts`) are the audited versions
-(:mod:`tracelab._audited`): each needs ``purpose=`` (a case or investigation id) and an
+(:mod:`tracelab.tracing.audited_verbs`): each needs ``purpose=`` (a case or investigation id) and an
 audit store (``audit=``, else the environment variable ``TRACELAB_AUDIT``) and leaves one
 entry in its hash-chained audit table. Library code uses the plain implementations in
-:mod:`tracelab.exposure`, :mod:`tracelab.backward`, :mod:`tracelab.companions` and
-:mod:`tracelab.contacts_export`.
+:mod:`tracelab.tracing.forward`, :mod:`tracelab.tracing.backward`, :mod:`tracelab.tracing.companion_grid` and
+:mod:`tracelab.governance.call_list`.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from tracelab._audited import common_venues, companions, export_contacts, sources, trace
-from tracelab.areas import risk_areas
-from tracelab.audit import PurposeError
-from tracelab.clusters import clusters
-from tracelab.compare import compare, snapshot
-from tracelab.epicurve import epi_curve
-from tracelab.exposure import trace_assumptions
-from tracelab.graph import VisitGraph, contact_graph
+from tracelab.governance.audited_export import export_contacts
+from tracelab.tracing.audited_verbs import common_venues, companions, sources, trace
+from tracelab.analysis.area_designation import risk_areas
+from tracelab.privacy.audit import PurposeError
+from tracelab.analysis.clustering import clusters
+from tracelab.analysis.comparison import compare, snapshot
+from tracelab.analysis.epicurve import epi_curve
+from tracelab.tracing.forward import trace_assumptions
+from tracelab.index.graph import VisitGraph, contact_graph
 from tracelab.io import DataDir, Loaded, read_cases, read_dir, read_scans, read_venues
 from tracelab.replay import policy, replay
-from tracelab.risk import rank_contacts, rank_venues
-from tracelab.rules import Rule, rule
-from tracelab.schema import SchemaError
-from tracelab.store import Store, open_store
-from tracelab.visits import estimate_dwell, visits
+from tracelab.analysis.ranking import rank_contacts, rank_venues
+from tracelab.model.rules import Rule, rule
+from tracelab.model.schema import SchemaError
+from tracelab.io.store import Store, open_store
+from tracelab.index.presence import estimate_dwell, visits
 
 try:
     __version__ = version("tracelab")

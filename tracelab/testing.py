@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 
 __all__ = ["assert_exposures_equal"]
 

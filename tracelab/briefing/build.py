@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.briefing.quality import quality_counts, rejections_by_reason
-from tracelab.rules import Rule, as_rule
+from tracelab.model.rules import Rule, as_rule
+from tracelab.model.schema import (
+    HOME_VENUE_ID,
+    N_CASES,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -23,10 +27,8 @@ __all__ = ["Briefing", "build_briefing", "load_briefing", "folder_extras", "defa
            "contact_category"]
 
 # Columns of the briefing's own tables; the lead may move them to schema.py.
-N_CASES = "n_cases"  # int64: reported cases living in the township
-HOME_VENUE_ID = "home_venue_id"  # persons table: the person's residence venue
-_AREA_ID, _LEVEL = "area_id", "level"  # tracelab.areas output columns
-_TIER = "tier"  # tracelab.risk.rank_contacts output column
+_AREA_ID, _LEVEL = "area_id", "level"  # tracelab.analysis.area_designation output columns
+_TIER = "tier"  # tracelab.analysis.ranking.rank_contacts output column
 #: Persons columns a briefing may read: never names, phones or ID numbers.
 _PERSON_COLUMNS = (s.PERSON_ID, HOME_VENUE_ID, s.TOWNSHIP_CODE)
 
@@ -104,7 +106,7 @@ def contact_category(exposures: pd.DataFrame) -> pd.Series:
 
 def _headline(cases: pd.DataFrame, exposures: pd.DataFrame, contacts: pd.DataFrame,
               areas: pd.DataFrame) -> dict[str, Any]:
-    from tracelab.risk import TIERS
+    from tracelab.analysis.ranking import TIERS
 
     category = contact_category(exposures)
     tiers = contacts.set_index(s.CONTACT_ID)[_TIER] if len(contacts) else pd.Series(dtype=object)
@@ -141,7 +143,7 @@ def build_briefing(
     data : tracelab.io.DataDir
         Loaded venues (WGS-84), scans, cases, rejections and per-file counts.
     regime : str or Rule, default "twenty"
-        Rule preset or rule id (:func:`tracelab.rules.as_rule`); its name also picks
+        Rule preset or rule id (:func:`tracelab.model.rules.as_rule`); its name also picks
         the risk-area rules (``ninth``, ``twenty``, ``ten``; others use ``twenty``).
     as_of : tz-aware time, optional
         Briefing time: cases reported and scans made later are left out. Default
@@ -180,11 +182,11 @@ def build_briefing(
     >>> b.headline["cases"], b.headline["contacts"], b.headline["venues"], b.headline["areas"]
     (1, 1, 1, {'high': 1, 'medium': 0, 'low': 1})
     """
-    from tracelab.areas import AREA_RULES, risk_areas
-    from tracelab.epicurve import epi_curve
-    from tracelab.exposure import trace
-    from tracelab.graph import VisitGraph
-    from tracelab.risk import rank_contacts, rank_venues
+    from tracelab.analysis.area_designation import AREA_RULES, risk_areas
+    from tracelab.analysis.epicurve import epi_curve
+    from tracelab.tracing.forward import trace
+    from tracelab.index.graph import VisitGraph
+    from tracelab.analysis.ranking import rank_contacts, rank_venues
 
     rule = as_rule(regime)
     stamp = (default_as_of(data.scans, data.cases, manifest) if as_of is None

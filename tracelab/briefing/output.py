@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from tracelab.briefing.build import Briefing, load_briefing
-from tracelab.briefing.changes import changes, read_summary, write_summary
+from tracelab.briefing.diff import changes, read_summary, write_summary
 from tracelab.briefing.render import render_html
-from tracelab.rules import Rule
+from tracelab.model.rules import Rule
 
 __all__ = ["write_briefing", "summary_path", "MAX_BYTES"]
 

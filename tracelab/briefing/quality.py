@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import coords
-from tracelab import schema as s
+from tracelab.model import coords
+from tracelab.model import schema as s
 
 __all__ = ["quality_counts", "rejections_by_reason", "GEOFENCE_M"]
 
 #: Phone-to-venue distance beyond which a scan counts as remote (DOMAIN §11.5
-#: ``scan_geofence_m``; the same default as ``tracelab.compliance.GEOFENCE_M``).
+#: ``scan_geofence_m``; the same default as ``tracelab.governance.compliance.GEOFENCE_M``).
 GEOFENCE_M = 500.0
 
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tracelab import reference
-from tracelab import schema as s
-from tracelab.briefing.changes import Changes
-from tracelab.briefing.epicurve_svg import epi_curve_svg
+from tracelab.model import reference
+from tracelab.model import schema as s
+from tracelab.briefing.diff import Changes
+from tracelab.briefing.curve_svg import epi_curve_svg
 from tracelab.briefing.text import LANGS, t, venue_type_name
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ __all__ = ["render_html", "briefing_map", "map_page", "TOP_VENUES"]
 
 #: Venues listed in the top-venue table.
 TOP_VENUES = 10
-# Columns of tracelab.areas / tracelab.risk outputs used here.
+# Columns of tracelab.analysis.area_designation / tracelab.analysis.ranking outputs used here.
 _AREA_ID, _LEVEL, _DESIGNATED_LEVEL = "area_id", "level", "designated_level"
 _REASON, _N_CASES, _DESIGNATED_ON = "reason", "n_cases", "designated_on"
 _LAST_CASE_ON, _LOWERS_ON, _LIFTS_ON = "last_case_on", "lowers_on", "lifts_on"
@@ -246,7 +246,7 @@ def _local_text(iso: str) -> str:
 def _change_rows(b: Briefing, ch: Changes | None, lang: str) -> list[dict[str, Any]]:
     if ch is None:
         return []
-    from tracelab.briefing.changes import venue_name
+    from tracelab.briefing.diff import venue_name
 
     rows = []
     for r in ch.venues.to_dict("records"):
@@ -270,7 +270,7 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
         From :func:`tracelab.briefing.build.build_briefing`.
     lang : {"zh", "en"}, default "zh"
     changes : Changes, optional
-        What changed since a previous briefing (:func:`tracelab.briefing.changes.changes`).
+        What changed since a previous briefing (:func:`tracelab.briefing.diff.changes`).
 
     Returns
     -------
@@ -301,9 +301,9 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
     import jinja2
     from markupsafe import Markup
 
-    from tracelab.areas import AREA_RULES
+    from tracelab.analysis.area_designation import AREA_RULES
     from tracelab.briefing._template import PAGE
-    from tracelab.risk import TIERS
+    from tracelab.analysis.ranking import TIERS
 
     if lang not in LANGS:
         raise ValueError(f"lang={lang!r}; allowed: {LANGS}")

@@ -132,8 +132,8 @@ def venue_type_name(code: object, lang: str = "zh") -> str:
     >>> venue_type_name("supermarket"), venue_type_name("supermarket", "en")
     ('超市', 'Supermarket')
     """
-    from tracelab import reference
-    from tracelab import schema as s
+    from tracelab.model import reference
+    from tracelab.model import schema as s
 
     table = reference.venue_types().set_index(s.TYPE_CODE)
     column = s.NAME_ZH if lang == "zh" else s.NAME_EN

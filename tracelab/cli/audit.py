@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracelab.audit import audit_problem, read_audit
-from tracelab.store import open_store
+from tracelab.privacy.audit import audit_problem, read_audit
+from tracelab.io.store import open_store
 
 __all__ = ["register", "run"]
 

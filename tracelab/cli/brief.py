@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def load_pseudonymised_briefing(folder: Path, key: bytes, *, regime: str = "twenty",
                                 as_of: pd.Timestamp | None = None) -> Briefing:
     """:func:`tracelab.briefing.load_briefing` with person ids pseudonymised under `key`."""
-    from tracelab import privacy
+    from tracelab.privacy import pseudonyms as privacy
     from tracelab.briefing import build_briefing, default_as_of, folder_extras
     from tracelab.cli.trace import read_pseudonymised
 

@@ -1,7 +1,7 @@
 """``tracelab demo``: the sample county end to end, into ``out/`` of the current folder.
 
 The demo runs in demo mode: person ids are pseudonymised with the public
-:data:`tracelab.privacy.DEMO_KEY`, harmless on synthetic data and never for real scan logs
+:data:`tracelab.privacy.pseudonyms.DEMO_KEY`, harmless on synthetic data and never for real scan logs
 (``tracelab trace``, ``sources`` and ``brief`` need ``--key-file`` or ``TRACELAB_KEY``).
 The demo's trace is a person-level query like any other: it names a purpose and is logged
 in ``OUT/tracelab.duckdb``.
@@ -36,11 +36,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo pipeline; return 0."""
     import pandas as pd
 
-    from tracelab import privacy
-    from tracelab import schema as s
-    from tracelab._audited import trace
+    from tracelab.privacy import pseudonyms as privacy
+    from tracelab.model import schema as s
+    from tracelab.tracing.audited_verbs import trace
     from tracelab.cli.trace import read_pseudonymised
-    from tracelab.graph import VisitGraph
+    from tracelab.index.graph import VisitGraph
     from tracelab.synth import generate
 
     out: Path = args.out

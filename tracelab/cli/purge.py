@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracelab.retention import SCAN_RETENTION_DAYS, purge
+from tracelab.governance.retention import SCAN_RETENTION_DAYS, purge
 
 __all__ = ["register", "run"]
 

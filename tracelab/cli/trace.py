@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab import privacy
-from tracelab import schema as s
-from tracelab._audited import sources, trace
-from tracelab.audit import require_purpose
-from tracelab.backward import HOUSEHOLD_ID, SOURCE_KIND
-from tracelab.exports import write_csv
-from tracelab.graph import VisitGraph, VisitSource
-from tracelab.ids import mask_id
-from tracelab.io import DataDir, find_table, read_cases, read_dir
-from tracelab.rules import PRESETS, Rule, as_rule
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.model import schema as s
+from tracelab.tracing.audited_verbs import sources, trace
+from tracelab.privacy.audit import require_purpose
+from tracelab.tracing.backward import HOUSEHOLD_ID, SOURCE_KIND
+from tracelab.io.exports import write_csv
+from tracelab.index.graph import VisitGraph, VisitSource
+from tracelab.model.ids import mask_id
+from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
+from tracelab.model.rules import PRESETS, Rule, as_rule
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "read_pseudonymised", "case_pseudonyms", "households"]
@@ -42,7 +42,7 @@ def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
 
     Raises
     ------
-    tracelab.privacy.MissingKeyError
+    tracelab.privacy.pseudonyms.MissingKeyError
         If neither gives a key (outside demo mode), or the key is too short.
     """
     if key_file is None and not os.environ.get(privacy.KEY_ENV, "").strip() and not demo:
@@ -55,7 +55,7 @@ def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
 
 def read_pseudonymised(folder: Path, key: bytes, *, now: object = None) -> DataDir:
     """:func:`tracelab.io.read_dir` of `folder` with person ids pseudonymised under `key`."""
-    return privacy.pseudonymise_data(read_dir(folder, now=now), key)
+    return pseudonymise_data(read_dir(folder, now=now), key)
 
 
 def case_pseudonyms(wanted: list[str], key: bytes) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.io import read_dir
 
 __all__ = ["register", "run"]

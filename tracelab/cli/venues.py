@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab import schema as s
-from tracelab.exports import write_csv, write_xlsx
+from tracelab.model import schema as s
+from tracelab.io.exports import write_csv, write_xlsx
 from tracelab.io import read_dir
-from tracelab.views import BUCKET, MEASURE, SECTION, SHOWN, regulator_report, venue_report
+from tracelab.governance.aggregates import BUCKET, MEASURE, SECTION, SHOWN, regulator_report, venue_report
 
 __all__ = ["register", "run_report", "run_regulator", "run_compliance"]
 
@@ -96,7 +96,7 @@ def run_regulator(args: argparse.Namespace) -> int:
 
 def _per_venue(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     """Count person-level findings per venue, so the list holds no person data."""
-    from tracelab.compliance import SCORE
+    from tracelab.governance.compliance import SCORE
 
     counts = frame.groupby(s.VENUE_ID).size().sort_values(ascending=False)
     return pd.DataFrame({s.VENUE_ID: counts.index, SCORE: counts.to_numpy().astype(float),
@@ -105,7 +105,7 @@ def _per_venue(frame: pd.DataFrame, what: str) -> pd.DataFrame:
 
 def run_compliance(args: argparse.Namespace) -> int:
     """Print the top of every venue-level compliance list; return 0."""
-    from tracelab import compliance as c
+    from tracelab.governance import compliance as c
 
     data = read_dir(args.data, now=args.now)
     now = pd.Timestamp(args.now).tz_convert("UTC") if args.now else None

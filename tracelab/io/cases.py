@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_bools, parse_times
 from tracelab.io.venues import _now

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab import ids
-from tracelab import schema as s
+from tracelab.model import ids
+from tracelab.model import schema as s
 from tracelab.io.files import RawTable, UnreadableFile, read_raw
 from tracelab.io.parse import blank, is_text
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 
 __all__ = ["UnreadableFile", "RawTable", "read_raw", "detect_encoding", "HEADER_ALIASES", "FORMATS"]
 

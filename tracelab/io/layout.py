@@ -25,12 +25,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from tracelab import schema as s
+from tracelab.model import schema as s
+from tracelab.model.schema import (
+    DAY,
+    DWELL,
+)
 
 __all__ = ["DAY", "DWELL", "write_layout", "write_partitioned", "write_visits", "visits_path"]
 
-DAY = "day"  # str: partition column, local date YYYY-MM-DD of the entry
-DWELL = "dwell"  # str: partition column of visits, the dwell assumption (Rule.dwell)
 
 
 def _local_day(times: pd.Series, zone: str) -> pd.Series:
@@ -102,5 +104,5 @@ def visits_path(folder: str | Path, dwell: str) -> Path:
 
 def write_visits(folder: str | Path, visits: pd.DataFrame, dwell: str, *,
                  zone: str = s.DEFAULT_ZONE) -> Path:
-    """Write a visits frame (:func:`tracelab.visits`) built under ``dwell`` into the layout."""
+    """Write a visits frame (:func:`tracelab.index.presence`) built under ``dwell`` into the layout."""
     return write_partitioned(visits, visits_path(folder, dwell), s.T_IN, zone=zone)

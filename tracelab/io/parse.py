@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 
 __all__ = ["is_text", "blank", "parse_times", "parse_colours", "parse_methods", "parse_bools", "parse_floats"]
 

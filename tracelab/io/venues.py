@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab import coords, ids, reference
-from tracelab import schema as s
+from tracelab.model import coords
+from tracelab.model import ids
+from tracelab.model import reference
+from tracelab.model import schema as s
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times
 

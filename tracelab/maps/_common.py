@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from tracelab import schema
+from tracelab.model import schema
 from tracelab.maps.columns import GEOMETRY
 from tracelab.maps.labels import check_lang, escape_text
 from tracelab.maps.offline import import_folium, offline

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from tracelab import schema
+from tracelab.model import schema
 from tracelab.maps._common import (
     add_legend,
     area,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema
+from tracelab.model import schema
 from tracelab.maps._common import (
     add_legend,
     add_points,
@@ -196,7 +196,7 @@ def exposed_per_venue(
         ``CONTACT_ID, VENUE_ID``, and optionally ``TIER`` (the contact's call priority).
     contact_tiers : pandas.DataFrame, optional
         ``CONTACT_ID, TIER``, one row per contact (such as the table of
-        ``tracelab.risk.rank_contacts``): the tiers, when `exposures` has none.
+        ``tracelab.analysis.ranking.rank_contacts``): the tiers, when `exposures` has none.
     tier_order : sequence, default ``TIERS``
         Tier values, most urgent first.
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from tracelab import schema
+from tracelab.model import schema
 from tracelab.maps._common import (
     check_columns,
     fit,

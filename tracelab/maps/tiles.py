@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import shapely
 
-from tracelab.coords import wgs84_to_gcj02
+from tracelab.model.coords import wgs84_to_gcj02
 from tracelab.maps.labels import check_lang, label
 from tracelab.maps.offline import import_folium, offline
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from tracelab.replay.loop import ReplayResult, replay
 from tracelab.replay.metrics import paired_difference, run_metrics, summarise
-from tracelab.replay.policy import (POLICY_PRESETS, REGIME_QUARANTINE, Policy, as_policy,
+from tracelab.replay.policies import (POLICY_PRESETS, REGIME_QUARANTINE, Policy, as_policy,
                                     load_policy, policy)
 from tracelab.replay.scenario import Scenario, as_scenario, scenario_from_dir
-from tracelab.replay.sweep import grid, sweep
+from tracelab.replay.sweeps import grid, sweep
 
 __all__ = [
     "POLICY_PRESETS",

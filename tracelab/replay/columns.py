@@ -1,12 +1,12 @@
 """Column names of the replay's tables: per-day series, traced contacts, run metrics.
 
 These tables exist only for scenario replay, so their names live here (like
-:mod:`tracelab.synth.columns`) until the lead moves them to :mod:`tracelab.schema`.
+:mod:`tracelab.synth.columns`) until the lead moves them to :mod:`tracelab.model.schema`.
 """
 
 from __future__ import annotations
 
-from tracelab.schema import CASE_ID, HOP
+from tracelab.model.schema import CASE_ID, HOP
 
 __all__ = ["DAY_COLUMNS", "CONTACT_COLUMNS", "METRICS", "RUN_KEYS"]
 

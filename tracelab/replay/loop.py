@@ -3,7 +3,7 @@
 Each day :func:`replay` traces the cases confirmed during the coming day with the scans
 logged so far, steps the simulation, reads the cases reported by then
 (:func:`tracelab.synth.cases_table`), traces those whose infectious window was still
-open at the last trace (:func:`tracelab.exposure.trace`), and quarantines their contacts
+open at the last trace (:func:`tracelab.tracing.forward.trace`), and quarantines their contacts
 from the case's confirmation plus the policy's delay, for the regime's durations.
 Quarantined people neither infect nor get infected; the simulation carries on from there.
 """
@@ -17,14 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import reference
-from tracelab import schema as s
-from tracelab.exposure import WINDOW_START, case_windows, trace
-from tracelab.graph import VisitGraph
+from tracelab._time import NS_PER_S
+from tracelab.model import reference
+from tracelab.model import schema as s
+from tracelab.index.windows import WINDOW_START, case_windows
+from tracelab.tracing.forward import trace
+from tracelab.index.graph import VisitGraph
 from tracelab.io import merge_repeat_scans
 from tracelab.replay import columns as rc
 from tracelab.replay.metrics import day_series, run_metrics
-from tracelab.replay.policy import Policy, as_policy
+from tracelab.replay.policies import Policy, as_policy
 from tracelab.replay.scenario import Scenario, as_scenario
 from tracelab.synth import Simulation, cases_table, simulation, truth_table
 from tracelab.synth.county import resolve_seed
@@ -32,7 +34,6 @@ from tracelab.synth.county import resolve_seed
 __all__ = ["replay", "ReplayResult"]
 
 _DAY = 86400
-_NS = 1_000_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +92,7 @@ class _ScanLog:
         ex = np.asarray(scans.exit_at, dtype=np.int64)
 
         def times(sec: np.ndarray, valid: np.ndarray) -> pd.Series:
-            ns = np.where(valid, sec * _NS + self.t0, np.iinfo(np.int64).min)
+            ns = np.where(valid, sec * NS_PER_S + self.t0, np.iinfo(np.int64).min)
             return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC"))
 
         frame = pd.DataFrame({
@@ -167,7 +168,7 @@ class _Loop:
             return
         ahead = cases_table(_Ahead(sim))
         conf = ahead[s.CONFIRMED_AT]
-        now = pd.Timestamp(self.t0 + lo * _NS, tz="UTC")
+        now = pd.Timestamp(self.t0 + lo * NS_PER_S, tz="UTC")
         coming = ahead[(conf >= now).to_numpy()].copy()
         if not len(coming):
             return
@@ -190,7 +191,7 @@ class _Loop:
         self.closures.append((n, start, float("inf") if end is None else end))
 
     def _trace(self, cases: pd.DataFrame, everyone: pd.DataFrame | None = None) -> None:
-        now_ns = self.t0 + self.sim.day * _DAY * _NS
+        now_ns = self.t0 + self.sim.day * _DAY * NS_PER_S
         iso = cases[s.ISOLATED_AT]
         ids = cases[s.PERSON_ID].to_numpy(dtype=object)
         last = np.array([self.last_trace.get(i, np.iinfo(np.int64).min) for i in ids])
@@ -203,7 +204,7 @@ class _Loop:
         as_of = pd.Timestamp(now_ns, tz="UTC")
         windows = case_windows(todo, self.rule, as_of=as_of)
         first = windows[WINDOW_START].min()
-        first_day = int((first.value - self.t0) // (_DAY * _NS)) - 1
+        first_day = int((first.value - self.t0) // (_DAY * NS_PER_S)) - 1
         scans = self.log.since(first_day)
         for i in todo[s.PERSON_ID]:
             self.last_trace[i] = now_ns
@@ -266,8 +267,8 @@ class _Loop:
                     ) -> tuple[float, float] | None:
         """Record a contact; return the (start, end) to keep them away, if any (seconds)."""
         pol = self.pol
-        conf_s = (conf - self.t0) / _NS
-        last_s = (last - self.t0) / _NS
+        conf_s = (conf - self.t0) / NS_PER_S
+        last_s = (last - self.t0) / NS_PER_S
         start = max(conf_s + pol.delay_hours * 3600, float(day_s))
         anchor = last_s if pol.clock_start == "last_exposure" else start
         if hop == 1:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.replay import columns as rc
 from tracelab.synth import columns as sc
 

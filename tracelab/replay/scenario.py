@@ -89,7 +89,7 @@ def scenario_from_dir(folder: str | Path, *, days: int | None = None) -> tuple[S
     Parameters
     ----------
     folder : str or Path
-        Written by ``tracelab synth`` (or :func:`tracelab.synth.write`).
+        Written by ``tracelab synth`` (or :func:`tracelab.synth.county_files`).
     days : int, optional
         Replay length; default the manifest's days.
 

@@ -8,7 +8,7 @@ the engine's two questions over the Parquet layout of :mod:`tracelab.io.layout`,
 
 from __future__ import annotations
 
-from tracelab.spark.session import session
+from tracelab.spark.sessions import session
 from tracelab.spark.source import SparkSource
 
 __all__ = ["SparkSource", "session"]

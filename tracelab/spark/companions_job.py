@@ -1,4 +1,4 @@
-"""Spatiotemporal companions (时空伴随者) as a Spark job: :func:`tracelab.companions.companions`.
+"""Spatiotemporal companions (时空伴随者) as a Spark job: :func:`tracelab.tracing.companion_grid.companions`.
 
 The rule is that module's (DOMAIN §4, §11.3): within the look-back (14 days) before a
 case's isolation, a person who shared an 800 m EPSG:4547 grid cell with the case for
@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
-from tracelab.companions import (
+from tracelab._time import NS_PER_DAY, local_minutes, timestamp_ns
+from tracelab.model import schema as s
+from tracelab.tracing.companion_grid import (
     CASE_CELL_HOURS,
     CELL_X,
     CELL_Y,
@@ -30,9 +31,9 @@ from tracelab.companions import (
     CONTACT_CELL_HOURS,
     why_sentences,
 )
-from tracelab.coords import grid_cell, project
-from tracelab.exposure import _local, _to_ns, _window_arrays
-from tracelab.rules import Rule, as_rule
+from tracelab.model.coords import grid_cell, project
+from tracelab.index.windows import window_arrays
+from tracelab.model.rules import Rule, as_rule
 from tracelab.spark.frames import US_PER_DAY, US_PER_HOUR, US_PER_MIN, collect, require
 
 __all__ = ["companions", "venue_cells"]
@@ -43,7 +44,6 @@ _W, _START, _END = "_w", "_start", "_end"
 _IN, _OUT = "_in", "_out"
 _A, _B = "_a", "_b"
 _BUCKET = "_bucket"
-_NS_DAY = US_PER_DAY * 1000
 
 
 def _cells_batches(cell_m: float, origin: tuple[float, float]) -> Any:
@@ -62,7 +62,7 @@ def venue_cells(venues: Any, *, cell_m: float = 800.0,
                 origin: tuple[float, float] = (0.0, 0.0)) -> Any:
     """Each venue's grid cell (``cell_x``, ``cell_y``) on the EPSG:4547 grid, in Spark.
 
-    Projection runs in pandas UDFs with :func:`tracelab.coords.project`, as the pandas
+    Projection runs in pandas UDFs with :func:`tracelab.model.coords.project`, as the pandas
     engine projects.
 
     Raises
@@ -72,7 +72,7 @@ def venue_cells(venues: Any, *, cell_m: float = 800.0,
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark, collect
     >>> spark = session("local[1]")
     >>> v = to_spark(spark, pd.DataFrame({"venue_id": ["H"], "lon": [114.0001],
@@ -127,7 +127,7 @@ def companions(
     cases : pandas.DataFrame
         Cases (``schema.CASE_COLUMNS``), a small table.
     rule : str or Rule
-        ``companion_*`` parameters, as for :func:`tracelab.companions.companions`.
+        ``companion_*`` parameters, as for :func:`tracelab.tracing.companion_grid.companions`.
     as_of : tz-aware time, optional
         Default: the last exit of `visits`.
     origin : (float, float)
@@ -138,7 +138,7 @@ def companions(
     Returns
     -------
     pandas.DataFrame
-        The frame :func:`tracelab.companions.companions` returns for the same visits.
+        The frame :func:`tracelab.tracing.companion_grid.companions` returns for the same visits.
 
     Raises
     ------
@@ -147,7 +147,7 @@ def companions(
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> t = pd.to_datetime(["2022-11-18 00:00", "2022-11-19 02:00"], utc=True)
@@ -174,12 +174,12 @@ def companions(
                          F.col(s.VENUE_ID).cast("string").alias(s.VENUE_ID),
                          F.unix_micros(s.T_IN).alias(_IN), F.unix_micros(s.T_OUT).alias(_OUT))
     if as_of is not None:
-        as_of_ns = _to_ns(as_of)
+        as_of_ns = timestamp_ns(as_of)
     else:
         last = base.agg(F.max(_OUT)).collect()[0][0]
         as_of_ns = 0 if last is None else int(last) * 1000
-    ids, _, end, _, _ = _window_arrays(cases, r.replace(end_at_isolation=True), as_of_ns)
-    start = end - int(r.companion_lookback_days * _NS_DAY)
+    ids, _, end, _, _ = window_arrays(cases, r.replace(end_at_isolation=True), as_of_ns)
+    start = end - int(r.companion_lookback_days * NS_PER_DAY)
     windows = spark.createDataFrame(
         [(i, str(p), int(a) // 1000, int(b) // 1000)
          for i, (p, a, b) in enumerate(zip(ids, start, end, strict=True))],
@@ -228,7 +228,7 @@ def companions(
 
 
 def _finish(rows: pd.DataFrame, start_ns: np.ndarray, r: Rule) -> pd.DataFrame:
-    """The output frame and ``why`` of tracelab.companions.companions, from Spark's rows."""
+    """The output frame and ``why`` of tracelab.tracing.companion_grid.companions, from Spark's rows."""
     if not len(rows):
         return pd.DataFrame(columns=_COLUMNS)
     limit = r.companion_cumulative_hours
@@ -243,6 +243,6 @@ def _finish(rows: pd.DataFrame, start_ns: np.ndarray, r: Rule) -> pd.DataFrame:
         s.RULE_ID: pd.array([r.rule_id] * len(rows), dtype="str"),
     })[keep].reset_index(drop=True)
     w = rows["_w"].to_numpy(np.int64)[keep]
-    since = _local(start_ns[w], s.DEFAULT_ZONE) if keep.any() else []
+    since = local_minutes(start_ns[w], s.DEFAULT_ZONE) if keep.any() else []
     out[s.WHY] = pd.array(why_sentences(out, r, since), dtype="str")
     return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)

@@ -1,7 +1,7 @@
-"""Compliance lists of :mod:`tracelab.compliance` with the per-scan work done in Spark.
+"""Compliance lists of :mod:`tracelab.governance.compliance` with the per-scan work done in Spark.
 
 Each job reduces the whole log in Spark to a small frame on which the pandas function of
-:mod:`tracelab.compliance` gives the same list, so ranking, scores and ``why`` sentences
+:mod:`tracelab.governance.compliance` gives the same list, so ranking, scores and ``why`` sentences
 are that module's, not a copy:
 
 - counts become rows whose ``merged_scans`` carries the summed weight (the pandas code
@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import compliance as c
-from tracelab import ids
-from tracelab import schema as s
+from tracelab.governance import compliance as c
+from tracelab.model import ids
+from tracelab.model import schema as s
 from tracelab.spark.frames import collect, local_micros, require
 
 __all__ = [
@@ -52,7 +52,7 @@ def _weight(scans: Any) -> Any:
 
 
 def _metres(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
-    """Haversine metres, the formula of :func:`tracelab.compliance.far_scans`, in Spark."""
+    """Haversine metres, the formula of :func:`tracelab.governance.compliance.far_scans`, in Spark."""
     from pyspark.sql import functions as F
 
     p1, p2 = F.radians(lat1), F.radians(lat2)
@@ -77,14 +77,14 @@ def _pseudo(rows: pd.DataFrame) -> pd.DataFrame:
 def silent_venues(scans: Any, venues: Any, *, now: pd.Timestamp | str | None = None,
                   min_expected: float = 10.0, min_history_days: float = 1.0,
                   geofence_m: float = c.GEOFENCE_M, zone: str = s.DEFAULT_ZONE) -> pd.DataFrame:
-    """:func:`tracelab.compliance.silent_venues` on Spark frames.
+    """:func:`tracelab.governance.compliance.silent_venues` on Spark frames.
 
     Spark drops forwarded-code scans (geofence), then reduces the log to one row per venue
     and local hour (summed weight, last scan in that hour); the pandas function finishes.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> t0 = pd.Timestamp("2022-11-18T00:00Z")
@@ -130,13 +130,13 @@ def silent_venues(scans: Any, venues: Any, *, now: pd.Timestamp | str | None = N
 def low_volume_venues(scans: Any, venues: Any, *, now: pd.Timestamp | str | None = None,
                       max_ratio: float = 0.35, min_type_venues: int = 3,
                       alpha: float = 1e-3) -> pd.DataFrame:
-    """:func:`tracelab.compliance.low_volume_venues` on Spark frames.
+    """:func:`tracelab.governance.compliance.low_volume_venues` on Spark frames.
 
     Spark counts each venue's weighted scans and first scan; the pandas function finishes.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> t0 = pd.Timestamp("2022-11-18T00:00Z")
@@ -164,7 +164,7 @@ def low_volume_venues(scans: Any, venues: Any, *, now: pd.Timestamp | str | None
 
 def group_bursts(scans: Any, *, within: str | pd.Timedelta = "60s",
                  min_scans: int = 2) -> pd.DataFrame:
-    """:func:`tracelab.compliance.group_bursts` on a Spark frame. Person-level.
+    """:func:`tracelab.governance.compliance.group_bursts` on a Spark frame. Person-level.
 
     Spark chains each person's scans of a venue (window by person and venue) and keeps the
     scans of bursts of `min_scans` or more; bursts are separated by gaps over `within`,
@@ -172,7 +172,7 @@ def group_bursts(scans: Any, *, within: str | pd.Timedelta = "60s",
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> t0 = pd.Timestamp("2022-11-18T02:00Z")
@@ -204,13 +204,13 @@ def group_bursts(scans: Any, *, within: str | pd.Timedelta = "60s",
 
 
 def abnormal_admissions(scans: Any) -> pd.DataFrame:
-    """:func:`tracelab.compliance.abnormal_admissions` on a Spark frame.
+    """:func:`tracelab.governance.compliance.abnormal_admissions` on a Spark frame.
 
     Spark sums the weight of yellow and red entries per venue; the pandas function ranks.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> scans = pd.DataFrame({"venue_id": ["V1", "V1", "V2", "V2"],
@@ -233,14 +233,14 @@ def abnormal_admissions(scans: Any) -> pd.DataFrame:
 
 
 def far_scans(scans: Any, venues: Any, *, geofence_m: float = c.GEOFENCE_M) -> pd.DataFrame:
-    """:func:`tracelab.compliance.far_scans` on Spark frames. Person-level.
+    """:func:`tracelab.governance.compliance.far_scans` on Spark frames. Person-level.
 
     Spark keeps the scans beyond (a hair inside) the fence; the pandas function measures
     them again and lists those beyond it, so the fence is applied by one formula.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> venues = pd.DataFrame({"venue_id": ["V1"], "lon": [114.03], "lat": [27.63]})
@@ -283,14 +283,14 @@ def _normalise_phones(batches: Any) -> Any:
 
 
 def shared_applicant_phones(venues: Any) -> pd.DataFrame:
-    """:func:`tracelab.compliance.shared_applicant_phones` on a Spark registry.
+    """:func:`tracelab.governance.compliance.shared_applicant_phones` on a Spark registry.
 
-    Spark normalises the phones (with :mod:`tracelab.ids`, in pandas UDFs) and keeps the
+    Spark normalises the phones (with :mod:`tracelab.model.ids`, in pandas UDFs) and keeps the
     registrations of phones holding several codes; the pandas function masks and ranks.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> venues = pd.DataFrame({"venue_id": ["V1", "V2", "V3"],
@@ -320,14 +320,14 @@ def shared_applicant_phones(venues: Any) -> pd.DataFrame:
 
 def unregistered_venues(scans: Any | None, venues: Any | None = None,
                         rejections: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`tracelab.compliance.unregistered_venues` on Spark frames.
+    """:func:`tracelab.governance.compliance.unregistered_venues` on Spark frames.
 
     Spark counts the scans naming each unregistered venue id; `rejections` (a loader's
     table, small) is passed through as pandas.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> scans = to_spark(spark, pd.DataFrame({"venue_id": ["V1", "X9", "X9"]}))

@@ -62,7 +62,7 @@ def to_spark(spark: Any, frame: pd.DataFrame) -> Any:
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> spark = session("local[1]")
     >>> f = pd.DataFrame({"venue_id": ["V1"], "scanned_at": pd.to_datetime(["2022-11-18 02:00Z"])})
     >>> collect(to_spark(spark, f))["scanned_at"].iloc[0]
@@ -110,7 +110,7 @@ def collect(sdf: Any, *, order: Sequence[str] | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> spark = session("local[1]")
     >>> collect(spark.range(3).withColumnRenamed("id", "n"), order=["n"])["n"].tolist()
     [0, 1, 2]
@@ -167,7 +167,7 @@ def local_day_string(column: Any, zone: str) -> Any:
 
 def require(sdf: Any, columns: Iterable[str], what: str) -> None:
     """Raise one SchemaError naming every missing column."""
-    from tracelab.schema import SchemaError
+    from tracelab.model.schema import SchemaError
 
     have = set(sdf.columns)
     missing = [c for c in columns if c not in have]

@@ -8,13 +8,13 @@ the pandas frame the pandas function returns on the same rows; tests compare the
 =============================  ==================================================
 job                            pandas implementation
 =============================  ==================================================
-:func:`visits`                 :func:`tracelab.visits.visits` (a Spark frame;
+:func:`visits`                 :func:`tracelab.index.presence.visits` (a Spark frame;
                                :func:`visits_to_pandas`, :func:`write_visits`)
-:func:`venue_report`,          :func:`tracelab.views.venue_report`
+:func:`venue_report`,          :func:`tracelab.governance.aggregates.venue_report`
 :func:`venue_reports`
-:func:`regulator_report`       :func:`tracelab.views.regulator_report`
-:func:`silent_venues` …        :mod:`tracelab.compliance`, one job per list
-:func:`companions`             :func:`tracelab.companions.companions`
+:func:`regulator_report`       :func:`tracelab.governance.aggregates.regulator_report`
+:func:`silent_venues` …        :mod:`tracelab.governance.compliance`, one job per list
+:func:`companions`             :func:`tracelab.tracing.companion_grid.companions`
 =============================  ==================================================
 
 Python workers import tracelab (pandas UDFs project venues and normalise phones), so on

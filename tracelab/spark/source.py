@@ -5,7 +5,7 @@ visits at these venues in these windows, and visits of these people in these win
 :class:`SparkSource` answers both with one Spark join each over
 ``visits.parquet/dwell=…/day=…`` (:mod:`tracelab.io.layout`); the answers are small and
 come back to pandas, where ``trace``, ``sources`` and ``companions`` run unchanged on a
-local graph of just those visits (:mod:`tracelab.neighbourhood`).
+local graph of just those visits (:mod:`tracelab.tracing.local_pull`).
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
-from tracelab.graph import QUERY, VisitSource, _windows
+from tracelab._time import NS_PER_MIN
+from tracelab.model import schema as s
+from tracelab.index.graph import QUERY, VisitSource, _windows
 from tracelab.io.layout import DAY, visits_path
-from tracelab.rules import Rule, as_rule
-from tracelab.visits import venue_table
+from tracelab.model.rules import Rule, as_rule
+from tracelab.index.presence import venue_table
 
 __all__ = ["SparkSource", "BUCKET_MINUTES"]
 
 #: Width of the time buckets the joins are keyed on (see :meth:`SparkSource._join`).
 BUCKET_MINUTES = 60
 
-_NS_MIN = 60_000_000_000
-_NS_DAY = 1440 * _NS_MIN
 _START, _END, _KEY, _BUCKET = "_start", "_end", "_key", "_bucket"
 _IN_NS, _OUT_NS = "_t_in_ns", "_t_out_ns"
 
@@ -40,14 +39,14 @@ class SparkSource(VisitSource):
     Parameters
     ----------
     spark : pyspark.sql.SparkSession
-        From :func:`tracelab.spark.session` (UTC session zone).
+        From :func:`tracelab.spark.sessions` (UTC session zone).
     folder : str or Path
         A layout folder (:func:`tracelab.io.layout.write_layout`) holding
         ``venues.parquet`` and ``visits.parquet/dwell=<rule.dwell>/``.
     rule : str or Rule
         Names the dwell assumption whose visits are read.
     venue_types : pandas.DataFrame, optional
-        Venue-type table; default :func:`tracelab.reference.venue_types`.
+        Venue-type table; default :func:`tracelab.model.reference.venue_types`.
     zone : str
         Zone of the ``day`` partitions.
     bucket_minutes : int
@@ -60,7 +59,7 @@ class SparkSource(VisitSource):
     Attributes
     ----------
     venues : pandas.DataFrame
-        The venue table (:func:`tracelab.visits.venue_table`), as on a ``VisitGraph``.
+        The venue table (:func:`tracelab.index.presence.venue_table`), as on a ``VisitGraph``.
     venue_frame : pandas.DataFrame
         ``venues.parquet`` as read.
     dwell : str
@@ -92,7 +91,7 @@ class SparkSource(VisitSource):
                 "tracelab.io.layout.write_visits(folder, visits, dwell)")
         if bucket_minutes <= 0:
             raise ValueError(f"bucket_minutes={bucket_minutes!r}; must be a positive integer")
-        self.bucket_ns = int(bucket_minutes) * _NS_MIN
+        self.bucket_ns = int(bucket_minutes) * NS_PER_MIN
         visits = spark.read.option("basePath", str(path)).parquet(str(path))
         self.visits_df = visits.withColumn(_IN_NS, F.unix_micros(s.T_IN) * 1000).withColumn(
             _OUT_NS, F.unix_micros(s.T_OUT) * 1000)

@@ -1,10 +1,10 @@
-"""Venue-manager and regulator views of :mod:`tracelab.views`, aggregated in Spark.
+"""Venue-manager and regulator views of :mod:`tracelab.governance.aggregates`, aggregated in Spark.
 
 Spark counts entries per bucket (local day, local hour, colour, method; for regulators,
 per venue-type/township row and colour or method); the few hundred counts come back to
-pandas, where the suppression of :func:`tracelab.views.protect` is applied exactly as the
-pandas views apply it. Outputs equal those of :func:`tracelab.views.venue_report` and
-:func:`tracelab.views.regulator_report` on the same scans; no person-level row leaves
+pandas, where the suppression of :func:`tracelab.governance.aggregates.protect` is applied exactly as the
+pandas views apply it. Outputs equal those of :func:`tracelab.governance.aggregates.venue_report` and
+:func:`tracelab.governance.aggregates.regulator_report` on the same scans; no person-level row leaves
 Spark.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
-from tracelab import views as vw
+from tracelab.model import schema as s
+from tracelab.governance import aggregates as vw
 from tracelab.spark.frames import US_PER_DAY, US_PER_HOUR, collect, local_micros, require
 
 __all__ = ["venue_report", "venue_reports", "regulator_report"]
@@ -30,7 +30,7 @@ _N = "_n"
 def _label(column: str, base: Sequence[str]) -> Any:
     from pyspark.sql import functions as F
 
-    # Missing or unexpected values count as "unknown", as in tracelab.views.
+    # Missing or unexpected values count as "unknown", as in tracelab.governance.aggregates.
     return F.when(F.col(column).isin(*base), F.col(column)).otherwise(F.lit(vw.UNKNOWN))
 
 
@@ -47,7 +47,7 @@ def _domain(flag: int | None, base: Sequence[str]) -> list[str]:
 def venue_reports(scans: Any, venue_ids: Sequence[str], *, min_cell: int = vw.MIN_CELL,
                   zone: str = s.DEFAULT_ZONE,
                   period: tuple[str, str] | None = None) -> pd.DataFrame:
-    """:func:`tracelab.views.venue_report` for several venues from one Spark pass.
+    """:func:`tracelab.governance.aggregates.venue_report` for several venues from one Spark pass.
 
     Parameters
     ----------
@@ -56,7 +56,7 @@ def venue_reports(scans: Any, venue_ids: Sequence[str], *, min_cell: int = vw.MI
     venue_ids : sequence of str
         The venues to report on.
     min_cell, zone, period
-        As for :func:`tracelab.views.venue_report`.
+        As for :func:`tracelab.governance.aggregates.venue_report`.
 
     Returns
     -------
@@ -65,14 +65,14 @@ def venue_reports(scans: Any, venue_ids: Sequence[str], *, min_cell: int = vw.MI
 
     Raises
     ------
-    tracelab.schema.SchemaError
+    tracelab.model.schema.SchemaError
         If `scans` lacks a needed column.
     ValueError
         If `min_cell` < 1, or `period` is malformed or leaves out entries of a venue.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> scans = pd.DataFrame({"venue_id": ["V1"] * 6 + ["V2"],
@@ -118,7 +118,7 @@ def venue_reports(scans: Any, venue_ids: Sequence[str], *, min_cell: int = vw.MI
 
 def _one_venue(counts: pd.DataFrame, venue_id: str, domains: dict[str, list[str]],
                min_cell: int, period: tuple[str, str] | None) -> pd.DataFrame:
-    """One venue's report from its bucket counts, as tracelab.views.venue_report builds it."""
+    """One venue's report from its bucket counts, as tracelab.governance.aggregates.venue_report builds it."""
     total = int(counts[_N].sum())
     outside = int(counts.loc[~counts[_DAY].isin(domains[_DAY]), _N].sum())
     if outside:
@@ -146,11 +146,11 @@ def _one_venue(counts: pd.DataFrame, venue_id: str, domains: dict[str, list[str]
 def venue_report(scans: Any, venue_id: str, *, min_cell: int = vw.MIN_CELL,
                  zone: str = s.DEFAULT_ZONE,
                  period: tuple[str, str] | None = None) -> pd.DataFrame:
-    """:func:`tracelab.views.venue_report` on a Spark frame of the county's scans.
+    """:func:`tracelab.governance.aggregates.venue_report` on a Spark frame of the county's scans.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> scans = pd.DataFrame({"venue_id": ["V1"] * 8,
@@ -166,14 +166,14 @@ def venue_report(scans: Any, venue_id: str, *, min_cell: int = vw.MIN_CELL,
 def regulator_report(scans: Any, venues: Any,
                      by: Sequence[str] = (s.VENUE_TYPE, s.TOWNSHIP), *,
                      min_cell: int = vw.MIN_CELL) -> pd.DataFrame:
-    """:func:`tracelab.views.regulator_report` on Spark frames.
+    """:func:`tracelab.governance.aggregates.regulator_report` on Spark frames.
 
     Spark joins scans to their venue's `by` columns and counts entries per row and colour
-    and per row and method; suppression runs in pandas with :func:`tracelab.views.protect`.
+    and per row and method; suppression runs in pandas with :func:`tracelab.governance.aggregates.protect`.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> venues = pd.DataFrame({"venue_id": ["V1", "V2"], "venue_type": ["超市", "超市"],

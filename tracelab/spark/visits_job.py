@@ -1,6 +1,6 @@
-"""Scans to presence intervals as a Spark job: :func:`tracelab.visits.visits` at scale.
+"""Scans to presence intervals as a Spark job: :func:`tracelab.index.presence.visits` at scale.
 
-The rules are those of :func:`tracelab.visits.visits` (DESIGN §3): the exit scan, else
+The rules are those of :func:`tracelab.index.presence.visits` (DESIGN §3): the exit scan, else
 the dwell assumption (``estimated_dwell``, ``scan_only`` or ``same_day``); then the
 person's next scan cuts the stay; then ``max_stay_hours`` caps it. The next scan is a
 ``lead`` over a window partitioned by person (a person has thousands of scans at most,
@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab import schema as s
-from tracelab.rules import Rule, as_rule
+from tracelab.model import schema as s
+from tracelab.model.rules import Rule, as_rule
 from tracelab.spark.frames import US_PER_DAY, US_PER_MIN, collect, local_micros, require
-from tracelab.visits import _type_table
+from tracelab.index.presence import _type_table
 
 __all__ = ["visits", "visits_to_pandas", "write_visits"]
 
@@ -88,7 +88,7 @@ def _next_midnights(spark: Any, days: list[int], zone: str) -> Any:
     """Next local midnight (UTC micros) after each local day, by pandas' own rules.
 
     Computed on the driver for the few distinct days, so DST gaps and repeats resolve
-    exactly as :func:`tracelab.visits.visits` resolves them (``shift_forward``; an
+    exactly as :func:`tracelab.index.presence.visits` resolves them (``shift_forward``; an
     ambiguous midnight gives no end).
     """
     local = pd.to_datetime(np.asarray(days, dtype=np.int64), unit="D") + pd.Timedelta(days=1)
@@ -122,7 +122,7 @@ def visits(
     rule : str or Rule
         Supplies ``dwell``, ``scan_instant_minutes``, ``max_stay_hours``, ``day_zone``.
     venue_types : pandas.DataFrame, optional
-        Venue-type table; default :func:`tracelab.reference.venue_types`.
+        Venue-type table; default :func:`tracelab.model.reference.venue_types`.
     dwell_minutes : mapping, optional
         Dwell per venue-type code overriding the table.
 
@@ -130,7 +130,7 @@ def visits(
     -------
     pyspark.sql.DataFrame
         ``schema.VISIT_COLUMNS`` plus ``residence``; :func:`visits_to_pandas` turns it
-        into the frame :func:`tracelab.visits.visits` returns for the same scans.
+        into the frame :func:`tracelab.index.presence.visits` returns for the same scans.
 
     Raises
     ------
@@ -149,7 +149,7 @@ def visits(
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:10"], utc=True)
@@ -242,14 +242,14 @@ def _number(spark: Any, ordered: Any) -> Any:
 
 
 def visits_to_pandas(visits_sdf: Any) -> pd.DataFrame:
-    """The Spark visits as the pandas frame :func:`tracelab.visits.visits` returns.
+    """The Spark visits as the pandas frame :func:`tracelab.index.presence.visits` returns.
 
     Sorted by ``visit_id``; ``code_color`` and ``method`` are ``str`` where they hold
     text and ``object`` (all missing) where the scans had no such column, as in pandas.
 
     Examples
     --------
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> spark = session("local[1]")
     >>> visits_to_pandas(spark.createDataFrame([], "visit_id long, person_id string, "
     ...     "venue_id string, t_in timestamp, t_out timestamp, t_out_source string, "
@@ -282,7 +282,7 @@ def write_visits(visits_sdf: Any, folder: str | Path, dwell: str, *,
     Examples
     --------
     >>> import tempfile
-    >>> from tracelab.spark.session import session
+    >>> from tracelab.spark.sessions import session
     >>> spark = session("local[1]")
     >>> v = spark.sql("select 1L as visit_id, timestamp'2022-11-18 17:00:00' as t_in")
     >>> out = write_visits(v, tempfile.mkdtemp(), "estimated_dwell")

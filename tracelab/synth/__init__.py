@@ -9,7 +9,7 @@ from __future__ import annotations
 from tracelab.synth.county import START, build_county
 from tracelab.synth.outbreak import DayResult, Simulation
 from tracelab.synth.params import LogParams, OutbreakParams
-from tracelab.synth.write import (County, cases_table, generate, simulation, tables,
+from tracelab.synth.county_files import (County, cases_table, generate, simulation, tables,
                                   truth_table, write)
 
 __all__ = [

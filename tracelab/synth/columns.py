@@ -1,12 +1,12 @@
 """Column names of the synthetic-only tables: persons, truth, presence, faults, interventions.
 
-The canonical tables (venues, scans, cases) use :mod:`tracelab.schema`; these tables
+The canonical tables (venues, scans, cases) use :mod:`tracelab.model.schema`; these tables
 exist only for synthetic counties, so their names live here until the lead moves them.
 """
 
 from __future__ import annotations
 
-from tracelab.schema import PERSON_ID, TOWNSHIP_CODE, VENUE_ID
+from tracelab.model.schema import PERSON_ID, TOWNSHIP_CODE, VENUE_ID
 
 __all__ = [
     "PERSON_COLUMNS",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Polygon
 
-from tracelab import schema as s
+from tracelab.model import schema as s
 from tracelab.synth.geography import county_outline, township_polygons
 from tracelab.synth.population import People, make_people, split_population
 from tracelab.synth.registry import Venues, make_venues

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tracelab import ids
-from tracelab import schema as s
+from tracelab.model import ids
+from tracelab.model import schema as s
 from tracelab.synth.params import LogParams
 from tracelab.synth.population import People
 from tracelab.synth.registry import Venues

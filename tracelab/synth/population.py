@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tracelab import ids
-from tracelab import schema as s
+from tracelab.model import ids
+from tracelab.model import schema as s
 from tracelab.synth import columns as c
 from tracelab.synth import names
 from tracelab.synth.registry import Venues

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tracelab import coords, ids, reference
-from tracelab import schema as s
+from tracelab.model import coords
+from tracelab.model import ids
+from tracelab.model import reference
+from tracelab.model import schema as s
 from tracelab.synth import names
 from tracelab.synth.geography import GEOMETRY, sample_in_polygon
 

@@ -1,0 +1,179 @@
+"""Retention: delete scans older than the retention period and say what was removed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+import pandas as pd
+
+from tracelab.model import schema as s
+from tracelab.privacy.audit import record_query
+from tracelab.io.store import Store, open_store
+
+__all__ = ["SCAN_RETENTION_DAYS", "Purged", "purge", "compact_store"]
+
+#: Days scans are kept, then purged (DOMAIN.md section 11.5, ``scan_retention_days``:
+#: design default, the longest look-back of section 4).
+SCAN_RETENTION_DAYS = 14
+#: Purpose logged for purges (an ``ops:`` purpose: a system operation, not a query).
+PURGE_PURPOSE = "ops:retention"
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What :func:`purge` removed. ``before == removed + kept`` always holds.
+
+    Attributes
+    ----------
+    cutoff : pandas.Timestamp
+        Scans with ``scanned_at`` strictly before this instant (UTC) were removed.
+    before, removed, kept : int
+        Scan rows before the purge, removed, and left.
+    removed_by_day : dict of str to int
+        Removed rows per local day (``YYYY-MM-DD`` in Asia/Shanghai); sums to `removed`.
+    """
+
+    cutoff: pd.Timestamp
+    before: int
+    removed: int
+    kept: int
+    removed_by_day: dict[str, int]
+
+
+def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
+          now: pd.Timestamp | str | None = None, *, zone: str = s.DEFAULT_ZONE,
+          who: str | None = None, compact: bool = False) -> Purged:
+    """Delete scans older than `older_than_days` days and return counts of what went.
+
+    Parameters
+    ----------
+    store : Store, str or Path
+        An open store, or the path of its database file.
+    older_than_days : int, default 14
+        Retention period in days (:data:`SCAN_RETENTION_DAYS`); 0 removes every scan
+        before `now` (the programme-end purge).
+    now : Timestamp or str, optional
+        Reference instant (tz-aware); default the current time. The cutoff is
+        ``now - older_than_days`` days.
+    zone : str
+        Zone of the local days in ``removed_by_day``.
+    who : str, optional
+        Operator account logged with the purge.
+    compact : bool, default False
+        Rewrite the database file afterwards (:func:`compact_store`) so that deleted
+        rows cannot be read back from its free blocks. Needs `store` as a path.
+
+    Returns
+    -------
+    Purged
+
+    Raises
+    ------
+    ValueError
+        If `older_than_days` is negative or not an integer, or `now` has no zone.
+
+    Notes
+    -----
+    Only scans are purged; venues (not personal once masked), cases and the audit log
+    stay. The deletion and its counts are logged in the audit table under the purpose
+    ``ops:retention``, without any person identifier. DuckDB keeps deleted rows in free
+    blocks of the database file until they are overwritten (measured: purged person ids
+    still readable in the file after ``DELETE`` and ``CHECKPOINT``); ``compact=True``
+    copies the database into a fresh file, which holds none of them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")
+    >>> scans = pd.DataFrame({"person_id": ["p_1", "p_2", "p_3"], "venue_id": ["V1"] * 3,
+    ...     "scanned_at": pd.to_datetime(["2022-11-01T02:00Z", "2022-11-10T02:00Z",
+    ...                                   "2022-11-20T02:00Z"])})
+    >>> store.write("scans", scans.reindex(columns=list(s.SCAN_COLUMNS)))
+    3
+    >>> done = purge(store, 14, now="2022-11-25T00:00Z")
+    >>> done.before, done.removed, done.kept, done.removed_by_day
+    (3, 2, 1, {'2022-11-01': 1, '2022-11-10': 1})
+    >>> store.close()
+    """
+    if compact and isinstance(store, Store):
+        raise ValueError("compact: needs the store's path, not an open Store (close it and "
+                         "pass its path, or call compact_store after closing it)")
+    if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) \
+            or older_than_days < 0:
+        raise ValueError(f"older_than_days: {older_than_days!r} must be a whole number of "
+                         f"days >= 0 (default {SCAN_RETENTION_DAYS})")
+    reference = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if reference.tzinfo is None:
+        raise ValueError(f"now: {now!r} has no time zone; give e.g. '2022-11-25T00:00:00Z'")
+    cutoff = reference.tz_convert("UTC") - pd.Timedelta(days=older_than_days)
+
+    def run(st: Store) -> Purged:
+        con = st.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            before = int(con.execute("SELECT count(*) FROM scans").fetchone()[0])
+            days = con.execute(
+                f"SELECT strftime(timezone(?, \"{s.SCANNED_AT}\"), '%Y-%m-%d') AS day, "
+                f"count(*) FROM scans WHERE \"{s.SCANNED_AT}\" < ? GROUP BY day ORDER BY day",
+                [zone, cutoff.to_pydatetime()]).fetchall()
+            con.execute(f"DELETE FROM scans WHERE \"{s.SCANNED_AT}\" < ?",
+                        [cutoff.to_pydatetime()])
+            kept = int(con.execute("SELECT count(*) FROM scans").fetchone()[0])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        by_day = {str(day): int(n) for day, n in days}
+        done = Purged(cutoff, before, before - kept, kept, by_day)
+        record_query(st, who=who, purpose=PURGE_PURPOSE, kinds=("ops",),
+                     query=f"purge scans older_than_days={older_than_days} "
+                     f"cutoff={cutoff.isoformat()}",
+                     counts={"before": done.before, "removed": done.removed, "kept": done.kept})
+        return done
+
+    if isinstance(store, Store):
+        return run(store)
+    if not Path(store).is_file():
+        raise FileNotFoundError(f"store: {str(store)!r}: no such database file")
+    with open_store(store) as opened:
+        done = run(opened)
+    if compact:
+        compact_store(store)
+    return done
+
+
+def compact_store(path: str | Path) -> Path:
+    """Rewrite a closed database file into a fresh one, leaving no deleted rows behind.
+
+    The tables, their constraints and rows are copied with DuckDB's ``COPY FROM
+    DATABASE`` into a new file beside `path`, which then replaces `path`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> open_store(path).close()
+    >>> compact_store(path) == path
+    True
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"path: {str(source)!r}: no such database file")
+    fresh = source.with_name(source.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect(str(source))
+    try:
+        name = con.execute("SELECT current_database()").fetchone()[0]
+        quoted = str(fresh).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS tracelab_compact")
+        con.execute(f'COPY FROM DATABASE "{name}" TO tracelab_compact')
+        con.execute("DETACH tracelab_compact")
+    finally:
+        con.close()
+    os.replace(fresh, source)
+    source.with_name(source.name + ".wal").unlink(missing_ok=True)
+    return source

@@ -1,0 +1,298 @@
+"""Scans to presence intervals ``[t_in, t_out)``, and dwell estimated per venue type.
+
+A scan records an entry. Its presence ends at the exit scan where there is one, else
+after the venue type's dwell (or at the scan minute, or at local midnight, as the rule's
+dwell assumption says), and never after the person's next scan (DESIGN §3, PRIOR-ART §4).
+Each visit says which end applied in ``t_out_source``. Residences (compounds, villages)
+are flagged: they are homes, not shared rooms (DOMAIN §2.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tracelab._time import NS_PER_MIN, to_ns
+from tracelab.model import schema as s
+from tracelab.model.rules import Rule, as_rule
+
+__all__ = ["visits", "estimate_dwell", "venue_table"]
+
+_BASIS = "basis"  # str: exit_scan, next_scan or table: where an estimate comes from
+_N = "n"  # int64: observations behind an estimate
+_MEDIAN = "median_minutes"  # float64
+_LOW = "low_minutes"  # float64: lower quantile
+_HIGH = "high_minutes"  # float64: upper quantile
+_TABLE = "table_minutes"  # float64: the venue-type table's dwell
+
+
+def _type_table(venue_types: pd.DataFrame | None) -> pd.DataFrame:
+    if venue_types is None:
+        from tracelab.model.reference import venue_types as _reference_types
+
+        venue_types = _reference_types()
+    missing = [c for c in (s.TYPE_CODE, s.DWELL_MIN, s.RESIDENCE) if c not in venue_types]
+    if missing:
+        raise ValueError(f"venue_types lacks column(s) {missing}; expected {s.TYPE_CODE}, "
+                         f"{s.DWELL_MIN}, {s.WEIGHT}, {s.RESIDENCE}")
+    return venue_types
+
+
+def venue_table(venues: pd.DataFrame, venue_types: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Join each venue with its type's dwell, weight and residence flag.
+
+    Returns a new frame indexed by nothing, with columns ``venue_id``, ``venue_type``,
+    ``dwell_minutes``, ``weight``, ``residence`` (and ``lon``, ``lat`` when present).
+
+    Raises
+    ------
+    ValueError
+        If a venue's type is not in the venue-type table.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"venue_id": ["V1", "V2"], "venue_type": ["pharmacy", "village"]})
+    >>> venue_table(v)[["venue_id", "dwell_minutes", "residence"]]
+      venue_id  dwell_minutes  residence
+    0       V1             10      False
+    1       V2            720       True
+    """
+    types = _type_table(venue_types)
+    cols = [c for c in (s.VENUE_ID, s.VENUE_TYPE, s.LON, s.LAT) if c in venues]
+    table = venues[cols].drop_duplicates(s.VENUE_ID)
+    info = types.set_index(s.TYPE_CODE)
+    unknown = sorted(set(table[s.VENUE_TYPE].astype(str)) - set(info.index.astype(str)))
+    if unknown:
+        raise ValueError(
+            f"venues: venue_type {unknown[:5]} not in the venue-type table; allowed: "
+            f"{', '.join(map(str, info.index))}"
+        )
+    weight = info[s.WEIGHT] if s.WEIGHT in info else pd.Series(1.0, index=info.index)
+    vt = table[s.VENUE_TYPE].astype(str)
+    return table.reset_index(drop=True).assign(**{
+        s.DWELL_MIN: vt.map(info[s.DWELL_MIN]).to_numpy(np.int64),
+        s.WEIGHT: vt.map(weight).to_numpy(np.float64),
+        s.RESIDENCE: vt.map(info[s.RESIDENCE]).to_numpy(bool),
+    })
+
+
+def _next_midnight(ns: np.ndarray, zone: str) -> np.ndarray:
+    local = pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC").tz_convert(zone)
+    midnight = (local.normalize() + pd.Timedelta(days=1)).tz_localize(None).tz_localize(
+        zone, ambiguous="NaT", nonexistent="shift_forward"
+    )
+    return midnight.tz_convert("UTC").as_unit("ns").asi8
+
+
+def visits(
+    scans: pd.DataFrame,
+    venues: pd.DataFrame,
+    rule: str | Rule = "twenty",
+    *,
+    venue_types: pd.DataFrame | None = None,
+    dwell_minutes: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Turn scans into presence intervals ``[t_in, t_out)``.
+
+    Parameters
+    ----------
+    scans : pandas.DataFrame
+        Columns of ``schema.SCAN_COLUMNS`` (``exit_at`` and ``merged_scans`` optional).
+    venues : pandas.DataFrame
+        At least ``venue_id`` and ``venue_type``.
+    rule : str or Rule
+        Supplies ``dwell`` (``scan_only``, ``estimated_dwell``, ``same_day``),
+        ``scan_instant_minutes``, ``max_stay_hours`` and ``day_zone``.
+    venue_types : pandas.DataFrame, optional
+        Venue-type table; default :func:`tracelab.model.reference.venue_types`.
+    dwell_minutes : mapping, optional
+        Dwell per venue-type code overriding the table (e.g. from :func:`estimate_dwell`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``schema.VISIT_COLUMNS`` plus ``residence`` (bool), one row per scan, sorted by
+        person and entry; ``visit_id`` numbers rows in that order, so it does not
+        depend on the input's row order.
+
+    Raises
+    ------
+    ValueError
+        If a time column is not tz-aware, a scan names a venue not in ``venues``, or an
+        exit precedes its entry.
+
+    Notes
+    -----
+    Precedence: the exit scan, else the dwell assumption; then the person's next scan
+    cuts the stay (``next_scan``), then ``max_stay_hours`` caps it. Scans of one person
+    at the same instant give zero-length visits, which half-open matching never pairs:
+    de-duplicate scans before (``tracelab.io``) if that is not wanted.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:10"], utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["P1", "P1"], "venue_id": ["V1", "V2"],
+    ...                       "scanned_at": t})
+    >>> venues = pd.DataFrame({"venue_id": ["V1", "V2"],
+    ...                        "venue_type": ["supermarket", "pharmacy"]})
+    >>> visits(scans, venues)[["venue_id", "t_out", "t_out_source"]]
+      venue_id                     t_out t_out_source
+    0       V1 2022-11-20 02:10:00+00:00    next_scan
+    1       V2 2022-11-20 02:20:00+00:00  dwell_model
+    """
+    r = as_rule(rule)
+    missing = [c for c in (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT) if c not in scans]
+    if missing:
+        raise ValueError(f"scans lacks column(s) {missing}; expected {list(s.SCAN_COLUMNS)}")
+    table = venue_table(venues, venue_types).set_index(s.VENUE_ID)
+    venue_ids = scans[s.VENUE_ID].astype(str)
+    unknown = venue_ids[~venue_ids.isin(table.index)].unique()
+    if len(unknown):
+        raise ValueError(
+            f"scans: {len(unknown)} venue_id(s) not in venues, e.g. {list(unknown[:3])}; "
+            "load with tracelab.io.read_dir, which rejects unknown venues"
+        )
+    t_in = to_ns(scans[s.SCANNED_AT], s.SCANNED_AT)
+    person = scans[s.PERSON_ID].astype(str).to_numpy()
+    vid = venue_ids.to_numpy()
+    has_exit_col = s.EXIT_AT in scans and scans[s.EXIT_AT].notna().any()
+    # Ties (same person, entry and venue) are ordered by exit so the result does not
+    # depend on the input's row order: only the last of them runs past the others.
+    exit_key = (to_ns(scans[s.EXIT_AT], s.EXIT_AT) if has_exit_col
+                else np.zeros(len(t_in), dtype=np.int64))
+    order = np.lexsort((exit_key, vid, t_in, person))
+    person, vid, t_in = person[order], vid[order], t_in[order]
+    n = len(order)
+
+    same_next = np.zeros(n, dtype=bool)
+    same_next[:-1] = person[1:] == person[:-1]
+    nxt = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    nxt[:-1] = np.where(same_next[:-1], t_in[1:], nxt[:-1])
+
+    vtype = table[s.VENUE_TYPE].astype(str).reindex(vid).to_numpy()
+    dwell = table[s.DWELL_MIN].reindex(vid).to_numpy(np.float64)
+    if dwell_minutes:
+        custom = pd.Series(vtype).map(dict(dwell_minutes)).to_numpy(np.float64)
+        dwell = np.where(np.isnan(custom), dwell, custom)
+    if r.dwell == "estimated_dwell":
+        end = t_in + (dwell * NS_PER_MIN).astype(np.int64)
+        source = np.full(n, s.DWELL_MODEL, dtype=object)
+    elif r.dwell == "scan_only":
+        end = t_in + np.int64(round(r.scan_instant_minutes * NS_PER_MIN))
+        source = np.full(n, s.DWELL_MODEL, dtype=object)
+    else:
+        end = _next_midnight(t_in, r.day_zone)
+        source = np.full(n, s.DAY_END, dtype=object)
+
+    if has_exit_col:
+        exit_ns = exit_key[order]
+        has_exit = ~scans[s.EXIT_AT].isna().to_numpy()[order]
+        bad = has_exit & (exit_ns < t_in)
+        if bad.any():
+            raise ValueError(
+                f"scans: {int(bad.sum())} exit_at before scanned_at (reason "
+                "exit_before_entry); reject them on load"
+            )
+        end = np.where(has_exit, exit_ns, end)
+        source = np.where(has_exit, s.EXIT_SCAN, source)
+    cut = nxt < end
+    end = np.where(cut, nxt, end)
+    source = np.where(cut, s.NEXT_SCAN, source)
+    end = np.minimum(end, t_in + np.int64(round(r.max_stay_hours * 60)) * NS_PER_MIN)
+
+    def col(name: str, default: object) -> np.ndarray:
+        if name in scans:
+            return scans[name].to_numpy()[order]
+        return np.full(n, default, dtype=object)
+
+    merged = (scans[s.MERGED_SCANS].to_numpy(np.int64)[order] if s.MERGED_SCANS in scans
+              else np.ones(n, dtype=np.int64))
+    return pd.DataFrame({
+        s.VISIT_ID: np.arange(n, dtype=np.int64),
+        s.PERSON_ID: pd.array(person, dtype="str"),
+        s.VENUE_ID: pd.array(vid, dtype="str"),
+        s.T_IN: pd.DatetimeIndex(t_in.view("datetime64[ns]"), tz="UTC"),
+        s.T_OUT: pd.DatetimeIndex(end.view("datetime64[ns]"), tz="UTC"),
+        s.T_OUT_SOURCE: pd.array(source.astype(str), dtype="str"),
+        s.MERGED_SCANS: merged,
+        s.CODE_COLOUR: col(s.CODE_COLOUR, None),
+        s.METHOD: col(s.METHOD, None),
+        s.RESIDENCE: table[s.RESIDENCE].reindex(vid).to_numpy(bool),
+    })
+
+
+def estimate_dwell(
+    scans: pd.DataFrame,
+    venues: pd.DataFrame,
+    *,
+    venue_types: pd.DataFrame | None = None,
+    quantiles: Sequence[float] = (0.1, 0.9),
+    min_n: int = 20,
+) -> pd.DataFrame:
+    """Estimate dwell per venue type from exit scans, else from scan sequences.
+
+    Parameters
+    ----------
+    scans, venues : pandas.DataFrame
+        As for :func:`visits`.
+    venue_types : pandas.DataFrame, optional
+        Venue-type table; default :func:`tracelab.model.reference.venue_types`.
+    quantiles : (float, float)
+        The uncertainty band reported as ``low_minutes`` and ``high_minutes``.
+    min_n : int
+        Fewest observations for an estimate; types with fewer keep the table's dwell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per venue type: ``code``, ``basis`` (``exit_scan``: stays between entry
+        and exit; ``next_scan``: gaps to the same person's next scan within 24 h, an
+        upper bound as it includes travel; ``table``: too few data), ``n``,
+        ``median_minutes``, ``low_minutes``, ``high_minutes``, ``table_minutes``.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 03:00"], utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["P1", "P2"], "venue_id": ["V1", "V1"],
+    ...                       "scanned_at": t, "exit_at": t + pd.Timedelta(minutes=20)})
+    >>> venues = pd.DataFrame({"venue_id": ["V1"], "venue_type": ["supermarket"]})
+    >>> est = estimate_dwell(scans, venues, min_n=2)
+    >>> est.loc[est["code"] == "supermarket", ["basis", "n", "median_minutes"]]
+           basis  n  median_minutes
+    6  exit_scan  2            20.0
+    """
+    lo_q, hi_q = quantiles
+    if not 0 <= lo_q <= hi_q <= 1:
+        raise ValueError(f"quantiles={tuple(quantiles)!r} must satisfy 0 <= low <= high <= 1")
+    types = _type_table(venue_types)
+    table = venue_table(venues, types).set_index(s.VENUE_ID)
+    vt = scans[s.VENUE_ID].astype(str).map(table[s.VENUE_TYPE]).to_numpy()
+    t_in = to_ns(scans[s.SCANNED_AT], s.SCANNED_AT)
+    frames = []
+    if s.EXIT_AT in scans and scans[s.EXIT_AT].notna().any():
+        has = scans[s.EXIT_AT].notna().to_numpy()
+        stay = (to_ns(scans[s.EXIT_AT], s.EXIT_AT) - t_in) / NS_PER_MIN
+        frames.append(pd.DataFrame({"t": vt[has], "m": stay[has], _BASIS: s.EXIT_SCAN}))
+    person = scans[s.PERSON_ID].astype(str).to_numpy()
+    order = np.lexsort((t_in, person))
+    same = person[order][1:] == person[order][:-1]
+    gap = np.diff(t_in[order]) / NS_PER_MIN
+    keep = same & (gap > 0) & (gap <= 24 * 60)
+    frames.append(pd.DataFrame({"t": vt[order][:-1][keep], "m": gap[keep],
+                                _BASIS: s.NEXT_SCAN}))
+    obs = pd.concat(frames, ignore_index=True)
+    rows = []
+    for code, dwell in zip(types[s.TYPE_CODE], types[s.DWELL_MIN], strict=True):
+        row = {s.TYPE_CODE: code, _BASIS: "table", _N: 0, _MEDIAN: float(dwell),
+               _LOW: np.nan, _HIGH: np.nan, _TABLE: float(dwell)}
+        for basis in (s.EXIT_SCAN, s.NEXT_SCAN):
+            m = obs.loc[(obs["t"] == code) & (obs[_BASIS] == basis), "m"].to_numpy()
+            if len(m) >= min_n:
+                row.update({_BASIS: basis, _N: len(m), _MEDIAN: float(np.median(m)),
+                            _LOW: float(np.quantile(m, lo_q)),
+                            _HIGH: float(np.quantile(m, hi_q))})
+                break
+        rows.append(row)
+    return pd.DataFrame(rows).astype({_N: np.int64})

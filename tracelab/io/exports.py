@@ -1,0 +1,208 @@
+"""Safe CSV and XLSX exports: formulas neutralised, personal columns masked unless asked.
+
+Registration text (venue names, addresses, owner names) is untrusted: a venue named
+``=HYPERLINK("http://evil", "click")`` becomes a live formula when a spreadsheet opens an
+export. Every text cell that a spreadsheet would read as a formula or command gets a
+leading apostrophe (OWASP "CSV injection"); numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tracelab.model import schema as s
+from tracelab.privacy.pseudonyms import mask_frame, personal_columns
+
+__all__ = ["FORMULA_PREFIXES", "neutralise", "safe_frame", "write_csv", "write_xlsx"]
+
+#: First characters that make a spreadsheet read a cell as a formula or a command:
+#: ``=``, ``+``, ``-``, ``@``, tab, carriage return; and their full-width forms, which
+#: some spreadsheet versions with East Asian input normalise to the ASCII ones.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Control characters XLSX (XML 1.0) cannot hold; openpyxl refuses them.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(value: object) -> object:
+    """Return `value` made inert for spreadsheets: text starting a formula gets a ``'``.
+
+    Text is also checked after leading spaces, which some spreadsheets skip. Other
+    values (numbers, times, missing) are returned unchanged.
+
+    Examples
+    --------
+    >>> neutralise("=1+1"), neutralise("-5"), neutralise(" @SUM(A1)"), neutralise("超市")
+    ("'=1+1", "'-5", "' @SUM(A1)", '超市')
+    >>> neutralise(-5), neutralise(None)
+    (-5, None)
+    """
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame, *,
+               keep_personal: bool | Sequence[str] = False) -> pd.DataFrame:
+    """Return a copy of `frame` ready to export: personal columns masked, text neutralised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table.
+    keep_personal : bool or sequence of str, default False
+        Personal columns (:func:`tracelab.privacy.pseudonyms.personal_columns`) are masked, and
+        phone and ID numbers in free text scrubbed (:func:`tracelab.privacy.pseudonyms.mask_frame`),
+        except in the columns named here, or anywhere if this is True: only for
+        exports that must reach people by phone, bound to a purpose and logged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns (header text neutralised too); text columns hold neutralised
+        strings, numeric and time columns are unchanged.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"venue_id": ["V1"], "name": ["=cmd|' /C calc'!A0"],
+    ...                       "applicant_phone": ["13123456789"], "lon": [114.03]})
+    >>> safe_frame(frame).values.tolist()
+    [['V1', "'=cmd|' /C calc'!A0", '131*****789', 114.03]]
+    >>> safe_frame(frame, keep_personal=["applicant_phone"])["applicant_phone"].tolist()
+    ['13123456789']
+    """
+    if keep_personal is True:
+        out = frame.copy()
+    else:
+        keep = list(keep_personal or ())
+        unknown = [c for c in keep if c not in frame.columns]
+        if unknown:
+            raise ValueError(f"keep_personal: {unknown!r} are not columns of the frame")
+        out = mask_frame(frame, personal_columns(frame), keep=keep)
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series) \
+                or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        out[column] = series.map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *,
+              keep_personal: bool | Sequence[str] = False) -> Path:
+    """Write `frame` as an Excel-friendly CSV: UTF-8 with BOM, formulas neutralised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its index is not written.
+    path : str or Path
+        Output file.
+    keep_personal : bool or sequence of str, default False
+        See :func:`safe_frame`.
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    The byte-order mark makes Excel on Chinese Windows read the file as UTF-8 instead of
+    GBK; pandas (``encoding="utf-8-sig"``), Python's csv module with that encoding, and
+    LibreOffice skip it. Rows end in CRLF (RFC 4180), so that every field holding a
+    comma, quote, carriage return or line feed is quoted and a line break inside a name
+    cannot start a new row. Times are written ISO 8601 with their offset.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = write_csv(pd.DataFrame({"name": ["+1 shop"], "n": [3]}),
+    ...                 pathlib.Path(tempfile.mkdtemp()) / "x.csv")
+    >>> out.read_bytes()
+    b"\\xef\\xbb\\xbfname,n\\r\\n'+1 shop,3\\r\\n"
+    """
+    target = Path(path)
+    safe_frame(frame, keep_personal=keep_personal).to_csv(
+        target, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return target
+
+
+def _xlsx_value(value: object, zone: str) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        # Excel has no time zones: write local wall time (the header says which zone).
+        stamp = value.tz_convert(zone) if value.tzinfo is not None else value
+        return stamp.tz_localize(None).to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, str):
+        return _ILLEGAL_XML.sub("\ufffd", value)
+    return value
+
+
+def write_xlsx(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "data",
+               keep_personal: bool | Sequence[str] = False, zone: str = s.DEFAULT_ZONE) -> Path:
+    """Write `frame` as an XLSX workbook with formulas neutralised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its index is not written.
+    path : str or Path
+        Output file.
+    sheet_name : str, default "data"
+        Worksheet title.
+    keep_personal : bool or sequence of str, default False
+        See :func:`safe_frame`.
+    zone : str
+        Zone in which tz-aware times are written; their header gets ``" (zone)"``,
+        e.g. ``scanned_at (Asia/Shanghai)``, since Excel times carry no zone.
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    Every text cell is written as a string cell (openpyxl would otherwise turn a text
+    starting with ``=`` into a formula); text that would start a formula carries the
+    leading ``'``. Control characters XML cannot hold become U+FFFD.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> out = write_xlsx(pd.DataFrame({"name": ["=1+1"], "n": [-3]}),
+    ...                  pathlib.Path(tempfile.mkdtemp()) / "x.xlsx")
+    >>> sheet = openpyxl.load_workbook(out).active
+    >>> [(c.value, c.data_type) for c in sheet[2]]
+    [("'=1+1", 's'), (-3, 'n')]
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    safe = safe_frame(frame, keep_personal=keep_personal)
+    headers = [f"{h} ({zone})" if isinstance(frame[c].dtype, pd.DatetimeTZDtype) else h
+               for h, c in zip(safe.columns, frame.columns, strict=True)]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_name)
+
+    def cell(value: object) -> WriteOnlyCell:
+        out = WriteOnlyCell(sheet, value=_xlsx_value(value, zone))
+        if isinstance(out.value, str):
+            out.data_type = "s"  # never "f", whatever the text looks like
+        return out
+
+    sheet.append([cell(h) for h in headers])
+    for row in safe.itertuples(index=False, name=None):
+        sheet.append([cell(v) for v in row])
+    target = Path(path)
+    workbook.save(target)
+    return target

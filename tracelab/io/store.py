@@ -1,0 +1,184 @@
+"""The embedded store: one DuckDB database file with venues, scans, cases, rejections and audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pandas as pd
+
+from tracelab.model import schema as s
+from tracelab.io.checks import Loaded
+from tracelab.privacy.audit import AUDIT_TABLE
+
+__all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]
+
+_TS = "TIMESTAMPTZ"
+#: Column types of every table, in column order; DESIGN.md section 4.
+TABLES: dict[str, dict[str, str]] = {
+    "venues": {
+        s.VENUE_ID: "VARCHAR PRIMARY KEY", s.NAME: "VARCHAR", s.VENUE_TYPE: "VARCHAR",
+        s.OWNER_NAME: "VARCHAR", s.OWNER_ID_KIND: "VARCHAR", s.OWNER_ID: "VARCHAR",
+        s.APPLICANT_PHONE: "VARCHAR", s.APPLICANT_COLOUR: "VARCHAR", s.CITY: "VARCHAR",
+        s.COUNTY: "VARCHAR", s.TOWNSHIP: "VARCHAR", s.TOWNSHIP_CODE: "VARCHAR",
+        s.LON: "DOUBLE", s.LAT: "DOUBLE", s.ADDRESS: "VARCHAR", s.REGISTERED_AT: _TS,
+        s.STATUS: "VARCHAR", s.PARENT_VENUE_ID: "VARCHAR",
+    },
+    "scans": {
+        s.PERSON_ID: "VARCHAR NOT NULL", s.VENUE_ID: "VARCHAR NOT NULL",
+        s.SCANNED_AT: f"{_TS} NOT NULL", s.CODE_COLOUR: "VARCHAR", s.METHOD: "VARCHAR",
+        s.EXIT_AT: _TS, s.DEVICE_LON: "DOUBLE", s.DEVICE_LAT: "DOUBLE",
+        s.MERGED_SCANS: "BIGINT",
+    },
+    "cases": {
+        s.PERSON_ID: "VARCHAR PRIMARY KEY", s.KIND: "VARCHAR", s.ONSET_AT: _TS,
+        s.SAMPLED_AT: _TS, s.CONFIRMED_AT: _TS, s.ISOLATED_AT: _TS,
+        s.FOUND_BY_SCREENING: "BOOLEAN", s.LAST_NEGATIVE_AT: _TS,
+    },
+    "rejections": {
+        s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
+        s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",
+    },
+    # Append-only, hash-chained log of person-level queries: written only by
+    # tracelab.privacy.audit.record_query, never through Store.write (APPEND_ONLY).
+    "audit": AUDIT_TABLE,
+}
+
+
+#: Tables that :meth:`Store.write` refuses: the audit log grows only through
+#: :func:`tracelab.privacy.audit.record_query`, which chains each entry to the one before.
+APPEND_ONLY = ("audit",)
+
+
+def _check_table(table: str) -> None:
+    if table not in TABLES:
+        raise ValueError(f"table: {table!r} is not a store table; use one of {', '.join(TABLES)}")
+
+
+def _refuse_append_only(table: str) -> None:
+    if table in APPEND_ONLY:
+        raise ValueError(f"table: {table!r} is append-only through "
+                         "tracelab.privacy.audit.record_query (each entry is hash-chained to the one "
+                         "before); Store.write, ingest and import_parquet refuse it")
+
+
+class Store:
+    """A DuckDB database file holding tracelab's tables; open it with :func:`open_store`.
+
+    Instants are stored as ``TIMESTAMPTZ`` and read back as ``datetime64[ns, UTC]``; the
+    session time zone is UTC so that plain SQL shows UTC too. Analysts can open the same
+    file with the ``duckdb`` command line.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            for table, columns in TABLES.items():
+                body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+                self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database file."""
+        self.con.close()
+
+    def write(self, table: str, frame: pd.DataFrame, *, mode: str = "append") -> int:
+        """Write ``frame`` into ``table`` (``mode`` "append" or "replace"); return rows written.
+
+        Columns are matched by name; the frame must hold every column of the table.
+
+        Raises
+        ------
+        ValueError
+            If ``table`` is unknown or append-only (``audit``: bulk rows would bypass
+            the hash chain; use :func:`tracelab.privacy.audit.record_query`).
+        """
+        _check_table(table)
+        _refuse_append_only(table)
+        if mode not in ("append", "replace"):
+            raise ValueError(f"mode: {mode!r} is not 'append' or 'replace'")
+        missing = [c for c in TABLES[table] if c not in frame.columns]
+        if missing:
+            raise s.SchemaError(f"frame for table {table!r} lacks column(s) {', '.join(missing)}")
+        columns = ", ".join(f'"{c}"' for c in TABLES[table])
+        self.con.register("_incoming", frame.loc[:, list(TABLES[table])])
+        try:
+            self.con.execute("BEGIN")
+            if mode == "replace":
+                self.con.execute(f"DELETE FROM {table}")
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+            self.con.execute("COMMIT")
+        except duckdb.Error:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("_incoming")
+        return len(frame)
+
+    def ingest(self, table: str, loaded: Loaded, *, mode: str = "append") -> int:
+        """Write a loader's accepted rows into ``table`` and its rejections beside them.
+
+        Refuses the append-only ``audit`` table, like :meth:`write`, before writing anything.
+        """
+        _refuse_append_only(table)
+        written = self.write(table, loaded.accepted, mode=mode)
+        self.write("rejections", loaded.rejected)
+        return written
+
+    def read(self, table: str) -> pd.DataFrame:
+        """The whole table as a new frame, instants as ``datetime64[ns, UTC]``."""
+        _check_table(table)
+        return self.sql(f"SELECT * FROM {table}")
+
+    def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
+        """Run SQL and return the result as a frame (instants in ns, UTC)."""
+        frame = self.con.execute(query, params or []).df()
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+                frame[col] = frame[col].dt.as_unit("ns")
+        return frame
+
+    def count(self, table: str) -> int:
+        """Number of rows in ``table``."""
+        _check_table(table)
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def export_parquet(self, table: str, path: str | Path) -> Path:
+        """Write ``table`` to a Parquet file and return its path."""
+        _check_table(table)
+        target = Path(path)
+        self.con.execute(f"COPY {table} TO '{_quote(target)}' (FORMAT PARQUET)")
+        return target
+
+    def import_parquet(self, table: str, path: str | Path, *, mode: str = "append") -> int:
+        """Append (or replace) ``table`` from a Parquet file written by :meth:`export_parquet`."""
+        _check_table(table)
+        frame = self.con.execute(f"SELECT * FROM read_parquet('{_quote(Path(path))}')").df()
+        return self.write(table, frame, mode=mode)
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def open_store(path: str | Path, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) the tracelab database file at ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with open_store(pathlib.Path(tempfile.mkdtemp()) / "tracelab.duckdb") as store:
+    ...     sorted(store.con.execute("SHOW TABLES").df()["name"])
+    ['audit', 'cases', 'rejections', 'scans', 'venues']
+    """
+    return Store(path, read_only=read_only)

@@ -1,0 +1,387 @@
+"""Pseudonyms for person identifiers and masking of personal columns for display.
+
+Person identifiers are replaced on load by a keyed hash (HMAC-SHA256), so the store and
+every result hold pseudonyms, never ID numbers or phone numbers; the key stays outside
+the store (a file or an environment variable). Anything shown to a person (maps,
+briefings, exports, logs) goes through :func:`mask_frame` first (DESIGN.md section 8;
+DOMAIN.md section 11.5, ``display_masking``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from tracelab.model import ids
+from tracelab.model import schema as s
+from tracelab.model.schema import (
+    ID_NUMBER,
+    INFECTOR_ID,
+    PERSON_NAME,
+    PHONE,
+)
+
+__all__ = [
+    "DEMO_KEY",
+    "KEY_ENV",
+    "PSEUDONYM_PREFIX",
+    "MissingKeyError",
+    "load_key",
+    "pseudonym",
+    "pseudonymise",
+    "is_pseudonym",
+    "personal_columns",
+    "scrub_text",
+    "IDENTIFIER_IN_TEXT",
+    "mask_frame",
+]
+
+#: Key used in demo mode only. It is public, so its pseudonyms protect nothing: never use
+#: it for real scan logs.
+DEMO_KEY = b"tracelab-DEMO-key-public-NOT-SECRET"
+#: Environment variable holding the pseudonymisation key (:func:`load_key`).
+KEY_ENV = "TRACELAB_KEY"
+#: Prefix of every pseudonym, so a pseudonym is never mistaken for a raw identifier.
+PSEUDONYM_PREFIX = "p_"
+#: Hex characters kept from the HMAC: 64 bits, so a county of 10**6 people has a
+#: collision chance near 3e-8.
+PSEUDONYM_HEX = 16
+#: Shortest accepted key: 16 bytes (128 bits), the usual floor for an HMAC key.
+MIN_KEY_BYTES = 16
+_PSEUDONYM_RE = re.compile(rf"^{PSEUDONYM_PREFIX}[0-9a-f]{{{PSEUDONYM_HEX}}}$")
+
+# Person-level columns of the synthetic tables (tracelab.synth.columns) and of the
+# exposure result; spelled here so this module does not depend on the generator.
+# The lead may move them to schema.py.
+
+#: Columns holding person identifiers, pseudonymised on load and masked for display.
+PERSON_ID_COLUMNS = (s.PERSON_ID, s.CASE_ID, s.CONTACT_ID, INFECTOR_ID)
+
+MaskKind = Literal["name", "id", "phone", "person"]
+
+
+class MissingKeyError(ValueError):
+    """No pseudonymisation key was given outside demo mode."""
+
+
+def load_key(path: str | Path | None = None, env: str = KEY_ENV, *,
+             demo: bool = False) -> bytes:
+    """Return the pseudonymisation key from a file, an environment variable or demo mode.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A file holding the key (its bytes, surrounding whitespace stripped). Takes
+        precedence over `env`.
+    env : str, default "TRACELAB_KEY"
+        Environment variable holding the key as text, used when `path` is None.
+    demo : bool, default False
+        When no key is found, use :data:`DEMO_KEY` instead of raising. The demo key is
+        public: demo output is synthetic, so that is harmless there and nowhere else.
+
+    Returns
+    -------
+    bytes
+        At least :data:`MIN_KEY_BYTES` bytes.
+
+    Raises
+    ------
+    MissingKeyError
+        If no key is found outside demo mode, or the key is shorter than
+        :data:`MIN_KEY_BYTES` (the key itself is never shown).
+    FileNotFoundError
+        If `path` does not exist.
+
+    Examples
+    --------
+    >>> load_key(env="TRACELAB_NO_SUCH_VARIABLE", demo=True) == DEMO_KEY
+    True
+    """
+    if path is not None:
+        key_path = Path(path)
+        if not key_path.is_file():
+            raise FileNotFoundError(f"path={str(key_path)!r}: no such key file")
+        key, where = key_path.read_bytes().strip(), f"key file {str(key_path)!r}"
+    elif os.environ.get(env, "").strip():
+        key, where = os.environ[env].strip().encode("utf-8"), f"environment variable {env}"
+    elif demo:
+        return DEMO_KEY
+    else:
+        raise MissingKeyError(
+            f"no pseudonymisation key: set the environment variable {env} or pass a key "
+            "file (path=...); demo mode (demo=True) uses a public demo key for synthetic "
+            "data only")
+    if len(key) < MIN_KEY_BYTES:
+        raise MissingKeyError(f"the {where} holds {len(key)} bytes; a key needs at least "
+                              f"{MIN_KEY_BYTES} (e.g. the output of `openssl rand -hex 32`)")
+    return key
+
+
+def _check_key(key: object) -> bytes:
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+        shown = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
+        raise ValueError(f"key: got {shown}; need bytes of at least {MIN_KEY_BYTES} "
+                         "(use load_key)")
+    return key
+
+
+def pseudonym(value: object, key: bytes) -> str:
+    """Return the pseudonym of one identifier: ``p_`` + 16 hex digits of HMAC-SHA256.
+
+    The identifier is read as text with surrounding whitespace removed, so ``"P001"``
+    and ``" P001 "`` get one pseudonym; a number is read as its integer text.
+
+    Examples
+    --------
+    >>> pseudonym("360323200106151237", DEMO_KEY)
+    'p_89e942357569d1ea'
+    >>> pseudonym("360323200106151237", DEMO_KEY) == pseudonym(" 360323200106151237", DEMO_KEY)
+    True
+    """
+    key = _check_key(key)
+    text = ids._as_text(value)
+    if text is None or text == "":
+        raise ValueError("value: an identifier is missing; only present values get a pseudonym")
+    digest = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return PSEUDONYM_PREFIX + digest[:PSEUDONYM_HEX]
+
+
+def is_pseudonym(value: object) -> bool:
+    """Tell whether `value` looks like a pseudonym made by :func:`pseudonym`.
+
+    Examples
+    --------
+    >>> is_pseudonym("p_89e942357569d1ea"), is_pseudonym("P001")
+    (True, False)
+    """
+    return isinstance(value, str) and _PSEUDONYM_RE.match(value) is not None
+
+
+def pseudonymise(frame: pd.DataFrame, columns: Sequence[str] | None, key: bytes) -> pd.DataFrame:
+    """Return a new frame whose person identifiers are replaced by keyed pseudonyms.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table with person identifiers (scans, cases, exposures, persons).
+    columns : sequence of str or None
+        Columns to replace. None replaces those of ``person_id``, ``case_id``,
+        ``contact_id`` and ``infector_id`` that the frame has.
+    key : bytes
+        From :func:`load_key`; the same key gives the same pseudonyms, so tables
+        pseudonymised separately still join.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; missing values stay missing, other columns are unchanged.
+
+    Raises
+    ------
+    tracelab.model.schema.SchemaError
+        If a named column is absent (all absent ones are listed).
+    ValueError
+        If the key is too short.
+
+    Notes
+    -----
+    Values that already look like pseudonyms are hashed again: pseudonymise each table
+    once, on load. A pseudonym is still personal data under the key holder's control; it
+    keeps raw ID and phone numbers out of the store, results and logs.
+
+    Examples
+    --------
+    >>> scans = pd.DataFrame({"person_id": ["13123456789", "P2", "13123456789"],
+    ...                       "venue_id": ["V1", "V1", "V2"]})
+    >>> out = pseudonymise(scans, None, DEMO_KEY)
+    >>> out["person_id"].str.startswith("p_").all(), out["person_id"].nunique()
+    (np.True_, 2)
+    >>> out["venue_id"].tolist()
+    ['V1', 'V1', 'V2']
+    """
+    key = _check_key(key)
+    if columns is None:
+        columns = [c for c in PERSON_ID_COLUMNS if c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise s.SchemaError(f"columns: {missing!r} not in the frame; it has "
+                            f"{list(frame.columns)!r}")
+    out = frame.copy()
+    for column in columns:
+        values = out[column].tolist()
+        cache: dict[str, str] = {}
+        replaced = []
+        for v in values:
+            text = ids._as_text(v)
+            if text is None or text == "":
+                replaced.append(None)
+                continue
+            if text not in cache:
+                cache[text] = pseudonym(text, key)
+            replaced.append(cache[text])
+        out[column] = pd.Series(replaced, index=out.index, dtype="str")
+    return out
+
+
+def personal_columns(frame: pd.DataFrame) -> dict[str, MaskKind]:
+    """Say which columns of `frame` are personal and how each is masked for display.
+
+    ``applicant_phone`` and ``phone`` are phones; ``id_number`` is an ID; ``owner_id``
+    and ``owner_name`` are personal where the owner is an individual (``owner_id_kind``
+    ``resident_id``, or no kind column and the ID is not a USCC or registration number);
+    ``name`` is a person's name in a table with a person identifier column and no
+    ``venue_id`` (persons, call lists), else a venue name; person identifier columns (``person_id``, ``case_id``,
+    ``contact_id``, ``infector_id``) are ``"person"``: see :func:`mask_frame`.
+
+    Examples
+    --------
+    >>> personal_columns(pd.DataFrame(columns=["venue_id", "name", "applicant_phone"]))
+    {'applicant_phone': 'phone'}
+    >>> personal_columns(pd.DataFrame(columns=["person_id", "name", "phone"]))
+    {'person_id': 'person', 'name': 'name', 'phone': 'phone'}
+    """
+    found: dict[str, MaskKind] = {}
+    for column in frame.columns:
+        if column in PERSON_ID_COLUMNS:
+            found[column] = "person"
+        elif column in (s.APPLICANT_PHONE, PHONE):
+            found[column] = "phone"
+        elif column in (ID_NUMBER, s.OWNER_ID):
+            found[column] = "id"
+        elif column == s.OWNER_NAME:
+            found[column] = "name"
+        elif column == PERSON_NAME and s.VENUE_ID not in frame.columns \
+                and any(c in frame.columns for c in PERSON_ID_COLUMNS):
+            found[column] = "name"
+    return found
+
+
+#: Digit runs that are a mobile number (11 digits from 13-19), a 15-digit number or an
+#: 18-character resident ID, standing alone in free text.
+IDENTIFIER_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{15}|[0-9]{17}[0-9Xx])(?![0-9])")
+# Columns that hold codes, not free text: never scrubbed.
+_CODE_COLUMNS = (s.VENUE_ID, s.PARENT_VENUE_ID, s.OWNER_ID, s.TOWNSHIP_CODE)
+
+
+def scrub_text(text: object) -> object:
+    """Mask phone and ID numbers standing in free text; other values are returned as is.
+
+    Examples
+    --------
+    >>> scrub_text("call 13123456789 or 360323200106151237 about V1")
+    'call 131*****789 or 36**************37 about V1'
+    >>> scrub_text("36032310100001"), scrub_text(7)
+    ('36032310100001', 7)
+    """
+    if not isinstance(text, str):
+        return text
+    return IDENTIFIER_IN_TEXT.sub(
+        lambda m: ids.mask_phone(m.group()) if len(m.group()) == 11 else ids.mask_id(m.group()),
+        text)
+
+
+def _individual_owner(frame: pd.DataFrame) -> pd.Series:
+    if s.OWNER_ID_KIND in frame.columns:
+        kind = frame[s.OWNER_ID_KIND].astype("str")
+        # An unknown kind is treated as an individual: masking too much is the safe error.
+        return ~kind.isin([s.USCC, s.REGNO])
+    if s.OWNER_ID in frame.columns:
+        return frame[s.OWNER_ID].map(lambda v: not (ids.is_uscc(v) or ids.is_regno(v))
+                                     if isinstance(v, str) else True).astype(bool)
+    return pd.Series(True, index=frame.index)
+
+
+# A phone (11 digits from 1), a registration number (15) or a resident ID (17 + check),
+# anywhere in the value; and Chinese characters, which in a person id are a name.
+_IDENTIFYING = re.compile(r"1[3-9][0-9]{9}|[0-9]{15}|[0-9]{17}[0-9Xx]|[\u4e00-\u9fff]")
+
+
+def _mask_one_person(value: object) -> object:
+    text = ids._as_text(value)
+    if text is None or is_pseudonym(text) or not _IDENTIFYING.search(text):
+        return value
+    return ids.mask_name(text) if re.search(r"[\u4e00-\u9fff]", text) else ids.mask_id(text)
+
+
+def _mask_person(series: pd.Series) -> pd.Series:
+    out = [_mask_one_person(v) for v in series.tolist()]
+    return pd.Series(out, index=series.index, name=series.name, dtype="str")
+
+
+def mask_frame(frame: pd.DataFrame, kinds: Mapping[str, MaskKind] | None = None, *,
+               keep: Sequence[str] = ()) -> pd.DataFrame:
+    """Return a copy of `frame` with every personal column masked for display.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Venues, scans, cases, exposures, persons, or any table holding their columns.
+    kinds : mapping of column to {"name", "id", "phone", "person"}, optional
+        Which columns to mask and how; default :func:`personal_columns`. Pass extra
+        columns here when a table carries personal text under another name.
+    keep : sequence of str, default ()
+        Columns left exactly as they are (neither masked nor scrubbed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Names keep the surname, ID numbers the first and last 2 characters, phones the
+        first and last 3 (Beijing 健康宝 rule, DOMAIN.md section 11.5). Person
+        identifiers are masked where they hold a phone or ID number (masked as an ID) or
+        Chinese characters (masked as a name); pseudonyms and opaque ids such as
+        ``P0000020`` are kept, since investigators refer to people by them. Owner names
+        and IDs of companies and sole traders (``owner_id_kind`` ``uscc`` or ``regno``)
+        stay readable. In every other text column (venue names, addresses, ``why``
+        sentences, messages) phone and ID numbers are masked by :func:`scrub_text`;
+        code columns (``venue_id``, ``parent_venue_id``, ``owner_id``,
+        ``township_code``) are left alone.
+
+    Raises
+    ------
+    ValueError
+        If `kinds` names an absent column or an unknown kind.
+
+    Examples
+    --------
+    >>> venues = pd.DataFrame({
+    ...     "venue_id": ["V1", "V3"], "name": ["好又多超市", "老李小吃"],
+    ...     "owner_name": ["芦溪县好又多商贸有限公司", "李建国"],
+    ...     "owner_id_kind": ["uscc", "resident_id"],
+    ...     "owner_id": ["92360323600123450Y", "360323200106151237"],
+    ...     "applicant_phone": ["13123456789", "15870001234"]})
+    >>> mask_frame(venues)[["owner_name", "owner_id", "applicant_phone"]].values.tolist()
+    [['芦溪县好又多商贸有限公司', '92360323600123450Y', '131*****789'], ['李**', '36**************37', '158*****234']]
+    """
+    kinds = dict(personal_columns(frame) if kinds is None else kinds)
+    bad = {c: k for c, k in kinds.items()
+           if c not in frame.columns or k not in ("name", "id", "phone", "person")}
+    if bad:
+        raise ValueError(f"kinds: {bad!r} name absent columns or unknown kinds; use columns "
+                         "of the frame and kinds 'name', 'id', 'phone' or 'person'")
+    out = frame.copy()
+    owner_rows = _individual_owner(frame)
+    kinds = {c: k for c, k in kinds.items() if c not in set(keep)}
+    for column in frame.columns:
+        if column in kinds or column in keep or column in _CODE_COLUMNS:
+            continue
+        values = frame[column]
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(scrub_text)
+    for column, kind in kinds.items():
+        if kind == "person":
+            out[column] = _mask_person(frame[column])
+            continue
+        masked = ids.mask_series(frame[column], kind)
+        if column in (s.OWNER_ID, s.OWNER_NAME):
+            masked = masked.where(owner_rows, frame[column].astype("str"))
+        out[column] = masked
+    return out
