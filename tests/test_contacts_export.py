@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tracelab.model import schema as s
-from tracelab.governance.call_list import CALL_LIST_COLUMNS, call_list, export_contacts
+from tracelab.governance.call_lists import CALL_LIST_COLUMNS, call_list, export_contacts
 
 RANKED = pd.DataFrame({
     s.CONTACT_ID: ["P1", "P2", "P3", "p_0123456789abcdef"],

@@ -252,7 +252,7 @@ def test_occupancy_leaves_visits_unchanged():
 def test_pipeline_on_a_small_synthetic_county(tmp_path):
     from tracelab.analysis.area_designation import risk_areas
     from tracelab.analysis.clustering import clusters
-    from tracelab.governance.call_list import export_contacts
+    from tracelab.governance.call_lists import export_contacts
     from tracelab.tracing.forward import trace
     from tracelab.index.graph import VisitGraph
     from tracelab.synth import generate

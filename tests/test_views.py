@@ -191,7 +191,7 @@ def test_period_lists_empty_days_and_refuses_to_cut_entries(scans):
 
 
 def test_missing_columns_are_named(scans):
-    with pytest.raises(s.SchemaError, match="code_color, method"):
+    with pytest.raises(s.SchemaError, match=r"lacks column\(s\) \['code_color', 'method'\]"):
         venue_report(scans.drop(columns=[s.CODE_COLOUR, s.METHOD]), "V1")
 
 

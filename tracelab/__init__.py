@@ -1,35 +1,42 @@
 """tracelab: a workbench for venue-code (场所码) contact tracing.
 
-The public verbs live here; implementations stay in their modules (DESIGN.md section 2).
-The person-level queries (:func:`trace`, :func:`sources`, :func:`companions`,
-:func:`common_venues`, :func:`export_contacts`) are the audited versions
-(:mod:`tracelab.tracing.audited_verbs`): each needs ``purpose=`` (a case or investigation id) and an
-audit store (``audit=``, else the environment variable ``TRACELAB_AUDIT``) and leaves one
-entry in its hash-chained audit table. Library code uses the plain implementations in
-:mod:`tracelab.tracing.forward`, :mod:`tracelab.tracing.backward`, :mod:`tracelab.tracing.companion_grid` and
-:mod:`tracelab.governance.call_list`.
+The public verbs live here; implementations stay in the layer subpackages
+(docs/architecture.md). The person-level queries (:func:`trace`, :func:`sources`,
+:func:`companions`, :func:`common_venues`, :func:`export_contacts`) are the audited
+versions: each needs ``purpose=`` (a case or investigation id) and an audit store
+(``audit=``, else the environment variable ``TRACELAB_AUDIT``) and leaves one entry in its
+hash-chained audit table. Library code uses the plain implementations in
+:mod:`tracelab.tracing.forward`, :mod:`tracelab.tracing.backward`,
+:mod:`tracelab.tracing.companion_grid` and :mod:`tracelab.governance.call_lists`.
+
+Public subpackage namespaces: :mod:`tracelab.maps` (folium maps), :mod:`tracelab.synth`
+(the synthetic county), :mod:`tracelab.replay` (scenario replay: ``replay.replay``,
+``replay.sweep``), :mod:`tracelab.briefing`, :mod:`tracelab.spark` and
+:mod:`tracelab.testing`.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from tracelab.governance.audited_export import export_contacts
-from tracelab.tracing.audited_verbs import common_venues, companions, sources, trace
-from tracelab.analysis.area_designation import risk_areas
-from tracelab.privacy.audit import PurposeError
-from tracelab.analysis.clustering import clusters
-from tracelab.analysis.comparison import compare, snapshot
-from tracelab.analysis.epicurve import epi_curve
-from tracelab.tracing.forward import trace_assumptions
-from tracelab.index.graph import VisitGraph, contact_graph
+from tracelab.analysis import (
+    clusters,
+    compare,
+    epi_curve,
+    rank_contacts,
+    rank_venues,
+    risk_areas,
+    snapshot,
+)
+from tracelab.governance import export_contacts
+from tracelab.index import VisitGraph, contact_graph, estimate_dwell, visits
 from tracelab.io import DataDir, Loaded, read_cases, read_dir, read_scans, read_venues
-from tracelab.replay import policy, replay
-from tracelab.analysis.ranking import rank_contacts, rank_venues
-from tracelab.model.rules import Rule, rule
-from tracelab.model.schema import SchemaError
 from tracelab.io.store import Store, open_store
-from tracelab.index.presence import estimate_dwell, visits
+from tracelab.model import Rule, SchemaError, rule
+from tracelab.privacy import PurposeError
+from tracelab.replay import policy
+from tracelab.tracing import common_venues, companions, sources, trace
+from tracelab.tracing.forward import trace_assumptions
 
 try:
     __version__ = version("tracelab")
@@ -60,7 +67,6 @@ __all__ = [
     "read_dir",
     "read_scans",
     "read_venues",
-    "replay",
     "risk_areas",
     "rule",
     "show_versions",

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon, box
 
+from tracelab._validate import require_columns
 from tracelab.model import coords
 from tracelab.model import ids
 from tracelab.privacy import pseudonyms as privacy
@@ -89,8 +90,7 @@ def _local_day(ts: pd.Series, zone: str) -> pd.Series:
 
 def _case_days(cases: pd.DataFrame, as_of: pd.Timestamp, zone: str) -> pd.DataFrame:
     """Cases reported by ``as_of``, with their report instant and local report day."""
-    if s.PERSON_ID not in cases:
-        raise ValueError(f"cases lacks column {s.PERSON_ID!r}; expected {list(s.CASE_COLUMNS)}")
+    require_columns(cases, (s.PERSON_ID,), "cases")
     when = None
     for col in (s.CONFIRMED_AT, s.SAMPLED_AT, s.ONSET_AT):
         if col in cases and not isinstance(cases[col].dtype, pd.DatetimeTZDtype) \
@@ -251,9 +251,7 @@ def risk_areas(
     if as_of_ts.tz is None:
         raise ValueError(f"as_of={as_of!r} is naive; give a tz-aware time, e.g. "
                          "pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')")
-    missing = [c for c in (s.VENUE_ID, s.VENUE_TYPE, s.LON, s.LAT) if c not in venues]
-    if missing:
-        raise ValueError(f"venues lacks column(s) {missing}")
+    require_columns(venues, (s.VENUE_ID, s.VENUE_TYPE, s.LON, s.LAT), "venues")
     today = as_of_ts.tz_convert(zone).date()
     reported = _case_days(cases, as_of_ts, zone)
     if reported.empty:

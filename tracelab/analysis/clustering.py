@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab._time import NS_PER_DAY, to_ns
 from tracelab.model import schema as s
 from tracelab.tracing.backward import SCORE as SOURCE_SCORE
@@ -69,8 +70,7 @@ class Clusters:
 
 def _case_times(cases: pd.DataFrame, r: Rule) -> pd.DataFrame:
     """Per case: anchor (onset, else sampling) and infectious window (ns), as trace uses."""
-    if s.PERSON_ID not in cases:
-        raise ValueError(f"cases lacks column {s.PERSON_ID!r}; expected {list(s.CASE_COLUMNS)}")
+    require_columns(cases, (s.PERSON_ID,), "cases")
     nat = np.iinfo(np.int64).min
     n = len(cases)
 
@@ -228,9 +228,7 @@ def clusters(
         raise ValueError("cases: a person_id is listed twice; give each case once")
     needed = [s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.OVERLAP_START, s.OVERLAP_END,
               s.OVERLAP_MIN]
-    missing = [c for c in needed if c not in exposures]
-    if missing:
-        raise ValueError(f"exposures lacks column(s) {missing}; it needs {needed}")
+    require_columns(exposures, needed, "exposures")
     is_link = exposures[s.CASE_ID].isin(ct.index) & exposures[s.CONTACT_ID].isin(ct.index)
     lk = exposures[is_link]
     # Crowding share as in rank_contacts: people present with the infector in that stay.
@@ -295,10 +293,8 @@ def _pair_lint(rows: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
 
 def _with_sources(links: pd.DataFrame, source_scores: pd.DataFrame) -> np.ndarray:
     need = [s.CASE_ID, SOURCE_KIND, SOURCE_ID, SOURCE_SCORE]
-    missing = [c for c in need if c not in source_scores]
-    if missing:
-        raise ValueError(f"source_scores lacks column(s) {missing}; stack sources() "
-                         "results with a case_id column naming the traced case")
+    require_columns(source_scores, need, "source_scores",
+                    hint="stack sources() results with a case_id column naming the traced case")
     kn = source_scores[source_scores[SOURCE_KIND] == "case"]
     table = dict(zip(zip(kn[SOURCE_ID], kn[s.CASE_ID]), kn[SOURCE_SCORE].astype(float),
                      strict=True))

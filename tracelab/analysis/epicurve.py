@@ -6,6 +6,7 @@ from typing import Literal
 
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.model.schema import (
     CUMULATIVE,
@@ -73,9 +74,7 @@ def epi_curve(
         raise ValueError(f"by={by!r}; allowed: 'onset', 'report'")
     col = s.ONSET_AT if by == "onset" else s.CONFIRMED_AT
     needed = [s.PERSON_ID, col] + ([s.SAMPLED_AT] if by == "onset" else [])
-    missing = [c for c in needed if c not in cases]
-    if missing:
-        raise ValueError(f"cases lacks column(s) {missing} needed for by={by!r}")
+    require_columns(cases, needed, "cases", hint=f"by={by!r} needs them")
     for c in needed[1:]:
         if not isinstance(cases[c].dtype, pd.DatetimeTZDtype) and not cases[c].isna().all():
             raise ValueError(f"cases column {c!r} has dtype {cases[c].dtype}; give tz-aware "
@@ -115,9 +114,7 @@ def epi_curve(
 
 def _townships(cases: pd.DataFrame, persons: pd.DataFrame | None) -> pd.Series:
     if persons is not None:
-        missing = [c for c in (s.PERSON_ID, s.TOWNSHIP_CODE) if c not in persons]
-        if missing:
-            raise ValueError(f"persons lacks column(s) {missing}")
+        require_columns(persons, (s.PERSON_ID, s.TOWNSHIP_CODE), "persons")
         where = persons.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[s.TOWNSHIP_CODE]
         found = cases[s.PERSON_ID].map(where)
     elif s.TOWNSHIP_CODE in cases:

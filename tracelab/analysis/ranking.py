@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab._time import NS_PER_DAY, NS_PER_MIN, timestamp_from_ns, to_ns
 from tracelab.model import reference
 from tracelab.model import schema as s
@@ -86,17 +87,11 @@ def infectiousness(days_from_onset: Any,
     return np.interp(np.asarray(days_from_onset, dtype=float), xs, ys)
 
 
-def _check(frame: pd.DataFrame, needed: Sequence[str], what: str) -> None:
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} lacks column(s) {missing}; it needs {list(needed)}")
-
-
 def _venue_weights(venues: pd.DataFrame | None, venue_types: pd.DataFrame | None
                    ) -> tuple[dict[Any, float], dict[Any, str]]:
     if venues is None:
         return {}, {}
-    _check(venues, (s.VENUE_ID, s.VENUE_TYPE), "venues")
+    require_columns(venues, (s.VENUE_ID, s.VENUE_TYPE), "venues")
     vt = reference.venue_types() if venue_types is None else venue_types
     weight = dict(zip(vt[s.TYPE_CODE], vt[s.WEIGHT].astype(float), strict=True))
     vtype = dict(zip(venues[s.VENUE_ID], venues[s.VENUE_TYPE], strict=True))
@@ -105,7 +100,7 @@ def _venue_weights(venues: pd.DataFrame | None, venue_types: pd.DataFrame | None
 
 def _case_reference(cases: pd.DataFrame) -> tuple[dict[Any, int], dict[Any, float]]:
     """Per case: reference instant (onset, else sampling) in ns, and relative infectiousness."""
-    _check(cases, (s.PERSON_ID,), "cases")
+    require_columns(cases, (s.PERSON_ID,), "cases")
     for col in (s.ONSET_AT, s.SAMPLED_AT):
         if col in cases and not isinstance(cases[col].dtype, pd.DatetimeTZDtype) \
                 and not cases[col].isna().all():
@@ -130,7 +125,7 @@ def _worst_colour(visits: pd.DataFrame | None, first: pd.Series) -> pd.Series:
     if visits is None or s.CODE_COLOUR not in visits or visits.empty:
         return out
     time_col = s.T_IN if s.T_IN in visits else s.SCANNED_AT
-    _check(visits, (s.PERSON_ID, time_col), "scans_or_visits")
+    require_columns(visits, (s.PERSON_ID, time_col), "scans_or_visits")
     v = visits[[s.PERSON_ID, time_col, s.CODE_COLOUR]]
     v = v[v[s.PERSON_ID].isin(first.index) & v[s.CODE_COLOUR].isin([s.YELLOW, s.RED])]
     if v.empty:
@@ -273,7 +268,7 @@ def rank_contacts(
     if not cutoffs[0] >= cutoffs[1] >= 0:
         raise ValueError(f"cutoffs={cutoffs!r}; give (call_today, within_24h) scores, "
                          "first >= second >= 0")
-    _check(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN,
+    require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN,
                        s.OVERLAP_START, s.OVERLAP_END, s.OVERLAP_MIN), "exposures")
     weights, vtype = _venue_weights(venues, venue_types)
     ex = exposures.reset_index(drop=True)
@@ -385,7 +380,7 @@ def occupancy(visits: pd.DataFrame, venue_ids: Sequence[Any], start: Any, end: A
     """
     if bin_minutes <= 0:
         raise ValueError(f"bin_minutes={bin_minutes!r}; give a positive number of minutes")
-    _check(visits, (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT), "visits")
+    require_columns(visits, (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT), "visits")
     size = int(bin_minutes) * NS_PER_MIN
     lo = pd.Timestamp(start).tz_convert("UTC").as_unit("ns").value // size * size
     hi = pd.Timestamp(end).tz_convert("UTC").as_unit("ns").value
@@ -472,7 +467,7 @@ def rank_venues(
       venue_id  n_cases  n_exposed  peak_present  alert_reach  n_nongreen
     0        R        1          1             2            2           1
     """
-    _check(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN, s.CASE_T_OUT,
+    require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN, s.CASE_T_OUT,
                        s.OVERLAP_MIN), "exposures")
     weights, vtype = _venue_weights(venues, venue_types)
     visits = _as_visits(scans_or_visits, venues)

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.model.schema import (
     BUCKET,
@@ -146,13 +147,6 @@ def protect(counts: Sequence[int] | np.ndarray, min_cell: int = MIN_CELL) -> tup
     return labels, withheld
 
 
-def _check_columns(frame: pd.DataFrame, needed: Sequence[str], what: str) -> None:
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise s.SchemaError(f"{what}: lacks column(s) {', '.join(missing)}; it has "
-                            f"{', '.join(map(str, frame.columns))}")
-
-
 def _label(values: pd.Series, base: Sequence[str]) -> pd.Series:
     # Missing or unexpected values count as "unknown": dropping them would break the sums
     # the suppression relies on.
@@ -247,7 +241,7 @@ def venue_report(scans: pd.DataFrame, venue_id: str, *, min_cell: int = MIN_CELL
     >>> report.loc[report["section"] != "hour", ["section", "bucket", "shown"]].values.tolist()
     [['total', 'all', '8'], ['day', '2022-11-20', 'c'], ['day', '2022-11-21', '<5'], ['colour', 'green', 'c'], ['colour', 'yellow', '<5'], ['colour', 'red', '<5'], ['method', 'self', 'c'], ['method', 'proxy', '<5']]
     """
-    _check_columns(scans, (s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR, s.METHOD), "scans")
+    require_columns(scans, (s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR, s.METHOD), "scans", error=s.SchemaError)
     local = scans[s.SCANNED_AT].dt.tz_convert(zone)
     days = report_days(period, zone, local.min() if len(scans) else None, local.max())
     day_domain = [d.strftime("%Y-%m-%d") for d in days]
@@ -337,8 +331,8 @@ def regulator_report(scans: pd.DataFrame, venues: pd.DataFrame,
     [nan, 0.3]
     """
     by = list(by)
-    _check_columns(venues, [s.VENUE_ID, *by], "venues")
-    _check_columns(scans, (s.VENUE_ID, s.CODE_COLOUR, s.METHOD), "scans")
+    require_columns(venues, [s.VENUE_ID, *by], "venues", error=s.SchemaError)
+    require_columns(scans, (s.VENUE_ID, s.CODE_COLOUR, s.METHOD), "scans", error=s.SchemaError)
     unknown = ~scans[s.VENUE_ID].isin(venues[s.VENUE_ID])
     if unknown.any():
         raise ValueError(f"scans: {int(unknown.sum())} scans name venues absent from "

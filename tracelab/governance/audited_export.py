@@ -1,6 +1,6 @@
 """The public contact export, bound to a purpose and logged in the audit table.
 
-``tracelab.export_contacts`` is :func:`tracelab.governance.call_list.export_contacts`
+``tracelab.export_contacts`` is :func:`tracelab.governance.call_lists.export_contacts`
 wrapped by :func:`tracelab.privacy.audit.audited`, as the tracing verbs are
 (:mod:`tracelab.tracing.audited_verbs`): each call needs ``purpose=`` and an audit store
 and leaves one hash-chained entry with its counts.
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tracelab.governance.call_list import export_contacts as _export_contacts
+from tracelab.governance.call_lists import export_contacts as _export_contacts
 from tracelab.model import schema as s
 from tracelab.privacy.audit import audited
 

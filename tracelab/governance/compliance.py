@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.model.schema import (
@@ -49,12 +50,6 @@ FIRST_AT, LAST_AT = "first_at", "last_at"  # datetime64[UTC]
 #: section 11.5, ``scan_geofence_m``).
 GEOFENCE_M = 500.0
 _EARTH_M = 6_371_008.8
-
-
-def _need(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise s.SchemaError(f"{what}: lacks column(s) {', '.join(missing)}")
 
 
 def _weight(scans: pd.DataFrame) -> pd.Series:
@@ -115,8 +110,8 @@ def silent_venues(scans: pd.DataFrame, venues: pd.DataFrame, *,
     >>> out["venue_id"].tolist(), round(float(out["expected"].iloc[0]), 1)
     (['V2'], 38.2)
     """
-    _need(scans, (s.VENUE_ID, s.SCANNED_AT), "scans")
-    _need(venues, (s.VENUE_ID,), "venues")
+    require_columns(scans, (s.VENUE_ID, s.SCANNED_AT), "scans", error=s.SchemaError)
+    require_columns(venues, (s.VENUE_ID,), "venues", error=s.SchemaError)
     end = _end(scans, now)
     start = scans[s.SCANNED_AT].min()
     known = scans[scans[s.VENUE_ID].isin(venues[s.VENUE_ID])]
@@ -200,8 +195,8 @@ def low_volume_venues(scans: pd.DataFrame, venues: pd.DataFrame, *,
     >>> low_volume_venues(scans, venues)[["venue_id", "observed", "expected"]].values.tolist()
     [['D', 10, 95.0]]
     """
-    _need(scans, (s.VENUE_ID, s.SCANNED_AT), "scans")
-    _need(venues, (s.VENUE_ID, s.VENUE_TYPE), "venues")
+    require_columns(scans, (s.VENUE_ID, s.SCANNED_AT), "scans", error=s.SchemaError)
+    require_columns(venues, (s.VENUE_ID, s.VENUE_TYPE), "venues", error=s.SchemaError)
     end = _end(scans, now)
     days = max((end - scans[s.SCANNED_AT].min()) / pd.Timedelta(days=1), 1e-9)
     counts = (scans.assign(_w=_weight(scans)).groupby(s.VENUE_ID)["_w"].sum()
@@ -256,7 +251,7 @@ def group_bursts(scans: pd.DataFrame, *, within: str | pd.Timedelta = "60s",
     >>> group_bursts(scans)[["person_id", "burst_scans"]].values.tolist()
     [['p1', 3]]
     """
-    _need(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT), "scans")
+    require_columns(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT), "scans", error=s.SchemaError)
     gap = pd.Timedelta(within)
     ordered = scans.assign(_w=_weight(scans)).sort_values(
         [s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT], kind="stable")
@@ -293,7 +288,7 @@ def abnormal_admissions(scans: pd.DataFrame) -> pd.DataFrame:
     >>> abnormal_admissions(scans)[["venue_id", "red", "yellow"]].values.tolist()
     [['V1', 1, 0], ['V2', 0, 1]]
     """
-    _need(scans, (s.VENUE_ID, s.CODE_COLOUR), "scans")
+    require_columns(scans, (s.VENUE_ID, s.CODE_COLOUR), "scans", error=s.SchemaError)
     w = _weight(scans)
     table = pd.DataFrame({s.VENUE_ID: scans[s.VENUE_ID],
                           s.YELLOW: w.where(scans[s.CODE_COLOUR] == s.YELLOW, 0),
@@ -342,8 +337,8 @@ def far_scans(scans: pd.DataFrame, venues: pd.DataFrame, *,
     >>> out["person_id"].tolist(), int(out["distance_m"].iloc[0] // 1000)
     (['p2'], 19)
     """
-    _need(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.DEVICE_LON, s.DEVICE_LAT), "scans")
-    _need(venues, (s.VENUE_ID, s.LON, s.LAT), "venues")
+    require_columns(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.DEVICE_LON, s.DEVICE_LAT), "scans", error=s.SchemaError)
+    require_columns(venues, (s.VENUE_ID, s.LON, s.LAT), "venues", error=s.SchemaError)
     joined = scans[[s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.DEVICE_LON, s.DEVICE_LAT]].merge(
         venues[[s.VENUE_ID, s.LON, s.LAT]], on=s.VENUE_ID, how="inner")
     joined = joined.dropna(subset=[s.DEVICE_LON, s.DEVICE_LAT, s.LON, s.LAT])
@@ -378,7 +373,7 @@ def shared_applicant_phones(venues: pd.DataFrame) -> pd.DataFrame:
     >>> shared_applicant_phones(venues)[["applicant_phone_masked", "venue_ids"]].values.tolist()
     [['131*****789', 'V1, V2']]
     """
-    _need(venues, (s.VENUE_ID, s.APPLICANT_PHONE), "venues")
+    require_columns(venues, (s.VENUE_ID, s.APPLICANT_PHONE), "venues", error=s.SchemaError)
     phone = venues[s.APPLICANT_PHONE].map(
         lambda v: ids.normalise_mobile(v) if ids.is_mobile(v) else ids._as_text(v))
     table = pd.DataFrame({"phone": phone, s.VENUE_ID: venues[s.VENUE_ID].astype("str")})
@@ -417,11 +412,11 @@ def unregistered_venues(scans: pd.DataFrame | None, venues: pd.DataFrame | None 
     if scans is not None:
         if venues is None:
             raise ValueError("venues: needed with scans, to know which venues are registered")
-        _need(scans, (s.VENUE_ID,), "scans")
+        require_columns(scans, (s.VENUE_ID,), "scans", error=s.SchemaError)
         unknown = ~scans[s.VENUE_ID].isin(venues[s.VENUE_ID])
         parts.append(scans.loc[unknown, s.VENUE_ID].astype("str"))
     if rejections is not None:
-        _need(rejections, (s.REASON, s.VALUE), "rejections")
+        require_columns(rejections, (s.REASON, s.VALUE), "rejections", error=s.SchemaError)
         rows = rejections[rejections[s.REASON] == "unknown_venue"]
         parts.append(rows[s.VALUE].astype("str"))
     if not parts:

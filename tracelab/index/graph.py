@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.index import kernels as ix
 from tracelab.model import schema as s
 from tracelab.index.kernels import N_TIERS
@@ -187,9 +188,7 @@ class VisitGraph(VisitSource):
         Person and venue ids may be strings, integers or categoricals; categoricals and
         integers index fastest. Venues without visits are kept (empty segments).
         """
-        missing = [c for c in (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT) if c not in visits_frame]
-        if missing:
-            raise ValueError(f"visits lacks column(s) {missing}; expected {list(s.VISIT_COLUMNS)}")
+        require_columns(visits_frame, (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT), "visits")
         info = venue_table(venues, venue_types)
         t_in = _as_ns(visits_frame[s.T_IN])
         t_out = _as_ns(visits_frame[s.T_OUT])

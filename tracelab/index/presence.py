@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab._time import NS_PER_MIN, to_ns
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
@@ -33,10 +34,7 @@ def _type_table(venue_types: pd.DataFrame | None) -> pd.DataFrame:
         from tracelab.model.reference import venue_types as _reference_types
 
         venue_types = _reference_types()
-    missing = [c for c in (s.TYPE_CODE, s.DWELL_MIN, s.RESIDENCE) if c not in venue_types]
-    if missing:
-        raise ValueError(f"venue_types lacks column(s) {missing}; expected {s.TYPE_CODE}, "
-                         f"{s.DWELL_MIN}, {s.WEIGHT}, {s.RESIDENCE}")
+    require_columns(venue_types, (s.TYPE_CODE, s.DWELL_MIN, s.RESIDENCE), "venue_types")
     return venue_types
 
 
@@ -143,9 +141,7 @@ def visits(
     1       V2 2022-11-20 02:20:00+00:00  dwell_model
     """
     r = as_rule(rule)
-    missing = [c for c in (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT) if c not in scans]
-    if missing:
-        raise ValueError(f"scans lacks column(s) {missing}; expected {list(s.SCAN_COLUMNS)}")
+    require_columns(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT), "scans")
     table = venue_table(venues, venue_types).set_index(s.VENUE_ID)
     venue_ids = scans[s.VENUE_ID].astype(str)
     unknown = venue_ids[~venue_ids.isin(table.index)].unique()

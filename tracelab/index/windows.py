@@ -12,6 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import check_on_invalid, require_columns
 from tracelab._time import NAT, NS_PER_DAY, from_ns, timestamp_ns, to_ns
 from tracelab.model import schema as s
 from tracelab.model.ids import mask_id
@@ -80,8 +81,7 @@ def case_windows(cases: pd.DataFrame, rule: str | Rule = "twenty", *,
         WINDOW_END: pd.DatetimeIndex(from_ns(end)).where(end != nat),
         WINDOW_BASIS: pd.array(BASES[basis].astype(str), dtype="str"),
     })
-    if on_invalid not in ("raise", "reject"):
-        raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject")
+    check_on_invalid(on_invalid)
     if on_invalid == "reject":
         return out[~bad].reset_index(drop=True), window_rejections(ids, bad)
     check_windows(ids, bad)
@@ -91,8 +91,7 @@ def case_windows(cases: pd.DataFrame, rule: str | Rule = "twenty", *,
 def window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Ids, window start and end (int64 ns, NaT as int64 min), basis code, invalid mask."""
-    if s.PERSON_ID not in cases:
-        raise ValueError(f"cases lacks column {s.PERSON_ID!r}; expected {list(s.CASE_COLUMNS)}")
+    require_columns(cases, (s.PERSON_ID,), "cases")
     ids = cases[s.PERSON_ID].to_numpy()
     if ids.dtype.kind in "iu":
         ordered = np.sort(ids)

@@ -8,6 +8,7 @@ from types import TracebackType
 import duckdb
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.io.checks import Loaded
 from tracelab.privacy.audit import AUDIT_TABLE
@@ -106,9 +107,7 @@ class Store:
         _refuse_append_only(table)
         if mode not in ("append", "replace"):
             raise ValueError(f"mode: {mode!r} is not 'append' or 'replace'")
-        missing = [c for c in TABLES[table] if c not in frame.columns]
-        if missing:
-            raise s.SchemaError(f"frame for table {table!r} lacks column(s) {', '.join(missing)}")
+        require_columns(frame, TABLES[table], f"frame for table {table!r}", error=s.SchemaError)
         columns = ", ".join(f'"{c}"' for c in TABLES[table])
         self.con.register("_incoming", frame.loc[:, list(TABLES[table])])
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from tracelab.maps.areas import (
     LEVEL_COLOURS,
-    add_outlines,
     contacts_per_township,
     risk_area_map,
     township_map,
@@ -41,7 +40,7 @@ from tracelab.maps.layers import (
     trajectory_map,
     venue_map,
 )
-from tracelab.maps.offline import (
+from tracelab.maps.assets import (
     assert_offline,
     asset_versions,
     external_refs,
@@ -49,7 +48,8 @@ from tracelab.maps.offline import (
     offline,
 )
 from tracelab.maps.replay import exposures_by_day, replay_map
-from tracelab.maps.tiles import TILES, TileSource, base_map, map_frame, tile_source
+from tracelab.maps.base import add_outlines, base_map
+from tracelab.maps.tiles import TILES, TileSource, map_frame, tile_source
 
 __all__ = [
     # map kinds

@@ -11,11 +11,12 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from tracelab._validate import require_columns
 from tracelab.model import schema
 from tracelab.maps.columns import GEOMETRY
 from tracelab.maps.labels import check_lang, escape_text
-from tracelab.maps.offline import import_folium, offline
-from tracelab.maps.tiles import TileSource, base_map, geometry_to_map_frame
+from tracelab.maps.assets import import_folium, offline
+from tracelab.maps.tiles import geometry_to_map_frame
 
 __all__: list[str] = []  # private helpers
 
@@ -26,20 +27,7 @@ def check_columns(frame: Any, columns: Iterable[str], arg: str) -> None:
     """Raise ``ValueError`` naming every column of `columns` missing from `frame`."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{arg} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{arg} lacks column(s) {missing}; it has {list(frame.columns)}")
-
-
-def target_map(m: Any, lang: str, tiles: str | TileSource, key: str | None, townships: Any) -> Any:
-    """Return `m` made offline, or a new base map; draw township outlines if given."""
-    check_lang(lang)
-    target = base_map(tiles, key=key, lang=lang) if m is None else offline(m)
-    if townships is not None:
-        from tracelab.maps.areas import add_outlines
-
-        add_outlines(townships, target, lang=lang)
-    return target
+    require_columns(frame, columns, arg)
 
 
 def venue_points(venues: pd.DataFrame, venue_ids: Sequence[Any], arg: str) -> pd.DataFrame:

@@ -14,9 +14,9 @@ from tracelab.maps._common import (
     area,
     check_columns,
     layer_control,
-    target_map,
     wgs84_frame,
 )
+from tracelab.maps.base import add_outlines, check_townships, target_map
 from tracelab.maps.columns import (
     AREA_REASON,
     AREA_STATUS,
@@ -32,7 +32,7 @@ from tracelab.maps.columns import (
     MEDIUM,
 )
 from tracelab.maps.labels import check_lang, day_text, escape_text, label
-from tracelab.maps.offline import import_folium
+from tracelab.maps.assets import import_folium
 
 if TYPE_CHECKING:
     import folium
@@ -40,70 +40,18 @@ if TYPE_CHECKING:
 
     from tracelab.maps.tiles import TileSource
 
-__all__ = ["add_outlines", "township_map", "risk_area_map", "contacts_per_township",
+__all__ = ["township_map", "risk_area_map", "contacts_per_township",
            "LEVEL_COLOURS"]
 
 #: Fill colours of the risk levels.
 LEVEL_COLOURS = {HIGH: "#c0392b", MEDIUM: "#f39c12", LOW: "#f7dc6f"}
-_OUTLINE_COLOUR = "#566573"
 _LIFTED_COLOUR = "#7f8c8d"
-_COUNTY_COLOUR = "#1b2631"
 _CHOROPLETH_STEPS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 
 
 def _bounds(gdf: Any) -> list[list[float]]:
     minx, miny, maxx, maxy = gdf.total_bounds
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
-
-
-def _check_townships(townships: Any) -> Any:
-    gdf = wgs84_frame(townships, "townships")
-    check_columns(gdf, (schema.TOWNSHIP_CODE, schema.TOWNSHIP, GEOMETRY), "townships")
-    return gdf
-
-
-def add_outlines(townships: gpd.GeoDataFrame, m: folium.Map, *, lang: str = "zh") -> folium.Map:
-    """Draw township outlines and the county outline (their union) on `m`: the base layer.
-
-    Parameters
-    ----------
-    townships : geopandas.GeoDataFrame
-        ``TOWNSHIP_CODE, TOWNSHIP`` and polygon geometry, with a CRS.
-    m : folium.Map
-        The map to draw on (changed in place and returned).
-    lang : {"zh", "en"}, default "zh"
-
-    Returns
-    -------
-    folium.Map
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import box
-    >>> from tracelab.maps.tiles import base_map
-    >>> t = gpd.GeoDataFrame(
-    ...     {"township_code": ["360323100", "360323101"], "township": ["芦溪镇", "宣风镇"]},
-    ...     geometry=[box(114.0, 27.6, 114.1, 27.7), box(114.1, 27.6, 114.2, 27.7)],
-    ...     crs="EPSG:4326")
-    >>> add_outlines(t, base_map()).get_root().render().count('"className": "tl-township"')
-    2
-    """
-    folium = import_folium()
-    check_lang(lang)
-    gdf = _check_townships(townships)
-    group = folium.FeatureGroup(name=label("townships", lang), overlay=True, control=True)
-    for row in gdf.itertuples(index=False):
-        area(getattr(row, GEOMETRY), m, class_name="tl-township",
-             style={"color": _OUTLINE_COLOUR, "weight": 1, "fill": False, "dashArray": "4 3"},
-             tooltip=escape_text(getattr(row, schema.TOWNSHIP))).add_to(group)
-    county = shapely.union_all(gdf[GEOMETRY].to_numpy())
-    area(county, m, class_name="tl-county",
-         style={"color": _COUNTY_COLOUR, "weight": 2.5, "fill": False, "interactive": False},
-         ).add_to(group)
-    # Replacing a same-named group keeps one set of outlines when kinds are layered.
-    m.add_child(group, name="tl_outlines")
-    return m
 
 
 def contacts_per_township(
@@ -224,7 +172,7 @@ def township_map(
     if (exposures is None) != (venues is None):
         raise ValueError("township_map needs both exposures and venues for the choropleth, "
                          "or neither for outlines only")
-    gdf = _check_townships(townships)
+    gdf = check_townships(townships)
     target = target_map(m, lang, tiles, key, None)
     if exposures is not None and venues is not None:
         counts = contacts_per_township(exposures, venues, gdf)[CONTACTS].to_numpy()

@@ -15,13 +15,13 @@ from tracelab.maps._common import (
     check_columns,
     fit,
     layer_control,
-    target_map,
     texts,
     venue_points,
 )
+from tracelab.maps.base import target_map
 from tracelab.maps.columns import EXPOSED, TIER, TIERS
 from tracelab.maps.labels import escape_text, label, local_time, mask_person
-from tracelab.maps.offline import import_folium
+from tracelab.maps.assets import import_folium
 from tracelab.maps.tiles import to_map_frame
 
 if TYPE_CHECKING:

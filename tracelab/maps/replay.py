@@ -13,13 +13,13 @@ from tracelab.maps._common import (
     fit,
     js_string,
     layer_control,
-    target_map,
     texts,
     venue_points,
 )
+from tracelab.maps.base import target_map
 from tracelab.maps.columns import DAY, EXPOSED
 from tracelab.maps.labels import label
-from tracelab.maps.offline import import_folium
+from tracelab.maps.assets import import_folium
 from tracelab.maps.tiles import to_map_frame
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import shapely
 
 from tracelab.model.coords import wgs84_to_gcj02
 from tracelab.maps.labels import check_lang, label
-from tracelab.maps.offline import import_folium, offline
+from tracelab.maps.assets import import_folium, offline
 
 if TYPE_CHECKING:
     import folium
@@ -21,7 +21,6 @@ __all__ = [
     "Frame",
     "TileSource",
     "tile_source",
-    "base_map",
     "map_frame",
     "to_map_frame",
     "geometry_to_map_frame",
@@ -35,7 +34,6 @@ TILES = ("none", "osm", "tianditu", "amap")
 LUXI_CENTRE = (27.63, 114.09)
 # Attribute on a folium.Map naming the frame its tiles are drawn in.
 _FRAME_ATTR = "tracelab_frame"
-_NONE_BACKGROUND = "#f4f1ea"
 
 _TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
              "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
@@ -127,71 +125,9 @@ def tile_source(
                      "{z}, {x} and {y}")
 
 
-def base_map(
-    tiles: str | TileSource = "none",
-    *,
-    key: str | None = None,
-    lang: str = "zh",
-    location: tuple[float, float] = LUXI_CENTRE,
-    zoom_start: int = 11,
-    townships: gpd.GeoDataFrame | None = None,
-) -> folium.Map:
-    """Return an empty offline map with the chosen tiles (none by default).
-
-    Parameters
-    ----------
-    tiles : str or TileSource, default "none"
-        See :func:`tile_source`.
-    key : str, optional
-        Tianditu key.
-    lang : {"zh", "en"}, default "zh"
-        Language of the layer names.
-    location : (lat, lon), default the centre of Luxi County
-    zoom_start : int, default 11
-    townships : geopandas.GeoDataFrame, optional
-        Township polygons (``TOWNSHIP_CODE, TOWNSHIP``, a CRS): their outlines and the
-        county outline are drawn as the base layer and the view fits them.
-
-    Returns
-    -------
-    folium.Map
-        A map rendering with every script inline (:func:`tracelab.maps.offline.offline`),
-        remembering its tile frame for the layers drawn on it (:func:`map_frame`).
-
-    Examples
-    --------
-    >>> m = base_map("amap")
-    >>> map_frame(m)
-    'GCJ-02'
-    """
-    folium = import_folium()
-    lang = check_lang(lang)
-    source = tiles if isinstance(tiles, TileSource) else tile_source(tiles, key=key)
-    m = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None,
-                   control_scale=True, prefer_canvas=False)
-    offline(m)  # first: it gives the map a new root figure, whose header is written below
-    if source.url is None:
-        # No tiles: a paper-coloured background under the outlines reads better in print.
-        m.get_root().header.add_child(folium.Element(
-            f"<style>.folium-map.leaflet-container {{ background: {_NONE_BACKGROUND}; }}</style>"),
-            name="tracelab_background")
-    else:
-        folium.TileLayer(source.url, attr=source.attribution, name=label(source.name, lang),
-                         subdomains=source.subdomains, max_zoom=source.max_zoom,
-                         overlay=False, control=True).add_to(m)
-        if source.overlay is not None:
-            folium.TileLayer(source.overlay, attr=source.attribution,
-                             name=label(source.name + "_labels", lang),
-                             subdomains=source.subdomains, max_zoom=source.max_zoom,
-                             overlay=True, control=True).add_to(m)
-    setattr(m, _FRAME_ATTR, source.frame)
-    if townships is not None:
-        from tracelab.maps.areas import add_outlines  # areas draws on maps made here
-
-        add_outlines(townships, m, lang=lang)
-        minx, miny, maxx, maxy = townships.to_crs("EPSG:4326").total_bounds
-        m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
-    return m
+def set_map_frame(m: Any, frame: str) -> None:
+    """Remember on `m` the coordinate frame of its tiles, for the layers drawn on it."""
+    setattr(m, _FRAME_ATTR, frame)
 
 
 def map_frame(m: Any) -> Frame:
@@ -212,6 +148,7 @@ def to_map_frame(lon: Any, lat: Any, m: Any) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
+    >>> from tracelab.maps.base import base_map
     >>> lon, lat = to_map_frame([114.0], [27.6], base_map("amap"))
     >>> round(float(lon[0]) - 114.0, 4) > 0, round(float(lat[0]) - 27.6, 4) < 0
     (True, True)
@@ -229,6 +166,7 @@ def geometry_to_map_frame(geom: Any, m: Any) -> Any:
     Examples
     --------
     >>> from shapely.geometry import Point
+    >>> from tracelab.maps.base import base_map
     >>> geometry_to_map_frame(Point(114.0, 27.6), base_map()).equals(Point(114.0, 27.6))
     True
     """

@@ -1,1 +1,34 @@
-"""privacy."""
+"""Layer 2, privacy: keys and pseudonyms, masking and scrubbing, purposes and the audit log.
+
+The guard every layer above calls: person ids become keyed pseudonyms on load, personal
+values are masked wherever they are shown, and every person-level query names its purpose
+and leaves one hash-chained audit entry.
+"""
+
+from __future__ import annotations
+
+from tracelab.privacy.audit import (
+    PurposeError,
+    audit_head,
+    audited,
+    read_audit,
+    record_query,
+    require_purpose,
+    verify_audit,
+)
+from tracelab.privacy.pseudonyms import (
+    DEMO_KEY,
+    MissingKeyError,
+    is_pseudonym,
+    load_key,
+    mask_frame,
+    pseudonym,
+    pseudonymise,
+    scrub_text,
+)
+
+__all__ = [
+    "DEMO_KEY", "MissingKeyError", "PurposeError", "audit_head", "audited", "is_pseudonym",
+    "load_key", "mask_frame", "pseudonym", "pseudonymise", "read_audit", "record_query",
+    "require_purpose", "scrub_text", "verify_audit",
+]

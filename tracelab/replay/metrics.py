@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.replay import columns as rc
 from tracelab.synth import columns as sc
@@ -230,9 +231,7 @@ def summarise(runs: pd.DataFrame, by: str | Sequence[str] = rc.POLICY,
     [[12.0, 2.0, 7.03, 16.97]]
     """
     keys = [by] if isinstance(by, str) else list(by)
-    missing = [c for c in [*keys, *metrics] if c not in runs]
-    if missing:
-        raise ValueError(f"runs lacks column(s) {missing}; has {list(runs.columns)}")
+    require_columns(runs, [*keys, *metrics], "runs")
     rows = []
     for key, grp in runs.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)

@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
+from tracelab.model.schema import SchemaError
+
 __all__ = ["to_spark", "collect", "local_micros", "local_day_string", "require", "US_PER_MIN",
            "US_PER_HOUR", "US_PER_DAY"]
 
@@ -167,10 +170,4 @@ def local_day_string(column: Any, zone: str) -> Any:
 
 def require(sdf: Any, columns: Iterable[str], what: str) -> None:
     """Raise one SchemaError naming every missing column."""
-    from tracelab.model.schema import SchemaError
-
-    have = set(sdf.columns)
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise SchemaError(f"{what}: lacks column(s) {', '.join(missing)}; it has "
-                          f"{', '.join(sdf.columns)}")
+    require_columns(sdf, columns, what, error=SchemaError)

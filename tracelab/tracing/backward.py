@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab._time import NAT, NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, from_ns, local_minutes, timestamp_ns, to_ns
 from tracelab.model import schema as s
 from tracelab.index.graph import QUERY, VisitGraph, VisitSource
@@ -264,10 +265,8 @@ def _mates(case: Any, households: pd.DataFrame | None, ids: np.ndarray) -> np.nd
     """Known cases in the case's household (roster), the case excluded."""
     if households is None:
         return np.array([], dtype=object)
-    missing = [c for c in (s.PERSON_ID, HOUSEHOLD_ID) if c not in households]
-    if missing:
-        raise ValueError(f"households lacks column(s) {missing}; give one row per person "
-                         f"with {s.PERSON_ID!r} and {HOUSEHOLD_ID!r}")
+    require_columns(households, (s.PERSON_ID, HOUSEHOLD_ID), "households",
+                    hint="give one row per person")
     roster = households.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[HOUSEHOLD_ID]
     home = roster.get(case)
     if home is None or pd.isna(home):

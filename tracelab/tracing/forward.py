@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracelab._validate import check_on_invalid
 from tracelab._time import NAT, NS_PER_DAY, NS_PER_MIN, from_ns, local_minutes, timestamp_ns, to_ns
 from tracelab.model import schema as s
 from tracelab.index.kernels import ordered_map
@@ -380,8 +381,7 @@ def trace(
         return trace(local, cases, r, hops, as_of=pd.Timestamp(as_of_ns, tz="UTC"),
                      explain=explain, on_invalid=on_invalid)
     ids, ws, we, basis, bad = window_arrays(cases, r, as_of_ns)
-    if on_invalid not in ("raise", "reject"):
-        raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject")
+    check_on_invalid(on_invalid)
     if on_invalid == "raise":
         check_windows(ids, bad)
     rejected = window_rejections(ids, bad) if on_invalid == "reject" else None

@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._validate import require_columns
 from tracelab.model import ids
 from tracelab.privacy import pseudonyms as privacy
 from tracelab.model import reference
@@ -58,17 +59,15 @@ def call_list(ranked: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.D
     0      芦溪镇  call_today   李*  158*****234  36**************34
     1      芦溪镇     monitor  张**  131*****789  36**************34
     """
-    missing = [c for c in (s.CONTACT_ID, TIER, RANK) if c not in ranked]
-    if missing:
-        raise ValueError(f"ranked lacks column(s) {missing}; pass rank_contacts(...) output")
+    require_columns(ranked, (s.CONTACT_ID, TIER, RANK), "ranked",
+                    hint="pass rank_contacts(...) output")
     if s.CASE_ID in ranked:
         raise ValueError("ranked has case_id: one row per (case, contact) pair; the call list "
                          "needs rank_contacts(..., per='contact')")
     out = ranked.reset_index(drop=True)
     info = pd.DataFrame(index=out.index)
     if persons is not None:
-        if s.PERSON_ID not in persons:
-            raise ValueError(f"persons lacks column {s.PERSON_ID!r}")
+        require_columns(persons, (s.PERSON_ID,), "persons")
         p = persons.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)
         for col in (PERSON_NAME, PHONE, ID_NUMBER, s.TOWNSHIP_CODE):
             if col in p:

@@ -157,7 +157,7 @@ def inline_assets(page: str) -> str:
         raise ValueError(
             f"page references {len(unknown)} script(s)/stylesheet(s) that tracelab cannot "
             f"inline offline: {unknown}; drop the plugin that needs them or add its files to "
-            "tracelab.maps.offline._ASSETS from an installed package")
+            "tracelab.maps.assets._ASSETS from an installed package")
     used = _NEEDS_DROPPED.search(_SCRIPT.sub("", page))
     if used:
         raise ValueError(
