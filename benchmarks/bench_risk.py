@@ -96,7 +96,7 @@ def one_seed(seed: int, population: int, days: int, ablations: bool = False) -> 
                          "p@200": precision_at(score, label, 200)})
     # Infector tree against the truth: among cases whose true infector is a traced case,
     # how often does the tree name it (recall), and how often is a named infector right.
-    tree = clusters(county.cases, ex, venues=county.venues).members
+    tree = clusters(ex, county.cases, venues=county.venues).members
     true_parent = dict(zip(truth[s.PERSON_ID], truth[INFECTOR_ID], strict=True))
     named = tree[tree["infector_id"].notna()]
     right = sum(true_parent.get(c) == i for c, i in zip(named[s.PERSON_ID], named["infector_id"],

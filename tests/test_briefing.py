@@ -118,7 +118,7 @@ def test_headline_numbers_match_the_source_tables(sample, briefing):
     row = re.search(rf'data-category="{s.CLOSE_CONTACT}">.*?data-tier="total">(\d+)<', page, re.S)
     assert int(row.group(1)) == close.sum()
     visits = graph.visits()
-    areas = risk_areas(cases, data.venues, visits[visits[s.PERSON_ID].isin(cases[s.PERSON_ID])],
+    areas = risk_areas(cases, visits[visits[s.PERSON_ID].isin(cases[s.PERSON_ID])], data.venues,
                        as_of=b.as_of, persons=extras["persons"])
     assert _number(page, "areas-high") == (areas["level"] == "high").sum() > 0
     assert _number(page, "areas") == areas["level"].isin(["high", "medium"]).sum()

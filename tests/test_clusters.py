@@ -30,7 +30,7 @@ def cases(onsets: dict[str, float], isolated: dict[str, float] | None = None) ->
 def test_chain_and_singleton():
     c = cases({"A": 0, "B": 72, "C": 144, "D": 10})
     ex = pd.DataFrame([link("A", "B", 0), link("B", "C", 72)])
-    res = clusters(c, ex)
+    res = clusters(ex, c)
     m = res.members.set_index(s.PERSON_ID)
     assert m["cluster_id"].tolist() == ["cluster:A"] * 3 + ["cluster:D"]
     assert m["cluster_size"].tolist() == [3, 3, 3, 1]
@@ -44,14 +44,14 @@ def test_mutual_exposure_gives_one_direction_no_cycle():
     # the stronger direction only.
     c = cases({"A": 60, "B": 70})
     ex = pd.DataFrame([link("A", "B", 24, minutes=90), link("B", "A", 30, minutes=20)])
-    res = clusters(c, ex)
+    res = clusters(ex, c)
     assert nx.is_forest(res.tree) and list(res.tree.edges()) == [("A", "B")]
     assert res.members.set_index(s.PERSON_ID).loc["A", "cluster_id"] == "cluster:A"
 
 
 def test_exposure_outside_incubation_does_not_link():
     c = cases({"A": 0, "B": 24 * 10})  # B's onset 10 days after: exposure too early
-    res = clusters(c, pd.DataFrame([link("A", "B", 0)]))
+    res = clusters(pd.DataFrame([link("A", "B", 0)]), c)
     assert res.members["cluster_size"].tolist() == [1, 1]
     assert not res.links["plausible"].any()
     assert res.lint["problem"].tolist() == ["before_incubation"]
@@ -77,11 +77,11 @@ def test_lint_ignores_non_case_contacts():
 def test_source_scores_override_own_scores():
     c = cases({"A": 0, "B": 0, "C": 72})
     ex = pd.DataFrame([link("A", "C", 24, minutes=120), link("B", "C", 24, minutes=10)])
-    own = clusters(c, ex).members.set_index(s.PERSON_ID)
+    own = clusters(ex, c).members.set_index(s.PERSON_ID)
     assert own.loc["C", "infector_id"] == "A"
     src = pd.DataFrame({s.CASE_ID: ["C", "C"], "source_kind": ["case", "case"],
                         "source_id": ["A", "B"], "score": [1.0, 50.0]})
-    told = clusters(c, ex, source_scores=src).members.set_index(s.PERSON_ID)
+    told = clusters(ex, c, source_scores=src).members.set_index(s.PERSON_ID)
     assert told.loc["C", "infector_id"] == "B"
 
 
@@ -89,7 +89,7 @@ def test_venue_weights_enter_link_score():
     c = cases({"A": 0, "B": 0, "C": 72})
     ex = pd.DataFrame([link("A", "C", 24, 30, venue="R"), link("B", "C", 24, 30, venue="P")])
     venues = pd.DataFrame({s.VENUE_ID: ["R", "P"], s.VENUE_TYPE: ["restaurant", "pharmacy"]})
-    m = clusters(c, ex, venues=venues).members.set_index(s.PERSON_ID)
+    m = clusters(ex, c, venues=venues).members.set_index(s.PERSON_ID)
     assert m.loc["C", "infector_id"] == "A"
 
 
@@ -97,18 +97,18 @@ def test_inputs_unchanged():
     c = cases({"A": 0, "B": 72})
     ex = pd.DataFrame([link("A", "B", 0)])
     cb, eb = c.copy(), ex.copy()
-    clusters(c, ex)
+    clusters(ex, c)
     pd.testing.assert_frame_equal(c, cb)
     pd.testing.assert_frame_equal(ex, eb)
 
 
 def test_duplicate_case_and_missing_columns_raise():
     with pytest.raises(ValueError, match="listed twice"):
-        clusters(pd.concat([cases({"A": 0})] * 2), pd.DataFrame([link("A", "B", 0)]))
+        clusters(pd.DataFrame([link("A", "B", 0)]), pd.concat([cases({"A": 0})] * 2))
     with pytest.raises(ValueError, match="overlap_minutes"):
-        clusters(cases({"A": 0}), pd.DataFrame([link("A", "B", 0)]).drop(columns=[s.OVERLAP_MIN]))
+        clusters(pd.DataFrame([link("A", "B", 0)]).drop(columns=[s.OVERLAP_MIN]), cases({"A": 0}))
     with pytest.raises(ValueError, match="source_kind"):
-        clusters(cases({"A": 0, "B": 72}), pd.DataFrame([link("A", "B", 0)]),
+        clusters(pd.DataFrame([link("A", "B", 0)]), cases({"A": 0, "B": 72}),
                  source_scores=pd.DataFrame({s.CASE_ID: ["B"]}))
 
 
@@ -118,7 +118,7 @@ def test_cluster_lint_lists_only_links_without_plausible_exposure():
         link("A", "B", 50), link("A", "B", 60),  # both after B's onset: impossible link
         link("A", "C", 10), link("A", "C", 60),  # one plausible exposure: no lint
     ])
-    lint = clusters(c, ex).lint
+    lint = clusters(ex, c).lint
     assert list(zip(lint[s.CASE_ID], lint[s.CONTACT_ID], lint["problem"], lint["severity"],
                     lint["n_exposures"])) == [("A", "B", "exposure_after_onset", "impossible", 2)]
 

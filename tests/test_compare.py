@@ -37,8 +37,8 @@ def run(cases: pd.DataFrame) -> dict:
     graph = VisitGraph.from_scans(SCANS, VENUES)
     ex = trace(graph, cases, as_of=AS_OF)
     contacts = rank_contacts(ex, cases, SCANS, venues=VENUES)
-    venues = rank_venues(ex, graph.visits(), cases, VENUES)
-    areas = risk_areas(cases, VENUES, graph.visits(), as_of=AS_OF)
+    venues = rank_venues(ex, cases, graph.visits(), VENUES)
+    areas = risk_areas(cases, graph.visits(), VENUES, as_of=AS_OF)
     return snapshot(contacts=contacts, exposures=ex, venues=venues, areas=areas)
 
 

@@ -100,11 +100,3 @@ def test_the_top_level_holds_few_modules():
     modules = sorted(p.name for p in ROOT.glob("*.py"))
     assert len(modules) <= 6, modules
 
-
-def test_the_public_namespace_is_curated():
-    assert sorted(tracelab.__all__) == sorted(set(tracelab.__all__))
-    for name in tracelab.__all__:
-        assert getattr(tracelab, name) is not None
-    # The audited verbs, not the plain implementations, are what users get.
-    assert tracelab.trace.__wrapped__ is not None
-    assert tracelab.tracing.trace is tracelab.trace

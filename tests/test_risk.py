@@ -197,7 +197,7 @@ def test_rank_venues_orders_and_explains():
                       + [exposure("C1", "D", "P", 200, 10, case_in_min=200)])
     ex[s.CASE_T_OUT] = [T0 + 90 * MIN] * 3 + [T0 + 210 * MIN]
     before = ex.copy()
-    r = rank_venues(ex, visits, CASES, VENUES)
+    r = rank_venues(ex, CASES, visits, VENUES)
     pd.testing.assert_frame_equal(ex, before)
     assert r[s.VENUE_ID].tolist() == ["R", "P"]
     assert r["peak_present"].tolist() == [4, 2]
@@ -208,7 +208,7 @@ def test_rank_venues_orders_and_explains():
 def test_rank_venues_needs_venues_for_scans():
     scans = pd.DataFrame({s.PERSON_ID: ["A"], s.VENUE_ID: ["R"], s.SCANNED_AT: [T0]})
     with pytest.raises(ValueError, match="pass venues="):
-        rank_venues(pd.DataFrame([exposure("C1", "A", "R", 0, 5)]), scans, CASES, None)
+        rank_venues(pd.DataFrame([exposure("C1", "A", "R", 0, 5)]), CASES, scans, None)
 
 
 def test_naive_case_times_refused():
@@ -266,13 +266,13 @@ def test_pipeline_on_a_small_synthetic_county(tmp_path):
     assert len(county.cases) > 0 and len(ex) > 0
     assert sorted(ranked[s.CONTACT_ID]) == sorted(ex[s.CONTACT_ID].unique())
     assert set(ranked["tier"]) <= set(TIERS) and ranked["why"].str.startswith("#").all()
-    venues = rank_venues(ex, graph.visits(), county.cases, county.venues)
+    venues = rank_venues(ex, county.cases, graph.visits(), county.venues)
     assert set(venues[s.VENUE_ID]) == set(ex.loc[ex[s.HOP] == 1, s.VENUE_ID])
     assert (venues["alert_reach"] >= 0).all() and (venues["peak_present"] >= 1).all()
-    areas = risk_areas(county.cases, county.venues, graph.visits(), as_of=as_of,
+    areas = risk_areas(county.cases, graph.visits(), county.venues, as_of=as_of,
                        persons=county.persons, venue_crs="GCJ-02")
     assert areas.geometry.is_valid.all() and areas["level"].iloc[-1] == "low"
-    members = clusters(county.cases, ex, venues=county.venues).members
+    members = clusters(ex, county.cases, venues=county.venues).members
     assert sorted(members[s.PERSON_ID]) == sorted(county.cases[s.PERSON_ID])
     out = export_contacts(ranked, tmp_path / "calls.csv", county.persons)
     text = out.read_text(encoding="utf-8-sig")

@@ -26,7 +26,9 @@ from tracelab.model import coords
 from tracelab.model import ids
 from tracelab.privacy import pseudonyms as privacy
 from tracelab.model import reference
+from tracelab.index.presence import visits as build_visits
 from tracelab.model import schema as s
+from tracelab.model.rules import Rule
 from tracelab.model.regions import county_outline
 from tracelab.model.schema import (
     AREA_ID,
@@ -116,9 +118,8 @@ def _case_days(cases: pd.DataFrame, as_of: pd.Timestamp, zone: str) -> pd.DataFr
     return out
 
 
-def _stays(scans_or_visits: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
+def _stays(f: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
     """(person, venue, t_in, t_out) from visits, scans or an exposures table."""
-    f = scans_or_visits
     if s.CASE_T_IN in f and s.CASE_ID in f:
         hop1 = f[f[s.HOP] == 1] if s.HOP in f else f
         return hop1[[s.CASE_ID, s.VENUE_ID, s.CASE_T_IN, s.CASE_T_OUT]].drop_duplicates().set_axis(
@@ -126,10 +127,8 @@ def _stays(scans_or_visits: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
     if s.T_IN in f and s.T_OUT in f:
         return f[[s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT]]
     if s.SCANNED_AT in f:
-        from tracelab.index.presence import visits
-
-        return visits(f, venues)[[s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT]]
-    raise ValueError("scans_or_visits: give visits (t_in, t_out), scans (scanned_at) or "
+        return build_visits(f, venues)[[s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT]]
+    raise ValueError("visits: give visits (t_in, t_out), scans (scanned_at) or "
                      "exposures (case_t_in, case_t_out)")
 
 
@@ -155,10 +154,10 @@ def _who(case_ids: list[Any]) -> str:
 
 def risk_areas(
     cases: pd.DataFrame,
+    visits: pd.DataFrame,
     venues: pd.DataFrame,
-    scans_or_visits: pd.DataFrame,
     *,
-    regime: Literal["ninth", "twenty", "ten"] = "twenty",
+    rule: str | Rule = "twenty",
     as_of: Any,
     persons: pd.DataFrame | None = None,
     venue_types: pd.DataFrame | None = None,
@@ -170,7 +169,7 @@ def risk_areas(
     zone: str = s.DEFAULT_ZONE,
     include_lifted: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Risk areas in force on ``as_of`` under ``regime``, each with reason and dates.
+    """Risk areas in force on ``as_of`` under the rule's regime, with reason and dates.
 
     Parameters
     ----------
@@ -178,12 +177,14 @@ def risk_areas(
         ``person_id`` and ``confirmed_at`` (else ``sampled_at``, ``onset_at``): the
         report instant, whose local day designates or renews an area. Cases reported
         after ``as_of`` are ignored.
+    visits : pandas.DataFrame
+        Visits, scans or an exposures table: where cases stayed.
     venues : pandas.DataFrame
         ``venue_id``, ``venue_type``, ``lon``, ``lat`` (in ``venue_crs``), optionally
         ``township_code``.
-    scans_or_visits : pandas.DataFrame
-        Visits, scans or an exposures table: where cases stayed.
-    regime : {"ninth", "twenty", "ten"}
+    rule : {"ninth", "twenty", "ten"} or Rule, default "twenty"
+        The regime whose area rules apply (DOMAIN §3): a preset name, or a rule derived
+        from one of these presets.
     as_of : tz-aware time
         The briefing time; areas whose lifting day has come are dropped.
     persons : pandas.DataFrame, optional
@@ -237,15 +238,16 @@ def risk_areas(
     ...     "t_in": [t, t + pd.Timedelta(hours=13)], "t_out": [t + pd.Timedelta(hours=12),
     ...     t + pd.Timedelta(hours=16)]})
     >>> cases = pd.DataFrame({"person_id": ["C1"], "confirmed_at": [t + pd.Timedelta(days=1)]})
-    >>> a = risk_areas(cases, venues, visits, as_of=t + pd.Timedelta(days=2))
+    >>> a = risk_areas(cases, visits, venues, as_of=t + pd.Timedelta(days=2))
     >>> a[["area_id", "level", "designated_on", "lifts_on"]]
                    area_id level designated_on    lifts_on
     0              area:H1  high    2022-11-21  2022-11-26
     1              area:R1  high    2022-11-21  2022-11-26
     2  area:rest_of_county   low    2022-11-21        None
     """
+    regime = rule if isinstance(rule, str) else rule.name
     if regime not in AREA_RULES:
-        raise ValueError(f"regime={regime!r}; allowed: {list(AREA_RULES)}")
+        raise ValueError(f"rule={regime!r}; the area rules know {list(AREA_RULES)}")
     rules = AREA_RULES[regime]
     as_of_ts = pd.Timestamp(as_of)
     if as_of_ts.tz is None:
@@ -261,7 +263,7 @@ def risk_areas(
     is_home = dict(zip(vt[s.TYPE_CODE], vt[s.RESIDENCE].astype(bool), strict=True))
     vinfo = venues.set_index(s.VENUE_ID)
     home_venue = vinfo[s.VENUE_TYPE].map(is_home).fillna(False).astype(bool)
-    stays = _stays(scans_or_visits, venues)
+    stays = _stays(visits, venues)
     stays = stays[stays[s.PERSON_ID].isin(reported[s.PERSON_ID])
                   & stays[s.VENUE_ID].isin(vinfo.index)]
     links = _links(reported, stays, home_venue, persons, rules, activity_min_hours,

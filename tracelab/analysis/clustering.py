@@ -151,10 +151,10 @@ def lint_links(cases: pd.DataFrame, links: pd.DataFrame, rule: str | Rule = "twe
 
 
 def clusters(
-    cases: pd.DataFrame,
     exposures: pd.DataFrame,
-    rule: str | Rule = "twenty",
+    cases: pd.DataFrame,
     *,
+    rule: str | Rule = "twenty",
     venues: pd.DataFrame | None = None,
     venue_types: pd.DataFrame | None = None,
     source_scores: pd.DataFrame | None = None,
@@ -164,11 +164,11 @@ def clusters(
 
     Parameters
     ----------
-    cases : pandas.DataFrame
-        ``schema.CASE_COLUMNS`` (``person_id`` and ``onset_at`` or ``sampled_at`` needed).
     exposures : pandas.DataFrame
         :func:`tracelab.tracing.forward.trace` output over these cases; rows whose case and
         contact are both cases are the candidate links.
+    cases : pandas.DataFrame
+        ``schema.CASE_COLUMNS`` (``person_id`` and ``onset_at`` or ``sampled_at`` needed).
     rule : str or Rule
         Incubation window (``incubation_min_days``, ``incubation_max_days``) and look-back.
     venues, venue_types : pandas.DataFrame, optional
@@ -213,7 +213,7 @@ def clusters(
     ...     "venue_id": ["V", "W"], "hop": [1, 1],
     ...     "overlap_start": [t, t + 72 * h], "overlap_end": [t + h, t + 73 * h],
     ...     "overlap_minutes": [60.0, 60.0]})
-    >>> res = clusters(cases, ex)
+    >>> res = clusters(ex, cases)
     >>> res.members[["person_id", "cluster_id", "infector_id", "generation"]]
       person_id cluster_id infector_id  generation
     0         A  cluster:A         NaN           0

@@ -17,6 +17,7 @@ import pandas as pd
 
 from tracelab._validate import require_columns
 from tracelab._time import NS_PER_DAY, NS_PER_MIN, timestamp_from_ns, to_ns
+from tracelab.index.presence import visits as build_visits
 from tracelab.model import reference
 from tracelab.model import schema as s
 from tracelab.model.schema import (
@@ -125,7 +126,7 @@ def _worst_colour(visits: pd.DataFrame | None, first: pd.Series) -> pd.Series:
     if visits is None or s.CODE_COLOUR not in visits or visits.empty:
         return out
     time_col = s.T_IN if s.T_IN in visits else s.SCANNED_AT
-    require_columns(visits, (s.PERSON_ID, time_col), "scans_or_visits")
+    require_columns(visits, (s.PERSON_ID, time_col), "visits")
     v = visits[[s.PERSON_ID, time_col, s.CODE_COLOUR]]
     v = v[v[s.PERSON_ID].isin(first.index) & v[s.CODE_COLOUR].isin([s.YELLOW, s.RED])]
     if v.empty:
@@ -166,9 +167,9 @@ def _exposure_components(ex: pd.DataFrame, cases: pd.DataFrame,
 def rank_contacts(
     exposures: pd.DataFrame,
     cases: pd.DataFrame,
-    scans_or_visits: pd.DataFrame | None = None,
-    *,
+    visits: pd.DataFrame | None = None,
     venues: pd.DataFrame | None = None,
+    *,
     venue_types: pd.DataFrame | None = None,
     per: Literal["contact", "pair"] = "contact",
     calls_per_day: int | None = 200,
@@ -197,7 +198,7 @@ def rank_contacts(
         ``person_id``, ``onset_at``, ``sampled_at`` of the traced cases. Sources not
         listed here (hop-2 rows' hop-1 contacts) count at infectiousness 1 and are damped
         by the hop factor instead.
-    scans_or_visits : pandas.DataFrame, optional
+    visits : pandas.DataFrame, optional
         Scans (``scanned_at``) or visits (``t_in``) with ``code_color``; without it every
         contact counts as green.
     venues : pandas.DataFrame, optional
@@ -303,7 +304,7 @@ def rank_contacts(
     })
     out[RISK] = -np.expm1(-beta_per_hour * out[DOSE])
     first = agg[FIRST_EXPOSURE].groupby(level=s.CONTACT_ID).min()
-    colour = _worst_colour(scans_or_visits, first)
+    colour = _worst_colour(visits, first)
     out[s.CODE_COLOUR] = colour.reindex(out.index.get_level_values(s.CONTACT_ID)).to_numpy()
     out[COLOUR_FACTOR] = out[s.CODE_COLOUR].map(dict(COLOUR_FACTORS)).astype(float)
     out[SCORE] = 100.0 * out[RISK] * out[COLOUR_FACTOR]
@@ -345,15 +346,14 @@ def _sentences(out: pd.DataFrame, top: np.ndarray, n_co: np.ndarray) -> list[str
     return text
 
 
-def _as_visits(scans_or_visits: pd.DataFrame, venues: pd.DataFrame | None) -> pd.DataFrame:
-    if s.T_IN in scans_or_visits and s.T_OUT in scans_or_visits:
-        return scans_or_visits
+def _as_visits(frame: pd.DataFrame, venues: pd.DataFrame | None) -> pd.DataFrame:
+    if s.T_IN in frame and s.T_OUT in frame:
+        return frame
     if venues is None:
-        raise ValueError("scans_or_visits holds scans (no t_in/t_out); pass venues= so they "
-                         "can become visits, or pass tracelab.index.presence.visits(scans, venues)")
-    from tracelab.index.presence import visits
+        raise ValueError("visits holds scans (no t_in/t_out); pass venues= so they "
+                         "can become visits, or pass tracelab.visits(scans, venues)")
 
-    return visits(scans_or_visits, venues)
+    return build_visits(frame, venues)
 
 
 def occupancy(visits: pd.DataFrame, venue_ids: Sequence[Any], start: Any, end: Any, *,
@@ -411,8 +411,8 @@ def occupancy(visits: pd.DataFrame, venue_ids: Sequence[Any], start: Any, end: A
 
 def rank_venues(
     exposures: pd.DataFrame,
-    scans_or_visits: pd.DataFrame,
     cases: pd.DataFrame,
+    visits: pd.DataFrame,
     venues: pd.DataFrame,
     *,
     venue_types: pd.DataFrame | None = None,
@@ -425,10 +425,10 @@ def rank_venues(
     ----------
     exposures : pandas.DataFrame
         From :func:`tracelab.tracing.forward.trace`; hop-1 rows say when cases were where.
-    scans_or_visits : pandas.DataFrame
-        Visits (``t_in``, ``t_out``), or scans turned into visits with ``venues``.
     cases : pandas.DataFrame
         The traced cases (``person_id``); only their hop-1 rows count as case stays.
+    visits : pandas.DataFrame
+        Visits (``t_in``, ``t_out``), or scans turned into visits with ``venues``.
     venues : pandas.DataFrame
         ``venue_id``, ``venue_type``, optionally ``name`` and ``township``.
     venue_types : pandas.DataFrame, optional
@@ -462,7 +462,7 @@ def rank_venues(
     ...     "overlap_start": [t + 10 * m], "overlap_end": [t + 50 * m],
     ...     "overlap_minutes": [40.0]})
     >>> venues = pd.DataFrame({"venue_id": ["R"], "venue_type": ["restaurant"]})
-    >>> r = rank_venues(ex, visits, pd.DataFrame({"person_id": ["C1"]}), venues)
+    >>> r = rank_venues(ex, pd.DataFrame({"person_id": ["C1"]}), visits, venues)
     >>> r[["venue_id", "n_cases", "n_exposed", "peak_present", "alert_reach", "n_nongreen"]]
       venue_id  n_cases  n_exposed  peak_present  alert_reach  n_nongreen
     0        R        1          1             2            2           1
@@ -470,7 +470,7 @@ def rank_venues(
     require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN, s.CASE_T_OUT,
                        s.OVERLAP_MIN), "exposures")
     weights, vtype = _venue_weights(venues, venue_types)
-    visits = _as_visits(scans_or_visits, venues)
+    visits = _as_visits(visits, venues)
     case_ids = set(cases[s.PERSON_ID])
     hop1 = exposures[(exposures[s.HOP] == 1) & exposures[s.CASE_ID].isin(case_ids)]
     stays = hop1[[s.CASE_ID, s.VENUE_ID, s.CASE_T_IN, s.CASE_T_OUT]].drop_duplicates()

@@ -130,7 +130,7 @@ def _headline(cases: pd.DataFrame, exposures: pd.DataFrame, contacts: pd.DataFra
 def build_briefing(
     data: DataDir,
     *,
-    regime: str | Rule = "twenty",
+    rule: str | Rule = "twenty",
     as_of: Any = None,
     townships: gpd.GeoDataFrame | None = None,
     persons: pd.DataFrame | None = None,
@@ -142,7 +142,7 @@ def build_briefing(
     ----------
     data : tracelab.io.DataDir
         Loaded venues (WGS-84), scans, cases, rejections and per-file counts.
-    regime : str or Rule, default "twenty"
+    rule : str or Rule, default "twenty"
         Rule preset or rule id (:func:`tracelab.model.rules.as_rule`); its name also picks
         the risk-area rules (``ninth``, ``twenty``, ``ten``; others use ``twenty``).
     as_of : tz-aware time, optional
@@ -188,7 +188,7 @@ def build_briefing(
     from tracelab.index.graph import VisitGraph
     from tracelab.analysis.ranking import rank_contacts, rank_venues
 
-    rule = as_rule(regime)
+    rule = as_rule(rule)
     stamp = (default_as_of(data.scans, data.cases, manifest) if as_of is None
              else pd.Timestamp(as_of))
     if stamp.tz is None:
@@ -201,7 +201,7 @@ def build_briefing(
     exposures = trace(graph, cases, rule, as_of=stamp)
     if len(exposures):
         contacts = rank_contacts(exposures, cases, scans, venues=data.venues)
-        ranking = rank_venues(exposures, scans, cases, data.venues)
+        ranking = rank_venues(exposures, cases, scans, data.venues)
     else:
         contacts = pd.DataFrame({s.CONTACT_ID: pd.Series([], dtype=object),
                                  _TIER: pd.Series([], dtype=object)})
@@ -212,7 +212,7 @@ def build_briefing(
     homes = None
     if persons is not None:
         homes = persons[[c for c in _PERSON_COLUMNS if c in persons.columns]]
-    areas = risk_areas(cases, data.venues, case_visits, regime=area_regime, as_of=stamp,
+    areas = risk_areas(cases, case_visits, data.venues, rule=area_regime, as_of=stamp,
                        persons=homes, venue_crs="WGS-84")
     township_counts = None
     if townships is not None:
@@ -267,7 +267,7 @@ def folder_extras(path: str | Path) -> dict[str, Any]:
     return {"manifest": manifest, "townships": townships, "persons": persons}
 
 
-def load_briefing(path: str | Path, *, regime: str | Rule = "twenty", as_of: Any = None
+def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any = None
                   ) -> Briefing:
     """Load a data folder (with its :func:`folder_extras`) and build its briefing; see
     :func:`build_briefing`.
@@ -285,4 +285,4 @@ def load_briefing(path: str | Path, *, regime: str | Rule = "twenty", as_of: Any
     # same folder never depends on the wall clock; elsewhere the clock is the only bound.
     now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
     data = read_dir(path, now=now)
-    return build_briefing(data, regime=regime, as_of=as_of, **extras)
+    return build_briefing(data, rule=rule, as_of=as_of, **extras)

@@ -32,7 +32,7 @@ def write_briefing(
     out: str | Path,
     *,
     since: str | Path | None = None,
-    regime: str | Rule = "twenty",
+    rule: str | Rule = "twenty",
     as_of: Any = None,
     lang: str = "zh",
     pdf: bool = False,
@@ -49,7 +49,7 @@ def write_briefing(
     since : path, optional
         Summary of a previous briefing: the page shows what changed. It may be the
         summary this call overwrites; it is read first.
-    regime, as_of
+    rule, as_of
         As in :func:`tracelab.briefing.build.build_briefing` (ignored for a Briefing).
     lang : {"zh", "en"}, default "zh"
     pdf : bool, default False
@@ -67,7 +67,7 @@ def write_briefing(
     """
     out = Path(out)
     previous = read_summary(since) if since is not None else None
-    b = data if isinstance(data, Briefing) else load_briefing(data, regime=regime, as_of=as_of)
+    b = data if isinstance(data, Briefing) else load_briefing(data, rule=rule, as_of=as_of)
     diff = changes(previous, b) if previous is not None else None
     page = render_html(b, lang=lang, changes=diff).encode("utf-8")
     if len(page) > MAX_BYTES:

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_pseudonymised_briefing(folder: Path, key: bytes, *, regime: str = "twenty",
+def load_pseudonymised_briefing(folder: Path, key: bytes, *, rule: str = "twenty",
                                 as_of: pd.Timestamp | None = None) -> Briefing:
     """:func:`tracelab.briefing.load_briefing` with person ids pseudonymised under `key`."""
     from tracelab.privacy import pseudonyms as privacy
@@ -58,7 +58,7 @@ def load_pseudonymised_briefing(folder: Path, key: bytes, *, regime: str = "twen
     data = read_pseudonymised(folder, key, now=now)
     if extras["persons"] is not None:
         extras["persons"] = privacy.pseudonymise(extras["persons"], None, key)
-    return build_briefing(data, regime=regime, as_of=as_of, **extras)
+    return build_briefing(data, rule=rule, as_of=as_of, **extras)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise ValueError("--pdf needs Playwright: pip install playwright") from None
     key = cli_key(args.key_file)
-    b = load_pseudonymised_briefing(args.data, key, regime=args.regime, as_of=as_of)
+    b = load_pseudonymised_briefing(args.data, key, rule=args.regime, as_of=as_of)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
     print(f"briefing as of {b.as_of.tz_convert('Asia/Shanghai'):%Y-%m-%d %H:%M} "

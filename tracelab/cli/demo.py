@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     extras = folder_extras(data_dir)
     if extras["persons"] is not None:
         extras["persons"] = privacy.pseudonymise(extras["persons"], None, key)
-    briefing = build_briefing(data, regime="twenty", **extras)
+    briefing = build_briefing(data, rule="twenty", **extras)
     paths = write_briefing(briefing, out / "briefing.html")
     h = briefing.headline
     print(f"4/4 brief: {h['cases']} cases, {h['contacts']:,} people exposed, "

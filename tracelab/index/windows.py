@@ -7,7 +7,7 @@ tracing, companions, the local pull and the Spark jobs).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -30,9 +30,15 @@ __all__ = ["BASES", "WINDOW_BASIS", "WINDOW_END", "WINDOW_START", "case_windows"
 BASES = np.array(["", "onset", "sampling", "last_negative"], dtype=object)
 
 
+@overload
+def case_windows(cases: pd.DataFrame, rule: str | Rule = ..., *, as_of: Any = ...,
+                 on_invalid: Literal["raise"] = ...) -> pd.DataFrame: ...
+@overload
+def case_windows(cases: pd.DataFrame, rule: str | Rule = ..., *, as_of: Any = ...,
+                 on_invalid: Literal["reject"]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 def case_windows(cases: pd.DataFrame, rule: str | Rule = "twenty", *,
-                 as_of: Any = None,
-                 on_invalid: Literal["raise", "reject"] = "raise") -> Any:
+                 as_of: Any = None, on_invalid: Literal["raise", "reject"] = "raise"
+                 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Each case's infectious window ``[window_start, window_end)`` (DOMAIN §2.1).
 
     Start: the last negative sampling for a case found by serial screening (when the rule

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from tracelab._validate import check_on_invalid
 from tracelab._time import NAT, NS_PER_DAY, NS_PER_MIN, from_ns, local_minutes, timestamp_ns, to_ns
 from tracelab.model import schema as s
 from tracelab.index.kernels import ordered_map
-from tracelab.index.graph import VisitGraph
+from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.tracing.local_pull import for_trace
 from tracelab.index.windows import (
     BASES,
@@ -280,8 +280,16 @@ def _rule_id(r: Rule) -> str:
     return r.rule_id  # compares every field with the preset: worth keeping per rule
 
 
+@overload
+def trace(graph: VisitGraph | VisitSource, cases: pd.DataFrame, rule: str | Rule = ...,
+          hops: int | None = ..., *, as_of: Any = ..., explain: bool = ...,
+          on_invalid: Literal["raise"] = ...) -> pd.DataFrame: ...
+@overload
+def trace(graph: VisitGraph | VisitSource, cases: pd.DataFrame, rule: str | Rule = ...,
+          hops: int | None = ..., *, as_of: Any = ..., explain: bool = ...,
+          on_invalid: Literal["reject"]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 def trace(
-    graph: VisitGraph,
+    graph: VisitGraph | VisitSource,
     cases: pd.DataFrame,
     rule: str | Rule = "twenty",
     hops: int | None = None,
@@ -289,7 +297,7 @@ def trace(
     as_of: Any = None,
     explain: bool = True,
     on_invalid: Literal["raise", "reject"] = "raise",
-) -> Any:
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Exposures of ``cases``: who shared a venue with them while they were infectious.
 
     Parameters
