@@ -53,8 +53,6 @@ def test_no_public_name_hides_a_module(name):
         value = getattr(module, child)
         assert isinstance(value, types.ModuleType), (
             f"{name}.{child} is a {type(value).__name__}, not the module {name}.{child}")
-    public = set(getattr(module, "__all__", ()))
-    assert not public & children, f"{name}.__all__ names modules: {sorted(public & children)}"
 
 
 def test_no_import_cycles():
@@ -100,3 +98,26 @@ def test_the_top_level_holds_few_modules():
     modules = sorted(p.name for p in ROOT.glob("*.py"))
     assert len(modules) <= 6, modules
 
+
+
+NOTEBOOKS = sorted((ROOT.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_import_only_public_namespaces(path):
+    # A public namespace is tracelab or one of its subpackages, never a module inside them.
+    import ast
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    code = "\n".join(line for line in code.splitlines() if not line.startswith(("%", "!")))
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    private = [name for name in found if name.split(".")[0] == "tracelab"
+               and not hasattr(importlib.import_module(name), "__path__")]
+    assert not private, f"{path.name} imports modules, not namespaces: {private}"

@@ -5,7 +5,9 @@ Nothing here reads user files or knows about people; every other layer builds on
 
 from __future__ import annotations
 
+from tracelab.model import schema
 from tracelab.model.rules import PRESETS, Rule, as_rule, rule
 from tracelab.model.schema import SchemaError
 
-__all__ = ["PRESETS", "Rule", "SchemaError", "as_rule", "rule"]
+# ``schema`` is the module itself: the column constants, for notebooks and tests.
+__all__ = ["PRESETS", "Rule", "SchemaError", "as_rule", "rule", "schema"]
