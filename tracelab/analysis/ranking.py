@@ -274,33 +274,50 @@ def rank_contacts(
     weights, vtype = _venue_weights(venues, venue_types)
     ex = exposures.reset_index(drop=True)
     comp = _exposure_components(ex, cases, weights, close_range, profile)
-    m, w, f, c, h = (comp[k].to_numpy() for k in "mwfch")
+    # The five factors of an exposure's dose, one value per exposure row.
+    minutes = comp["m"].to_numpy()  # overlap minutes
+    venue_weight = comp["w"].to_numpy()  # venue type: indoor, crowding
+    infectious = comp["f"].to_numpy()  # the case's infectiousness at the overlap midpoint
+    crowding = comp["c"].to_numpy()  # min(1, k / people present with the case)
+    hop_factor = comp["h"].to_numpy()  # 1 for hop 1, less for hop 2
     keys = [s.CONTACT_ID] if per == "contact" else [s.CASE_ID, s.CONTACT_ID]
+    # Running products of the factors, summed per contact below: each factor shown in the
+    # sentence is then a ratio of two sums, its mean weighted by the product before it
+    # (e.g. mean infectiousness = sum(m*w*f) / sum(m*w)). The dose is the full product in
+    # hours: m/60 * w * f * c * h.
+    by_venue = minutes * venue_weight
+    by_infectious = by_venue * infectious
+    by_crowding = by_infectious * crowding
     work = ex[keys + [s.VENUE_ID, s.CASE_ID, s.HOP, s.OVERLAP_START, s.OVERLAP_END]].loc[
         :, lambda d: ~d.columns.duplicated()].assign(
-        _m=m, _mw=m * w, _mwf=m * w * f, _mwfc=m * w * f * c, _d=m * w * f * c * h / 60,
-        _nco=comp["n_co"].to_numpy() * m, _vt=ex[s.VENUE_ID].map(vtype).fillna("venue"))
-    g = work.groupby(keys, sort=True)
-    agg = g.agg(**{
+        _minutes=minutes, _by_venue=by_venue, _by_infectious=by_infectious,
+        _by_crowding=by_crowding, _dose=by_crowding * hop_factor / 60,
+        _co_present=comp["n_co"].to_numpy() * minutes,
+        _venue_type=ex[s.VENUE_ID].map(vtype).fillna("venue"))
+    per_contact = work.groupby(keys, sort=True)
+    agg = per_contact.agg(**{
         s.HOP: (s.HOP, "min"), N_CASES: (s.CASE_ID, "nunique"), N_EXPOSURES: (s.HOP, "size"),
-        N_VENUES: (s.VENUE_ID, "nunique"), s.OVERLAP_MIN: ("_m", "sum"),
-        "_mw": ("_mw", "sum"), "_mwf": ("_mwf", "sum"), "_mwfc": ("_mwfc", "sum"),
-        DOSE: ("_d", "sum"), "_nco": ("_nco", "sum"),
+        N_VENUES: (s.VENUE_ID, "nunique"), s.OVERLAP_MIN: ("_minutes", "sum"),
+        "_by_venue": ("_by_venue", "sum"), "_by_infectious": ("_by_infectious", "sum"),
+        "_by_crowding": ("_by_crowding", "sum"), DOSE: ("_dose", "sum"),
+        "_co_present": ("_co_present", "sum"),
         FIRST_EXPOSURE: (s.OVERLAP_START, "min"), LAST_EXPOSURE: (s.OVERLAP_END, "max"),
     })
     # The venue type with the most minutes, for the sentence.
-    top = (work.groupby(keys + ["_vt"], sort=True)["_m"].sum().reset_index()
-           .sort_values(keys + ["_m"], ascending=[True] * len(keys) + [False], kind="stable")
-           .drop_duplicates(keys).set_index(keys)["_vt"])
+    top = (work.groupby(keys + ["_venue_type"], sort=True)["_minutes"].sum().reset_index()
+           .sort_values(keys + ["_minutes"], ascending=[True] * len(keys) + [False],
+                        kind="stable")
+           .drop_duplicates(keys).set_index(keys)["_venue_type"])
 
     def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
         return (a / b.where(b > 0)).fillna(1.0)
 
     mins = agg[s.OVERLAP_MIN]
     out = agg[[s.HOP, N_CASES, N_EXPOSURES, N_VENUES, s.OVERLAP_MIN]].assign(**{
-        VENUE_FACTOR: ratio(agg["_mw"], mins), INFECTIOUSNESS: ratio(agg["_mwf"], agg["_mw"]),
-        CROWDING_FACTOR: ratio(agg["_mwfc"], agg["_mwf"]),
-        HOP_FACTOR: ratio(agg[DOSE] * 60, agg["_mwfc"]), DOSE: agg[DOSE],
+        VENUE_FACTOR: ratio(agg["_by_venue"], mins),
+        INFECTIOUSNESS: ratio(agg["_by_infectious"], agg["_by_venue"]),
+        CROWDING_FACTOR: ratio(agg["_by_crowding"], agg["_by_infectious"]),
+        HOP_FACTOR: ratio(agg[DOSE] * 60, agg["_by_crowding"]), DOSE: agg[DOSE],
     })
     out[RISK] = -np.expm1(-beta_per_hour * out[DOSE])
     first = agg[FIRST_EXPOSURE].groupby(level=s.CONTACT_ID).min()
@@ -319,7 +336,7 @@ def rank_contacts(
     else:
         tier = np.where(out[SCORE] >= cutoffs[0], 0, np.where(out[SCORE] >= cutoffs[1], 1, 2))
     out[TIER] = pd.array(np.asarray(TIERS, dtype=object)[tier], dtype="str")
-    n_co = (agg["_nco"] / mins.where(mins > 0)).fillna(1.0)
+    n_co = (agg["_co_present"] / mins.where(mins > 0)).fillna(1.0)
     key_index = pd.MultiIndex.from_frame(out[keys]) if len(keys) > 1 else pd.Index(out[keys[0]])
     out[s.WHY] = _sentences(out, top.reindex(key_index).to_numpy(),
                             n_co.reindex(key_index).to_numpy())

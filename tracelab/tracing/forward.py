@@ -163,7 +163,7 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
     dst = graph.person_ids[h["dst"]].tolist()
     venue = graph.venue_ids[h["venue"]].tolist()
     vtype = graph.venue_type_array[h["venue"]].tolist()
-    ci, co, ki, ko, os_, oe, start = (
+    case_in, case_out, contact_in, contact_out, overlap_from, overlap_to, window_from = (
         local_minutes(h[key], zone).tolist()
         for key in ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end",
                     "start"))
@@ -174,16 +174,19 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
     label = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",
              s.CLOSE_CONTACT: "a close-contact candidate for the field team to confirm"}
     # Python scalars (tolist): formatting numpy scalars one by one costs several times more.
+    # Times are "YYYY-MM-DD HH:MM"; an end on the same day as its start shows HH:MM only.
     return [
-        f"{'Case' if hop == 1 else 'Hop-1 contact'} {a} was at {v} ({t}) {x} to "
-        f"{y[11:] if y[:10] == x[:10] else y} and {c} was "
-        f"there {k} to {m[11:] if m[:10] == k[:10] else m} ({zone} time): {mins:g} min "
-        f"together, {o1[11:]} to {o2[11:]}{linger}, while {a} counted as infectious (from "
-        f"{st}, {since.get(bs, bs)}); {label[cat]} under rule {rule_id}."
-        for hop, a, v, t, x, y, c, k, m, mins, o1, o2, st, bs, cat in zip(
-            h["hop"].tolist(), src, venue, vtype, ci, co, dst, ki, ko,
-            np.round(h["minutes"], 1).tolist(), os_, oe, start, h["basis"].tolist(),
-            category.tolist(), strict=True)
+        f"{'Case' if hop == 1 else 'Hop-1 contact'} {source} was at {venue_id} ({venue_type}) "
+        f"{s_in} to {s_out[11:] if s_out[:10] == s_in[:10] else s_out} and {contact} was "
+        f"there {c_in} to {c_out[11:] if c_out[:10] == c_in[:10] else c_out} ({zone} time): "
+        f"{minutes:g} min together, {o_from[11:]} to {o_to[11:]}{linger}, while {source} "
+        f"counted as infectious (from {w_from}, {since.get(basis, basis)}); "
+        f"{label[cat]} under rule {rule_id}."
+        for (hop, source, venue_id, venue_type, s_in, s_out, contact, c_in, c_out, minutes,
+             o_from, o_to, w_from, basis, cat) in zip(
+            h["hop"].tolist(), src, venue, vtype, case_in, case_out, dst, contact_in,
+            contact_out, np.round(h["minutes"], 1).tolist(), overlap_from, overlap_to,
+            window_from, h["basis"].tolist(), category.tolist(), strict=True)
     ]
 
 
