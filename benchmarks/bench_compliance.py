@@ -22,8 +22,8 @@ import time
 import pandas as pd
 
 from tracelab.governance import compliance as c
-from tracelab.model import schema as s
 from tracelab.io import read_dir
+from tracelab.model import schema as s
 from tracelab.synth import LogParams, generate
 
 

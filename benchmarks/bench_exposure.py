@@ -28,9 +28,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
 from tracelab.tracing.forward import trace
-from tracelab.index.graph import VisitGraph
 
 BASE = pd.Timestamp("2022-11-01 00:00", tz="Asia/Shanghai").tz_convert("UTC")
 SHORT = ["supermarket", "restaurant", "pharmacy", "transit", "farmers_market", "mall",

@@ -21,9 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.replay import (grid, paired_difference, policy, replay, scenario_from_dir,
-                             summarise, sweep)
 from tracelab.replay import columns as rc
+from tracelab.replay import (
+    grid,
+    paired_difference,
+    policy,
+    replay,
+    scenario_from_dir,
+    summarise,
+    sweep,
+)
 from tracelab.replay.plots import plot_curves, plot_metric
 
 

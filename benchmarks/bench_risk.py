@@ -15,12 +15,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from tracelab.model import schema as s
 from tracelab.analysis.clustering import clusters
-from tracelab.tracing.forward import trace
-from tracelab.index.graph import VisitGraph
 from tracelab.analysis.ranking import rank_contacts
+from tracelab.index.graph import VisitGraph
+from tracelab.model import schema as s
 from tracelab.synth import generate
+from tracelab.tracing.forward import trace
 
 INFECTOR_ID = "infector_id"  # tracelab.synth.columns.INFECTOR_ID
 
@@ -67,7 +67,7 @@ def one_seed(seed: int, population: int, days: int, ablations: bool = False) -> 
     graph = VisitGraph.from_scans(scans, county.venues)
     ex = trace(graph, county.cases, "twenty", as_of=as_of, explain=False)
     truth = county.truth
-    infected_by = set(zip(truth[INFECTOR_ID].astype(str), truth[s.PERSON_ID].astype(str)))
+    infected_by = set(zip(truth[INFECTOR_ID].astype(str), truth[s.PERSON_ID].astype(str), strict=True))
     traced = set(county.cases[s.PERSON_ID])
     by_traced = set(truth.loc[truth[INFECTOR_ID].isin(traced), s.PERSON_ID])
     rows = []

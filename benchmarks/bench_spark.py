@@ -5,7 +5,8 @@ Usage: ``python benchmarks/bench_spark.py [--visits 1.4e6,14e6] [--days 14] [--s
 
 For each size, the heavy-tailed log of ``bench_exposure.py`` (``make_log``, ``make_cases``)
 over ``--days`` days (a fortnight: 1.4M visits is a 100,000-person town, 14M the
-1,000,000-person county of that benchmark) gets string ids (the Spark source keys its joins on strings), is written as a layout
+1,000,000-person county of that benchmark) gets string ids (the Spark source keys its joins
+on strings), is written as a layout
 (``venues.parquet``, ``scans.parquet/day=…``, ``visits.parquet/dwell=estimated_dwell/day=…``)
 and the same questions are asked of three engines reading those files, in one run:
 
@@ -45,13 +46,13 @@ import numpy as np
 import pandas as pd
 from bench_exposure import BASE, HOP1_SQL, HOP2_SQL, case_table, make_cases, make_log
 
-from tracelab.model import schema as s
-from tracelab.tracing.forward import trace
 from tracelab.index.graph import VisitGraph
+from tracelab.index.presence import visits as build_visits
 from tracelab.io.layout import DAY, visits_path, write_partitioned, write_visits
+from tracelab.model import schema as s
 from tracelab.model.rules import rule
 from tracelab.testing import assert_exposures_equal
-from tracelab.index.presence import visits as build_visits
+from tracelab.tracing.forward import trace
 
 DWELL = rule("twenty").dwell
 assert rule("ninth").dwell == DWELL  # one set of visits serves both questions
@@ -197,7 +198,7 @@ def run_embedded(folder: Path, venues: pd.DataFrame, cases: pd.DataFrame,
                           s.SCANNED_AT: frame[s.T_IN]}), venues, "twenty"))
         n_visits = len(vis)
         del vis
-    del frame
+    frame = None  # free the visits before the next engine runs
     return {"read": t_read, "build": t_build, "hop1": t1, "hop2": t2, "ex1": ex1, "ex2": ex2,
             "visits": t_v, "n_built": n_visits, "graph": g,
             "cpu": {"open": c_read + c_build, "hop1": c1, "hop2": c2, "visits": c_v,
@@ -228,8 +229,7 @@ def run_spark(cores: int, folder: Path, scratch: Path, cases: pd.DataFrame,
               with_visits: bool) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
-    from tracelab.spark import SparkSource
-    from tracelab.spark import visits_job
+    from tracelab.spark import SparkSource, visits_job
 
     t_start, _, spark = measure(lambda: fresh_spark(cores, driver_memory))
     pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
@@ -339,7 +339,7 @@ def report(n_visits: int, emb: dict[str, Any], duck: dict[str, Any],
               f"{ratio(s2, e):>9}{ratio(s2, d):>9}{ratio(s2, s1):>8}")
     print(f"{'open (embedded: read + build graph)':<34}{emb['read'] + emb['build']:9.2f}s"
           f"{'':>10}{a['open']:9.2f}s{b['open']:9.2f}s")
-    print(f"\nCPU seconds per run (this process + the Spark JVM and its Python workers)")
+    print("\nCPU seconds per run (this process + the Spark JVM and its Python workers)")
     print(f"{'question':<34}{'embedded':>10}{'duckdb':>10}{'spark 1c':>10}{'spark 2c':>10}"
           f"{'sp1 cpu-us/visit':>18}")
     for key, label in (("open", "open source / read + build graph"),

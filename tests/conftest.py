@@ -84,8 +84,9 @@ def browser_page(chromium_path: str):
 def spark(java_home: str):
     """One local SparkSession for the whole test run (2 cores, 1 GB driver, UTC)."""
     try:
-        from tracelab.spark import session
         import pyspark  # noqa: F401
+
+        from tracelab.spark import session
     except ImportError:
         _missing("PySpark", "pip install -e '.[dev,spark]'")
     os.environ.setdefault("JAVA_HOME", java_home)

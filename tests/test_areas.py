@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from tracelab.analysis.area_designation import AREA_COLUMNS, risk_areas
 from tracelab.model import coords
 from tracelab.model import schema as s
-from tracelab.analysis.area_designation import AREA_COLUMNS, risk_areas
 
 ZONE = "Asia/Shanghai"
 DAY0 = pd.Timestamp("2022-11-20 10:00", tz=ZONE)  # local day 0 = 2022-11-20
@@ -126,7 +126,7 @@ def test_polygons_are_discs_around_venues_and_low_is_the_rest():
     h1 = area(a, "area:H1").geometry
     assert h1.contains(shapely.Point(114.03, 27.63))
     x, y = coords.project(*h1.exterior.coords.xy)
-    projected = shapely.Polygon(zip(x, y))
+    projected = shapely.Polygon(zip(x, y, strict=True))
     assert projected.area == pytest.approx(3.14159 * 60**2, rel=0.03)  # 60 m under twenty
     low = area(a, "area:rest_of_county").geometry
     assert low.intersection(h1).area < 1e-12 and low.area > 100 * h1.area

@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab.privacy.audit import (
-    GENESIS_HASH, PurposeError, audit_problem, audited, read_audit, record_query,
-    require_purpose, verify_audit,
-)
 from tracelab.io.store import open_store
+from tracelab.privacy.audit import (
+    GENESIS_HASH,
+    PurposeError,
+    audit_problem,
+    audited,
+    read_audit,
+    record_query,
+    require_purpose,
+    verify_audit,
+)
 
 NOW = "2022-11-25T08:00:00Z"
 
@@ -260,9 +266,11 @@ def test_public_verbs_document_and_show_the_audit_arguments():
     import inspect
 
     import tracelab as tl
-    from tracelab.tracing.backward import common_venues, sources
-    from tracelab.tracing.companion_grid import companions  # the attribute tl.companions is the verb
     from tracelab.governance.call_lists import export_contacts
+    from tracelab.tracing.backward import common_venues, sources
+    from tracelab.tracing.companion_grid import (
+        companions,  # the attribute tl.companions is the verb
+    )
     from tracelab.tracing.forward import trace
     plain = {"trace": trace, "sources": sources, "companions": companions,
              "common_venues": common_venues, "export_contacts": export_contacts}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests._exposure_data import cases, scans, ts, venue_types, venues
+from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.model import schema as s
 from tracelab.tracing.backward import (
     CASE_IDS,
@@ -21,8 +23,6 @@ from tracelab.tracing.backward import (
     common_venues,
     sources,
 )
-from tracelab.index.graph import VisitGraph, VisitSource
-from tests._exposure_data import cases, scans, ts, venue_types, venues
 
 
 def _graph():

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
 from tracelab.briefing import (
     build_briefing,
     folder_extras,
@@ -28,6 +27,7 @@ from tracelab.briefing import (
 )
 from tracelab.io import read_dir
 from tracelab.maps import external_refs
+from tracelab.model import schema as s
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -96,9 +96,9 @@ def _number(page: str, key: str) -> int:
 
 def test_headline_numbers_match_the_source_tables(sample, briefing):
     from tracelab.analysis.area_designation import risk_areas
-    from tracelab.tracing.forward import trace
-    from tracelab.index.graph import VisitGraph
     from tracelab.analysis.ranking import rank_contacts
+    from tracelab.index.graph import VisitGraph
+    from tracelab.tracing.forward import trace
 
     data, extras = sample
     b, _, page = briefing

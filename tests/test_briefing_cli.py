@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tracelab.privacy import pseudonyms as privacy
 from tracelab.cli import main
+from tracelab.privacy import pseudonyms as privacy
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

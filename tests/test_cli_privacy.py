@@ -14,13 +14,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tracelab.privacy import pseudonyms as privacy
-from tracelab.model import schema as s
-from tracelab.privacy.audit import read_audit, record_query
 from tracelab.cli import audit as audit_cli
 from tracelab.cli import purge as purge_cli
 from tracelab.cli import venues as venues_cli
 from tracelab.io.store import open_store
+from tracelab.model import schema as s
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.privacy.audit import read_audit, record_query
 
 DATA = Path(__file__).parent / "data" / "valid"
 NOW = "2022-12-31T00:00:00+08:00"

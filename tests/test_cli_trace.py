@@ -9,12 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab.privacy import pseudonyms as privacy
-from tracelab.model import schema as s
-from tracelab.privacy.audit import read_audit, verify_audit
-from tracelab.tracing.backward import RANK
 from tracelab.cli import main
+from tracelab.model import schema as s
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.privacy.audit import read_audit, verify_audit
 from tracelab.synth import generate
+from tracelab.tracing.backward import RANK
 
 NOW = "2022-12-31T00:00:00+08:00"
 KEY = "test-key-0123456789abcdef"  # 25 bytes; any text of 16+ bytes will do

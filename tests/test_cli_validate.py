@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.model import schema as s
 from tracelab.cli import main
+from tracelab.model import schema as s
 
 DATA = Path(__file__).parent / "data"
 NOW = "2022-12-31T00:00:00+08:00"

@@ -6,8 +6,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
 from tracelab.analysis.clustering import PROBLEMS, clusters, lint_links
+from tracelab.model import schema as s
 
 T = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 H = pd.Timedelta(hours=1)
@@ -62,7 +62,7 @@ def test_lint_flags_exposure_after_onset_and_non_infectious_infector():
     links = pd.DataFrame([link("A", "B", 13),  # after B's onset, after A's isolation
                           link("E", "B", -60)])  # E not yet infectious (window from 52 h)
     lint = lint_links(c, links)
-    got = set(zip(lint[s.CASE_ID], lint["problem"]))
+    got = set(zip(lint[s.CASE_ID], lint["problem"], strict=True))
     assert ("A", "exposure_after_onset") in got
     assert ("A", "infector_not_infectious") in got
     assert ("E", "infector_not_infectious") in got
@@ -120,7 +120,7 @@ def test_cluster_lint_lists_only_links_without_plausible_exposure():
     ])
     lint = clusters(ex, c).lint
     assert list(zip(lint[s.CASE_ID], lint[s.CONTACT_ID], lint["problem"], lint["severity"],
-                    lint["n_exposures"])) == [("A", "B", "exposure_after_onset", "impossible", 2)]
+                    lint["n_exposures"], strict=True)) == [("A", "B", "exposure_after_onset", "impossible", 2)]
 
 
 def test_lint_uses_the_engines_windows_for_serial_screening():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
-from tracelab.tracing.companion_grid import CASE_CELL_HOURS, CELL_X, CELL_Y, CO_STAY_MIN, companions
-from tracelab.model.coords import grid_cell, project
-from tracelab.index.graph import VisitGraph
-from tracelab.model.rules import rule
 from tests._exposure_data import ts, venue_types
+from tracelab.index.graph import VisitGraph
+from tracelab.model import schema as s
+from tracelab.model.coords import grid_cell, project
+from tracelab.model.rules import rule
+from tracelab.tracing.companion_grid import CASE_CELL_HOURS, CELL_X, CELL_Y, CO_STAY_MIN, companions
 
 R = rule("twenty", max_stay_hours=48)
 VENUES = pd.DataFrame({

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
 from tracelab.analysis.area_designation import risk_areas
 from tracelab.analysis.comparison import compare, snapshot, stable_key
-from tracelab.tracing.forward import trace
-from tracelab.index.graph import VisitGraph
 from tracelab.analysis.ranking import rank_contacts, rank_venues
+from tracelab.index.graph import VisitGraph
+from tracelab.model import schema as s
+from tracelab.tracing.forward import trace
 
 T = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 M = pd.Timedelta(minutes=1)
@@ -56,7 +56,7 @@ def test_snapshot_survives_json():
 def test_adding_one_case_changes_exactly_what_it_should():
     before, after = run(CASES.iloc[:1]), run(CASES)
     diff = compare(before, after)
-    got = sorted(zip(diff["kind"], diff["label"], diff["change"]))
+    got = sorted(zip(diff["kind"], diff["label"], diff["change"], strict=True))
     assert got == sorted([
         ("contact", "**", "new"),  # P3 (masked: not a pseudonym)
         ("exposure", "** -> ** at S1", "new"), ("exposure", "** -> ** at S1", "new"),

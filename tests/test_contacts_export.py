@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
 from tracelab.governance.call_lists import CALL_LIST_COLUMNS, call_list, export_contacts
+from tracelab.model import schema as s
 
 RANKED = pd.DataFrame({
     s.CONTACT_ID: ["P1", "P2", "P3", "p_0123456789abcdef"],
@@ -27,7 +27,7 @@ RAW = ["张三丰", "欧阳娜娜", "13123456789", "15870001234", "3603231990010
 def test_grouped_by_township_then_tier_then_rank():
     table = call_list(RANKED, PERSONS)
     assert list(table.columns) == list(CALL_LIST_COLUMNS)
-    assert list(zip(table[s.TOWNSHIP_CODE], table["tier"], table["rank"])) == [
+    assert list(zip(table[s.TOWNSHIP_CODE], table["tier"], table["rank"], strict=True)) == [
         ("360323101", "call_today", 1), ("360323101", "within_24h", 3),
         ("360323102", "call_today", 2), ("360323102", "monitor", 4)]
     assert table[s.TOWNSHIP].iloc[0] == "芦溪镇"

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
 from tracelab.analysis.epicurve import epi_curve
+from tracelab.model import schema as s
 
 
 def cases() -> pd.DataFrame:

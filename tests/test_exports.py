@@ -7,12 +7,11 @@ import csv
 import openpyxl
 import pandas as pd
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab.model import schema as s
 from tracelab.io.exports import neutralise, safe_frame, write_csv, write_xlsx
+from tracelab.model import schema as s
 
 FORMULAS = [
     "=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests._exposure_data import cases, scans, ts, venue_types, venues
 
-from tracelab.model import schema as s
-from tracelab.tracing.forward import case_windows, trace, trace_assumptions
+from tests._exposure_data import cases, scans, ts, venue_types, venues
 from tracelab.index.graph import VisitGraph
+from tracelab.model import schema as s
 from tracelab.model.rules import rule
+from tracelab.tracing.forward import case_windows, trace, trace_assumptions
 
 
 def _graph(r="twenty", frame=None, venue_frame=None):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from tests._exposure_data import venue_types
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracelab.model import schema as s
-from tracelab.tracing.forward import trace
+from tests._exposure_data import venue_types
 from tracelab.index.graph import VisitGraph
+from tracelab.index.presence import visits
+from tracelab.model import schema as s
 from tracelab.model.rules import PRESETS, Rule, rule
 from tracelab.testing import assert_exposures_equal
-from tracelab.index.presence import visits
+from tracelab.tracing.forward import trace
 
 BASE = pd.Timestamp("2022-11-20 14:00", tz="UTC")  # 22:00 in Shanghai: days split nearby
 VENUES = pd.DataFrame({

@@ -16,11 +16,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
+from tracelab.model.rules import rule
 from tracelab.tracing.backward import PROBABILITY, RANK, SOURCE_ID, SOURCE_KIND, sources
 from tracelab.tracing.forward import trace
-from tracelab.index.graph import VisitGraph
-from tracelab.model.rules import rule
 
 synth = pytest.importorskip("tracelab.synth")
 columns = pytest.importorskip("tracelab.synth.columns")
@@ -109,8 +109,8 @@ def test_sources_rank_the_true_infector_above_chance_in_a_dense_outbreak(county)
     Scans cannot single out the infector: over all 167 scored cases the true one ranks
     first for 29 % and in the top 3 for 51 % (20 % and 40 % without the roster; about
     the same with every candidate's true infectious period), 24-33 % first on three
-    other dense seeds (the previous scoring: 13-18 %). This 30-case sample is an unlucky one (10 % first, 47 % top 3), so the
-    floors are relative to chance; the realistic outbreak below reaches "most".
+    other dense seeds (the previous scoring: 13-18 %). This 30-case sample is an unlucky
+    one (10 % first, 47 % top 3), so the floors are relative to chance; the realistic outbreak below reaches "most".
     """
     first, top3, chance1, chance3, n = _share_first(county, households=True)
     print(f"dense outbreak: sources ranks the true infector first for {first:.0%} (chance "

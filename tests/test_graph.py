@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab.model import schema as s
-from tracelab.tracing.forward import trace
+from tests._exposure_data import cases, scans, ts, venue_types, venues
 from tracelab.index.graph import QUERY, VisitGraph, VisitSource, contact_graph
 from tracelab.index.presence import visits
-from tests._exposure_data import cases, scans, ts, venue_types, venues
+from tracelab.model import schema as s
+from tracelab.tracing.forward import trace
 
 
 def _graph():

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_10
 
-from tracelab.model import ids
-from tracelab.model import schema
+from tracelab.model import ids, schema
 
 USCC_OK = ["91350100M000100Y43", "91110000600037341L", "92360323600123450Y"]
 RID_OK = ["11010519491231002X", "360426199101010071", "360323200106151237",

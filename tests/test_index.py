@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from tracelab.index import kernels as ix
-from tracelab.model import schema as s
 from tracelab.index.graph import VisitGraph
+from tracelab.model import schema as s
 
 T0 = pd.Timestamp("2022-11-20 00:00", tz="UTC").value
 ARRAYS = ("segment_offsets", "v_person", "v_t_in", "v_t_out", "v_visit_id", "v_source",

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracelab as tl
+from tracelab.io import merge_repeat_scans
 from tracelab.model import coords
 from tracelab.model import schema as s
-from tracelab.io import merge_repeat_scans
 
 from .conftest import NOW
 

@@ -13,8 +13,6 @@ from shapely.geometry import LineString
 folium = pytest.importorskip("folium")
 
 from tests import test_maps_data as data  # noqa: E402
-from tracelab.model import schema  # noqa: E402
-from tracelab.model.coords import wgs84_to_gcj02  # noqa: E402
 from tracelab.maps import (  # noqa: E402
     LEVEL,
     TIER,
@@ -36,6 +34,8 @@ from tracelab.maps import (  # noqa: E402
     venue_map,
 )
 from tracelab.maps.labels import escape_text, local_time  # noqa: E402
+from tracelab.model import schema  # noqa: E402
+from tracelab.model.coords import wgs84_to_gcj02  # noqa: E402
 
 
 def page_of(m) -> str:

@@ -14,8 +14,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import MultiPolygon, box
 
-from tracelab.model import schema
 from tracelab.maps import AREA_REASON, DESIGNATED_ON, LEVEL, LIFTS_ON, TIER
+from tracelab.model import schema
 from tracelab.synth.geography import township_polygons
 
 XSS_NAME = "<img src=x onerror=alert(1)>"

@@ -62,8 +62,8 @@ def long_definitions(source: str, max_lines: int = MAX_DEF_LINES) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ClassDef):
             found.append(f"class {node.name}")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.end_lineno - node.lineno + 1 > max_lines:
+        elif (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+              and node.end_lineno - node.lineno + 1 > max_lines):
                 found.append(f"def {node.name} ({node.end_lineno - node.lineno + 1} lines)")
     return found
 

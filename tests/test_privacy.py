@@ -5,10 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tracelab.privacy import pseudonyms as privacy
 from tracelab.model import schema as s
+from tracelab.privacy import pseudonyms as privacy
 from tracelab.privacy.pseudonyms import (
-    DEMO_KEY, MissingKeyError, is_pseudonym, load_key, mask_frame, pseudonym, pseudonymise,
+    DEMO_KEY,
+    MissingKeyError,
+    is_pseudonym,
+    load_key,
+    mask_frame,
+    pseudonym,
+    pseudonymise,
 )
 
 KEY = b"0123456789abcdef0123456789abcdef"

@@ -11,9 +11,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab.replay import (POLICY_PRESETS, Policy, Scenario, as_policy, grid, load_policy,
-                             paired_difference, policy, replay, scenario_from_dir, summarise,
-                             sweep)
+from tracelab.replay import (
+    POLICY_PRESETS,
+    Policy,
+    Scenario,
+    as_policy,
+    grid,
+    load_policy,
+    paired_difference,
+    policy,
+    replay,
+    scenario_from_dir,
+    summarise,
+    sweep,
+)
 from tracelab.replay import columns as rc
 from tracelab.replay.metrics import t_quantile
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracelab.replay import (Scenario, grid, paired_difference, policy, replay, summarise,
-                             sweep)
+from tracelab.replay import Scenario, grid, paired_difference, policy, replay, summarise, sweep
 from tracelab.replay import columns as rc
 from tracelab.synth import LogParams, OutbreakParams
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
-from tracelab.privacy.audit import read_audit, verify_audit
 from tracelab.governance.retention import SCAN_RETENTION_DAYS, purge
 from tracelab.io.store import open_store
+from tracelab.model import schema as s
+from tracelab.privacy.audit import read_audit, verify_audit
 
 NOW = pd.Timestamp("2022-12-01T00:00:00Z")
 

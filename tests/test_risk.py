@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab.model import schema as s
 from tracelab.analysis.ranking import TIERS, infectiousness, occupancy, rank_contacts, rank_venues
+from tracelab.model import schema as s
 
 T0 = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 MIN = pd.Timedelta(minutes=1)
@@ -135,7 +135,7 @@ def test_pairs_give_one_row_per_case_and_contact():
     rows = [exposure("C1", "A", "S", 0, 30), exposure("C2", "A", "S", 200, 30),
             exposure("C1", "A", "R", 300, 30)]
     r = rank_contacts(pd.DataFrame(rows), CASES, venues=VENUES, per="pair")
-    assert sorted(zip(r[s.CASE_ID], r[s.CONTACT_ID])) == [("C1", "A"), ("C2", "A")]
+    assert sorted(zip(r[s.CASE_ID], r[s.CONTACT_ID], strict=True)) == [("C1", "A"), ("C2", "A")]
     assert r.set_index(s.CASE_ID).loc["C1", "n_exposures"] == 2
 
 
@@ -253,9 +253,9 @@ def test_pipeline_on_a_small_synthetic_county(tmp_path):
     from tracelab.analysis.area_designation import risk_areas
     from tracelab.analysis.clustering import clusters
     from tracelab.governance.call_lists import export_contacts
-    from tracelab.tracing.forward import trace
     from tracelab.index.graph import VisitGraph
     from tracelab.synth import generate
+    from tracelab.tracing.forward import trace
 
     county = generate(1500, days=10, seed=1, progress=False)
     scans = county.scans[county.scans[s.VENUE_ID].isin(county.venues[s.VENUE_ID])]

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracelab
-from tracelab.governance import compliance
 from tracelab.governance import aggregates as views
-from tracelab.model import schema as s
-from tracelab.tracing.companion_grid import companions as pandas_companions
+from tracelab.governance import compliance
 from tracelab.index.graph import VisitGraph
-from tracelab.model.rules import rule
 from tracelab.index.presence import visits as pandas_visits
+from tracelab.model import schema as s
+from tracelab.model.rules import rule
+from tracelab.tracing.companion_grid import companions as pandas_companions
 
 pytestmark = pytest.mark.spark
 

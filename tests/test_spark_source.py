@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracelab.index.graph import QUERY, VisitGraph
+from tracelab.index.presence import visits
+from tracelab.io import read_dir
+from tracelab.io.layout import write_layout, write_visits
 from tracelab.model import schema as s
+from tracelab.model.rules import rule
 from tracelab.tracing.backward import common_venues, sources
 from tracelab.tracing.companion_grid import companions
 from tracelab.tracing.forward import trace
-from tracelab.index.graph import QUERY, VisitGraph
-from tracelab.io import read_dir
-from tracelab.io.layout import write_layout, write_visits
-from tracelab.model.rules import rule
-from tracelab.index.presence import visits
 
 from .conftest import NOW
 

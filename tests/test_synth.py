@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab.model import schema as s
 from tracelab.io import read_dir
+from tracelab.model import schema as s
 from tracelab.synth import LogParams, OutbreakParams, generate, simulation, tables
 from tracelab.synth import columns as c
 
 # A tiny county with a brisk outbreak, so that the truth has venue infections to check.
-TINY = dict(population=800, days=5, seed=4, progress=False,
-            outbreak=OutbreakParams(index_cases=8, beta_venue_per_hour=0.05))
+TINY = {"population": 800, "days": 5, "seed": 4, "progress": False,
+            "outbreak": OutbreakParams(index_cases=8, beta_venue_per_hour=0.05)}
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,20 @@ import pandas as pd
 import pytest
 import shapely
 
-from tracelab.synth.geography import (county_outline, sample_in_polygon, township_polygons,
-                                      townships_geojson)
+from tracelab.synth.geography import (
+    county_outline,
+    sample_in_polygon,
+    township_polygons,
+    townships_geojson,
+)
 from tracelab.synth.params import OutbreakParams
-from tracelab.synth.transmission import (DAY, draw_history, household_events, infectiousness,
-                                         venue_events)
+from tracelab.synth.transmission import (
+    DAY,
+    draw_history,
+    household_events,
+    infectiousness,
+    venue_events,
+)
 
 
 def test_townships_partition_the_outline():

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab.model import schema as s
 from tracelab.governance.aggregates import (
-    COMPLEMENT, NOT_SHOWN, SUPPRESSED, WITHHELD, protect, regulator_report, venue_report,
+    COMPLEMENT,
+    NOT_SHOWN,
+    SUPPRESSED,
+    WITHHELD,
+    protect,
+    regulator_report,
+    venue_report,
 )
+from tracelab.model import schema as s
 
 M = 5
 

@@ -59,7 +59,7 @@ def to_ns(series: pd.Series, table: str = "cases") -> np.ndarray:
     >>> to_ns(pd.Series(["2022-11-20"], name="onset_at"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: cases column 'onset_at' has dtype ...; expected tz-aware UTC times (load cases with tracelab.read_cases)
+    ValueError: cases column 'onset_at' has dtype ...; expected tz-aware UTC times (load ...)
     """
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -91,10 +91,10 @@ def timestamp_ns(value: Any, name: str = "as_of") -> int:
     --------
     >>> timestamp_ns("2022-11-20T00:00:00Z") == 1668902400 * NS_PER_S
     True
-    >>> timestamp_ns("2022-11-20")
+    >>> timestamp_ns("2022-11-20")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: as_of='2022-11-20' is naive; give a tz-aware time, e.g. pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')
+    ValueError: as_of='2022-11-20' is naive; give a tz-aware time, e.g. pd.Timestamp(...)
     """
     ts = pd.Timestamp(value)
     if ts.tz is None:

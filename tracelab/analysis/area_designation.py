@@ -13,23 +13,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 from tracelab._validate import require_columns
-from tracelab.model import coords
-from tracelab.model import ids
-from tracelab.privacy import pseudonyms as privacy
-from tracelab.model import reference
 from tracelab.index.presence import visits as build_visits
+from tracelab.model import coords, ids, reference
 from tracelab.model import schema as s
-from tracelab.model.rules import Rule
 from tracelab.model.regions import county_outline
+from tracelab.model.rules import Rule
 from tracelab.model.schema import (
     AREA_ID,
     AREA_REASON,
@@ -44,6 +41,7 @@ from tracelab.model.schema import (
     N_CASES,
     STATUS,
 )
+from tracelab.privacy import pseudonyms as privacy
 
 __all__ = ["risk_areas", "AreaRules", "AREA_RULES", "AREA_COLUMNS"]
 

@@ -17,13 +17,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from tracelab._validate import require_columns
 from tracelab._time import NS_PER_DAY, to_ns
-from tracelab.model import schema as s
-from tracelab.tracing.backward import SCORE as SOURCE_SCORE
-from tracelab.tracing.backward import SOURCE_ID, SOURCE_KIND
-from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
+from tracelab._validate import require_columns
 from tracelab.analysis.ranking import _venue_weights, infectiousness
+from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
+from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 from tracelab.model.schema import (
     CLUSTER_ID,
@@ -31,14 +29,16 @@ from tracelab.model.schema import (
     DETAIL,
     FIRST_EXPOSURE,
     GENERATION,
-    INFECTOR_ID,
     IN_TREE,
+    INFECTOR_ID,
     LINK_SCORE,
     N_ROWS,
     PLAUSIBLE,
     PROBLEM,
     SEVERITY,
 )
+from tracelab.tracing.backward import SCORE as SOURCE_SCORE
+from tracelab.tracing.backward import SOURCE_ID, SOURCE_KIND
 
 __all__ = ["clusters", "lint_links", "Clusters", "PROBLEMS"]
 
@@ -296,7 +296,7 @@ def _with_sources(links: pd.DataFrame, source_scores: pd.DataFrame) -> np.ndarra
     require_columns(source_scores, need, "source_scores",
                     hint="stack sources() results with a case_id column naming the traced case")
     kn = source_scores[source_scores[SOURCE_KIND] == "case"]
-    table = dict(zip(zip(kn[SOURCE_ID], kn[s.CASE_ID]), kn[SOURCE_SCORE].astype(float),
+    table = dict(zip(zip(kn[SOURCE_ID], kn[s.CASE_ID], strict=True), kn[SOURCE_SCORE].astype(float),
                      strict=True))
     return np.array([table.get((x, y), sc) for x, y, sc in zip(
         links[s.CASE_ID], links[s.CONTACT_ID], links[LINK_SCORE], strict=True)])

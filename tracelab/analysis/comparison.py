@@ -8,8 +8,8 @@ the same snapshot, and ``compare(x, x)`` is empty (PRIOR-ART §5 item 8).
 
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from tracelab.model import ids
-from tracelab.privacy import pseudonyms as privacy
 from tracelab.model import schema as s
 from tracelab.model.schema import (
     CHANGE,
@@ -26,6 +25,7 @@ from tracelab.model.schema import (
     KIND,
     LABEL,
 )
+from tracelab.privacy import pseudonyms as privacy
 
 __all__ = ["snapshot", "compare", "stable_key", "CHANGE_COLUMNS", "SNAPSHOT_VERSION"]
 

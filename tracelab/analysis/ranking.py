@@ -15,8 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from tracelab._validate import require_columns
 from tracelab._time import NS_PER_DAY, NS_PER_MIN, timestamp_from_ns, to_ns
+from tracelab._validate import require_columns
 from tracelab.index.presence import visits as build_visits
 from tracelab.model import reference
 from tracelab.model import schema as s
@@ -108,8 +108,8 @@ def _case_reference(cases: pd.DataFrame) -> tuple[dict[Any, int], dict[Any, floa
             raise ValueError(f"cases column {col!r} has dtype {cases[col].dtype}; give tz-aware "
                              "UTC times (load with tracelab.io.read_cases)")
     nat = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
-    onset = cases[s.ONSET_AT] if s.ONSET_AT in cases else nat
-    sampled = cases[s.SAMPLED_AT] if s.SAMPLED_AT in cases else nat
+    onset = cases.get(s.ONSET_AT, nat)
+    sampled = cases.get(s.SAMPLED_AT, nat)
     ref = pd.to_datetime(onset, utc=True).fillna(pd.to_datetime(sampled, utc=True))
     asym = onset.isna().to_numpy()
     ns = ref.dt.as_unit("ns").to_numpy("datetime64[ns]").view(np.int64)

@@ -14,8 +14,8 @@ from tracelab.briefing.build import (
     folder_extras,
     load_briefing,
 )
-from tracelab.briefing.diff import Changes, changes, read_summary, summary, write_summary
 from tracelab.briefing.curve_svg import epi_curve_svg
+from tracelab.briefing.diff import Changes, changes, read_summary, summary, write_summary
 from tracelab.briefing.output import MAX_BYTES, summary_path, write_briefing
 from tracelab.briefing.pdf import html_to_pdf
 from tracelab.briefing.quality import quality_counts, rejections_by_reason

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tracelab.model import schema as s
 from tracelab.briefing.quality import quality_counts, rejections_by_reason
+from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 from tracelab.model.schema import (
     HOME_VENUE_ID,
@@ -184,9 +184,9 @@ def build_briefing(
     """
     from tracelab.analysis.area_designation import AREA_RULES, risk_areas
     from tracelab.analysis.epicurve import epi_curve
-    from tracelab.tracing.forward import trace
-    from tracelab.index.graph import VisitGraph
     from tracelab.analysis.ranking import rank_contacts, rank_venues
+    from tracelab.index.graph import VisitGraph
+    from tracelab.tracing.forward import trace
 
     rule = as_rule(rule)
     stamp = (default_as_of(data.scans, data.cases, manifest) if as_of is None

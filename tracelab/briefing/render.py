@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tracelab.briefing.curve_svg import epi_curve_svg
+from tracelab.briefing.diff import Changes
+from tracelab.briefing.text import LANGS, t, venue_type_name
 from tracelab.model import reference
 from tracelab.model import schema as s
-from tracelab.briefing.diff import Changes
-from tracelab.briefing.curve_svg import epi_curve_svg
-from tracelab.briefing.text import LANGS, t, venue_type_name
 
 if TYPE_CHECKING:
     import folium
@@ -302,8 +302,8 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
     from markupsafe import Markup
 
     from tracelab.analysis.area_designation import AREA_RULES
-    from tracelab.briefing._template import PAGE
     from tracelab.analysis.ranking import TIERS
+    from tracelab.briefing._template import PAGE
 
     if lang not in LANGS:
         raise ValueError(f"lang={lang!r}; allowed: {LANGS}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracelab.privacy.audit import audit_problem, read_audit
 from tracelab.io.store import open_store
+from tracelab.privacy.audit import audit_problem, read_audit
 
 __all__ = ["register", "run"]
 

@@ -47,9 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def load_pseudonymised_briefing(folder: Path, key: bytes, *, rule: str = "twenty",
                                 as_of: pd.Timestamp | None = None) -> Briefing:
     """:func:`tracelab.briefing.load_briefing` with person ids pseudonymised under `key`."""
-    from tracelab.privacy import pseudonyms as privacy
     from tracelab.briefing import build_briefing, default_as_of, folder_extras
     from tracelab.cli.trace import read_pseudonymised
+    from tracelab.privacy import pseudonyms as privacy
 
     extras = folder_extras(folder)
     # As load_briefing: a synthetic folder is judged against the end of its period.

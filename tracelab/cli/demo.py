@@ -36,12 +36,12 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo pipeline; return 0."""
     import pandas as pd
 
-    from tracelab.privacy import pseudonyms as privacy
-    from tracelab.model import schema as s
-    from tracelab.tracing.audited_verbs import trace
     from tracelab.cli.trace import read_pseudonymised
     from tracelab.index.graph import VisitGraph
+    from tracelab.model import schema as s
+    from tracelab.privacy import pseudonyms as privacy
     from tracelab.synth import generate
+    from tracelab.tracing.audited_verbs import trace
 
     out: Path = args.out
     data_dir = out / "data"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracelab.model import schema as s
 from tracelab.cli.trace import add_key_option, cli_key, households, read_pseudonymised
-from tracelab.io.layout import write_layout, write_visits
-from tracelab.model.rules import PRESETS, as_rule
 from tracelab.index.presence import visits
+from tracelab.io.layout import write_layout, write_visits
+from tracelab.model import schema as s
+from tracelab.model.rules import PRESETS, as_rule
 
 __all__ = ["register", "run"]
 

@@ -67,8 +67,7 @@ def _axes(items: list[str]) -> dict[str, list[Any]]:
 
 def run(args: argparse.Namespace) -> int:
     """Replay, write the tables and plots, print a one-line summary; return the status."""
-    from tracelab.replay import (Scenario, as_policy, grid, scenario_from_dir, summarise,
-                                 sweep)
+    from tracelab.replay import Scenario, as_policy, grid, scenario_from_dir, summarise, sweep
     from tracelab.replay import columns as rc
 
     if args.seeds < 1:

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.privacy import pseudonyms as privacy
-from tracelab.model import schema as s
-from tracelab.tracing.audited_verbs import sources, trace
-from tracelab.privacy.audit import require_purpose
-from tracelab.tracing.backward import HOUSEHOLD_ID, SOURCE_KIND
-from tracelab.io.exports import write_csv
 from tracelab.index.graph import VisitGraph, VisitSource
-from tracelab.model.ids import mask_id
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
+from tracelab.io.exports import write_csv
+from tracelab.model import schema as s
+from tracelab.model.ids import mask_id
 from tracelab.model.rules import PRESETS, Rule, as_rule
+from tracelab.privacy import pseudonyms as privacy
+from tracelab.privacy.audit import require_purpose
+from tracelab.tracing.audited_verbs import sources, trace
+from tracelab.tracing.backward import HOUSEHOLD_ID, SOURCE_KIND
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "read_pseudonymised", "case_pseudonyms", "households"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracelab.model import schema as s
 from tracelab.io import read_dir
+from tracelab.model import schema as s
 
 __all__ = ["register", "run"]
 

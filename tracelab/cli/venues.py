@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.model import schema as s
-from tracelab.io.exports import write_csv, write_xlsx
+from tracelab.governance.aggregates import (
+    BUCKET,
+    MEASURE,
+    SECTION,
+    SHOWN,
+    regulator_report,
+    venue_report,
+)
 from tracelab.io import read_dir
-from tracelab.governance.aggregates import BUCKET, MEASURE, SECTION, SHOWN, regulator_report, venue_report
+from tracelab.io.exports import write_csv, write_xlsx
+from tracelab.model import schema as s
 
 __all__ = ["register", "run_report", "run_regulator", "run_compliance"]
 

@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 
 from tracelab._validate import require_columns
-from tracelab.model import ids
-from tracelab.privacy import pseudonyms as privacy
-from tracelab.model import reference
+from tracelab.model import ids, reference
 from tracelab.model import schema as s
 from tracelab.model.schema import LAST_EXPOSURE, RANK, SCORE, TIER, TIERS
+from tracelab.privacy import pseudonyms as privacy
 
 __all__ = ["call_list", "export_contacts", "CALL_LIST_COLUMNS"]
 
@@ -85,8 +84,8 @@ def call_list(ranked: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.D
         values = info[col] if col in info else pd.Series(None, index=out.index, dtype="object")
         table[col] = pd.Series([fn(v) for v in values], index=out.index, dtype="str")
     table[SCORE] = out[SCORE].round(1) if SCORE in out else np.nan
-    table[LAST_EXPOSURE] = out[LAST_EXPOSURE] if LAST_EXPOSURE in out else pd.NaT
-    table[s.WHY] = out[s.WHY] if s.WHY in out else ""
+    table[LAST_EXPOSURE] = out.get(LAST_EXPOSURE, pd.NaT)
+    table[s.WHY] = out.get(s.WHY, "")
     tier_order = table[TIER].map({t: i for i, t in enumerate(TIERS)}).fillna(len(TIERS))
     table = table.assign(_t=tier_order).sort_values(
         [s.TOWNSHIP_CODE, "_t", RANK], kind="stable", ignore_index=True).drop(columns="_t")

@@ -337,7 +337,8 @@ def far_scans(scans: pd.DataFrame, venues: pd.DataFrame, *,
     >>> out["person_id"].tolist(), int(out["distance_m"].iloc[0] // 1000)
     (['p2'], 19)
     """
-    require_columns(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.DEVICE_LON, s.DEVICE_LAT), "scans", error=s.SchemaError)
+    require_columns(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.DEVICE_LON, s.DEVICE_LAT),
+                    "scans", error=s.SchemaError)
     require_columns(venues, (s.VENUE_ID, s.LON, s.LAT), "venues", error=s.SchemaError)
     joined = scans[[s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.DEVICE_LON, s.DEVICE_LAT]].merge(
         venues[[s.VENUE_ID, s.LON, s.LAT]], on=s.VENUE_ID, how="inner")

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
 import pandas as pd
 
+from tracelab.io.store import Store, open_store
 from tracelab.model import schema as s
 from tracelab.privacy.audit import record_query
-from tracelab.io.store import Store, open_store
 
 __all__ = ["SCAN_RETENTION_DAYS", "Purged", "purge", "compact_store"]
 

@@ -21,10 +21,10 @@ import pandas as pd
 
 from tracelab._validate import require_columns
 from tracelab.index import kernels as ix
-from tracelab.model import schema as s
 from tracelab.index.kernels import N_TIERS
-from tracelab.model.rules import DWELL_MODES, Rule, as_rule
 from tracelab.index.presence import venue_table, visits
+from tracelab.model import schema as s
+from tracelab.model.rules import DWELL_MODES, Rule, as_rule
 
 __all__ = ["VisitSource", "VisitGraph", "contact_graph", "QUERY"]
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from tracelab._validate import require_columns
 from tracelab._time import NS_PER_MIN, to_ns
+from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 

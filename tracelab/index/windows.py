@@ -12,8 +12,8 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from tracelab._validate import check_on_invalid, require_columns
 from tracelab._time import NAT, NS_PER_DAY, from_ns, timestamp_ns, to_ns
+from tracelab._validate import check_on_invalid, require_columns
 from tracelab.model import schema as s
 from tracelab.model.ids import mask_id
 from tracelab.model.rules import Rule, as_rule

@@ -9,9 +9,9 @@ from __future__ import annotations
 from tracelab.io.cases import empty_cases, read_cases
 from tracelab.io.checks import Loaded, empty_rejections
 from tracelab.io.files import FORMATS, HEADER_ALIASES, detect_encoding, read_raw
+from tracelab.io.folders import DataDir, find_table, pseudonymise_data, read_dir
 from tracelab.io.scans import merge_repeat_scans, read_scans
 from tracelab.io.venues import read_venues
-from tracelab.io.folders import DataDir, find_table, pseudonymise_data, read_dir
 
 __all__ = [
     "Loaded", "DataDir", "read_venues", "read_scans", "read_cases", "read_dir", "find_table",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.model import schema as s
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_bools, parse_times
 from tracelab.io.venues import _now
+from tracelab.model import schema as s
 
 __all__ = ["read_cases"]
 
@@ -116,5 +116,5 @@ def read_cases(
 def empty_cases() -> pd.DataFrame:
     """A case table with no rows and typed columns."""
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in s.CASE_COLUMNS})
-    return frame.astype({**{c: "datetime64[ns, UTC]" for c in _TIMES},
+    return frame.astype({**dict.fromkeys(_TIMES, "datetime64[ns, UTC]"),
                          s.FOUND_BY_SCREENING: bool})

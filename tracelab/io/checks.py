@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab.model import ids
-from tracelab.model import schema as s
 from tracelab.io.files import RawTable, UnreadableFile, read_raw
 from tracelab.io.parse import blank, is_text
+from tracelab.model import ids
+from tracelab.model import schema as s
 
 __all__ = ["Loaded", "RowChecker", "empty_rejections", "mask_value", "open_raw"]
 

@@ -147,10 +147,10 @@ def _canonical_columns(columns: list[str]) -> tuple[list[str], tuple[str, ...]]:
 
 
 def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, np.ndarray | None, tuple]:
-    options = dict(
-        dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-        encoding=encoding, encoding_errors="strict",
-    )
+    options = {
+        "dtype": str, "keep_default_na": False, "na_filter": False, "skip_blank_lines": False,
+        "encoding": encoding, "encoding_errors": "strict",
+    }
     try:
         return pd.read_csv(path, **options), None, ()
     except pd.errors.ParserError:

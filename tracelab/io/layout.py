@@ -11,8 +11,9 @@ whether DuckDB, pandas (:func:`tracelab.io.read_dir`) or Spark reads them::
     visits.parquet/dwell=estimated_dwell/day=2022-11-18/part-0.parquet
 
 ``day`` is the local date (``Asia/Shanghai`` unless told) of ``scanned_at`` or ``t_in``;
-times inside the files are UTC instants in microseconds (Spark reads no nanoseconds). Visits are derived data: they are written by
-:func:`write_visits` (or the Spark job) for the dwell assumption they were built under.
+times inside the files are UTC instants in microseconds (Spark reads no nanoseconds). Visits
+are derived data: they are written by :func:`write_visits` (or the Spark job) for the dwell
+assumption they were built under.
 """
 
 from __future__ import annotations
@@ -104,5 +105,5 @@ def visits_path(folder: str | Path, dwell: str) -> Path:
 
 def write_visits(folder: str | Path, visits: pd.DataFrame, dwell: str, *,
                  zone: str = s.DEFAULT_ZONE) -> Path:
-    """Write a visits frame (:func:`tracelab.index.presence`) built under ``dwell`` into the layout."""
+    """Write a visits frame (:func:`tracelab.visits`) built under ``dwell`` into the layout."""
     return write_partitioned(visits, visits_path(folder, dwell), s.T_IN, zone=zone)

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab.model import coords
-from tracelab.model import schema as s
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_colours, parse_floats, parse_methods, parse_times
 from tracelab.io.venues import _now
+from tracelab.model import coords
+from tracelab.model import schema as s
 
 __all__ = ["read_scans", "merge_repeat_scans"]
 

@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 
 from tracelab._validate import require_columns
-from tracelab.model import schema as s
 from tracelab.io.checks import Loaded
+from tracelab.model import schema as s
 from tracelab.privacy.audit import AUDIT_TABLE
 
 __all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]

@@ -8,12 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab.model import coords
-from tracelab.model import ids
-from tracelab.model import reference
-from tracelab.model import schema as s
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times
+from tracelab.model import coords, ids, reference
+from tracelab.model import schema as s
 
 __all__ = ["read_venues", "infer_id_kind"]
 
@@ -111,8 +109,10 @@ def read_venues(
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "venues.csv"
     >>> _ = p.write_text(
     ...     "场所编码,场所名称,场所类型,主体名称,证件号码,申领手机号,地市,区县,乡镇,经度,纬度,详细地址\\n"
-    ...     "V1,好又多超市,超市,好又多商贸,92360323600123450Y,13123456789,萍乡市,芦溪县,芦溪镇,114.035,27.627,芦溪镇建设路1号\\n"
-    ...     "V2,好又多二店,超市,好又多商贸,92360323600123450Y,13123456789,萍乡市,芦溪县,芦溪镇,114.036,27.628,芦溪镇建设路2号\\n")
+    ...     "V1,好又多超市,超市,好又多商贸,92360323600123450Y,13123456789,"
+    ...     "萍乡市,芦溪县,芦溪镇,114.035,27.627,芦溪镇建设路1号\\n"
+    ...     "V2,好又多二店,超市,好又多商贸,92360323600123450Y,13123456789,"
+    ...     "萍乡市,芦溪县,芦溪镇,114.036,27.628,芦溪镇建设路2号\\n")
     >>> venues, rejected = read_venues(p)
     >>> venues[["venue_id", "venue_type", "owner_id_kind"]].values.tolist()
     [['V1', 'supermarket', 'uscc']]
@@ -142,7 +142,7 @@ def read_venues(
         kinds = owner_id.map(infer_id_kind)
     problems = pd.Series(
         [ids.id_problem(k, v) if ok and isinstance(k, str) else None
-         for k, v, ok in zip(kinds, owner_id, chk.good)], index=f.index, dtype=object)
+         for k, v, ok in zip(kinds, owner_id, chk.good, strict=True)], index=f.index, dtype=object)
     chk.reject(problems.notna().to_numpy(), s.OWNER_ID, "bad_check_digit",
                "owner_id (" + kinds.astype(str) + "): " + problems.astype(str))
     phones = text[s.APPLICANT_PHONE]
@@ -209,7 +209,8 @@ def read_venues(
                    "status {value} is not active or suspended (正常/停用)")
 
     venue_ids = text[s.VENUE_ID]
-    chk.reject(venue_ids.where(chk.good).duplicated().to_numpy() & chk.good, s.VENUE_ID, "duplicate_venue_id", "venue_id {value} appears on an earlier row")
+    chk.reject(venue_ids.where(chk.good).duplicated().to_numpy() & chk.good, s.VENUE_ID,
+               "duplicate_venue_id", "venue_id {value} appears on an earlier row")
     norm_phone = phones.map(lambda p: ids.normalise_mobile(p) if ids.is_mobile(p) else p)
     first_venue = _first_holder(norm_phone, venue_ids, chk.good)
     dup_phone = chk.good & first_venue.notna().to_numpy() & (first_venue != venue_ids).to_numpy()

@@ -14,6 +14,14 @@ from tracelab.maps.areas import (
     risk_area_map,
     township_map,
 )
+from tracelab.maps.assets import (
+    assert_offline,
+    asset_versions,
+    external_refs,
+    inline_assets,
+    offline,
+)
+from tracelab.maps.base import add_outlines, base_map
 from tracelab.maps.columns import (
     AREA_REASON,
     AREA_STATUS,
@@ -40,15 +48,7 @@ from tracelab.maps.layers import (
     trajectory_map,
     venue_map,
 )
-from tracelab.maps.assets import (
-    assert_offline,
-    asset_versions,
-    external_refs,
-    inline_assets,
-    offline,
-)
 from tracelab.maps.replay import exposures_by_day, replay_map
-from tracelab.maps.base import add_outlines, base_map
 from tracelab.maps.tiles import TILES, TileSource, map_frame, tile_source
 
 __all__ = [

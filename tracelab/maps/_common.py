@@ -12,11 +12,11 @@ import shapely
 from shapely.geometry import mapping
 
 from tracelab._validate import require_columns
-from tracelab.model import schema
+from tracelab.maps.assets import import_folium
 from tracelab.maps.columns import GEOMETRY
-from tracelab.maps.labels import check_lang, escape_text
-from tracelab.maps.assets import import_folium, offline
+from tracelab.maps.labels import escape_text
 from tracelab.maps.tiles import geometry_to_map_frame
+from tracelab.model import schema
 
 __all__: list[str] = []  # private helpers
 

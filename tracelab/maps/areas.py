@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from tracelab.model import schema
 from tracelab.maps._common import (
     add_legend,
     area,
@@ -16,6 +14,7 @@ from tracelab.maps._common import (
     layer_control,
     wgs84_frame,
 )
+from tracelab.maps.assets import import_folium
 from tracelab.maps.base import add_outlines, check_townships, target_map
 from tracelab.maps.columns import (
     AREA_REASON,
@@ -31,8 +30,8 @@ from tracelab.maps.columns import (
     LOW,
     MEDIUM,
 )
-from tracelab.maps.labels import check_lang, day_text, escape_text, label
-from tracelab.maps.assets import import_folium
+from tracelab.maps.labels import day_text, escape_text, label
+from tracelab.model import schema
 
 if TYPE_CHECKING:
     import folium

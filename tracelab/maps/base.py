@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import shapely
 
 from tracelab.maps._common import area, check_columns, wgs84_frame
+from tracelab.maps.assets import import_folium, offline
 from tracelab.maps.columns import GEOMETRY
 from tracelab.maps.labels import check_lang, escape_text, label
-from tracelab.maps.assets import import_folium, offline
 from tracelab.maps.tiles import LUXI_CENTRE, TileSource, set_map_frame, tile_source
 from tracelab.model import schema
 

@@ -7,9 +7,9 @@ from typing import Literal
 
 import pandas as pd
 
+from tracelab.maps.columns import HIGH, LOW, MEDIUM, TIERS
 from tracelab.model import schema
 from tracelab.model.ids import mask_id
-from tracelab.maps.columns import HIGH, LOW, MEDIUM, TIERS
 
 __all__ = ["LANGS", "Lang", "label", "check_lang", "escape_text", "mask_person", "local_time",
            "day_text"]

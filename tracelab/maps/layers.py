@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tracelab.model import schema
 from tracelab.maps._common import (
     add_legend,
     add_points,
@@ -18,11 +17,12 @@ from tracelab.maps._common import (
     texts,
     venue_points,
 )
+from tracelab.maps.assets import import_folium
 from tracelab.maps.base import target_map
 from tracelab.maps.columns import EXPOSED, TIER, TIERS
 from tracelab.maps.labels import escape_text, label, local_time, mask_person
-from tracelab.maps.assets import import_folium
 from tracelab.maps.tiles import to_map_frame
+from tracelab.model import schema
 
 if TYPE_CHECKING:
     import folium

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from tracelab.model import schema
 from tracelab.maps._common import (
     check_columns,
     fit,
@@ -16,11 +15,12 @@ from tracelab.maps._common import (
     texts,
     venue_points,
 )
+from tracelab.maps.assets import import_folium
 from tracelab.maps.base import target_map
 from tracelab.maps.columns import DAY, EXPOSED
 from tracelab.maps.labels import label
-from tracelab.maps.assets import import_folium
 from tracelab.maps.tiles import to_map_frame
+from tracelab.model import schema
 
 if TYPE_CHECKING:
     import folium

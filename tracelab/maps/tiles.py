@@ -9,12 +9,9 @@ import numpy as np
 import shapely
 
 from tracelab.model.coords import wgs84_to_gcj02
-from tracelab.maps.labels import check_lang, label
-from tracelab.maps.assets import import_folium, offline
 
 if TYPE_CHECKING:
-    import folium
-    import geopandas as gpd
+    pass
 
 __all__ = [
     "TILES",

@@ -14,10 +14,14 @@ import numpy as np
 import pandas as pd
 
 from tracelab.model.schema import (
+    BASIS,
+    CROWDING,
     DWELL_MIN,
+    INDOOR,
     NAME_EN,
     NAME_ZH,
     RESIDENCE,
+    SEAT_IS_SYNTHETIC,
     SEAT_LAT,
     SEAT_LON,
     TOWNSHIP,
@@ -25,12 +29,6 @@ from tracelab.model.schema import (
     TOWNSHIP_KIND,
     TYPE_CODE,
     WEIGHT,
-)
-from tracelab.model.schema import (
-    BASIS,
-    CROWDING,
-    INDOOR,
-    SEAT_IS_SYNTHETIC,
 )
 
 __all__ = [

@@ -96,7 +96,7 @@ def township_polygons(outline: Polygon | None = None) -> pd.DataFrame:
     """
     outline = county_outline() if outline is None else outline
     table = reference.townships()
-    seats = [Point(lon * COS_LAT, lat) for lon, lat in zip(table[SEAT_LON], table[SEAT_LAT])]
+    seats = [Point(lon * COS_LAT, lat) for lon, lat in zip(table[SEAT_LON], table[SEAT_LAT], strict=True)]
     scaled_outline = affinity.scale(outline, xfact=COS_LAT, yfact=1.0, origin=(0, 0))
     cells = shapely.voronoi_polygons(MultiPoint(seats), extend_to=scaled_outline.buffer(0.1))
     polygons = []

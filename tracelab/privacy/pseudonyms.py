@@ -257,9 +257,7 @@ def personal_columns(frame: pd.DataFrame) -> dict[str, MaskKind]:
             found[column] = "phone"
         elif column in (ID_NUMBER, s.OWNER_ID):
             found[column] = "id"
-        elif column == s.OWNER_NAME:
-            found[column] = "name"
-        elif column == PERSON_NAME and s.VENUE_ID not in frame.columns \
+        elif column == s.OWNER_NAME or column == PERSON_NAME and s.VENUE_ID not in frame.columns \
                 and any(c in frame.columns for c in PERSON_ID_COLUMNS):
             found[column] = "name"
     return found

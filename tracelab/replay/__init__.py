@@ -10,8 +10,14 @@ from __future__ import annotations
 from tracelab.replay.loop import ReplayResult, replay
 from tracelab.replay.metrics import MEAN, METRIC, paired_difference, run_metrics, summarise
 from tracelab.replay.plots import plot_curves, plot_metric
-from tracelab.replay.policies import (POLICY_PRESETS, REGIME_QUARANTINE, Policy, as_policy,
-                                    load_policy, policy)
+from tracelab.replay.policies import (
+                                    POLICY_PRESETS,
+                                    REGIME_QUARANTINE,
+                                    Policy,
+                                    as_policy,
+                                    load_policy,
+                                    policy,
+)
 from tracelab.replay.scenario import Scenario, as_scenario, scenario_from_dir
 from tracelab.replay.sweeps import grid, sweep
 

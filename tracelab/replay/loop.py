@@ -18,18 +18,18 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import NS_PER_S
+from tracelab.index.graph import VisitGraph
+from tracelab.index.windows import WINDOW_START, case_windows
+from tracelab.io import merge_repeat_scans
 from tracelab.model import reference
 from tracelab.model import schema as s
-from tracelab.index.windows import WINDOW_START, case_windows
-from tracelab.tracing.forward import trace
-from tracelab.index.graph import VisitGraph
-from tracelab.io import merge_repeat_scans
 from tracelab.replay import columns as rc
 from tracelab.replay.metrics import day_series, run_metrics
 from tracelab.replay.policies import Policy, as_policy
 from tracelab.replay.scenario import Scenario, as_scenario
 from tracelab.synth import Simulation, cases_table, simulation, truth_table
 from tracelab.synth.county import resolve_seed
+from tracelab.tracing.forward import trace
 
 __all__ = ["replay", "ReplayResult"]
 

@@ -22,7 +22,11 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import NS_PER_DAY, local_minutes, timestamp_ns
+from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
+from tracelab.model.coords import grid_cell, project
+from tracelab.model.rules import Rule, as_rule
+from tracelab.spark.frames import US_PER_HOUR, US_PER_MIN, collect, require
 from tracelab.tracing.companion_grid import (
     CASE_CELL_HOURS,
     CELL_X,
@@ -31,10 +35,6 @@ from tracelab.tracing.companion_grid import (
     CONTACT_CELL_HOURS,
     why_sentences,
 )
-from tracelab.model.coords import grid_cell, project
-from tracelab.index.windows import window_arrays
-from tracelab.model.rules import Rule, as_rule
-from tracelab.spark.frames import US_PER_DAY, US_PER_HOUR, US_PER_MIN, collect, require
 
 __all__ = ["companions", "venue_cells"]
 

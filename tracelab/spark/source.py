@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import NS_PER_MIN
-from tracelab.model import schema as s
 from tracelab.index.graph import QUERY, VisitSource, _windows
-from tracelab.io.layout import DAY, visits_path
-from tracelab.model.rules import Rule, as_rule
 from tracelab.index.presence import venue_table
+from tracelab.io.layout import DAY, visits_path
+from tracelab.model import schema as s
+from tracelab.model.rules import Rule, as_rule
 
 __all__ = ["SparkSource", "BUCKET_MINUTES"]
 

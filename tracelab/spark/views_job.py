@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab.model import schema as s
 from tracelab.governance import aggregates as vw
+from tracelab.model import schema as s
 from tracelab.spark.frames import US_PER_DAY, US_PER_HOUR, collect, local_micros, require
 
 __all__ = ["venue_report", "venue_reports", "regulator_report"]

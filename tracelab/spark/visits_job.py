@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab.index.presence import _type_table
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 from tracelab.spark.frames import US_PER_DAY, US_PER_MIN, collect, local_micros, require
-from tracelab.index.presence import _type_table
 
 __all__ = ["visits", "visits_to_pandas", "write_visits"]
 

@@ -7,10 +7,17 @@ the day-by-day :class:`Simulation` that scenario replay drives with intervention
 from __future__ import annotations
 
 from tracelab.synth.county import START, build_county
+from tracelab.synth.county_files import (
+                                  County,
+                                  cases_table,
+                                  generate,
+                                  simulation,
+                                  tables,
+                                  truth_table,
+                                  write,
+)
 from tracelab.synth.outbreak import DayResult, Simulation
 from tracelab.synth.params import LogParams, OutbreakParams
-from tracelab.synth.county_files import (County, cases_table, generate, simulation, tables,
-                                  truth_table, write)
 
 __all__ = [
     "START",

@@ -184,7 +184,7 @@ def tables(sim: Simulation) -> County:
         ex = np.concatenate([ex, np.full(k, -1)])
         dlon, dlat = np.concatenate([dlon, dlon[pick]]), np.concatenate([dlat, dlat[pick]])
         faults.extend(("unknown_venue", int(sp[j]), g, int(sa[j]), 1,
-                       "scan names a venue not in the registry") for j, g in zip(pick, ghost))
+                       "scan names a venue not in the registry") for j, g in zip(pick, ghost, strict=True))
     order = np.lexsort((sp, sv, sa)) if len(sp) else np.empty(0, int)
     scans = pd.DataFrame({
         s.PERSON_ID: _labels(pid, sp[order]),

@@ -7,17 +7,15 @@ around the county's bounding box and the synthetic township seats (DOMAIN §7.1,
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
 import shapely
-from shapely import affinity
-from shapely.geometry import MultiPoint, Point, Polygon, mapping
+from shapely.geometry import Polygon, mapping
 
 from tracelab.model import reference
 from tracelab.model.regions import COS_LAT, county_outline, township_polygons
-from tracelab.model.schema import GEOMETRY, SEAT_LAT, SEAT_LON, TOWNSHIP, TOWNSHIP_CODE
+from tracelab.model.schema import GEOMETRY, TOWNSHIP, TOWNSHIP_CODE
 
 __all__ = [
     "GEOMETRY",

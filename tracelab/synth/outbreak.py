@@ -20,8 +20,7 @@ from tracelab.synth.county import Base
 from tracelab.synth.faults import DayScans, day_scans, make_log_setup
 from tracelab.synth.params import LogParams, OutbreakParams
 from tracelab.synth.routines import plan_day
-from tracelab.synth.transmission import (DAY, H, draw_history, household_events,
-                                         venue_events)
+from tracelab.synth.transmission import DAY, H, draw_history, household_events, venue_events
 
 __all__ = ["Simulation", "DayResult"]
 

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tracelab.model import coords
-from tracelab.model import ids
-from tracelab.model import reference
+from tracelab.model import coords, ids, reference
 from tracelab.model import schema as s
 from tracelab.synth import names
 from tracelab.synth.geography import GEOMETRY, sample_in_polygon
@@ -134,7 +132,7 @@ def make_venues(
             w = np.where(mask, w, 0.0)
         counts[code] = rng.multinomial(n, w / w.sum()) if w.sum() > 0 else np.zeros(n_town, int)
     parts = []
-    for code, (_, spread, uniform_share, sigma, owner) in TYPE_PLAN.items():
+    for code, (_, spread, uniform_share, sigma, _owner) in TYPE_PLAN.items():
         for t in range(n_town):
             n = int(counts[code][t])
             if n == 0:

@@ -39,19 +39,18 @@ tracelab.privacy.audit.PurposeError: purpose: a person-level query needs a purpo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from tracelab.model import schema as s
+from tracelab.model.rules import as_rule
 from tracelab.privacy.audit import audited
 from tracelab.tracing.backward import SOURCE_KIND
 from tracelab.tracing.backward import common_venues as _common_venues
 from tracelab.tracing.backward import sources as _sources
 from tracelab.tracing.companion_grid import companions as _companions
 from tracelab.tracing.forward import trace as _trace
-from tracelab.model.rules import as_rule
 
 __all__ = ["trace", "sources", "companions", "common_venues"]
 

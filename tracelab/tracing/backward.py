@@ -17,10 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._time import (
+    NAT,
+    NS_PER_DAY,
+    NS_PER_HOUR,
+    NS_PER_MIN,
+    from_ns,
+    local_minutes,
+    timestamp_ns,
+    to_ns,
+)
 from tracelab._validate import require_columns
-from tracelab._time import NAT, NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, from_ns, local_minutes, timestamp_ns, to_ns
-from tracelab.model import schema as s
 from tracelab.index.graph import QUERY, VisitGraph, VisitSource
+from tracelab.model import schema as s
 from tracelab.model.ids import mask_id
 from tracelab.model.rules import Rule, as_rule
 from tracelab.model.schema import (

@@ -14,19 +14,19 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, local_minutes, timestamp_ns
+from tracelab.index.graph import VisitGraph
+from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
 from tracelab.model.coords import grid_cell, project
-from tracelab.index.windows import window_arrays
-from tracelab.tracing.local_pull import for_companions
-from tracelab.index.graph import VisitGraph
 from tracelab.model.rules import Rule, as_rule
 from tracelab.model.schema import (
     CASE_CELL_HOURS,
     CELL_X,
     CELL_Y,
-    CONTACT_CELL_HOURS,
     CO_STAY_MIN,
+    CONTACT_CELL_HOURS,
 )
+from tracelab.tracing.local_pull import for_companions
 
 __all__ = ["companions", "why_sentences", "CELL_X", "CELL_Y", "CO_STAY_MIN",
            "CASE_CELL_HOURS", "CONTACT_CELL_HOURS"]

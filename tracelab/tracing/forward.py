@@ -19,12 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracelab._time import NS_PER_MIN, from_ns, local_minutes, timestamp_ns
 from tracelab._validate import check_on_invalid
-from tracelab._time import NAT, NS_PER_DAY, NS_PER_MIN, from_ns, local_minutes, timestamp_ns, to_ns
-from tracelab.model import schema as s
-from tracelab.index.kernels import ordered_map
 from tracelab.index.graph import VisitGraph, VisitSource
-from tracelab.tracing.local_pull import for_trace
+from tracelab.index.kernels import ordered_map
 from tracelab.index.windows import (
     BASES,
     WINDOW_BASIS,
@@ -35,8 +33,9 @@ from tracelab.index.windows import (
     window_arrays,
     window_rejections,
 )
-from tracelab.model.ids import mask_id
+from tracelab.model import schema as s
 from tracelab.model.rules import DWELL_MODES, Rule, as_rule, intervals_match, round_times
+from tracelab.tracing.local_pull import for_trace
 
 __all__ = ["trace", "case_windows", "trace_assumptions", "WINDOW_START", "WINDOW_END",
            "WINDOW_BASIS"]

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import NS_PER_DAY, NS_PER_MIN, to_ns
-from tracelab.model import schema as s
-from tracelab.model.coords import grid_cell, project
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import window_arrays
+from tracelab.model import schema as s
+from tracelab.model.coords import grid_cell, project
 from tracelab.model.rules import as_rule
 
 __all__ = ["for_trace", "for_companions"]
