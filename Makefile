@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install prereqs sample bench clean
+.PHONY: demo test lint install prereqs sample bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,15 @@ install: $(STAMP)
 demo: install
 	$(BIN)/tracelab demo
 
-## test: everything: unit, property, doctest, CLI, browser and Spark tests
-test: install prereqs
+## test: the checks, then everything: unit, property, doctest, CLI, browser and Spark tests
+test: install prereqs lint
 	$(BIN)/python -m pytest
+
+## lint: ruff, mypy on the package and the import-linter layers contract (docs/architecture.md)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## prereqs: Debian Chromium and Java 17 for browser and Spark tests (installed when root)
 prereqs:

@@ -326,7 +326,8 @@ def _area_rows(links: pd.DataFrame, vinfo: pd.DataFrame, rules: AreaRules, regim
     vtypes = vinfo[s.VENUE_TYPE]
     lon, lat = coords.to_wgs84(vinfo[s.LON].to_numpy(float), vinfo[s.LAT].to_numpy(float),
                                venue_crs)
-    pos = dict(zip(vinfo.index, zip(lon, lat, strict=True), strict=True))
+    pos: dict[Any, tuple[float, float]] = dict(zip(vinfo.index, zip(lon, lat, strict=True),
+                                                   strict=True))
     for venue, g in links.groupby(s.VENUE_ID, sort=True):
         residence = (g["kind"] == "residence").any()
         level = HIGH if residence else rules.activity_level

@@ -88,7 +88,7 @@ def epi_curve_svg(
     label_every = max(1, math.ceil(n / 12))
     for i, day in enumerate(all_days):
         x = left + i * slot + (slot - bar) / 2
-        base = top_pad + plot_h
+        base: float = top_pad + plot_h
         for value, colour, kind in zip(rows.get(day, (0, 0)), BAR_COLOURS,
                                        ("confirmed", "asymptomatic"), strict=True):
             if value:

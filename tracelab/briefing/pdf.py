@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # playwright is a dev extra, imported when a PDF is made
+    from playwright.sync_api import ViewportSize
 
 __all__ = ["html_to_pdf", "find_chromium"]
 
 _ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 # A4 portrait at 96 dpi minus the 12 mm margins of the page's @page rule.
-_PRINT_VIEWPORT = {"width": 704, "height": 1000}
+_PRINT_VIEWPORT: ViewportSize = {"width": 704, "height": 1000}
 
 
 def find_chromium() -> str:

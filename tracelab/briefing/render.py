@@ -133,7 +133,7 @@ def _refit(m: folium.Map, bounds: list[list[float]]) -> None:
     """
     from branca.element import MacroElement, Template
 
-    element = MacroElement()
+    element: Any = MacroElement()  # Any: the template reads attributes set below
     element._template = Template(_REFIT_JS)
     element.bounds = json.dumps(bounds)
     m.add_child(element, name="tl_refit")

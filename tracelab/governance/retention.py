@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -20,6 +21,13 @@ __all__ = ["SCAN_RETENTION_DAYS", "Purged", "purge", "compact_store"]
 SCAN_RETENTION_DAYS = 14
 #: Purpose logged for purges (an ``ops:`` purpose: a system operation, not a query).
 PURGE_PURPOSE = "ops:retention"
+
+
+def _value(con: duckdb.DuckDBPyConnection, query: str) -> Any:
+    """The value of a query that returns one row of one column."""
+    row = con.execute(query).fetchone()
+    assert row is not None  # only asked of count(*) and current_database(): one row always
+    return row[0]
 
 
 @dataclass(frozen=True)
@@ -114,14 +122,14 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
         con = st.con
         con.execute("BEGIN TRANSACTION")
         try:
-            before = int(con.execute("SELECT count(*) FROM scans").fetchone()[0])
+            before = int(_value(con, "SELECT count(*) FROM scans"))
             days = con.execute(
                 f"SELECT strftime(timezone(?, \"{s.SCANNED_AT}\"), '%Y-%m-%d') AS day, "
                 f"count(*) FROM scans WHERE \"{s.SCANNED_AT}\" < ? GROUP BY day ORDER BY day",
                 [zone, cutoff.to_pydatetime()]).fetchall()
             con.execute(f"DELETE FROM scans WHERE \"{s.SCANNED_AT}\" < ?",
                         [cutoff.to_pydatetime()])
-            kept = int(con.execute("SELECT count(*) FROM scans").fetchone()[0])
+            kept = int(_value(con, "SELECT count(*) FROM scans"))
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -166,7 +174,7 @@ def compact_store(path: str | Path) -> Path:
     fresh.unlink(missing_ok=True)
     con = duckdb.connect(str(source))
     try:
-        name = con.execute("SELECT current_database()").fetchone()[0]
+        name = _value(con, "SELECT current_database()")
         quoted = str(fresh).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS tracelab_compact")
         con.execute(f'COPY FROM DATABASE "{name}" TO tracelab_compact')

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -77,6 +77,15 @@ class VisitSource(abc.ABC):
 
     #: Dwell assumption the intervals were built with (``Rule.dwell``).
     dwell: str
+    #: The venue table (``venue_table``): types, weights, residences and places.
+    venues: pd.DataFrame
+
+    if TYPE_CHECKING:
+        # Declared for the checker only, not abstract: a source that answers just the two
+        # questions still serves ``sources``; ``trace`` without ``as_of`` calls this.
+        def time_range(self) -> tuple[int, int]:
+            """Earliest entry and latest exit, int64 ns UTC (0, 0 when empty)."""
+            ...
 
     @abc.abstractmethod
     def visits_at(self, venues: Sequence[str], windows: Any) -> pd.DataFrame:
@@ -163,7 +172,7 @@ class VisitGraph(VisitSource):
         self.venue_residence = venues[s.RESIDENCE].to_numpy(dtype=bool)
         self.segment_max_stay = ix.segment_max(v_t_in, v_t_out, segment_offsets)
         self.venue_max_stay = self.segment_max_stay.reshape(-1, N_TIERS).max(axis=1)
-        self.v_venue_code = None  # built on demand by _venue_of
+        self.v_venue_code: np.ndarray | None = None  # built on demand by _venue_of
         self._person_index: pd.Index | None = None
         self._time_range: tuple[int, int] | None = None
         self._venue_index = pd.Index(venue_ids)

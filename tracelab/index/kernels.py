@@ -14,7 +14,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -253,7 +253,7 @@ def ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def segment_search(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray,
-                   side: str) -> np.ndarray:
+                   side: Literal["left", "right"]) -> np.ndarray:
     """``np.searchsorted(keys[lo:hi], target, side) + lo`` for many segments at once."""
     if len(lo) <= _SMALL_QUERY:
         return np.array([a + np.searchsorted(keys[a:b], t, side)

@@ -176,8 +176,12 @@ class RowChecker:
         for column in columns:
             if column in self.frame.columns and is_text(self.frame[column]):
                 lengths = self.frame[column].astype(str).str.len()
-                self.reject(lengths.to_numpy() > limit, column, "field_too_long",
-                            lambda v, c=column: f"{c} is longer than {limit} characters")
+
+                # A def, not a lambda: mypy cannot infer a lambda with a bound default.
+                def too_long(_value: str, c: str = column) -> str:
+                    return f"{c} is longer than {limit} characters"
+
+                self.reject(lengths.to_numpy() > limit, column, "field_too_long", too_long)
 
     def finish(self, accepted: pd.DataFrame) -> Loaded:
         """The loader's result: ``accepted`` and this checker's rejections."""

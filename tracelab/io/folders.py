@@ -93,8 +93,10 @@ def read_dir(
         if found[stem] is None:
             raise FileNotFoundError(
                 f"{folder}: no {stem} table ({', '.join(stem + e for e in FORMATS)})")
-    loads = {"venues": read_venues(found["venues"], crs=venue_crs, now=now, zone=zone)}
-    loads["scans"] = read_scans(found["scans"], loads["venues"].accepted, now=now, zone=zone)
+    venues_at, scans_at = found["venues"], found["scans"]
+    assert venues_at is not None and scans_at is not None  # missing ones raised just above
+    loads = {"venues": read_venues(venues_at, crs=venue_crs, now=now, zone=zone)}
+    loads["scans"] = read_scans(scans_at, loads["venues"].accepted, now=now, zone=zone)
     if found["cases"] is not None:
         loads["cases"] = read_cases(found["cases"], now=now, zone=zone)
     cases = loads["cases"].accepted if "cases" in loads else empty_cases()

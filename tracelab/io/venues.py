@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,7 +33,7 @@ _STATUS_WORDS = {s.ACTIVE: ("active", "正常", "启用", "有效"), s.SUSPENDED
 EXTENT_MARGIN_DEG = 0.01
 
 
-def _words(table: dict[str, tuple[str, ...]], values: pd.Series) -> pd.Series:
+def _words(table: Mapping[str, tuple[str, ...]], values: pd.Series) -> pd.Series:
     lookup = {w.casefold(): k for k, ws in table.items() for w in ws}
     return values.astype(str).str.strip().str.casefold().map(lookup)
 

@@ -122,7 +122,7 @@ def add_legend(m: Any, title: str, items: Sequence[tuple[str, str]], name: str) 
     content = (f'<div class="tl-legend" style="background:#fff;padding:6px 8px;'
                f'font:12px sans-serif;border:1px solid #999;border-radius:4px">'
                f"<b>{escape_text(title)}</b>{rows}</div>")
-    element = MacroElement()
+    element: Any = MacroElement()  # Any: the template reads attributes set below
     element._template = Template(
         "{% macro script(this, kwargs) %}"
         "(function(){var c = L.control({position: 'bottomright'});"
@@ -159,7 +159,7 @@ def add_points(group: Any, points: list[dict[str, Any]], class_name: str) -> Non
     """
     from branca.element import MacroElement, Template
 
-    element = MacroElement()
+    element: Any = MacroElement()  # Any: the template reads attributes set below
     element._template = Template("{% macro script(this, kwargs) %}" + _POINTS_JS
                                  + "{% endmacro %}")
     element.class_name = class_name

@@ -226,7 +226,7 @@ def asset_versions() -> dict[str, str]:
 def _offline_figure_class() -> type:
     from branca.element import Figure
 
-    class OfflineFigure(Figure):  # type: ignore[misc]
+    class OfflineFigure(Figure):
         """A branca Figure whose rendered page carries its scripts and stylesheets inline."""
 
         def render(self, **kwargs: Any) -> str:

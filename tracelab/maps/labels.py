@@ -114,7 +114,7 @@ def escape_text(value: object) -> str:
     >>> escape_text(None)
     ''
     """
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return html.escape(str(value), quote=True).translate(_LITERAL_SAFE)
 
@@ -138,9 +138,9 @@ def local_time(value: object, fmt: str = "%m-%d %H:%M") -> str:
     >>> local_time(pd.Timestamp("2022-11-01T01:30Z"))
     '11-01 09:30'
     """
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or pd.isna(value):
         return ""
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)
     if ts.tzinfo is None:
         raise ValueError(f"time {ts} has no time zone; instants are stored tz-aware UTC "
                          "(use Series.dt.tz_localize)")
@@ -156,9 +156,9 @@ def day_text(value: object) -> str:
     >>> day_text(dt.date(2022, 11, 3)), day_text(pd.Timestamp("2022-11-02T20:00Z")), day_text(None)
     ('2022-11-03', '2022-11-03', '')
     """
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or pd.isna(value):
         return ""
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
         ts = ts.tz_convert(schema.DEFAULT_ZONE)
     return ts.strftime("%Y-%m-%d")

@@ -244,7 +244,9 @@ def _count_colours(counts: np.ndarray) -> list[str]:
     from branca.colormap import linear
 
     low, high = float(counts.min()), float(counts.max())
-    scale = linear.YlOrRd_09.scale(low, high if high > low else low + 1)
+    # branca sets one attribute per scheme at run time; its annotations do not know them.
+    scale = linear.YlOrRd_09.scale(  # type: ignore[attr-defined]
+        low, high if high > low else low + 1)
     return [scale(float(c)) for c in counts]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -220,7 +220,7 @@ def replay_map(
     points = [[place_index[v], day_index[d], int(n), round(float(r), 1)] for v, d, n, r in
               zip(per_day[schema.VENUE_ID], per_day[DAY], counts, radii, strict=True)]
     group = folium.FeatureGroup(name=label("replay", lang)).add_to(target)
-    slider = MacroElement()
+    slider: Any = MacroElement()  # Any: the template reads attributes set below
     slider._template = Template("{% macro script(this, kwargs) %}" + _SLIDER_JS
                                 + "{% endmacro %}")
     slider.group = group

@@ -20,7 +20,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, cast
 
 import duckdb
 import pandas as pd
@@ -78,8 +78,6 @@ GENESIS_HASH = "0" * 64
 # Digit runs that could be a phone (11) or an ID number (15, 17 + check, 18): masked
 # wherever they appear in free text of the log.
 _IDENTIFIER_RE = IDENTIFIER_IN_TEXT
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AuditStore(Protocol):
@@ -318,7 +316,8 @@ def _audit_target(audit: AuditStore | str | Path | None, query: str) -> AuditSto
         raise ValueError(f"audit: {query} is a person-level query; pass audit=<Store or "
                          f"DuckDB path> or set the environment variable {AUDIT_ENV}, so that "
                          "it is logged")
-    path = Path(audit)
+    # Not a store (that returned above), so a path or its text.
+    path = Path(cast("str | Path", audit))
     # Checked before the query runs: a result must never exist without its entry.
     if not path.parent.is_dir():
         raise FileNotFoundError(f"audit: {str(path)!r}: folder {str(path.parent)!r} does not "
@@ -376,7 +375,8 @@ def _audited_signature(func: Callable[..., Any]) -> inspect.Signature:
 
 
 def audited(query: str, counts: Counts | None = None, *,
-            describe: Callable[[Mapping[str, Any]], str] | None = None) -> Callable[[F], F]:
+            describe: Callable[[Mapping[str, Any]], str] | None = None,
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a person-level query so that it needs a purpose and leaves one audit entry.
 
     The decorated function takes three extra keyword-only arguments, removed before the
@@ -431,7 +431,9 @@ def audited(query: str, counts: Counts | None = None, *,
     >>> print(inspect.signature(who_was_there))
     (venue, *, purpose: 'str', audit: 'Store | str | Path | None' = None, who: 'str | None' = None)
     """
-    def decorate(func: F) -> F:
+    # The wrapper takes purpose=, audit= and who= on top of func's own parameters, so it is
+    # not typed as func: callers would be told those keywords do not exist.
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         signature = inspect.signature(func)
         plain = f"{func.__module__}.{func.__qualname__}"
 
@@ -451,7 +453,7 @@ def audited(query: str, counts: Counts | None = None, *,
 
         wrapper.__doc__ = _audited_doc(func.__doc__, query, plain)
         wrapper.__signature__ = _audited_signature(func)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        return wrapper
     return decorate
 
 
@@ -530,7 +532,8 @@ def audit_problem(store: AuditStore | str | Path, anchor: str | None = None) -> 
         if any(v is None or (isinstance(v, float) and pd.isna(v)) for v in fields) \
                 or pd.isna(at):
             return seq, "a field is empty"
-        digest = entry_hash(seq, pd.Timestamp(at), *map(str, fields), prev)
+        who, purpose, query, counts = map(str, fields)
+        digest = entry_hash(seq, pd.Timestamp(at), who, purpose, query, counts, prev)
         if getattr(row, HASH) != digest:
             return seq, "hash does not match the entry: it was edited"
         if expected is not None and seq == expected[0] and digest != expected[1]:

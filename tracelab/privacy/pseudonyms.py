@@ -219,7 +219,7 @@ def pseudonymise(frame: pd.DataFrame, columns: Sequence[str] | None, key: bytes)
     for column in columns:
         values = out[column].tolist()
         cache: dict[str, str] = {}
-        replaced = []
+        replaced: list[str | None] = []
         for v in values:
             text = ids._as_text(v)
             if text is None or text == "":

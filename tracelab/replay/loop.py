@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -166,7 +166,8 @@ class _Loop:
         lo, hi = sim.day * _DAY, (sim.day + 1) * _DAY
         if not self.log.days or not ((sim.confirmed >= lo) & (sim.confirmed < hi)).any():
             return
-        ahead = cases_table(_Ahead(sim))
+        # _Ahead stands in for the Simulation: it forwards every attribute but the day.
+        ahead = cases_table(cast(Simulation, _Ahead(sim)))
         conf = ahead[s.CONFIRMED_AT]
         now = pd.Timestamp(self.t0 + lo * NS_PER_S, tz="UTC")
         coming = ahead[(conf >= now).to_numpy()].copy()

@@ -77,7 +77,8 @@ class Scenario:
 def _from_dict(data: dict[str, Any]) -> Scenario:
     """Inverse of :meth:`Scenario.as_dict` (LogParams holds a mappingproxy, which does
     not pickle: worker processes get the dict)."""
-    outbreak = {k: tuple(v) if isinstance(v, list) else v for k, v in data["outbreak"].items()}
+    outbreak: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                for k, v in data["outbreak"].items()}
     return Scenario(population=int(data["population"]), days=int(data["days"]),
                     start=str(data["start"]), outbreak=OutbreakParams(**outbreak),
                     log=LogParams(**data["log"]))

@@ -243,6 +243,6 @@ def _finish(rows: pd.DataFrame, start_ns: np.ndarray, r: Rule) -> pd.DataFrame:
         s.RULE_ID: pd.array([r.rule_id] * len(rows), dtype="str"),
     })[keep].reset_index(drop=True)
     w = rows["_w"].to_numpy(np.int64)[keep]
-    since = local_minutes(start_ns[w], s.DEFAULT_ZONE) if keep.any() else []
+    since: np.ndarray | list[str] = local_minutes(start_ns[w], s.DEFAULT_ZONE) if keep.any() else []
     out[s.WHY] = pd.array(why_sentences(out, r, since), dtype="str")
     return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)

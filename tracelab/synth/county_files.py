@@ -397,7 +397,8 @@ def truth_table(sim: Simulation) -> pd.DataFrame:
                                           pid[np.maximum(sim.infector[infected], 0)], None),
                                  dtype="str"),
         c.SETTING: _SETTINGS[sim.setting[infected]],
-        s.VENUE_ID: pd.Series(np.where(sim.inf_venue[infected] >= 0,
+        # numpy's stubs reject a None branch; at run time it is an object array of None.
+        s.VENUE_ID: pd.Series(np.where(sim.inf_venue[infected] >= 0,  # type: ignore[call-overload]
                                        vid[np.maximum(sim.inf_venue[infected], 0)], None),
                               dtype="str"),
         c.INFECTED_AT: _times(t0, sim.infected_at[infected]),

@@ -405,9 +405,11 @@ def sources(
     average) and A's infectiousness then
     """
     r = as_rule(rule)
-    m = replace(model or SourceModel(), **{k: v for k, v in (
+    # Any: mypy checks ** against every field of SourceModel, home_hours too.
+    changes: dict[str, Any] = {k: v for k, v in (
         ("incubation_mean_days", incubation_mean_days),
-        ("incubation_sd_days", incubation_sd_days)) if v is not None})
+        ("incubation_sd_days", incubation_sd_days)) if v is not None}
+    m = replace(model or SourceModel(), **changes)
     ids = cases[s.PERSON_ID].to_numpy()
     if case not in set(ids):
         raise ValueError(f"case={mask_id(str(case))!r} is not in cases; give its case row")
@@ -418,9 +420,9 @@ def sources(
     hi = int(onsets[me].max() - r.incubation_min_days * NS_PER_DAY)
     if as_of is not None:
         hi = min(hi, timestamp_ns(as_of))
-    seg, mine = _venue_segments(graph, case, lo, hi, r, m) if hi > lo else (None, None)
-    if seg is None:
+    if hi <= lo:
         return pd.DataFrame(columns=_SOURCE_COLUMNS)
+    seg, mine = _venue_segments(graph, case, lo, hi, r, m)
     mates = _mates(case, households, ids)
     if len(mates):
         # A household member's time at home is counted as household, not as a compound.

@@ -170,7 +170,8 @@ def companions(
         CELL_X: cell_of[c, 0], CELL_Y: cell_of[c, 1], CO_STAY_MIN: co.to_numpy(),
         CASE_CELL_HOURS: ch, CONTACT_CELL_HOURS: oh, s.RULE_ID: r.rule_id,
     })[keep].reset_index(drop=True)
-    since = local_minutes(start[w][keep], s.DEFAULT_ZONE) if keep.any() else []
+    since: np.ndarray | list[str] = (local_minutes(start[w][keep], s.DEFAULT_ZONE)
+                                     if keep.any() else [])
     out[s.WHY] = why_sentences(out, r, since)
     return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)
 

@@ -242,6 +242,7 @@ def _frame(graph: VisitGraph, r: Rule, parts: list[tuple[int, _Arrays, list[_Arr
     src, dst = windows("src"), rows("dst")
     times = {key: (windows if key.startswith("case") else rows)(key) for key in _TIME_KEYS}
     if explain:
+        assert labels is not None  # built above whenever explain is set
         h = {"src": src, "dst": dst, "venue": venue, "minutes": minutes, "hop": hop,
              "start": windows("start"), "basis": windows("basis"), **times}
         why = pa.array(_why(graph, r, h, labels), type=pa.large_string())

@@ -20,7 +20,7 @@ from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
 from tracelab.model.coords import grid_cell, project
-from tracelab.model.rules import as_rule
+from tracelab.model.rules import Rule, as_rule
 
 __all__ = ["for_trace", "for_companions"]
 
@@ -69,7 +69,7 @@ def _around(source: VisitSource, mine: pd.DataFrame, start: np.ndarray, end: np.
     return source.visits_at(venue[new], (lo, hi))
 
 
-def for_trace(source: VisitSource, cases: pd.DataFrame, rule: object, hops: int,
+def for_trace(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, hops: int,
               as_of_ns: int, first_hop: FirstHop | None = None) -> VisitGraph:
     """The local graph ``trace(source, cases, rule, hops, as_of)`` needs.
 
@@ -114,7 +114,7 @@ def for_trace(source: VisitSource, cases: pd.DataFrame, rule: object, hops: int,
     return _graph(source, frames)
 
 
-def for_companions(source: VisitSource, cases: pd.DataFrame, rule: object, as_of_ns: int,
+def for_companions(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, as_of_ns: int,
                    origin: tuple[float, float]) -> VisitGraph:
     """The local graph ``companions(source, cases, rule, as_of, origin)`` needs."""
     r = as_rule(rule)
