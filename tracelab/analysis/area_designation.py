@@ -45,7 +45,6 @@ from tracelab.privacy import pseudonyms as privacy
 
 __all__ = ["risk_areas", "AreaRules", "AREA_RULES", "AREA_COLUMNS"]
 
-# Column names shared with tracelab.maps.columns (same strings); the lead may move them.
 HIGH, MEDIUM, LOW = s.HIGH, s.MEDIUM, s.LOW
 REST_OF_COUNTY = "area:rest_of_county"
 

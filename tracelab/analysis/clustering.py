@@ -19,7 +19,7 @@ import pandas as pd
 
 from tracelab._time import NS_PER_DAY, to_ns
 from tracelab._validate import require_columns
-from tracelab.analysis.ranking import _venue_weights, infectiousness
+from tracelab.analysis.ranking import infectiousness, venue_weights
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
@@ -41,8 +41,6 @@ from tracelab.tracing.backward import SCORE as SOURCE_SCORE
 from tracelab.tracing.backward import SOURCE_ID, SOURCE_KIND
 
 __all__ = ["clusters", "lint_links", "Clusters", "PROBLEMS"]
-
-# Output columns not (yet) in schema.py; the lead may move them.
 
 #: Lint problems: impossible (first two) or implausible links.
 PROBLEMS = {
@@ -237,7 +235,7 @@ def clusters(
         stay = [s.CASE_ID, s.VENUE_ID, s.CASE_T_IN]
         n_co = exposures.groupby(stay, sort=False)[s.CONTACT_ID].transform("nunique")
         crowd = np.minimum(1.0, close_range / n_co[is_link].to_numpy(float))
-    weights, _ = _venue_weights(venues, venue_types)
+    weights, _ = venue_weights(venues, venue_types)
     a, b = to_ns(lk[s.OVERLAP_START]), to_ns(lk[s.OVERLAP_END])
     anchor = ct["anchor"].reindex(lk[s.CONTACT_ID]).to_numpy()
     inside = ((b > anchor - int(r.incubation_max_days * NS_PER_DAY))

@@ -51,8 +51,6 @@ __all__ = [
     "COLOUR_FACTORS", "HOP_FACTORS", "TIERS",
 ]
 
-# Output columns not (yet) in schema.py; the lead may move them.
-
 _TIER_TEXT = {"call_today": "call today", "within_24h": "call within 24 hours",
               "monitor": "monitor"}
 
@@ -88,7 +86,7 @@ def infectiousness(days_from_onset: Any,
     return np.interp(np.asarray(days_from_onset, dtype=float), xs, ys)
 
 
-def _venue_weights(venues: pd.DataFrame | None, venue_types: pd.DataFrame | None
+def venue_weights(venues: pd.DataFrame | None, venue_types: pd.DataFrame | None
                    ) -> tuple[dict[Any, float], dict[Any, str]]:
     if venues is None:
         return {}, {}
@@ -271,7 +269,7 @@ def rank_contacts(
                          "first >= second >= 0")
     require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN,
                        s.OVERLAP_START, s.OVERLAP_END, s.OVERLAP_MIN), "exposures")
-    weights, vtype = _venue_weights(venues, venue_types)
+    weights, vtype = venue_weights(venues, venue_types)
     ex = exposures.reset_index(drop=True)
     comp = _exposure_components(ex, cases, weights, close_range, profile)
     # The five factors of an exposure's dose, one value per exposure row.
@@ -486,7 +484,7 @@ def rank_venues(
     """
     require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN, s.CASE_T_OUT,
                        s.OVERLAP_MIN), "exposures")
-    weights, vtype = _venue_weights(venues, venue_types)
+    weights, vtype = venue_weights(venues, venue_types)
     visits = _as_visits(visits, venues)
     case_ids = set(cases[s.PERSON_ID])
     hop1 = exposures[(exposures[s.HOP] == 1) & exposures[s.CASE_ID].isin(case_ids)]

@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["Briefing", "build_briefing", "load_briefing", "folder_extras", "default_as_of",
            "contact_category"]
 
-# Columns of the briefing's own tables; the lead may move them to schema.py.
-_AREA_ID, _LEVEL = "area_id", "level"  # tracelab.analysis.area_designation output columns
-_TIER = "tier"  # tracelab.analysis.ranking.rank_contacts output column
+_AREA_ID, _LEVEL = s.AREA_ID, s.LEVEL
+_TIER = s.TIER
 #: Persons columns a briefing may read: never names, phones or ID numbers.
 _PERSON_COLUMNS = (s.PERSON_ID, HOME_VENUE_ID, s.TOWNSHIP_CODE)
 

@@ -8,11 +8,13 @@ import math
 
 import pandas as pd
 
+from tracelab.model import schema as s
+
 __all__ = ["epi_curve_svg", "BAR_COLOURS"]
 
 #: Fill of the confirmed and asymptomatic parts of a bar.
 BAR_COLOURS = ("#b03a2e", "#f0b27a")
-_DAY, _CONFIRMED, _ASYMPTOMATIC = "day", "n_confirmed", "n_asymptomatic"  # tracelab.analysis.epicurve
+_DAY, _CONFIRMED, _ASYMPTOMATIC = s.DAY, s.N_SYMPTOMATIC, s.N_ASYMPTOMATIC
 
 
 def _ticks(top: int) -> list[int]:

@@ -25,11 +25,10 @@ __all__ = ["render_html", "briefing_map", "map_page", "TOP_VENUES"]
 
 #: Venues listed in the top-venue table.
 TOP_VENUES = 10
-# Columns of tracelab.analysis.area_designation / tracelab.analysis.ranking outputs used here.
-_AREA_ID, _LEVEL, _DESIGNATED_LEVEL = "area_id", "level", "designated_level"
-_REASON, _N_CASES, _DESIGNATED_ON = "reason", "n_cases", "designated_on"
-_LAST_CASE_ON, _LOWERS_ON, _LIFTS_ON = "last_case_on", "lowers_on", "lifts_on"
-_TIER = "tier"
+_AREA_ID, _LEVEL, _DESIGNATED_LEVEL = s.AREA_ID, s.LEVEL, s.DESIGNATED_LEVEL
+_REASON, _N_CASES, _DESIGNATED_ON = s.AREA_REASON, s.N_CASES, s.DESIGNATED_ON
+_LAST_CASE_ON, _LOWERS_ON, _LIFTS_ON = s.LAST_CASE_ON, s.LOWERS_ON, s.LIFTS_ON
+_TIER = s.TIER
 _REST = "area:rest_of_county"
 # folium/branca name every element "<kind>_<32 random hex digits>".
 _RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")

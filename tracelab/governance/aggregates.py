@@ -75,7 +75,7 @@ WITHHELD = "(withheld)"
 #: Shown for a derived figure (abnormal = entries - green) whose inputs are suppressed.
 NOT_SHOWN = "-"
 
-# Output columns of the views; the lead may move them to schema.py.
+# Bucket and measure values of the views (their columns are in schema.py).
 UNKNOWN = "unknown"  # bucket of a missing colour or method
 ENTRIES, ABNORMAL = "entries", "abnormal"
 

@@ -22,8 +22,7 @@ from tracelab.privacy import pseudonyms as privacy
 
 __all__ = ["call_list", "export_contacts", "CALL_LIST_COLUMNS"]
 
-# Columns of the persons table (tracelab.synth.columns; privacy.py spells the same).
-PERSON_NAME, ID_NUMBER, PHONE = "name", "id_number", "phone"
+PERSON_NAME, ID_NUMBER, PHONE = s.PERSON_NAME, s.ID_NUMBER, s.PHONE
 UNKNOWN_TOWNSHIP = "unknown"
 CALL_LIST_COLUMNS = (s.TOWNSHIP_CODE, s.TOWNSHIP, TIER, RANK, s.CONTACT_ID, PERSON_NAME, PHONE,
                      ID_NUMBER, SCORE, LAST_EXPOSURE, s.WHY)

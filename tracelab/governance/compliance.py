@@ -43,8 +43,7 @@ __all__ = [
     "unregistered_venues",
 ]
 
-# Output columns of the lists; the lead may move them to schema.py.
-FIRST_AT, LAST_AT = "first_at", "last_at"  # datetime64[UTC]
+FIRST_AT, LAST_AT = s.FIRST_AT, s.LAST_AT
 
 #: Device-to-venue distance beyond which a scan is flagged; 5x rejects (DOMAIN.md
 #: section 11.5, ``scan_geofence_m``).

@@ -51,7 +51,7 @@ def _as_ns(values: Any) -> np.ndarray:
     return idx.tz_convert("UTC").as_unit("ns").asi8
 
 
-def _windows(windows: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+def query_windows(windows: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(windows, pd.DataFrame):
         starts, ends = windows.iloc[:, 0], windows.iloc[:, 1]
     else:
@@ -425,7 +425,7 @@ class VisitGraph(VisitSource):
         or one pair for all. See :class:`VisitSource`.
         """
         codes = self.venue_codes(venues)
-        start, end = _windows(windows, len(codes))
+        start, end = query_windows(windows, len(codes))
         which, pos = self.query_at(codes, start, end)
         order = np.lexsort((self.v_t_in[pos], which))
         return self._frame(which[order], pos[order])
@@ -433,7 +433,7 @@ class VisitGraph(VisitSource):
     def visits_of(self, people: Sequence[Any], windows: Any) -> pd.DataFrame:
         """Visits of ``people[i]`` touching the closed window ``i``; see :class:`VisitSource`."""
         codes = self.person_codes(people)
-        start, end = _windows(windows, len(codes))
+        start, end = query_windows(windows, len(codes))
         which, pos = self.query_of(codes, start, end)
         order = np.lexsort((self.v_t_in[pos], which))
         return self._frame(which[order], pos[order])
@@ -537,7 +537,7 @@ def contact_graph(exposures: pd.DataFrame) -> nx.DiGraph:
     if exposures.empty:
         return G
     agg = exposures.groupby([s.CASE_ID, s.CONTACT_ID], sort=True).agg(**{
-        s.OVERLAP_MIN: (s.OVERLAP_MIN, "sum"), "n_exposures": (s.VENUE_ID, "size"),
+        s.OVERLAP_MIN: (s.OVERLAP_MIN, "sum"), s.N_EXPOSURES: (s.VENUE_ID, "size"),
         "venues": (s.VENUE_ID, lambda v: sorted(set(v))),
         "first_overlap": (s.OVERLAP_START, "min"), s.HOP: (s.HOP, "min")})
     hop1_cases = set(exposures.loc[exposures[s.HOP] == 1, s.CASE_ID])

@@ -21,15 +21,11 @@ from tracelab.model.rules import Rule, as_rule
 
 __all__ = ["visits", "estimate_dwell", "venue_table"]
 
-_BASIS = "basis"  # str: exit_scan, next_scan or table: where an estimate comes from
-_N = "n"  # int64: observations behind an estimate
-_MEDIAN = "median_minutes"  # float64
-_LOW = "low_minutes"  # float64: lower quantile
-_HIGH = "high_minutes"  # float64: upper quantile
-_TABLE = "table_minutes"  # float64: the venue-type table's dwell
+_BASIS, _N, _MEDIAN = s.BASIS, s.N_OBSERVED, s.MEDIAN_MIN
+_LOW, _HIGH, _TABLE = s.LOW_MIN, s.HIGH_MIN, s.TABLE_MIN
 
 
-def _type_table(venue_types: pd.DataFrame | None) -> pd.DataFrame:
+def type_table(venue_types: pd.DataFrame | None) -> pd.DataFrame:
     if venue_types is None:
         from tracelab.model.reference import venue_types as _reference_types
 
@@ -57,7 +53,7 @@ def venue_table(venues: pd.DataFrame, venue_types: pd.DataFrame | None = None) -
     0       V1             10      False
     1       V2            720       True
     """
-    types = _type_table(venue_types)
+    types = type_table(venue_types)
     cols = [c for c in (s.VENUE_ID, s.VENUE_TYPE, s.LON, s.LAT) if c in venues]
     table = venues[cols].drop_duplicates(s.VENUE_ID)
     info = types.set_index(s.TYPE_CODE)
@@ -262,7 +258,7 @@ def estimate_dwell(
     lo_q, hi_q = quantiles
     if not 0 <= lo_q <= hi_q <= 1:
         raise ValueError(f"quantiles={tuple(quantiles)!r} must satisfy 0 <= low <= high <= 1")
-    types = _type_table(venue_types)
+    types = type_table(venue_types)
     table = venue_table(venues, types).set_index(s.VENUE_ID)
     vt = scans[s.VENUE_ID].astype(str).map(table[s.VENUE_TYPE]).to_numpy()
     t_in = to_ns(scans[s.SCANNED_AT], s.SCANNED_AT)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_bools, parse_times
-from tracelab.io.venues import _now
 from tracelab.model import schema as s
 
 __all__ = ["read_cases"]
@@ -75,7 +75,7 @@ def read_cases(
                "kind {value} is not confirmed or asymptomatic (确诊/无症状)")
 
     times = {}
-    now_utc = _now(now)
+    now_at = now_utc(now)
     for col in _TIMES:
         if col not in f.columns:
             times[col] = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns, UTC]")
@@ -84,8 +84,8 @@ def read_cases(
         times[col] = parse_times(f[col], zone)
         chk.reject(times[col].isna().to_numpy() & ~empty, col, "bad_time",
                    f"{col} {{value}} is not a time (use 2022-11-18 08:05:03 or similar)")
-        chk.reject((times[col] > now_utc).to_numpy(), col, "future_time",
-                   f"{col} {{value}} is after the load time {now_utc:%Y-%m-%d %H:%M} UTC")
+        chk.reject((times[col] > now_at).to_numpy(), col, "future_time",
+                   f"{col} {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
     chk.reject(((kind == s.CONFIRMED) & times[s.ONSET_AT].isna()).to_numpy(), s.ONSET_AT,
                "missing_value", "onset_at is empty; a confirmed (symptomatic) case needs its onset")
     screening = pd.Series(False, index=f.index, dtype=object)

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_colours, parse_floats, parse_methods, parse_times
-from tracelab.io.venues import _now
 from tracelab.model import coords
 from tracelab.model import schema as s
 
@@ -100,9 +100,9 @@ def read_scans(
     scanned = parse_times(f[s.SCANNED_AT], zone)
     chk.reject(scanned.isna().to_numpy(), s.SCANNED_AT, "bad_time",
                f"scanned_at {{value}} is not a time (use {_TIME_FORMS})")
-    now_utc = _now(now)
-    chk.reject((scanned > now_utc).to_numpy(), s.SCANNED_AT, "future_time",
-               f"scanned_at {{value}} is after the load time {now_utc:%Y-%m-%d %H:%M} UTC")
+    now_at = now_utc(now)
+    chk.reject((scanned > now_at).to_numpy(), s.SCANNED_AT, "future_time",
+               f"scanned_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
     colour = parse_colours(f[s.CODE_COLOUR])
     chk.reject(colour.isna().to_numpy(), s.CODE_COLOUR, "bad_colour",
                "code_color {value} is not green, yellow or red (绿/黄/红)")
@@ -120,8 +120,8 @@ def read_scans(
                    f"exit_at {{value}} is not a time (use {_TIME_FORMS})")
         chk.reject((exit_at < scanned).to_numpy(), s.EXIT_AT, "exit_before_entry",
                    "exit_at {value} is before scanned_at")
-        chk.reject((exit_at > now_utc).to_numpy(), s.EXIT_AT, "future_time",
-                   f"exit_at {{value}} is after the load time {now_utc:%Y-%m-%d %H:%M} UTC")
+        chk.reject((exit_at > now_at).to_numpy(), s.EXIT_AT, "future_time",
+                   f"exit_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
     dev_lon = dev_lat = pd.Series(np.nan, index=f.index)
     if s.DEVICE_LON in f.columns and s.DEVICE_LAT in f.columns:
         dev_lon, dev_lat = parse_floats(f[s.DEVICE_LON]), parse_floats(f[s.DEVICE_LAT])

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times
 from tracelab.model import coords, ids, reference
@@ -192,7 +193,7 @@ def read_venues(
                f"position (lon, lat) {{value}} ({crs}) lies outside {county} "
                f"({lo0}–{lo1} E, {la0}–{la1} N)", values=shown)
 
-    now_utc = _now(now)
+    now_at = now_utc(now)
     registered = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns, UTC]")
     if s.REGISTERED_AT in f.columns:
         empty = blank(f[s.REGISTERED_AT])
@@ -200,8 +201,8 @@ def read_venues(
         chk.reject(registered.isna().to_numpy() & ~empty, s.REGISTERED_AT, "bad_time",
                    "registered_at {value} is not a time (use 2022-11-18 08:05:03, "
                    "2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms)")
-        chk.reject((registered > now_utc).to_numpy(), s.REGISTERED_AT, "future_time",
-                   f"registered_at {{value}} is after the load time {now_utc:%Y-%m-%d %H:%M} UTC")
+        chk.reject((registered > now_at).to_numpy(), s.REGISTERED_AT, "future_time",
+                   f"registered_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
     status = pd.Series(s.ACTIVE, index=f.index, dtype=object)
     if s.STATUS in f.columns:
         empty = blank(f[s.STATUS])
@@ -248,15 +249,6 @@ def _first_holder(phones: pd.Series, venue_ids: pd.Series, good: np.ndarray) -> 
     frame = pd.DataFrame({"p": phones, "v": venue_ids})[good]
     first = frame.drop_duplicates("p").set_index("p")["v"]
     return phones.map(first)
-
-
-def _now(now: pd.Timestamp | str | None) -> pd.Timestamp:
-    if now is None:
-        return pd.Timestamp.now(tz="UTC")
-    t = pd.Timestamp(now)
-    if t.tzinfo is None:
-        raise ValueError(f"now: {now!r} has no time zone; pass e.g. '2022-11-30T00:00+08:00'")
-    return t.tz_convert("UTC")
 
 
 def _empty() -> pd.DataFrame:

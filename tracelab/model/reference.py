@@ -59,7 +59,7 @@ PROVINCE_NAME = "江西省"
 #: (min lon, min lat, max lon, max lat), WGS-84 degrees: the county's bounding box (DOMAIN §7.1).
 COUNTY_EXTENT = (113.917, 27.417, 114.267, 27.783)
 
-# Columns of the reference tables that schema.py does not (yet) name.
+# Allowed values of the reference tables' columns.
 CROWDING_LEVELS = ("low", "medium", "high")
 TOWNSHIP_KINDS = ("镇", "乡")  # town, township
 

@@ -142,6 +142,18 @@ WINDOW_START = "window_start"  # datetime64[UTC]: infectious window starts (incl
 WINDOW_END = "window_end"  # datetime64[UTC]: window ends (exclusive), isolation or as_of
 WINDOW_BASIS = "window_basis"  # str: onset, sampling or last_negative
 
+# --- dwell estimates (index.presence.estimate_dwell) ---------------------------------
+N_OBSERVED = "n"  # int64: observations behind an estimate
+MEDIAN_MIN = "median_minutes"  # float64: median stay
+LOW_MIN = "low_minutes"  # float64: lower quantile of the stay
+HIGH_MIN = "high_minutes"  # float64: upper quantile of the stay
+TABLE_MIN = "table_minutes"  # float64: the venue-type table's dwell
+
+# --- dwell assumptions side by side (tracing.forward.trace_assumptions) -----------------
+N_CONTACTS = "n_contacts"  # int64: distinct contacts
+CONTACTS_ADDED = "contacts_added"  # int64: contacts not found under the rule's own dwell
+CONTACTS_DROPPED = "contacts_dropped"  # int64: contacts of the rule's own dwell not found
+
 # --- sources and common venues (tracing.backward) ---------------------------------
 SOURCE_KIND = "source_kind"  # str: "case" (a known case), "unknown" or "venue"
 SOURCE_ID = "source_id"  # str: person_id of the candidate case, venue_id, or "unknown"
@@ -255,11 +267,11 @@ PHONE = "phone"  # persons table: mobile number
 # --- reference tables (model.reference) -------------------------------------------
 INDOOR = "indoor"  # bool: the venue is enclosed
 CROWDING = "crowding"  # ordered category: one of CROWDING_LEVELS
-BASIS = "basis"  # str: where the row's values come from
+BASIS = "basis"  # str: where the row's values come from (a dwell estimate's: exit_scan, next_scan or table)
 SEAT_IS_SYNTHETIC = "seat_is_synthetic"  # bool: seat is a placeholder, not a real position
 
 # --- Parquet layout partitions (io.layout) ----------------------------------------
-DWELL = "dwell"  # str: partition column of visits, the dwell assumption (Rule.dwell)
+DWELL = "dwell"  # str: the dwell assumption (Rule.dwell): a visits partition, a trace_assumptions row
 
 # --- maps (maps) ------------------------------------------------------------------
 LIFTED = "lifted"  # value of STATUS: a risk area no longer in force

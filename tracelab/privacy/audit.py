@@ -25,6 +25,7 @@ from typing import Any, Protocol, cast
 import duckdb
 import pandas as pd
 
+from tracelab._time import now_utc
 from tracelab.model.schema import (
     AT,
     COUNTS,
@@ -259,10 +260,7 @@ def record_query(store: AuditStore | str | Path, *, who: str | None = None, purp
            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0}
     if bad:
         raise ValueError(f"counts: {bad!r} must map names to non-negative integers")
-    at = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
-    if at.tzinfo is None:
-        raise ValueError(f"now: {now!r} has no time zone; give e.g. '2022-11-25T08:00:00Z'")
-    at = at.tz_convert("UTC").floor("us")
+    at = now_utc(now).floor("us")
     who_text = _scrub(str(who if who is not None else getpass.getuser()).strip() or "unknown")
     query_text = _scrub(str(query))
     counts_text = _canonical({k: int(v) for k, v in counts.items()})

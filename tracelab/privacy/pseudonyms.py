@@ -57,10 +57,6 @@ PSEUDONYM_HEX = 16
 MIN_KEY_BYTES = 16
 _PSEUDONYM_RE = re.compile(rf"^{PSEUDONYM_PREFIX}[0-9a-f]{{{PSEUDONYM_HEX}}}$")
 
-# Person-level columns of the synthetic tables (tracelab.synth.columns) and of the
-# exposure result; spelled here so this module does not depend on the generator.
-# The lead may move them to schema.py.
-
 #: Columns holding person identifiers, pseudonymised on load and masked for display.
 PERSON_ID_COLUMNS = (s.PERSON_ID, s.CASE_ID, s.CONTACT_ID, INFECTOR_ID)
 

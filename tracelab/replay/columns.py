@@ -1,12 +1,16 @@
 """Column names of the replay's tables: per-day series, traced contacts, run metrics.
 
-These tables exist only for scenario replay, so their names live here (like
-:mod:`tracelab.synth.columns`) until the lead moves them to :mod:`tracelab.model.schema`.
+These tables exist only for scenario replay (layer 8), so their own columns are named here,
+like :mod:`tracelab.synth.columns`; the ones they share come from :mod:`tracelab.model.schema`.
 """
 
 from __future__ import annotations
 
-from tracelab.model.schema import CASE_ID, HOP
+from tracelab.model.schema import (
+    CASE_ID,
+    DAY,
+    HOP,
+)
 
 __all__ = ["DAY_COLUMNS", "CONTACT_COLUMNS", "METRICS", "RUN_KEYS"]
 
@@ -16,7 +20,6 @@ SEED = "seed"  # int64: seed of the county and the outbreak
 RUN_KEYS = (POLICY, SEED)
 
 # --- days (one row per simulated day) -------------------------------------------------
-DAY = "day"  # int64: 0-based day of the replay
 DATE = "date"  # str: local date, YYYY-MM-DD
 NEW_INFECTIONS = "new_infections"  # int64: infected during the day
 INFECTIONS = "infections"  # int64: infected by the end of the day, seeds included

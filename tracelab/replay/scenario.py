@@ -74,7 +74,7 @@ class Scenario:
                 "outbreak": self.outbreak.to_dict(), "log": self.log.to_dict()}
 
 
-def _from_dict(data: dict[str, Any]) -> Scenario:
+def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     """Inverse of :meth:`Scenario.as_dict` (LogParams holds a mappingproxy, which does
     not pickle: worker processes get the dict)."""
     outbreak: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
@@ -123,7 +123,7 @@ def scenario_from_dir(folder: str | Path, *, days: int | None = None) -> tuple[S
         raise ValueError(f"{str(path)!r}: generator={manifest.get('generator')!r}; replay needs "
                          "a county from tracelab.synth (its parameters and seed)")
     params = manifest["parameters"]
-    scen = _from_dict({"population": params["population"],
+    scen = scenario_from_dict({"population": params["population"],
                        "days": days if days is not None else manifest["days"],
                        "start": manifest["start"], "outbreak": params["outbreak"],
                        "log": params["log"]})

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from tracelab.replay import columns as rc
 from tracelab.replay.loop import replay
 from tracelab.replay.policies import Policy, as_policy, policy
-from tracelab.replay.scenario import Scenario, _from_dict, as_scenario
+from tracelab.replay.scenario import Scenario, as_scenario, scenario_from_dict
 
 __all__ = ["grid", "sweep", "SweepResult"]
 
@@ -101,7 +101,7 @@ class SweepResult:
 def _run(task: tuple[int, dict[str, Any], Policy, int]
          ) -> tuple[int, dict[str, Any], pd.DataFrame]:
     index, scen, pol, seed = task
-    res = replay(_from_dict(scen), pol, seed=seed)
+    res = replay(scenario_from_dict(scen), pol, seed=seed)
     return index, res.metrics, res.days
 
 

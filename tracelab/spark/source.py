@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import NS_PER_MIN
-from tracelab.index.graph import QUERY, VisitSource, _windows
+from tracelab.index.graph import QUERY, VisitSource, query_windows
 from tracelab.index.presence import venue_table
 from tracelab.io.layout import DAY, visits_path
 from tracelab.model import schema as s
@@ -148,7 +148,7 @@ class SparkSource(VisitSource):
         from pyspark.sql import functions as F
 
         ids = list(ids)
-        start, end = _windows(windows, len(ids))
+        start, end = query_windows(windows, len(ids))
         if not ids or self._empty:
             return _empty()
         # People are never hot keys (a person has a few hundred scans a fortnight): their

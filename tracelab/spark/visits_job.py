@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracelab.index.presence import _type_table
+from tracelab.index.presence import type_table
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 from tracelab.spark.frames import US_PER_DAY, US_PER_MIN, collect, local_micros, require
@@ -36,7 +36,7 @@ _OUT_COLUMNS = [*s.VISIT_COLUMNS, s.RESIDENCE]
 
 def _types(spark: Any, venue_types: pd.DataFrame | None,
            dwell_minutes: Mapping[str, float] | None) -> Any:
-    types = _type_table(venue_types)
+    types = type_table(venue_types)
     code = types[s.TYPE_CODE].astype(str)
     dwell = types[s.DWELL_MIN].to_numpy(np.float64)
     if dwell_minutes:

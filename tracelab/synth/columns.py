@@ -1,12 +1,24 @@
 """Column names of the synthetic-only tables: persons, truth, presence, faults, interventions.
 
 The canonical tables (venues, scans, cases) use :mod:`tracelab.model.schema`; these tables
-exist only for synthetic counties, so their names live here until the lead moves them.
+exist only for synthetic counties (layer 7), so their own columns are named here, and the
+ones they share with the lower layers come from the schema.
 """
 
 from __future__ import annotations
 
-from tracelab.model.schema import PERSON_ID, TOWNSHIP_CODE, VENUE_ID
+from tracelab.model.schema import (
+    GENERATION,
+    HOME_VENUE_ID,
+    HOUSEHOLD_ID,
+    ID_NUMBER,
+    INFECTOR_ID,
+    PERSON_ID,
+    PERSON_NAME,
+    PHONE,
+    TOWNSHIP_CODE,
+    VENUE_ID,
+)
 
 __all__ = [
     "PERSON_COLUMNS",
@@ -20,13 +32,8 @@ __all__ = [
 ]
 
 # --- persons ----------------------------------------------------------------------
-PERSON_NAME = "name"  # str: full name, surname first (personal, synthetic)
-ID_NUMBER = "id_number"  # str: 18-character resident ID number (personal, synthetic)
-PHONE = "phone"  # str or missing: mobile number; missing for small children (personal)
 SEX = "sex"  # str: "male" or "female"
 AGE = "age"  # int64: completed years on the start day
-HOUSEHOLD_ID = "household_id"  # str: household
-HOME_VENUE_ID = "home_venue_id"  # str: the residential compound or village of the home
 WORK_VENUE_ID = "work_venue_id"  # str or missing: workplace or school
 HAS_SMARTPHONE = "has_smartphone"  # bool: can scan a place code by itself
 ROLE = "role"  # str: one of ROLES
@@ -42,7 +49,6 @@ CHILD, STUDENT, WORKER, FARMER, HOMEMAKER, RETIREE = (
 ROLES = (CHILD, STUDENT, WORKER, FARMER, HOMEMAKER, RETIREE)
 
 # --- truth (one row per infection) ------------------------------------------------
-INFECTOR_ID = "infector_id"  # str or missing: who infected this person; missing for seeds
 SETTING = "setting"  # str: one of SETTINGS
 # VENUE_ID: str or missing: the venue of a venue infection
 INFECTED_AT = "infected_at"  # datetime64[UTC]
@@ -51,7 +57,6 @@ INFECTIOUS_END = "infectious_end"  # datetime64[UTC]: infectious until (exclusiv
 ONSET_AT_TRUE = "onset_at"  # datetime64[UTC] or NaT: symptom onset; NaT if asymptomatic
 SYMPTOMATIC = "symptomatic"  # bool
 RELATIVE_INFECTIOUSNESS = "relative_infectiousness"  # float64: 1 symptomatic, less if not
-GENERATION = "generation"  # int64: 0 for seeds, infector's + 1
 DETECTED_AT = "detected_at"  # datetime64[UTC] or NaT: confirmation, if before the end
 ISOLATED_AT_TRUE = "isolated_at"  # datetime64[UTC] or NaT: removed into isolation
 

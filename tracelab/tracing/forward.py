@@ -40,9 +40,9 @@ from tracelab.tracing.local_pull import for_trace
 __all__ = ["trace", "case_windows", "trace_assumptions", "WINDOW_START", "WINDOW_END",
            "WINDOW_BASIS"]
 
-_DWELL = "dwell"  # str: dwell assumption of a trace_assumptions row
-_N_ROWS, _N_CONTACTS, _N_VENUES = "n_exposures", "n_contacts", "n_venues"
-_ADDED, _DROPPED = "contacts_added", "contacts_dropped"
+_DWELL = s.DWELL
+_N_ROWS, _N_CONTACTS, _N_VENUES = s.N_EXPOSURES, s.N_CONTACTS, s.N_VENUES
+_ADDED, _DROPPED = s.CONTACTS_ADDED, s.CONTACTS_DROPPED
 
 _BULK = 20_000  # rows above which columns are built for bulk (no per-row objects)
 _FEW = 256  # rows up to which Python strings beat an Arrow kernel call
