@@ -176,7 +176,7 @@ def test_anchor_detects_a_cut_log(store):
 def _public_calls(tmp_path):
     """Each public verb with arguments that work on the hand-checkable scenario."""
     import tracelab as tl
-    from tests._exposure_data import cases, scans, venue_types, venues
+    from tests._forward_data import cases, scans, venue_types, venues
     from tracelab.index.graph import VisitGraph
 
     graph = VisitGraph.from_scans(scans(), venues(), "twenty", venue_types=venue_types())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests._exposure_data import cases, scans, ts, venue_types, venues
+from tests._forward_data import cases, scans, ts, venue_types, venues
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.model import schema as s
 from tracelab.tracing.backward import (

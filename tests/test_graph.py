@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests._exposure_data import cases, scans, ts, venue_types, venues
+from tests._forward_data import cases, scans, ts, venue_types, venues
 from tracelab.index.graph import QUERY, VisitGraph, VisitSource, contact_graph
 from tracelab.index.presence import visits
 from tracelab.model import schema as s

@@ -30,8 +30,16 @@ from tracelab.analysis import (
 )
 from tracelab.governance import export_contacts
 from tracelab.index import VisitGraph, contact_graph, estimate_dwell, visits
-from tracelab.io import DataDir, Loaded, read_cases, read_dir, read_scans, read_venues
-from tracelab.io.store import Store, open_store
+from tracelab.io import (
+    DataDir,
+    Loaded,
+    Store,
+    open_store,
+    read_cases,
+    read_dir,
+    read_scans,
+    read_venues,
+)
 from tracelab.model import Rule, SchemaError, rule
 from tracelab.privacy import PurposeError
 from tracelab.replay import policy

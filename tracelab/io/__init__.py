@@ -11,10 +11,11 @@ from tracelab.io.checks import Loaded, empty_rejections
 from tracelab.io.files import FORMATS, HEADER_ALIASES, detect_encoding, read_raw
 from tracelab.io.folders import DataDir, find_table, pseudonymise_data, read_dir
 from tracelab.io.scans import merge_repeat_scans, read_scans
+from tracelab.io.store import Store, open_store
 from tracelab.io.venues import read_venues
 
 __all__ = [
     "Loaded", "DataDir", "read_venues", "read_scans", "read_cases", "read_dir", "find_table",
     "merge_repeat_scans", "detect_encoding", "read_raw", "HEADER_ALIASES", "FORMATS",
-    "empty_cases", "empty_rejections", "pseudonymise_data",
+    "empty_cases", "empty_rejections", "pseudonymise_data", "Store", "open_store",
 ]

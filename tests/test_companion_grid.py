@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests._exposure_data import ts, venue_types
+from tests._forward_data import ts, venue_types
 from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
 from tracelab.model.coords import grid_cell, project

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests._exposure_data import cases, scans, ts, venue_types, venues
+from tests._forward_data import cases, scans, ts, venue_types, venues
 from tracelab.index.presence import estimate_dwell, venue_table, visits
 from tracelab.model import schema as s
 from tracelab.model.rules import rule

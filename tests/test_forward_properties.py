@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._exposure_data import venue_types
+from tests._forward_data import venue_types
 from tracelab.index.graph import VisitGraph
 from tracelab.index.presence import visits
 from tracelab.model import schema as s
