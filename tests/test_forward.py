@@ -7,9 +7,10 @@ import pytest
 
 from tests._forward_data import cases, scans, ts, venue_types, venues
 from tracelab.index.graph import VisitGraph
+from tracelab.index.windows import case_windows
 from tracelab.model import schema as s
 from tracelab.model.rules import rule
-from tracelab.tracing.forward import case_windows, trace, trace_assumptions
+from tracelab.tracing.forward import trace, trace_assumptions
 
 
 def _graph(r="twenty", frame=None, venue_frame=None):

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import types
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 # A dotted name starting at tracelab; a trailing file suffix (tracelab.duckdb) is no path.
 _DOTTED = re.compile(r"(?<![\w/.-])tracelab(?:\.[A-Za-z_]\w*)+")
 _FILES = (".duckdb", ".parquet", ".csv", ".json", ".html", ".py", ".md")
+# A file of the package named by its path, e.g. `tracelab/index/graph.py`.
+_FILE = re.compile(r"(?<![\w/.-])tracelab/[\w/]+\.py")
 
 
 def test_readme_python_examples_run(tmp_path, monkeypatch):
@@ -33,22 +36,27 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
         for block in blocks:  # in order, in one namespace: later blocks use earlier names
             exec(compile(block, "README.md", "exec"), namespace)
     assert (tmp_path / "tracelab.duckdb").is_file()
-    assert "contact_id" in out.getvalue()
+    printed = out.getvalue()
+    assert "contact_id" in printed and "p_" in printed  # pseudonyms, never raw ids
+    again: dict[str, object] = {}
+    with contextlib.redirect_stdout(io.StringIO()):  # and it runs again on the same store
+        for block in blocks:
+            exec(compile(block, "README.md", "exec"), again)
 
 
-def _resolves(dotted: str) -> bool:
+def _resolve(dotted: str) -> object | None:
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:
-            obj = importlib.import_module(".".join(parts[:cut]))
+            obj: object = importlib.import_module(".".join(parts[:cut]))
         except ModuleNotFoundError:
             continue
         for attr in parts[cut:]:
             if not hasattr(obj, attr):
-                return False
+                return None
             obj = getattr(obj, attr)
-        return True
-    return False
+        return obj
+    return None
 
 
 def _paths(text: str) -> set[str]:
@@ -62,5 +70,11 @@ def test_every_tracelab_path_the_docs_show_resolves(path):
         text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
     if "spark" in text and os.environ.get("CI") != "true":
         pytest.importorskip("pyspark")
-    broken = sorted(p for p in _paths(text) if not _resolves(p))
+    broken = sorted(p for p in _paths(text) if _resolve(p) is None)
     assert not broken, f"{path.name} names paths that do not exist: {broken}"
+    # A module shown as called, e.g. `tracelab.spark.sessions(...)`, is a stale name.
+    called = sorted({m.group(1) for m in re.finditer(r"(tracelab(?:\.\w+)+)\(", text)
+                     if isinstance(_resolve(m.group(1)), types.ModuleType)})
+    assert not called, f"{path.name} calls modules: {called}"
+    missing = sorted(f for f in set(_FILE.findall(text)) if not (ROOT / f).is_file())
+    assert not missing, f"{path.name} names files that do not exist: {missing}"

@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracelab
-from tracelab.governance import aggregates as views
-from tracelab.governance import compliance
+from tracelab.governance import aggregates, compliance
 from tracelab.index.graph import VisitGraph
 from tracelab.index.presence import visits as pandas_visits
 from tracelab.model import schema as s
@@ -153,7 +152,7 @@ def test_venue_reports_equal_pandas_on_the_sample(sample, sample_spark):
     counts = scans[s.VENUE_ID].value_counts()
     busy, quiet = str(counts.index[0]), str(counts.index[-1])
     got = jobs.venue_reports(sample_spark[0], [busy, quiet])
-    expected = pd.concat([views.venue_report(scans, busy), views.venue_report(scans, quiet)],
+    expected = pd.concat([aggregates.venue_report(scans, busy), aggregates.venue_report(scans, quiet)],
                          ignore_index=True)
     pd.testing.assert_frame_equal(got, expected)
 
@@ -165,7 +164,7 @@ def test_venue_report_with_a_period_and_unknown_colours(spark):
                           s.CODE_COLOUR: ["green"] * 6 + ["purple", None, "red", "green"],
                           s.METHOD: ["self"] * 10})
     got = jobs.venue_report(to_spark(spark, scans), "V1", period=("2022-11-18", "2022-11-21"))
-    expected = views.venue_report(scans, "V1", period=("2022-11-18", "2022-11-21"))
+    expected = aggregates.venue_report(scans, "V1", period=("2022-11-18", "2022-11-21"))
     pd.testing.assert_frame_equal(got, expected)
     with pytest.raises(ValueError, match="leaves out 9 entries"):
         jobs.venue_report(to_spark(spark, scans), "V1", period=("2022-11-18", "2022-11-19"))
@@ -174,7 +173,7 @@ def test_venue_report_with_a_period_and_unknown_colours(spark):
 def test_regulator_report_equal_pandas_on_the_sample(sample, sample_spark):
     scans, venues, _ = sample
     got = jobs.regulator_report(*sample_spark)
-    pd.testing.assert_frame_equal(got, views.regulator_report(scans, venues))
+    pd.testing.assert_frame_equal(got, aggregates.regulator_report(scans, venues))
 
 
 # -- compliance ----------------------------------------------------------------------

@@ -46,6 +46,20 @@ from tracelab.replay import policy
 from tracelab.tracing import common_venues, companions, sources, trace
 from tracelab.tracing.forward import trace_assumptions
 
+#: Subpackage namespaces reached as attributes (``tl.maps.venue_map``) and imported on
+#: first use, so that ``import tracelab`` does not load folium, Spark or the briefing.
+_NAMESPACES = ("analysis", "briefing", "governance", "index", "io", "maps", "model",
+               "privacy", "replay", "spark", "synth", "testing", "tracing")
+
+
+def __getattr__(name: str) -> object:
+    if name in _NAMESPACES:
+        import importlib
+
+        return importlib.import_module(f"tracelab.{name}")
+    raise AttributeError(f"module 'tracelab' has no attribute {name!r}")
+
+
 try:
     __version__ = version("tracelab")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -1,4 +1,4 @@
-"""``tracelab venues report|regulator``: aggregate views for venue managers and regulators."""
+"""``tracelab venues report|regulator|compliance``: aggregates for managers and regulators."""
 
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ systems' matching (PRIOR-ART.md §1, §3, §4) and ``same_day`` suits sources wi
 
 Every exposure row carries :attr:`Rule.rule_id`, the preset name plus any parameter that
 differs from it, so a result can be reproduced with ``rule(*parse_rule_id(...))``.
+
+The rules for risk areas (who designates an area, when it is lowered or lifted, per
+regime) are :data:`tracelab.analysis.area_designation.AREA_RULES`, beside the code that
+applies them.
 """
 
 from __future__ import annotations

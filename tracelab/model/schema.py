@@ -157,7 +157,7 @@ CONTACTS_DROPPED = "contacts_dropped"  # int64: contacts of the rule's own dwell
 # --- sources and common venues (tracing.backward) ---------------------------------
 SOURCE_KIND = "source_kind"  # str: "case" (a known case), "unknown" or "venue"
 SOURCE_ID = "source_id"  # str: person_id of the candidate case, venue_id, or "unknown"
-SCORE = "score"  # float64: likelihood weight, comparable within one call; see sources()
+SCORE = "score"  # float64: a ranking score, higher first: contacts (rank_contacts), sources, compliance
 PROBABILITY = "probability"  # float64: score / the case's total (cases + unknown sum to 1)
 RANK = "rank"  # int64: 1 = likeliest
 FIRST_AT = "first_at"  # datetime64[UTC]: first shared instant / first visit

@@ -23,6 +23,7 @@ a cluster tracelab must be installed on the executors, as PySpark itself is.
 
 from __future__ import annotations
 
+from tracelab.spark.aggregates_job import regulator_report, venue_report, venue_reports
 from tracelab.spark.companions_job import companions, venue_cells
 from tracelab.spark.compliance_job import (
     abnormal_admissions,
@@ -34,7 +35,6 @@ from tracelab.spark.compliance_job import (
     unregistered_venues,
 )
 from tracelab.spark.frames import collect, to_spark
-from tracelab.spark.views_job import regulator_report, venue_report, venue_reports
 from tracelab.spark.visits_job import visits, visits_to_pandas, write_visits
 
 __all__ = [

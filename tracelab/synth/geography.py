@@ -1,7 +1,8 @@
-"""Synthetic geography of Luxi County: a county outline and Voronoi township polygons.
+"""Synthetic geography: townships as GeoJSON, and random points inside polygons.
 
-The real boundaries are not in the reference data, so both are made up, deterministically,
-around the county's bounding box and the synthetic township seats (DOMAIN §7.1, §7.2).
+The county outline and township polygons themselves are region data
+(:mod:`tracelab.model.regions`, re-exported here for the generator); this module writes
+them out and places synthetic venues inside them (DOMAIN §7.1, §7.2).
 """
 
 from __future__ import annotations

@@ -25,10 +25,6 @@ from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.kernels import ordered_map
 from tracelab.index.windows import (
     BASES,
-    WINDOW_BASIS,
-    WINDOW_END,
-    WINDOW_START,
-    case_windows,
     check_windows,
     window_arrays,
     window_rejections,
@@ -37,8 +33,7 @@ from tracelab.model import schema as s
 from tracelab.model.rules import DWELL_MODES, Rule, as_rule, intervals_match, round_times
 from tracelab.tracing.local_pull import for_trace
 
-__all__ = ["trace", "case_windows", "trace_assumptions", "WINDOW_START", "WINDOW_END",
-           "WINDOW_BASIS"]
+__all__ = ["trace", "trace_assumptions"]
 
 _DWELL = s.DWELL
 _N_ROWS, _N_CONTACTS, _N_VENUES = s.N_EXPOSURES, s.N_CONTACTS, s.N_VENUES
