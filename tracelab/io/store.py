@@ -11,46 +11,9 @@ import pandas as pd
 from tracelab._validate import require_columns
 from tracelab.io.checks import Loaded
 from tracelab.model import schema as s
-from tracelab.privacy.audit import AUDIT_TABLE
+from tracelab.model.tables import APPEND_ONLY, TABLES, create_statements
 
 __all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]
-
-_TS = "TIMESTAMPTZ"
-#: Column types of every table, in column order; DESIGN.md section 4.
-TABLES: dict[str, dict[str, str]] = {
-    "venues": {
-        s.VENUE_ID: "VARCHAR PRIMARY KEY", s.NAME: "VARCHAR", s.VENUE_TYPE: "VARCHAR",
-        s.OWNER_NAME: "VARCHAR", s.OWNER_ID_KIND: "VARCHAR", s.OWNER_ID: "VARCHAR",
-        s.APPLICANT_PHONE: "VARCHAR", s.APPLICANT_COLOUR: "VARCHAR", s.CITY: "VARCHAR",
-        s.COUNTY: "VARCHAR", s.TOWNSHIP: "VARCHAR", s.TOWNSHIP_CODE: "VARCHAR",
-        s.LON: "DOUBLE", s.LAT: "DOUBLE", s.ADDRESS: "VARCHAR", s.REGISTERED_AT: _TS,
-        s.STATUS: "VARCHAR", s.PARENT_VENUE_ID: "VARCHAR",
-    },
-    "scans": {
-        s.PERSON_ID: "VARCHAR NOT NULL", s.VENUE_ID: "VARCHAR NOT NULL",
-        s.SCANNED_AT: f"{_TS} NOT NULL", s.CODE_COLOUR: "VARCHAR", s.METHOD: "VARCHAR",
-        s.EXIT_AT: _TS, s.DEVICE_LON: "DOUBLE", s.DEVICE_LAT: "DOUBLE",
-        s.MERGED_SCANS: "BIGINT",
-    },
-    "cases": {
-        s.PERSON_ID: "VARCHAR PRIMARY KEY", s.KIND: "VARCHAR", s.ONSET_AT: _TS,
-        s.SAMPLED_AT: _TS, s.CONFIRMED_AT: _TS, s.ISOLATED_AT: _TS,
-        s.FOUND_BY_SCREENING: "BOOLEAN", s.LAST_NEGATIVE_AT: _TS,
-    },
-    "rejections": {
-        s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
-        s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",
-    },
-    # Append-only, hash-chained log of person-level queries: written only by
-    # tracelab.privacy.audit.record_query, never through Store.write (APPEND_ONLY).
-    "audit": AUDIT_TABLE,
-}
-
-
-#: Tables that :meth:`Store.write` refuses: the audit log grows only through
-#: :func:`tracelab.privacy.audit.record_query`, which chains each entry to the one before.
-APPEND_ONLY = ("audit",)
-
 
 def _check_table(table: str) -> None:
     if table not in TABLES:
@@ -77,9 +40,8 @@ class Store:
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
-            for table, columns in TABLES.items():
-                body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-                self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+            for statement in create_statements():
+                self.con.execute(statement)
 
     def __enter__(self) -> Store:
         return self

@@ -36,6 +36,7 @@ from tracelab.model.schema import (
     SEQ,
     WHO,
 )
+from tracelab.model.tables import TABLES, create_statements
 from tracelab.privacy.pseudonyms import IDENTIFIER_IN_TEXT, scrub_text
 
 __all__ = [
@@ -57,12 +58,8 @@ __all__ = [
 ]
 
 AUDIT_COLUMNS = (SEQ, AT, WHO, PURPOSE, QUERY, COUNTS, PREV_HASH, HASH)
-#: Column types of the ``audit`` table. The audit log owns its table: it opens a DuckDB
-#: file itself when given a path, and the store (:mod:`tracelab.io.store`), which sits
-#: above it, creates the same table beside its own.
-AUDIT_TABLE = {SEQ: "BIGINT PRIMARY KEY", AT: "TIMESTAMPTZ", WHO: "VARCHAR",
-               PURPOSE: "VARCHAR", QUERY: "VARCHAR", COUNTS: "VARCHAR",
-               PREV_HASH: "VARCHAR", HASH: "VARCHAR"}
+#: Column types of the ``audit`` table (:data:`tracelab.model.tables.TABLES`).
+AUDIT_TABLE = TABLES["audit"]
 _QUOTED = ", ".join(f'"{c}"' for c in AUDIT_COLUMNS)  # "at" is an SQL keyword
 
 #: A purpose is ``case:`` or ``inv:`` followed by 1-64 letters, digits, ``.``, ``_`` or
@@ -88,14 +85,14 @@ class AuditStore(Protocol):
 
 
 class _AuditFile:
-    """A DuckDB file opened for its ``audit`` table alone (created when missing)."""
+    """A DuckDB file opened by the audit log itself, with every table created if missing."""
 
     def __init__(self, path: str | Path, *, read_only: bool) -> None:
         self.con = duckdb.connect(str(path), read_only=read_only)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
-            body = ", ".join(f'"{c}" {t}' for c, t in AUDIT_TABLE.items())
-            self.con.execute(f"CREATE TABLE IF NOT EXISTS audit ({body})")
+            for statement in create_statements():
+                self.con.execute(statement)
 
 
 def _is_store(store: object) -> bool:

@@ -1,0 +1,64 @@
+"""The tables of a tracelab database file: their columns and types, as data.
+
+Both the store (:mod:`tracelab.io.store`) and the audit log (:mod:`tracelab.privacy.audit`,
+which may open a database file before any store does) create them from here, so a file
+holds the same tables whichever touched it first.
+"""
+
+from __future__ import annotations
+
+from tracelab.model import schema as s
+
+__all__ = ["APPEND_ONLY", "TABLES", "create_statements"]
+
+_TS = "TIMESTAMPTZ"
+#: Column types of every table, in column order; DESIGN.md section 4.
+TABLES: dict[str, dict[str, str]] = {
+    "venues": {
+        s.VENUE_ID: "VARCHAR PRIMARY KEY", s.NAME: "VARCHAR", s.VENUE_TYPE: "VARCHAR",
+        s.OWNER_NAME: "VARCHAR", s.OWNER_ID_KIND: "VARCHAR", s.OWNER_ID: "VARCHAR",
+        s.APPLICANT_PHONE: "VARCHAR", s.APPLICANT_COLOUR: "VARCHAR", s.CITY: "VARCHAR",
+        s.COUNTY: "VARCHAR", s.TOWNSHIP: "VARCHAR", s.TOWNSHIP_CODE: "VARCHAR",
+        s.LON: "DOUBLE", s.LAT: "DOUBLE", s.ADDRESS: "VARCHAR", s.REGISTERED_AT: _TS,
+        s.STATUS: "VARCHAR", s.PARENT_VENUE_ID: "VARCHAR",
+    },
+    "scans": {
+        s.PERSON_ID: "VARCHAR NOT NULL", s.VENUE_ID: "VARCHAR NOT NULL",
+        s.SCANNED_AT: f"{_TS} NOT NULL", s.CODE_COLOUR: "VARCHAR", s.METHOD: "VARCHAR",
+        s.EXIT_AT: _TS, s.DEVICE_LON: "DOUBLE", s.DEVICE_LAT: "DOUBLE",
+        s.MERGED_SCANS: "BIGINT",
+    },
+    "cases": {
+        s.PERSON_ID: "VARCHAR PRIMARY KEY", s.KIND: "VARCHAR", s.ONSET_AT: _TS,
+        s.SAMPLED_AT: _TS, s.CONFIRMED_AT: _TS, s.ISOLATED_AT: _TS,
+        s.FOUND_BY_SCREENING: "BOOLEAN", s.LAST_NEGATIVE_AT: _TS,
+    },
+    "rejections": {
+        s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
+        s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",
+    },
+    # Append-only, hash-chained log of person-level queries: written only by
+    # tracelab.privacy.audit.record_query, never through Store.write (APPEND_ONLY).
+    "audit": {
+        s.SEQ: "BIGINT PRIMARY KEY", s.AT: _TS, s.WHO: "VARCHAR", s.PURPOSE: "VARCHAR",
+        s.QUERY: "VARCHAR", s.COUNTS: "VARCHAR", s.PREV_HASH: "VARCHAR", s.HASH: "VARCHAR",
+    },
+}
+
+
+#: Tables that :meth:`Store.write` refuses: the audit log grows only through
+#: :func:`tracelab.privacy.audit.record_query`, which chains each entry to the one before.
+APPEND_ONLY = ("audit",)
+
+
+def create_statements() -> list[str]:
+    """``CREATE TABLE IF NOT EXISTS`` for every table, in order.
+
+    Examples
+    --------
+    >>> [statement.split(" (")[0] for statement in create_statements()][-2:]
+    ['CREATE TABLE IF NOT EXISTS rejections', 'CREATE TABLE IF NOT EXISTS audit']
+    """
+    return [f"CREATE TABLE IF NOT EXISTS {table} ("
+            + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")"
+            for table, columns in TABLES.items()]
