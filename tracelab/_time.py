@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "NAT", "NS_PER_DAY", "NS_PER_HOUR", "NS_PER_MIN", "NS_PER_S", "from_ns", "local_day",
+    "NAT", "NS_PER_DAY", "NS_PER_HOUR", "NS_PER_MIN", "NS_PER_S", "from_ns",
     "local_minutes", "now_utc", "timestamp_ns", "timestamp_from_ns", "to_ns",
 ]
 
@@ -141,18 +141,6 @@ def local_minutes(ns: np.ndarray, zone: str) -> np.ndarray:
     naive = pd.DatetimeIndex(from_ns(ns)).tz_convert(zone).tz_localize(None)
     text = np.datetime_as_string(naive.to_numpy("datetime64[m]"), unit="m")
     return np.char.replace(text, "T", " ")
-
-
-def local_day(times: pd.Series, zone: str) -> pd.Series:
-    """Tz-aware times -> the local calendar day in ``zone`` (midnight, naive).
-
-    Examples
-    --------
-    >>> t = pd.Series(pd.to_datetime(["2022-11-20 17:00"], utc=True))
-    >>> local_day(t, "Asia/Shanghai").tolist()
-    [Timestamp('2022-11-21 00:00:00')]
-    """
-    return times.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
 
 
 def now_utc(now: Any = None, name: str = "now") -> pd.Timestamp:

@@ -11,7 +11,7 @@ import pandas as pd
 from tracelab._validate import require_columns
 from tracelab.io.checks import Loaded
 from tracelab.model import schema as s
-from tracelab.model.tables import APPEND_ONLY, TABLES, create_statements
+from tracelab.model.tables import APPEND_ONLY, TABLES, create_statements, read_sql
 
 __all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]
 
@@ -102,11 +102,7 @@ class Store:
 
     def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
         """Run SQL and return the result as a frame (instants in ns, UTC)."""
-        frame = self.con.execute(query, params or []).df()
-        for col in frame.columns:
-            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-                frame[col] = frame[col].dt.as_unit("ns")
-        return frame
+        return read_sql(self.con, query, params)
 
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""

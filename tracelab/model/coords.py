@@ -113,8 +113,8 @@ def wgs84_to_gcj02(lon: Any, lat: Any) -> tuple[Any, Any]:
     72.004-137.8347 E, 0.8293-55.8271 N are returned unchanged. The box is not the
     border: it wrongly shifts points in Korea, western Japan (Osaka; Tokyo, at 139.7 E,
     is outside), Mongolia, Vietnam and elsewhere, and it does not exempt Hong Kong,
-    Macao or Taiwan. At Luxi the shift
-    is 625-642 m south-east (DOMAIN.md section 8).
+    Macao or Taiwan. Around 114 E, 27.6 N the shift is 625-642 m south-east (DOMAIN.md
+    section 8).
 
     Examples
     --------

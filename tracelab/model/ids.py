@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab.model import schema
+from tracelab.model.reference import COUNTY_CODE
 
 __all__ = [
     "uscc_check_char",
@@ -643,11 +644,11 @@ def _unique_ints(rng: np.random.Generator, population: int, n: int, what: str) -
 def _check_division(division: str) -> None:
     if not (isinstance(division, str) and len(division) == 6 and _isdigits(division)):
         raise ValueError(f"division={division!r} must be a 6-digit GB/T 2260 code, "
-                         "e.g. '360323'")
+                         "e.g. '360000' (Jiangxi)")
 
 
 def make_uscc(
-    n: int, *, division: str = "360323", prefix: str = "91",
+    n: int, *, division: str = COUNTY_CODE, prefix: str = "91",
     seed: int | np.random.Generator | None = None,
 ) -> list[str]:
     """Generate `n` distinct valid synthetic USCCs.
@@ -656,8 +657,8 @@ def make_uscc(
     ----------
     n : int
         How many.
-    division : str, default "360323"
-        Characters 3-8 (Luxi County).
+    division : str, default the reference county
+        Characters 3-8, a GB/T 2260 code (:data:`tracelab.model.reference.COUNTY_CODE`).
     prefix : str, default "91"
         Characters 1-2: ``"91"`` enterprise, ``"92"`` sole trader (个体工商户).
     seed : int, numpy.random.Generator or None
@@ -697,7 +698,7 @@ def make_uscc(
 
 
 def make_regno(
-    n: int, *, division: str = "360323", seed: int | np.random.Generator | None = None,
+    n: int, *, division: str = COUNTY_CODE, seed: int | np.random.Generator | None = None,
 ) -> list[str]:
     """Generate `n` distinct valid synthetic 15-digit registration numbers of sole traders.
 
@@ -724,7 +725,7 @@ def make_regno(
 
 
 def make_resident_id(
-    n: int, *, division: str = "360323", birth_from: str = "1997-01-01",
+    n: int, *, division: str = COUNTY_CODE, birth_from: str = "1997-01-01",
     birth_to: str = "2022-11-18", sex: Literal["male", "female"] | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> list[str]:
@@ -734,11 +735,11 @@ def make_resident_id(
     ----------
     n : int
         How many.
-    division : str, default "360323"
-        Address code (Luxi County).
+    division : str, default the reference county
+        Address code, a GB/T 2260 code (:data:`tracelab.model.reference.COUNTY_CODE`).
     birth_from, birth_to : str, default "1997-01-01", "2022-11-18"
-        Inclusive ISO range of birth dates, drawn uniformly. The default start keeps
-        ``360323`` IDs valid for python-stdnum, whose table starts 芦溪县 in 1997.
+        Inclusive ISO range of birth dates, drawn uniformly. The default start keeps IDs of
+        the reference county valid for python-stdnum, whose table lists it from 1997.
     sex : {"male", "female"} or None
         Odd (male) or even (female) sequence numbers; None draws both.
     seed : int, numpy.random.Generator or None

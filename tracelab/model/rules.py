@@ -51,7 +51,7 @@ _ROUND_SIDES = ("both", "case", "contact")
 _LINGER_MODES = ("fixed", "min_stay")
 _MINUTE_ROUNDING = ("exact", "nearest")
 
-#: The preset a ``Rule()`` without a name starts from (DOMAIN §1: Luxi default).
+#: The preset a ``Rule()`` without a name starts from (DOMAIN §1).
 DEFAULT_RULE = "twenty"
 
 

@@ -7,9 +7,14 @@ holds the same tables whichever touched it first.
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
+import pandas as pd
+
 from tracelab.model import schema as s
 
-__all__ = ["APPEND_ONLY", "TABLES", "create_statements"]
+__all__ = ["APPEND_ONLY", "TABLES", "create_statements", "read_sql"]
 
 _TS = "TIMESTAMPTZ"
 #: Column types of every table, in column order; DESIGN.md section 4.
@@ -62,3 +67,21 @@ def create_statements() -> list[str]:
     return [f"CREATE TABLE IF NOT EXISTS {table} ("
             + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")"
             for table, columns in TABLES.items()]
+
+
+def read_sql(con: duckdb.DuckDBPyConnection, query: str,
+             params: list[Any] | None = None) -> pd.DataFrame:
+    """Run SQL on `con` and return a new frame, instants as ``datetime64[ns, UTC]``.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("SET TimeZone = 'UTC'")
+    >>> read_sql(con, "SELECT TIMESTAMPTZ '2022-11-20 08:00:00+00' AS t")["t"].dtype
+    datetime64[ns, UTC]
+    """
+    frame = con.execute(query, params or []).df()
+    for col in frame.columns:  # DuckDB gives microseconds; tracelab computes in ns
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.as_unit("ns")
+    return frame

@@ -36,7 +36,7 @@ from tracelab.model.schema import (
     SEQ,
     WHO,
 )
-from tracelab.model.tables import TABLES, create_statements
+from tracelab.model.tables import TABLES, create_statements, read_sql
 from tracelab.privacy.pseudonyms import IDENTIFIER_IN_TEXT, scrub_text
 
 __all__ = [
@@ -97,14 +97,6 @@ class _AuditFile:
 
 def _is_store(store: object) -> bool:
     return isinstance(getattr(store, "con", None), duckdb.DuckDBPyConnection)
-
-
-def _read(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    frame = con.execute(query).df()
-    for col in frame.columns:  # instants in ns, as everywhere else in tracelab
-        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-            frame[col] = frame[col].dt.as_unit("ns")
-    return frame
 
 
 class PurposeError(ValueError):
@@ -462,7 +454,7 @@ def read_audit(store: AuditStore | str | Path) -> pd.DataFrame:
     >>> list(read_audit(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")).columns)
     ['seq', 'at', 'who', 'purpose', 'query', 'counts', 'prev_hash', 'hash']
     """
-    return _with_store(store, lambda st: _read(
+    return _with_store(store, lambda st: read_sql(
         st.con, f'SELECT {_QUOTED} FROM audit ORDER BY "{SEQ}"'), read_only=True)
 
 

@@ -79,7 +79,6 @@ def for_trace(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, hops: 
 
     Examples
     --------
-    >>> from tracelab.tracing.forward import trace
     >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:20", "2022-11-21 04:00"],
     ...                    utc=True)
     >>> scans = pd.DataFrame({"person_id": ["C1", "P2", "P3"],
