@@ -32,7 +32,7 @@ def venues() -> pd.DataFrame:
 
 def _load(loader: str, path: Path, venues: pd.DataFrame, **kw) -> tl.Loaded:
     if loader == "venues":
-        return tl.read_venues(path, now=NOW, **kw)
+        return tl.read_venues(path, now=NOW, **{"region": "360323", **kw})
     if loader == "scans":
         return tl.read_scans(path, venues, now=NOW, **kw)
     return tl.read_cases(path, now=NOW, **kw)
@@ -68,6 +68,15 @@ def test_corpus_is_large_enough():
 def test_malformed_input_gives_its_specific_reason(case, venues):
     loaded = _load(case["loader"], DATA / "malformed" / case["file"], venues)
     _reconciles(loaded)
+    if case["outcome"] == "fault":
+        # A registration fault keeps the venue for tracing and lists the fault.
+        assert loaded.rejected.empty and loaded.accepted_count == loaded.read
+        faults = loaded.faults[[s.REASON, s.ROW, s.COLUMN]].values.tolist()
+        assert [case["reason"], int(case["row"]), case["column"]] in faults
+        assert not any(value in loaded.faults.to_csv(index=False) for value in PERSONAL)
+        flagged = loaded.accepted[s.REGISTRY_FAULT].dropna()
+        assert case["reason"] in ";".join(flagged) or case["row"] == "0"
+        return
     got = loaded.rejected[[s.REASON, s.ROW, s.COLUMN]].values.tolist()
     if not case["reason"]:
         assert got == []
@@ -87,9 +96,9 @@ def test_messages_name_the_column_and_show_the_value(venues):
     assert "code_color" in message and "'蓝'" in message and "green, yellow or red" in message
 
 
-def test_personal_values_are_masked_in_rejections(venues):
+def test_personal_values_are_masked_in_registry_faults(venues):
     loaded = tl.read_venues(DATA / "malformed" / "venues_duplicate_phone.csv", now=NOW)
-    row = loaded.rejected.iloc[0]
+    row = loaded.faults.iloc[0]
     assert row[s.VALUE] == "131*****789"
     assert "V1" in row[s.MESSAGE]  # names the venue that already holds the phone
 

@@ -16,7 +16,7 @@ from shapely.geometry import MultiPolygon, box
 
 from tracelab.maps import AREA_REASON, DESIGNATED_ON, LEVEL, LIFTS_ON, TIER
 from tracelab.model import schema
-from tracelab.synth.geography import township_polygons
+from tracelab.model.regions import region
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 LITERAL_NAME = "`${alert(2)}`\\u0041"
@@ -28,7 +28,7 @@ CONTACTS = ["p-0000101", "p-0000102", "p-0000103", "p-0000104", "p-0000105"]
 
 
 def townships() -> gpd.GeoDataFrame:
-    table = township_polygons()[[schema.TOWNSHIP_CODE, schema.TOWNSHIP, "geometry"]]
+    table = region("360323").township_polygons()[[schema.TOWNSHIP_CODE, schema.TOWNSHIP, "geometry"]]
     return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
 
 

@@ -1,4 +1,4 @@
-"""Tests for tracelab.model.reference: the venue-type and township tables and county helpers."""
+"""Tests for tracelab.model.reference: the venue-type table and its labels."""
 
 from __future__ import annotations
 
@@ -11,14 +11,9 @@ import pytest
 from tracelab.model import reference
 from tracelab.model.reference import (
     BASIS,
-    COUNTY_EXTENT,
     CROWDING,
     CROWDING_LEVELS,
     INDOOR,
-    SEAT_IS_SYNTHETIC,
-    in_county,
-    township_code,
-    townships,
     venue_type_code,
     venue_type_codes,
     venue_types,
@@ -28,11 +23,6 @@ from tracelab.model.schema import (
     NAME_EN,
     NAME_ZH,
     RESIDENCE,
-    SEAT_LAT,
-    SEAT_LON,
-    TOWNSHIP,
-    TOWNSHIP_CODE,
-    TOWNSHIP_KIND,
     TYPE_CODE,
     WEIGHT,
 )
@@ -50,36 +40,6 @@ DOMAIN_DWELL = {
     "医院": 120,
     "药店": 10,
     "地铁公交": 30,
-}
-
-# DOMAIN §7.2, 2022 codes.
-DOMAIN_TOWNSHIPS = {
-    "360323101": ("芦溪镇", "镇"),
-    "360323102": ("宣风镇", "镇"),
-    "360323103": ("上埠镇", "镇"),
-    "360323104": ("南坑镇", "镇"),
-    "360323105": ("银河镇", "镇"),
-    "360323106": ("麻田镇", "镇"),
-    "360323200": ("源南乡", "乡"),
-    "360323201": ("长丰乡", "乡"),
-    "360323202": ("张佳坊乡", "乡"),
-    "360323203": ("新泉乡", "乡"),
-    "360323204": ("万龙山乡", "乡"),
-}
-
-# DOMAIN §7.2 synthetic seats (lat, lon).
-DOMAIN_SEATS = {
-    "360323101": (27.630, 114.030),
-    "360323102": (27.665, 114.165),
-    "360323103": (27.570, 114.030),
-    "360323104": (27.480, 114.050),
-    "360323105": (27.720, 114.110),
-    "360323106": (27.520, 114.120),
-    "360323200": (27.700, 114.000),
-    "360323201": (27.660, 113.960),
-    "360323202": (27.500, 113.980),
-    "360323203": (27.450, 114.150),
-    "360323204": (27.570, 114.200),
 }
 
 
@@ -126,24 +86,6 @@ def test_weights_follow_their_rationale():
     assert vt[BASIS].str.contains("weight: design default").all()
 
 
-def test_townships_are_exactly_the_domain_eleven():
-    ts = townships()
-    assert list(ts.columns) == [
-        TOWNSHIP_CODE, TOWNSHIP, TOWNSHIP_KIND, SEAT_LAT, SEAT_LON, SEAT_IS_SYNTHETIC, BASIS,
-    ]
-    assert pd.api.types.is_string_dtype(ts[TOWNSHIP_CODE])
-    assert ts[SEAT_LAT].dtype == np.float64 and ts[SEAT_LON].dtype == np.float64
-    assert ts[SEAT_IS_SYNTHETIC].dtype == bool and ts[SEAT_IS_SYNTHETIC].all()
-    assert not ts.isna().any().any()
-    got = {c: (n, k) for c, n, k in zip(
-        ts[TOWNSHIP_CODE], ts[TOWNSHIP], ts[TOWNSHIP_KIND], strict=True
-    )}
-    assert got == DOMAIN_TOWNSHIPS
-    assert in_county(ts[SEAT_LON], ts[SEAT_LAT]).all()
-    seats = dict(zip(ts[TOWNSHIP_CODE], zip(ts[SEAT_LAT], ts[SEAT_LON], strict=True), strict=True))
-    assert seats == DOMAIN_SEATS
-
-
 def test_returned_frames_are_copies():
     vt = venue_types()
     vt.loc[:, DWELL_MIN] = 0
@@ -153,10 +95,6 @@ def test_returned_frames_are_copies():
     assert (fresh[DWELL_MIN] > 0).all() and (fresh[WEIGHT] > 0).all()
     assert fresh[TYPE_CODE].iloc[0] == "residential_compound"
     assert venue_type_code("居民小区") == "residential_compound"
-    ts = townships()
-    ts.loc[:, TOWNSHIP] = "x"
-    assert townships()[TOWNSHIP].iloc[0] == "芦溪镇"
-    assert township_code("芦溪镇") == "360323101"
 
 
 @pytest.mark.parametrize(
@@ -212,47 +150,6 @@ def test_venue_type_codes_vectorised_keeps_index_and_marks_unknown():
     assert as_category.dtype == "string" and as_category.tolist() == ["supermarket", pd.NA]
 
 
-@pytest.mark.parametrize(
-    ("value", "code"),
-    [
-        ("芦溪镇", "360323101"),
-        ("蘆溪鎮", "360323101"),
-        ("张佳坊乡", "360323202"),
-        ("360323101", "360323101"),
-        ("360323204000", "360323204"),
-        (" 360323106 ", "360323106"),
-    ],
-)
-def test_township_code(value, code):
-    assert township_code(value) == code
-
-
-@pytest.mark.parametrize("value", ["芦溪县", "360323999", "360323101001", "3603231010", "芦溪"])
-def test_township_code_unknown(value):
-    with pytest.raises(ValueError, match=r"not one of Luxi County's; allowed: 芦溪镇"):
-        township_code(value)
-
-
-def test_in_county_hand_points():
-    lon = [114.03, 113.917, 114.267, 113.9, 114.3, 114.1, np.nan, 27.6]
-    lat = [27.63, 27.417, 27.783, 27.6, 27.6, 27.4, 27.6, 114.1]
-    expected = [True, True, True, False, False, False, False, False]
-    np.testing.assert_array_equal(in_county(lon, lat), expected)
-    assert in_county(pd.Series(lon), pd.Series(lat)).dtype == bool
-    # 0.02 degrees brings 113.9 E and 27.4 N in, not 114.3 E.
-    np.testing.assert_array_equal(
-        in_county([113.9, 114.1, 114.3], [27.6, 27.4, 27.6], margin_deg=0.02), [True, True, False]
-    )
-    min_lon, min_lat, max_lon, max_lat = COUNTY_EXTENT
-    assert in_county((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
-
-
-@pytest.mark.parametrize("margin", [-0.1, float("nan"), float("inf"), "wide"])
-def test_in_county_rejects_bad_margin(margin):
-    with pytest.raises(ValueError, match="margin_deg must be a finite number >= 0"):
-        in_county([114.0], [27.6], margin_deg=margin)
-
-
 def test_missing_tables_raise_with_the_places_looked(monkeypatch, tmp_path):
     monkeypatch.setattr(reference, "_reference_dirs", lambda: [tmp_path / "a", tmp_path / "b"])
     reference._venue_types.cache_clear()
@@ -269,31 +166,11 @@ def test_missing_tables_raise_with_the_places_looked(monkeypatch, tmp_path):
 def table_dir(monkeypatch, tmp_path):
     """Point the loader at an empty folder; restore the real tables afterwards."""
     monkeypatch.setattr(reference, "_reference_dirs", lambda: [tmp_path])
-    for fn in (reference._venue_types, reference._townships, reference._label_index):
+    for fn in (reference._venue_types, reference._label_index):
         fn.cache_clear()
     yield tmp_path
-    for fn in (reference._venue_types, reference._townships, reference._label_index):
+    for fn in (reference._venue_types, reference._label_index):
         fn.cache_clear()
-
-
-HEADER = "township_code,township,kind,seat_lat,seat_lon,seat_is_synthetic,basis\n"
-ROW = "360323101,芦溪镇,镇,27.6,114.03,true,x\n"
-
-
-@pytest.mark.parametrize(
-    ("body", "match"),
-    [
-        ("township_code,township\n360323101,芦溪镇\n", r"missing columns \['kind'"),
-        (HEADER + ROW.replace("27.6", ""), r"empty or invalid values in \['seat_lat'\]"),
-        (HEADER + ROW.replace("true", "maybe"), r"invalid values in \['seat_is_synthetic'\]"),
-        (HEADER + ROW + ROW, r"duplicate township_code \['360323101'\]"),
-        (HEADER + ROW.replace("镇,", "区,"), r"kind values \['区'\] not in \('镇', '乡'\)"),
-    ],
-)
-def test_malformed_table_raises(table_dir, body, match):
-    (table_dir / "townships.csv").write_text(body, encoding="utf-8")
-    with pytest.raises(ValueError, match=match):
-        townships()
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from tracelab.synth.geography import (
-    county_outline,
-    sample_in_polygon,
-    township_polygons,
-    townships_geojson,
-)
+from tracelab.model.regions import region, region_geojson
+from tracelab.synth.geography import sample_in_polygon
 from tracelab.synth.params import OutbreakParams
 from tracelab.synth.transmission import (
     DAY,
@@ -26,8 +22,9 @@ from tracelab.synth.transmission import (
 
 
 def test_townships_partition_the_outline():
-    outline = county_outline()
-    towns = township_polygons(outline)
+    where = region("360323")
+    outline = where.outline
+    towns = where.township_polygons()
     union = shapely.union_all(list(towns["geometry"]))
     assert abs(union.area - outline.area) / outline.area < 1e-4
     assert sum(g.area for g in towns["geometry"]) == pytest.approx(outline.area, rel=1e-4)
@@ -35,20 +32,15 @@ def test_townships_partition_the_outline():
         assert row.geometry.contains(shapely.Point(row.seat_lon, row.seat_lat))
 
 
-def test_geojson_is_deterministic_and_does_not_touch_its_input():
-    towns = township_polygons()
-    before = towns.copy()
-    one = townships_geojson(towns, county_outline())
-    assert one == townships_geojson(township_polygons(), county_outline())
-    pd.testing.assert_frame_equal(towns, before)
+def test_geojson_is_deterministic_and_does_not_touch_its_region():
+    where = region("360323")
+    before = where.townships.copy()
+    one = region_geojson(where)
+    assert one == region_geojson(region("360323"))
+    pd.testing.assert_frame_equal(where.townships, before)
     doc = json.loads(one)
     codes = [f["properties"]["township_code"] for f in doc["features"]]
     assert codes[:11] == sorted(codes[:11]) and codes[-1] == "360323"
-
-
-def test_outline_needs_enough_vertices():
-    with pytest.raises(ValueError, match="n_vertices must be at least 8"):
-        county_outline(4)
 
 
 def test_points_sampled_around_a_centre_stay_inside():

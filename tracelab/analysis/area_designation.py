@@ -25,7 +25,7 @@ from tracelab._validate import require_columns
 from tracelab.index.presence import visits as build_visits
 from tracelab.model import coords, ids, reference
 from tracelab.model import schema as s
-from tracelab.model.regions import county_outline
+from tracelab.model.regions import infer_region
 from tracelab.model.rules import Rule
 from tracelab.model.schema import (
     AREA_ID,
@@ -130,17 +130,25 @@ def _stays(f: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
 
 
 def _disc(lon: float, lat: float, radius_m: float) -> Polygon:
-    x, y = coords.project(lon, lat)
+    crs = coords.gauss_kruger_crs(lon)
+    x, y = coords.project(lon, lat, crs)
     disc = shapely.Point(x, y).buffer(radius_m, quad_segs=8)
+
     def back(xy: np.ndarray) -> np.ndarray:
-        lon_, lat_ = coords.unproject(xy[:, 0], xy[:, 1])
+        lon_, lat_ = coords.unproject(xy[:, 0], xy[:, 1], crs)
         return np.column_stack([lon_, lat_])
 
     return shapely.transform(disc, back)
 
 
-def _default_outline() -> Polygon:
-    return county_outline()
+def _default_outline(venues: pd.DataFrame) -> Polygon:
+    """The outline of the shipped region the venues name, else their hull widened by 2 km."""
+    labels = venues[s.COUNTY] if s.COUNTY in venues else venues[s.VENUE_ID]
+    found = infer_region(labels.astype(str))
+    if found is not None:
+        return found.outline
+    hull = shapely.multipoints(venues[[s.LON, s.LAT]].dropna().to_numpy()).convex_hull
+    return hull.buffer(2.0 / 111.32)
 
 
 def _who(case_ids: list[Any]) -> str:
@@ -192,8 +200,9 @@ def risk_areas(
     venue_crs : str, default "WGS-84"
         Frame of the venue positions (``"GCJ-02"`` for synthetic and mini-program data).
     outline : shapely Polygon, optional
-        County outline (WGS-84) for the low area; default the synthetic outline
-        (:func:`tracelab.model.regions.county_outline`).
+        County outline (WGS-84) for the low area, e.g. ``Region.outline``; default the
+        outline of the shipped region the venues' ``county`` (or venue codes) name, else
+        the venues' convex hull widened by 2 km.
     activity_min_hours, activity_min_days : float, int
         A non-residence venue is a case's frequent work/activity place when the case
         stayed there at least this many hours in total, or on at least this many local
@@ -269,7 +278,7 @@ def risk_areas(
     out = pd.DataFrame(rows, columns=list(AREA_COLUMNS))
     if len(out) and (out[STATUS] == "active").any():
         active = out[out[STATUS] == "active"]
-        county = outline if outline is not None else _default_outline()
+        county = outline if outline is not None else _default_outline(venues)
         rest = county.difference(shapely.union_all(active[GEOMETRY].to_numpy()))
         low = {AREA_ID: REST_OF_COUNTY, LEVEL: LOW, DESIGNATED_LEVEL: LOW,
                s.VENUE_ID: None, s.VENUE_TYPE: None, s.TOWNSHIP_CODE: None,

@@ -216,7 +216,17 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
     <tr><td>{{ t('with_position') }}</td>
       <td class="n" data-key="with-position">{{ q.with_position }}</td></tr>
     <tr><td>{{ t('merged_scans') }}</td><td class="n" data-key="merged">{{ q.merged }}</td></tr>
+    <tr><td>{{ t('registry_faults') }}</td>
+      <td class="n" data-key="registry-faults">{{ q.registry_faults }}</td></tr>
   </table>
+  <h3>{{ t('set_aside') }}</h3>
+  {% if q.set_aside %}<table id="set-aside">
+    <tr><th>{{ t('case_no') }}</th><th class="n">{{ t('count') }}</th><th>{{ t('reason') }}</th></tr>
+    {% for c in q.set_aside %}<tr><td>{{ t('case_label', n=c.case) }}</td>
+      <td class="n">{{ c.n }}</td>
+      <td>{% for r, n in c.reasons.items() %}<code>{{ r }}</code> {{ n }} {% endfor %}</td></tr>
+    {% endfor %}
+  </table>{% else %}<p>{{ t('none') }}</p>{% endif %}
 </section>
 <footer><p>{{ t('footer') }} {{ t('privacy') }}</p></footer>
 </body>

@@ -57,6 +57,7 @@ class Briefing:
     epi_report: pd.DataFrame
     quality: dict[str, Any]
     rejections: pd.DataFrame
+    zone: str = s.DEFAULT_ZONE
 
 
 def default_as_of(scans: pd.DataFrame, cases: pd.DataFrame,
@@ -80,6 +81,40 @@ def default_as_of(scans: pd.DataFrame, cases: pd.DataFrame,
     if not times:
         raise ValueError("no scan or case time to take as_of from; pass as_of=")
     return pd.Timestamp(max(times)).tz_convert("UTC")
+
+
+#: Days before the briefing time that must hold scans: a briefing of an empty or stale log
+#: would report "0 people exposed" with confidence.
+_PERIOD_DAYS = 14
+
+
+def _require_scans(data: DataDir, scans: pd.DataFrame, since: pd.Timestamp,
+                   until: pd.Timestamp) -> None:
+    source = data.loads["scans"].source if "scans" in data.loads else "scans"
+    zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
+    if not len(data.scans):
+        raise ValueError(f"{data.path / source}: no accepted scan; a briefing needs scans "
+                         "(run `tracelab validate` on the folder)")
+    recent = scans[s.SCANNED_AT] >= since
+    if not recent.any():
+        first, last = data.scans[s.SCANNED_AT].min(), data.scans[s.SCANNED_AT].max()
+        raise ValueError(
+            f"{data.path / source}: no scan in the {_PERIOD_DAYS} days before the briefing time "
+            f"{until.tz_convert(zone):%Y-%m-%d %H:%M} ({zone}); the scans run from "
+            f"{first.tz_convert(zone):%Y-%m-%d %H:%M} to {last.tz_convert(zone):%Y-%m-%d %H:%M}: "
+            "check --as-of")
+
+
+def _set_aside_by_case(aside: pd.DataFrame, cases: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per reported case (numbered in the cases' order), its scans set aside and why."""
+    out = []
+    for i, person in enumerate(cases[s.PERSON_ID], start=1):
+        mine = aside[aside[s.PERSON_ID] == person]
+        if len(mine):
+            counts = mine[s.REASON].value_counts()
+            out.append({"case": i, "n": int(len(mine)),
+                        "reasons": {str(k): int(v) for k, v in sorted(counts.items())}})
+    return out
 
 
 def _reported(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -196,6 +231,14 @@ def build_briefing(
     stamp = stamp.tz_convert("UTC")
     scans = data.scans[data.scans[s.SCANNED_AT] <= stamp].reset_index(drop=True)
     cases = _reported(data.cases, stamp)
+    _require_scans(data, scans, stamp - pd.Timedelta(days=_PERIOD_DAYS), stamp)
+    region = data.region
+    if townships is None and region is not None:
+        import geopandas as gpd
+
+        polys = region.township_polygons()
+        townships = gpd.GeoDataFrame(polys[[s.TOWNSHIP_CODE, s.TOWNSHIP, "geometry"]],
+                                     geometry="geometry", crs="EPSG:4326")
     graph = VisitGraph.from_scans(scans, data.venues, rule)
     exposures = trace(graph, cases, rule, as_of=stamp)
     if len(exposures):
@@ -212,7 +255,9 @@ def build_briefing(
     if persons is not None:
         homes = persons[[c for c in _PERSON_COLUMNS if c in persons.columns]]
     areas = risk_areas(cases, case_visits, data.venues, rule=area_regime, as_of=stamp,
-                       persons=homes, venue_crs="WGS-84")
+                       persons=homes, venue_crs="WGS-84",
+                       outline=region.outline if region is not None else None,
+                       zone=region.zone if region is not None else s.DEFAULT_ZONE)
     township_counts = None
     if townships is not None:
         from tracelab.maps import contacts_per_township
@@ -223,14 +268,19 @@ def build_briefing(
             per = cases[s.PERSON_ID].map(where).value_counts()
             township_counts[N_CASES] = (township_counts[s.TOWNSHIP_CODE].map(per)
                                           .fillna(0).astype("int64"))
-    county = str((manifest or {}).get("county", {}).get("name", "")) or None
+    county = (region.name if region is not None else
+              str((manifest or {}).get("county", {}).get("name", "")) or None)
+    quality = quality_counts(data.scans, data.venues, data.loads)
+    quality["set_aside"] = _set_aside_by_case(data.set_aside, cases)
+    faults = data.registry_faults
+    quality["registry_faults"] = int(faults.loc[faults[s.ROW] > 0, s.ROW].nunique())
     return Briefing(
         as_of=stamp, rule=rule, regime=area_regime, county=county or "",
         headline=_headline(cases, exposures, contacts, areas), cases=cases,
         exposures=exposures, contacts=contacts, venue_ranking=ranking, venues=data.venues,
         areas=areas, townships=townships, township_counts=township_counts,
         epi_onset=epi_curve(cases, by="onset"), epi_report=epi_curve(cases, by="report"),
-        quality=quality_counts(data.scans, data.venues, data.loads),
+        quality=quality, zone=region.zone if region is not None else s.DEFAULT_ZONE,
         rejections=rejections_by_reason(data.rejections))
 
 
@@ -266,8 +316,8 @@ def folder_extras(path: str | Path) -> dict[str, Any]:
     return {"manifest": manifest, "townships": townships, "persons": persons}
 
 
-def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any = None
-                  ) -> Briefing:
+def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any = None,
+                  region: Any = None) -> Briefing:
     """Load a data folder (with its :func:`folder_extras`) and build its briefing; see
     :func:`build_briefing`.
 
@@ -283,5 +333,5 @@ def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any =
     # "Future" is judged against the end of a synthetic period, so a briefing of the
     # same folder never depends on the wall clock; elsewhere the clock is the only bound.
     now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
-    data = read_dir(path, now=now)
+    data = read_dir(path, now=now, region=region)
     return build_briefing(data, rule=rule, as_of=as_of, **extras)

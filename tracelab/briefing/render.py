@@ -232,14 +232,14 @@ def _detail(text: str, lang: str) -> str:
     return text
 
 
-def _local_text(iso: str) -> str:
+def _local_text(iso: str, zone: str) -> str:
     try:
         stamp = pd.Timestamp(iso)
     except ValueError:
         return iso
     if stamp.tz is None:
         return iso
-    return stamp.tz_convert(s.DEFAULT_ZONE).strftime("%Y-%m-%d %H:%M %Z")
+    return stamp.tz_convert(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _change_rows(b: Briefing, ch: Changes | None, lang: str) -> list[dict[str, Any]]:
@@ -316,7 +316,7 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
     def figure_name(name: str) -> str:
         return t(name.removeprefix("areas_"), lang) if name.startswith("areas_") else t(name, lang)
 
-    local = b.as_of.tz_convert(s.DEFAULT_ZONE)
+    local = b.as_of.tz_convert(b.zone)
     area_rules = AREA_RULES[b.regime]
     page = template.render(
         lang=lang, t=lambda key, **kw: t(key, lang, **kw), figure_name=figure_name,
@@ -332,7 +332,7 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
             "undated", 0)),
         venues=_venue_rows(b, lang), townships=_township_rows(b), areas=_area_rows(b, lang),
         ch=changes, change_rows=_change_rows(b, changes, lang),
-        previous_as_of=_local_text(changes.previous_as_of) if changes else "",
+        previous_as_of=_local_text(changes.previous_as_of, b.zone) if changes else "",
         rule_params=[(k, _param_text(v)) for k, v in b.rule.as_dict().items()],
         area_params=[(k, _param_text(getattr(area_rules, k)))
                      for k in area_rules.__dataclass_fields__],

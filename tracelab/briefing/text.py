@@ -95,6 +95,11 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "Remote scans (phone more than {m} m from the venue)"),
     "with_position": ("有手机定位的扫码", "Scans with a phone position"),
     "merged_scans": ("合并的重复扫码", "Merged repeat scans"),
+    "registry_faults": ("登记信息有误但保留用于追踪的场所", "Venues kept for tracing despite "
+                        "registry faults"),
+    "set_aside": ("病例本人未采用的扫码记录", "Cases' own scans set aside"),
+    "case_no": ("病例", "Case"),
+    "case_label": ("病例{n}", "Case {n}"),
     "scans": ("扫码记录", "Scans"),
     "privacy": ("本简报不含姓名、电话、证件号码；人员仅以数量出现。",
                 "This briefing holds no names, phones or ID numbers; people appear only "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from tracelab.cli.options import add_region_option
 from tracelab.cli.trace import add_key_option
 
 if TYPE_CHECKING:
@@ -41,11 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     p.add_argument("--pdf", action="store_true", help="also write a PDF (headless Chromium)")
     add_key_option(p)
+    add_region_option(p)
     p.set_defaults(func=run)
 
 
 def load_pseudonymised_briefing(folder: Path, key: bytes, *, rule: str = "twenty",
-                                as_of: pd.Timestamp | None = None) -> Briefing:
+                                as_of: pd.Timestamp | None = None,
+                                region: str | None = None) -> Briefing:
     """:func:`tracelab.briefing.load_briefing` with person ids pseudonymised under `key`."""
     from tracelab.briefing import build_briefing, default_as_of, folder_extras
     from tracelab.cli.trace import read_pseudonymised
@@ -55,7 +58,7 @@ def load_pseudonymised_briefing(folder: Path, key: bytes, *, rule: str = "twenty
     # As load_briefing: a synthetic folder is judged against the end of its period.
     manifest = extras["manifest"]
     now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
-    data = read_pseudonymised(folder, key, now=now)
+    data = read_pseudonymised(folder, key, now=now, region=region)
     if extras["persons"] is not None:
         extras["persons"] = privacy.pseudonymise(extras["persons"], None, key)
     return build_briefing(data, rule=rule, as_of=as_of, **extras)
@@ -84,10 +87,12 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise ValueError("--pdf needs Playwright: pip install playwright") from None
     key = cli_key(args.key_file)
-    b = load_pseudonymised_briefing(args.data, key, rule=args.regime, as_of=as_of)
+    b = load_pseudonymised_briefing(args.data, key, rule=args.regime, as_of=as_of,
+                                    region=args.region)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
-    print(f"briefing as of {b.as_of.tz_convert('Asia/Shanghai'):%Y-%m-%d %H:%M} "
+    print(f"briefing of {b.county or args.data} as of {b.as_of.tz_convert(b.zone):%Y-%m-%d %H:%M} "
+          f"({b.zone}) "
           f"(rule {b.rule.rule_id}): {h['cases']} cases, {h['contacts']:,} people exposed at "
           f"{h['venues']} venues, {h['areas']['high'] + h['areas']['medium']} high/medium "
           f"risk areas -> {', '.join(str(p) for p in paths.values())}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab.cli.options import add_region_option
 from tracelab.cli.trace import add_key_option, cli_key, households, read_pseudonymised
 from tracelab.index.presence import visits
 from tracelab.io.layout import write_layout, write_visits
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--now", default=None,
                    help="reference time for 'in the future' checks on load (default: now)")
     add_key_option(p)
+    add_region_option(p)
     p.set_defaults(func=run)
 
 
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the layout; return 0."""
     rules = [as_rule(name) for name in args.visits]
     key = cli_key(args.key_file)
-    data = read_pseudonymised(args.data, key, now=args.now)
+    data = read_pseudonymised(args.data, key, now=args.now, region=args.region)
     write_layout(args.out, data.venues, data.scans, data.cases)
     roster = households(args.data, key)
     if roster is not None:  # only ids: names, phones and ID numbers stay behind

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tracelab.cli.options import add_region_option, region_arg
+
 __all__ = ["register", "run"]
 
 
@@ -23,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--data", metavar="DIR",
                      help="a county written by `tracelab synth` (its manifest's parameters)")
     src.add_argument("--population", type=int, metavar="N", help="residents of a new county")
+    add_region_option(p, default_help="the county's (manifest.json), else 360323 (芦溪县)")
     p.add_argument("--days", type=int, default=None,
                    help="days to replay (default: the county's days, or 30)")
     p.add_argument("--policy", action="append", metavar="NAME|FILE",
@@ -74,10 +77,14 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
     if args.data is not None:
         scen, seed0 = scenario_from_dir(args.data, days=args.days)
+        if args.region is not None:
+            scen = scen.replace(region=region_arg(args.region).code)
     else:
         if args.population < 50:
             raise ValueError(f"--population must be at least 50, got {args.population}")
         scen, seed0 = Scenario(population=args.population, days=args.days or 30), 0
+        if args.region is not None:
+            scen = scen.replace(region=region_arg(args.region).code)
     if args.days is not None and args.days < 1:
         raise ValueError(f"--days must be at least 1, got {args.days}")
     first = seed0 if args.seed is None else args.seed

@@ -7,6 +7,8 @@ import json
 import sys
 from dataclasses import replace
 
+from tracelab.cli.options import add_region_option, region_arg
+
 __all__ = ["register", "run"]
 
 
@@ -14,8 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``synth`` sub-command."""
     p = subparsers.add_parser(
         "synth", help="write a synthetic county (venues, persons, scans, cases, truth)",
-        description="Generate a synthetic Luxi County with a seeded outbreak and its ground "
-                    "truth. Same seed, byte-identical files.")
+        description="Generate a synthetic county on a region's townships and outline, with a "
+                    "seeded outbreak and its ground truth. Same seed, byte-identical files.")
     p.add_argument("--population", type=int, default=5000, help="residents (default 5000)")
     p.add_argument("--days", type=int, default=14, help="days simulated (default 14)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -27,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--index-cases", type=int, default=None,
                    help="people infected before day 0 (default 3)")
     p.add_argument("--start", default="2022-11-18", help="first local day (default 2022-11-18)")
+    add_region_option(p, default_help="360323 (芦溪县, the sample county)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -34,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Generate and write; print a one-line summary. Returns the exit status."""
     from tracelab.synth import OutbreakParams, generate
+    from tracelab.synth.county import DEFAULT_REGION
 
     if not 0.0 <= args.exit_scans <= 1.0:
         raise ValueError(f"--exit-scans must lie in [0, 1], got {args.exit_scans}")
@@ -44,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         outbreak = replace(outbreak, index_cases=args.index_cases)
     county = generate(args.population, days=args.days, seed=args.seed, start=args.start,
                       exit_scan_share=args.exit_scans, outbreak=outbreak,
-                      progress=False if args.no_progress else None)
+                      progress=False if args.no_progress else None,
+                      region=region_arg(args.region) if args.region else DEFAULT_REGION)
     folder = county.write(args.out, fmt=args.format)
     counts = county.manifest["counts"]
     print(json.dumps({"out": str(folder), "persons": counts["persons"],

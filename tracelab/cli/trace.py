@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from tracelab.cli.options import add_region_option
 from tracelab.index.graph import VisitGraph, VisitSource
+from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
 from tracelab.io.exports import write_csv
 from tracelab.model import schema as s
@@ -25,7 +27,8 @@ from tracelab.tracing.audited_verbs import sources, trace
 from tracelab.tracing.backward import HOUSEHOLD_ID, SOURCE_KIND
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
-           "read_pseudonymised", "case_pseudonyms", "households"]
+           "read_pseudonymised", "case_pseudonyms", "households", "require_scans",
+           "set_aside_lines"]
 
 
 def add_key_option(p: argparse.ArgumentParser) -> None:
@@ -53,9 +56,69 @@ def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
     return privacy.load_key(key_file, demo=demo)
 
 
-def read_pseudonymised(folder: Path, key: bytes, *, now: object = None) -> DataDir:
+def read_pseudonymised(folder: Path, key: bytes, *, now: object = None,
+                       region: str | None = None) -> DataDir:
     """:func:`tracelab.io.read_dir` of `folder` with person ids pseudonymised under `key`."""
-    return pseudonymise_data(read_dir(folder, now=now), key)
+    return pseudonymise_data(read_dir(folder, now=now, region=region), key)
+
+
+def require_scans(data: DataDir, since: pd.Timestamp | None = None,
+                  until: pd.Timestamp | None = None) -> None:
+    """Stop with a clear message when there is no scan to trace (in the period).
+
+    A trace or briefing of an empty log would report zero people exposed with confidence.
+    """
+    loaded = data.loads.get("scans")
+    source = loaded.source if loaded is not None else "scans"
+    if not len(data.scans):
+        read = loaded.read if loaded is not None else 0
+        raise ValueError(f"{data.path / source}: no accepted scan (read {read:,}, rejected "
+                         f"{loaded.rejected_count if loaded is not None else 0:,}); nothing to "
+                         "trace: run `tracelab validate` on the folder")
+    times = data.scans[s.SCANNED_AT]
+    inside = times.notna()
+    if since is not None:
+        inside &= times >= since
+    if until is not None:
+        inside &= times <= until
+    if not inside.any():
+        zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
+        fmt = "%Y-%m-%d %H:%M"
+        span = (f"{since.tz_convert(zone):{fmt}}" if since is not None else "…") + " to " + (
+            f"{until.tz_convert(zone):{fmt}}" if until is not None else "…")
+        raise ValueError(
+            f"{data.path / source}: no scan from {span} ({zone}); the scans run from "
+            f"{times.min().tz_convert(zone):{fmt}} to {times.max().tz_convert(zone):{fmt}}: "
+            "check --as-of and the cases' dates")
+
+
+def set_aside_lines(data: DataDir, cases: list[str]) -> list[str]:
+    """One line per case whose own scans were rejected: how many, and why.
+
+    Examples
+    --------
+    >>> from tracelab.io import DataDir, Loaded, empty_rejections
+    >>> aside = pd.DataFrame({"person_id": ["p_1", "p_1"], "venue_id": ["V", "W"],
+    ...                       "row": [3, 9], "reason": ["venue_rejected", "bad_time"]})
+    >>> scans = Loaded(pd.DataFrame(), empty_rejections(), 2, "scans.csv", set_aside=aside)
+    >>> data = DataDir(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), empty_rejections(),
+    ...                {"scans": scans}, Path("."))
+    >>> set_aside_lines(data, ["p_1", "p_2"])
+    ['case p_1: 2 of its scans set aside (bad_time 1, venue_rejected 1; scans.csv rows 3, 9)']
+    """
+    aside = data.set_aside
+    lines = []
+    for case in cases:
+        mine = aside[aside[s.PERSON_ID] == case]
+        if not len(mine):
+            continue
+        why = ", ".join(f"{r} {n}" for r, n in sorted(mine[s.REASON].value_counts().items()))
+        rows = ", ".join(str(r) for r in mine[s.ROW].head(10)) + (
+            ", …" if len(mine) > 10 else "")
+        source = data.loads["scans"].source if "scans" in data.loads else "scans"
+        lines.append(f"case {case}: {len(mine)} of its scans set aside ({why}; {source} rows "
+                     f"{rows})")
+    return lines
 
 
 def case_pseudonyms(wanted: list[str], key: bytes) -> list[str]:
@@ -96,6 +159,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="Spark master for --engine spark (default local[*]; under spark-submit "
                    "pass '' to keep the submitted one)")
     add_key_option(p)
+    add_region_option(p)
 
 
 def _audit_kwargs(args: argparse.Namespace) -> dict[str, object]:
@@ -157,11 +221,13 @@ def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path) -> 
     return cases[cases[s.PERSON_ID].astype(str).isin(set(chosen))].reset_index(drop=True)
 
 
-def _source(args: argparse.Namespace, r: Rule, key: bytes) -> tuple[VisitSource, pd.DataFrame]:
-    """The visit source of ``--engine`` and the (pseudonymised) cases table."""
+def _source(args: argparse.Namespace, r: Rule, key: bytes
+            ) -> tuple[VisitSource, pd.DataFrame, DataDir | None]:
+    """The visit source of ``--engine``, the (pseudonymised) cases and the loaded folder."""
     if args.engine == "embedded":
-        data = read_pseudonymised(args.data, key, now=args.now)
-        return VisitGraph.from_scans(data.scans, data.venues, r), data.cases
+        data = read_pseudonymised(args.data, key, now=args.now, region=args.region)
+        require_scans(data)
+        return VisitGraph.from_scans(data.scans, data.venues, r), data.cases, data
     from tracelab.spark import SparkSource, session
 
     found = find_table(args.data, "cases")
@@ -177,7 +243,7 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes) -> tuple[VisitSource,
                          f"{_shown(raw[0])!r}; write it with `tracelab layout`, which "
                          "pseudonymises on load")
     spark = session(args.spark_master)
-    return SparkSource(spark, args.data, r, build=True), cases
+    return SparkSource(spark, args.data, r, build=True), cases, None
 
 
 def run_trace(args: argparse.Namespace) -> int:
@@ -186,13 +252,19 @@ def run_trace(args: argparse.Namespace) -> int:
     r = as_rule(args.regime)
     as_of = _as_of(args.as_of)
     key = cli_key(args.key_file)
-    graph, cases = _source(args, r, key)
+    graph, cases, data = _source(args, r, key)
     chosen = _cases(cases, args.case, key, args.data)
+    if data is not None:
+        windows = case_windows(chosen, r, as_of=as_of)
+        lo, hi = windows[WINDOW_START].min(), windows[WINDOW_END].max()
+        require_scans(data, lo if pd.notna(lo) else None, hi if pd.notna(hi) else None)
     exposures = trace(graph, chosen, r, args.hops, as_of=as_of, **_audit_kwargs(args))
     write_csv(exposures, args.out)
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
           f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
           f"venue(s) under rule {r.rule_id} -> {args.out}")
+    for line in set_aside_lines(data, chosen[s.PERSON_ID].tolist()) if data is not None else []:
+        print(line)
     return 0
 
 
@@ -226,7 +298,7 @@ def run_sources(args: argparse.Namespace) -> int:
     r = as_rule(args.regime)
     as_of = _as_of(args.as_of)
     key = cli_key(args.key_file)
-    graph, cases = _source(args, r, key)
+    graph, cases, data = _source(args, r, key)
     case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
     ranked = sources(graph, case, r, cases=cases, as_of=as_of,
                      households=households(args.data, key), **_audit_kwargs(args))
@@ -235,4 +307,6 @@ def run_sources(args: argparse.Namespace) -> int:
     n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
     print(f"{n_cases} candidate case(s) and {n_venues} venue(s) ranked under "
           f"rule {r.rule_id} -> {args.out}")
+    for line in set_aside_lines(data, [case]) if data is not None else []:
+        print(line)
     return 0

@@ -1,51 +1,113 @@
-"""``tracelab validate DIR``: check a data folder, report rejections, exit 1 if any."""
+"""``tracelab validate PATH``: check a data folder or one table file, report, exit 1 if rejected."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from tracelab.io import read_dir
+import pandas as pd
+
+from tracelab.cli.options import add_region_option
+from tracelab.io import Loaded, read_cases, read_dir, read_raw, read_scans, read_venues
+from tracelab.io.exports import write_csv
 from tracelab.model import schema as s
 
 __all__ = ["register", "run"]
 
 TOP_REASONS = 5
+#: Columns that tell a table file's kind when its name does not.
+_KIND_COLUMNS = {"venues": s.LON, "cases": s.KIND, "scans": s.SCANNED_AT}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
     p = subparsers.add_parser(
-        "validate", help="check venues, scans and cases of a folder; write the rejection table",
-        description="Load every table of DIR, print accepted and rejected counts per file with "
-        "the top reasons, and write the rejection table beside the data. Exit status 1 when "
-        "anything was rejected.")
-    p.add_argument("dir", type=Path, help="data folder with venues.*, scans.*, cases.*")
+        "validate", help="check venues, scans and cases; write the rejection and registry-fault "
+        "tables",
+        description="Load every table of a data folder, or one table file, print read, "
+        "accepted and rejected counts per file with the top reasons and the registry faults "
+        "of kept venues, and write the rejection table (and registry faults) beside the data. "
+        "Exit status 1 when anything was rejected, 2 on an error.")
+    p.add_argument("dir", type=Path, metavar="PATH",
+                   help="data folder with venues.*, scans.*, cases.*; or one table file "
+                   "(its kind from its name, else its columns; a scans file alone is checked "
+                   "without the venue registry)")
     p.add_argument("--out", type=Path, default=None,
-                   help="where to write the rejection table (default DIR/rejections.csv)")
+                   help="where to write the rejection table (default rejections.csv beside "
+                   "the data)")
     p.add_argument("--now", default=None,
                    help="reference time for 'in the future', with zone (default: now)")
     p.add_argument("--venue-crs", default=None,
                    help="frame of venue positions: GCJ-02, WGS-84, EPSG:4490 "
-                   "(default: manifest.json, else GCJ-02)")
+                   "(default: manifest.json, else the region's, GCJ-02)")
+    add_region_option(p)
     p.set_defaults(func=run)
+
+
+def _file_kind(path: Path) -> str:
+    stem = path.name.split(".")[0].casefold()
+    for kind in ("venues", "scans", "cases"):
+        if stem.startswith(kind):
+            return kind
+    columns = set(read_raw(path).frame.columns)
+    for kind, column in _KIND_COLUMNS.items():
+        if column in columns:
+            return kind
+    raise ValueError(f"{path}: cannot tell whether this is a venues, scans or cases table "
+                     "(name it venues.*, scans.* or cases.*)")
+
+
+def _load_file(path: Path, args: argparse.Namespace) -> dict[str, Loaded]:
+    kind = _file_kind(path)
+    if kind == "venues":
+        return {kind: read_venues(path, region=args.region, crs=args.venue_crs, now=args.now)}
+    if kind == "scans":
+        print(f"{path.name}: checked without the venue registry: unknown venues are not found")
+        return {kind: read_scans(path, None, now=args.now)}
+    return {kind: read_cases(path, now=args.now)}
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.dir``; return 1 when anything was rejected, else 0."""
-    data = read_dir(args.dir, now=args.now, venue_crs=args.venue_crs)
+    if args.dir.is_file():
+        loads = _load_file(args.dir, args)
+        where = args.dir.parent
+    else:
+        data = read_dir(args.dir, region=args.region, now=args.now, venue_crs=args.venue_crs)
+        loads, where = data.loads, args.dir
+        if data.region is not None:
+            print(f"region: {data.region.label}, {data.region.zone}, files in "
+                  f"{data.region.file_crs}")
     rejected_total = 0
-    for loaded in data.loads.values():
+    for loaded in loads.values():
         print(f"{loaded.source}: read {loaded.read:,}, accepted {loaded.accepted_count:,}, "
               f"rejected {loaded.rejected_count:,}"
               + (f" (encoding {loaded.encoding})" if loaded.encoding else ""))
         if loaded.ignored_columns:
-            print(f"  ignored columns: {', '.join(loaded.ignored_columns)}")
+            print(f"  ignored columns: {', '.join(_shown(c) for c in loaded.ignored_columns)}")
         counts = loaded.rejected[s.REASON].value_counts().head(TOP_REASONS)
         for reason, n in counts.items():
             print(f"  {n:>8,}  {reason}: {s.REASONS.get(str(reason), '')}")
+        if len(loaded.faults):
+            kept = loaded.faults[loaded.faults[s.ROW] > 0][s.ROW].nunique()
+            print(f"  kept with registry faults: {kept:,} venue(s)")
+            for reason, n in loaded.faults[s.REASON].value_counts().head(TOP_REASONS).items():
+                print(f"  {n:>8,}  {reason}: {s.REASONS.get(str(reason), '')}")
         rejected_total += len(loaded.rejected)
-    out = args.out or args.dir / "rejections.csv"
-    data.rejections.to_csv(out, index=False, encoding="utf-8")
-    print(f"rejection table: {out} ({len(data.rejections):,} rows)")
+    rejections = pd.concat([ld.rejected for ld in loads.values()], ignore_index=True)
+    out = args.out or where / "rejections.csv"
+    write_csv(rejections, out)
+    print(f"rejection table: {out} ({len(rejections):,} rows)")
+    faults = loads["venues"].faults if "venues" in loads else None
+    if faults is not None and len(faults):
+        fault_path = out.with_name("registry_faults.csv")
+        write_csv(faults, fault_path)
+        print(f"registry faults: {fault_path} ({len(faults):,} rows)")
     return 1 if rejected_total else 0
+
+
+def _shown(column: str) -> str:
+    """A header as printed: a headerless file's first row may hold personal data."""
+    from tracelab.privacy.pseudonyms import scrub_text
+
+    return str(scrub_text(column))

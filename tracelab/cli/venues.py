@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tracelab.cli.options import add_region_option
 from tracelab.governance.aggregates import (
     BUCKET,
     MEASURE,
@@ -52,12 +53,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="write the table to this .csv or .xlsx file")
         sub.add_argument("--now", default=None,
                          help="reference time for 'in the future', with zone (default: now)")
+        add_region_option(sub)
     checks.add_argument("--data", type=Path, required=True,
                         help="data folder with venues.* and scans.*")
     checks.add_argument("--out", type=Path, default=None,
                         help="folder to write one CSV per list into")
     checks.add_argument("--now", default=None,
                         help="end of the observed period, with zone (default: the last scan)")
+    add_region_option(checks)
 
 
 def _write(frame: pd.DataFrame, out: Path | None) -> None:
@@ -74,7 +77,7 @@ def _write(frame: pd.DataFrame, out: Path | None) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print (and optionally write) one venue's manager report; return 0."""
-    data = read_dir(args.data, now=args.now)
+    data = read_dir(args.data, now=args.now, region=args.region)
     if args.venue not in set(data.venues[s.VENUE_ID].astype("str")):
         raise ValueError(f"--venue {args.venue!r} is not a venue of the registry in "
                          f"{args.data}")
@@ -90,7 +93,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_regulator(args: argparse.Namespace) -> int:
     """Print (and optionally write) the regulator table; return 0."""
-    data = read_dir(args.data, now=args.now)
+    data = read_dir(args.data, now=args.now, region=args.region)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     report = regulator_report(data.scans, data.venues, by)
     wide = report.pivot(index=by, columns=MEASURE, values=SHOWN)
@@ -114,7 +117,7 @@ def run_compliance(args: argparse.Namespace) -> int:
     """Print the top of every venue-level compliance list; return 0."""
     from tracelab.governance import compliance as c
 
-    data = read_dir(args.data, now=args.now)
+    data = read_dir(args.data, now=args.now, region=args.region)
     now = pd.Timestamp(args.now).tz_convert("UTC") if args.now else None
     lists = {
         "silent_venues": c.silent_venues(data.scans, data.venues, now=now),

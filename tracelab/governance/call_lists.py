@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from tracelab._validate import require_columns
-from tracelab.model import ids, reference
+from tracelab.model import ids
 from tracelab.model import schema as s
+from tracelab.model.regions import all_townships
 from tracelab.model.schema import LAST_EXPOSURE, RANK, SCORE, TIER, TIERS
 from tracelab.privacy import pseudonyms as privacy
 
@@ -71,7 +72,8 @@ def call_list(ranked: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.D
             if col in p:
                 info[col] = out[s.CONTACT_ID].map(p[col]).to_numpy()
     masks = {PERSON_NAME: ids.mask_name, PHONE: ids.mask_phone, ID_NUMBER: ids.mask_id}
-    names = reference.townships().set_index(s.TOWNSHIP_CODE)[s.TOWNSHIP]
+    # Township names of every shipped region: a call list may span counties.
+    names = all_townships().set_index(s.TOWNSHIP_CODE)[s.TOWNSHIP]
     code = (info[s.TOWNSHIP_CODE] if s.TOWNSHIP_CODE in info else
             pd.Series(None, index=out.index, dtype="str")).fillna(UNKNOWN_TOWNSHIP).astype("str")
     table = pd.DataFrame({

@@ -9,7 +9,14 @@ from __future__ import annotations
 from tracelab.io.cases import empty_cases, read_cases
 from tracelab.io.checks import Loaded, empty_rejections
 from tracelab.io.files import FORMATS, HEADER_ALIASES, detect_encoding, read_raw
-from tracelab.io.folders import DataDir, find_table, pseudonymise_data, read_dir
+from tracelab.io.folders import (
+    DataDir,
+    find_table,
+    folder_region,
+    pseudonymise_data,
+    read_dir,
+    resolve_region,
+)
 from tracelab.io.scans import merge_repeat_scans, read_scans
 from tracelab.io.store import Store, open_store
 from tracelab.io.venues import read_venues
@@ -18,4 +25,5 @@ __all__ = [
     "Loaded", "DataDir", "read_venues", "read_scans", "read_cases", "read_dir", "find_table",
     "merge_repeat_scans", "detect_encoding", "read_raw", "HEADER_ALIASES", "FORMATS",
     "empty_cases", "empty_rejections", "pseudonymise_data", "Store", "open_store",
+    "folder_region", "resolve_region",
 ]

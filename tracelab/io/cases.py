@@ -68,6 +68,7 @@ def read_cases(
     if done is not None:
         return replace(done, accepted=empty_cases())
     f = chk.frame
+    chk.reject_scientific((s.PERSON_ID,))
     chk.limit_lengths((s.PERSON_ID,), limit=64)
     person = f[s.PERSON_ID].astype(str).str.strip()
     kind = f[s.KIND].astype(str).str.strip().str.casefold().map(_KIND_WORDS)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab.io.files import RawTable, UnreadableFile, read_raw
-from tracelab.io.parse import blank, is_text
+from tracelab.io.parse import blank, in_scientific_notation, is_text
 from tracelab.model import ids
 from tracelab.model import schema as s
 
@@ -61,7 +61,10 @@ class Loaded:
     rows in the file; ``read == accepted_count + rejected_count`` always, where
     ``accepted_count`` counts scans merged into a kept row (``merged_scans``) too.
     File-level problems (empty or unreadable file) are rejection rows with ``row == 0``
-    and count no data row.
+    and count no data row. ``faults`` lists the rules that accepted rows fail (a venue kept
+    for tracing despite a registration fault), in the rejection table's columns; a row
+    may have several. ``set_aside`` holds, for rejected scans whose person id could be
+    read, ``person_id``, ``venue_id``, ``row`` and ``reason``: what a case lost.
     """
 
     accepted: pd.DataFrame
@@ -70,6 +73,8 @@ class Loaded:
     source: str = ""
     encoding: str | None = None
     ignored_columns: tuple[str, ...] = field(default=())
+    faults: pd.DataFrame = field(default_factory=lambda: empty_rejections())
+    set_aside: pd.DataFrame | None = None
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter((self.accepted, self.rejected))
@@ -98,7 +103,9 @@ class RowChecker:
         self.raw = raw
         self.frame = raw.frame
         self.bad = np.zeros(len(raw.frame), dtype=bool)
+        self.flagged = np.zeros(len(raw.frame), dtype=bool)
         self._parts: list[pd.DataFrame] = []
+        self._fault_parts: list[pd.DataFrame] = []
         for row, message in raw.broken_rows:
             self.file_problem("unreadable_file", message, row=row)
 
@@ -120,11 +127,37 @@ class RowChecker:
         ``message`` is a template (``{value}`` becomes the repr of the masked offending
         value), a callable receiving the masked value, or a Series of one message per row.
         """
+        new = np.asarray(mask, dtype=bool) & ~self.bad
+        part = self._rows(new, column, reason, message, values)
+        if part is not None:
+            self._parts.append(part)
+            self.bad |= new
+
+    def flag(
+        self,
+        mask: np.ndarray | pd.Series,
+        column: str,
+        reason: str,
+        message: str | Callable[[str], str] | pd.Series,
+        values: pd.Series | None = None,
+    ) -> None:
+        """List a fault of rows in ``mask`` that stay accepted (not rejected so far).
+
+        Same arguments as :meth:`reject`; a row may carry several faults, each listed.
+        """
+        new = np.asarray(mask, dtype=bool) & ~self.bad
+        part = self._rows(new, column, reason, message, values)
+        if part is not None:
+            self._fault_parts.append(part)
+            self.flagged |= new
+
+    def _rows(self, new: np.ndarray, column: str, reason: str,
+              message: str | Callable[[str], str] | pd.Series,
+              values: pd.Series | None) -> pd.DataFrame | None:
         if reason not in s.REASONS:
             raise ValueError(f"reason: {reason!r} is not a code of schema.REASONS")
-        new = np.asarray(mask, dtype=bool) & ~self.bad
         if not new.any():
-            return
+            return None
         idx = np.flatnonzero(new)
         if values is None:
             values = self.frame[column] if column in self.frame.columns else pd.Series(
@@ -136,15 +169,14 @@ class RowChecker:
             render = message if callable(message) else (
                 lambda v: message.format(value=repr(v)))
             texts = [render(v) for v in shown]
-        self._parts.append(pd.DataFrame({
+        return pd.DataFrame({
             s.SOURCE: self.raw.source,
             s.ROW: self.raw.rows[idx],
             s.COLUMN: column,
             s.VALUE: shown,
             s.REASON: reason,
             s.MESSAGE: texts,
-        }))
-        self.bad |= new
+        })
 
     def file_problem(self, reason: str, message: str, *, row: int = 0, column: str = "") -> None:
         """Record a problem of the file or of a row the reader could not split."""
@@ -169,7 +201,7 @@ class RowChecker:
         for column in columns:
             if column in self.frame.columns:
                 self.reject(blank(self.frame[column]), column, "missing_value",
-                            f"{column} is empty; every registry field is required")
+                            f"{column} is empty; it is required")
 
     def limit_lengths(self, columns: tuple[str, ...], limit: int = MAX_FIELD_CHARS) -> None:
         """Reject rows whose text fields exceed ``limit`` characters."""
@@ -184,25 +216,59 @@ class RowChecker:
                 self.reject(lengths.to_numpy() > limit, column, "field_too_long", too_long)
 
     def finish(self, accepted: pd.DataFrame) -> Loaded:
-        """The loader's result: ``accepted`` and this checker's rejections."""
+        """The loader's result: ``accepted``, this checker's rejections and faults."""
         raw = self.raw
         return Loaded(accepted, self.rejections(), len(raw.frame) + len(raw.broken_rows),
-                      raw.source, raw.encoding, raw.ignored_columns)
+                      raw.source, raw.encoding, raw.ignored_columns,
+                      faults=self.faults())
 
     def rejections(self) -> pd.DataFrame:
         """The rejection table, ordered by row."""
-        if not self._parts:
-            return empty_rejections()
-        out = pd.concat(self._parts, ignore_index=True).astype({s.ROW: "int64"})
-        return out.sort_values([s.ROW], kind="stable", ignore_index=True)
+        return _table(self._parts)
+
+    def faults(self) -> pd.DataFrame:
+        """Faults of rows still accepted, ordered by row (a row rejected later is dropped)."""
+        out = _table(self._fault_parts)
+        if not len(out):
+            return out
+        rows = out[s.ROW].to_numpy()
+        at = np.clip(np.searchsorted(self.raw.rows, rows), 0, max(len(self.bad) - 1, 0))
+        rejected = self.bad[at] & (self.raw.rows[at] == rows) if len(self.bad) else rows < 0
+        return out[(rows == 0) | ~rejected].reset_index(drop=True)
+
+    def file_fault(self, reason: str, message: str, *, column: str = "") -> None:
+        """List a fault of the whole file (row 0) that does not stop its rows."""
+        self._fault_parts.append(pd.DataFrame({
+            s.SOURCE: [self.raw.source], s.ROW: [0], s.COLUMN: [column], s.VALUE: [""],
+            s.REASON: [reason], s.MESSAGE: [message],
+        }))
+
+    def reject_scientific(self, columns: tuple[str, ...]) -> None:
+        """Reject ids Excel turned into numbers such as ``3.60323E+13`` (digits are lost)."""
+        for column in columns:
+            if column in self.frame.columns:
+                self.reject(in_scientific_notation(self.frame[column]), column,
+                            "id_in_scientific_notation",
+                            f"{column} {{value}} is in scientific notation: Excel has dropped its "
+                            "last digits; re-export the column formatted as text")
+
+
+def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return empty_rejections()
+    out = pd.concat(parts, ignore_index=True).astype({s.ROW: "int64"})
+    return out.sort_values([s.ROW], kind="stable", ignore_index=True)
 
 
 def open_raw(path: str | Path, encoding: str | None, what: str,
-             required: tuple[str, ...]) -> tuple[RowChecker, Loaded | None]:
+             required: tuple[str, ...], values: tuple[str, ...] | None = None,
+             ) -> tuple[RowChecker, Loaded | None]:
     """Read a file for a loader and run the file-level checks.
 
-    Returns the checker and, when the file cannot go further (unreadable, empty, or
-    missing required columns), the finished :class:`Loaded` to return as it is.
+    ``required`` columns must be present; rows with a blank cell in ``values`` (default:
+    the required columns) are rejected. Returns the checker and, when the file cannot go
+    further (unreadable, empty, or missing required columns), the finished
+    :class:`Loaded` to return as it is.
     """
     try:
         raw = read_raw(path, encoding=encoding)
@@ -217,5 +283,5 @@ def open_raw(path: str | Path, encoding: str | None, what: str,
         return chk, chk.finish(pd.DataFrame())
     if not chk.require_columns(required):
         return chk, chk.finish(pd.DataFrame())
-    chk.require_values(required)
+    chk.require_values(required if values is None else values)
     return chk, None

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab.io.parse import unwrap_cells
 from tracelab.model import schema as s
 
 __all__ = ["UnreadableFile", "RawTable", "read_raw", "detect_encoding", "HEADER_ALIASES", "FORMATS"]
@@ -171,6 +172,44 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, np.ndarray | Non
     return frame, np.asarray(numbers, dtype=np.int64), tuple(broken)
 
 
+#: Rows searched for the header of a spreadsheet: exports put a title or a note above it.
+_HEADER_SEARCH_ROWS = 10
+
+
+def _recognised(cells: list[object]) -> int:
+    return len({_ALIAS_LOOKUP.get(str(c).replace("\ufeff", "").strip().casefold())
+                for c in cells} - {None})
+
+
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, str | None]:
+    """The table of a workbook, and its sheet's name when that is not the first sheet.
+
+    The table is the sheet, and within it the row among the first ten, whose header names
+    the most known columns: a cover sheet ("说明", "封面") or a title row above the header
+    is skipped. Ties go to the first sheet and the first row.
+    """
+    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str,
+                           keep_default_na=False, na_filter=False)
+    best: tuple[int, str, int] | None = None
+    for name, sheet in sheets.items():
+        for row in range(min(_HEADER_SEARCH_ROWS, len(sheet))):
+            score = _recognised(sheet.iloc[row].tolist())
+            if best is None or score > best[0]:
+                best = (score, str(name), row)
+    if best is None or best[0] == 0:
+        best = (0, str(next(iter(sheets))), 0) if sheets else None
+    if best is None or sheets[best[1]].empty:
+        return pd.DataFrame(), None
+    _, name, row = best
+    sheet = sheets[name]
+    header = [str(c) for c in sheet.iloc[row]]
+    body = sheet.iloc[row + 1:].set_axis(header, axis=1).reset_index(drop=True)
+    # Trailing blank rows (a formatted but empty range) are no data.
+    filled = (body != "").any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return body.iloc[:last], (None if name == str(next(iter(sheets))) else name)
+
+
 def _read_geojson(path: Path) -> pd.DataFrame:
     with open(path, encoding="utf-8-sig") as fh:
         doc = json.load(fh)
@@ -209,7 +248,8 @@ def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
     ----------
     path : str or Path
         A ``.csv``/``.txt`` (UTF-8, UTF-8 with BOM, GBK or GB18030, detected),
-        ``.xlsx`` (first sheet), ``.parquet``, or ``.geojson``/``.json`` (venues as Point
+        ``.xlsx`` (the sheet whose header, in its first ten rows, names the most known
+        columns: a cover sheet or a title row is skipped), ``.parquet``, or ``.geojson``/``.json`` (venues as Point
         features) file.
     encoding : str, optional
         Override the detected text encoding of a CSV file.
@@ -245,12 +285,15 @@ def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
     used_encoding = None
     rows: np.ndarray | None = None
     broken: tuple[tuple[int, str], ...] = ()
+    source = path.name
     try:
         if suffix in (".csv", ".txt"):
             used_encoding = encoding or detect_encoding(path)
             frame, rows, broken = _read_csv(path, used_encoding)
         elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
+            frame, sheet = _read_xlsx(path)
+            if sheet is not None:
+                source = f"{path.name}[{sheet}]"  # rows count from that sheet's header
         elif suffix == ".parquet" and path.is_dir():
             frame = _read_dataset(path)
         elif suffix == ".parquet":
@@ -279,6 +322,7 @@ def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
     names, ignored = _canonical_columns(list(frame.columns))
     frame = frame.set_axis(names, axis=1)
     frame = frame.loc[:, [n for n in names if not n.startswith("__ignored_")]]
+    frame = frame.apply(unwrap_cells) if len(frame.columns) else frame
     if rows is None:
         rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return RawTable(path.name, frame.reset_index(drop=True), rows, used_encoding, ignored, broken)
+    return RawTable(source, frame.reset_index(drop=True), rows, used_encoding, ignored, broken)

@@ -14,10 +14,13 @@ from tracelab.io.checks import Loaded, empty_rejections
 from tracelab.io.files import FORMATS
 from tracelab.io.scans import read_scans
 from tracelab.io.venues import read_venues
+from tracelab.model import regions
 from tracelab.model import schema as s
+from tracelab.model.regions import Region
 from tracelab.privacy.pseudonyms import pseudonymise
 
-__all__ = ["DataDir", "find_table", "pseudonymise_data", "read_dir"]
+__all__ = ["DataDir", "find_table", "folder_region", "pseudonymise_data", "read_dir",
+           "resolve_region"]
 
 #: Preference when a folder holds one table in several formats.
 _PREFERENCE = (".parquet", ".csv", ".xlsx", ".geojson", ".json", ".txt")
@@ -25,7 +28,12 @@ _PREFERENCE = (".parquet", ".csv", ".xlsx", ".geojson", ".json", ".txt")
 
 @dataclass(frozen=True)
 class DataDir:
-    """The tables of one data folder, loaded and checked."""
+    """The tables of one data folder, loaded and checked, and the region they cover.
+
+    ``registry_faults`` lists the registration rules kept venues fail; ``set_aside`` the
+    rejected scans whose person could be read (``person_id``, ``venue_id``, ``row``,
+    ``reason``): what each case lost.
+    """
 
     venues: pd.DataFrame
     scans: pd.DataFrame
@@ -33,6 +41,21 @@ class DataDir:
     rejections: pd.DataFrame
     loads: dict[str, Loaded]
     path: Path
+    region: Region | None = None
+
+    @property
+    def registry_faults(self) -> pd.DataFrame:
+        """The registry-faults table (rejection columns), empty when there is none."""
+        loaded = self.loads.get("venues")
+        return loaded.faults if loaded is not None else empty_rejections()
+
+    @property
+    def set_aside(self) -> pd.DataFrame:
+        """Rejected scans with a readable person id: person, venue, row, reason."""
+        loaded = self.loads.get("scans")
+        if loaded is None or loaded.set_aside is None:
+            return pd.DataFrame(columns=[s.PERSON_ID, s.VENUE_ID, s.ROW, s.REASON])
+        return loaded.set_aside
 
 
 def find_table(folder: str | Path, stem: str) -> Path | None:
@@ -51,12 +74,77 @@ def find_table(folder: str | Path, stem: str) -> Path | None:
     return None
 
 
+def _manifest(folder: Path) -> dict:
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{manifest}: not valid JSON ({exc})") from None
+    return meta if isinstance(meta, dict) else {}
+
+
+def folder_region(folder: str | Path, region: Region | str | Path | None = None
+                  ) -> Region | None:
+    """The region a data folder covers: ``region`` if given, else its manifest's.
+
+    ``region`` is a :class:`~tracelab.model.regions.Region`, a shipped region's code or
+    name, or the path of a township table or GeoJSON (:func:`read_region`). A folder whose
+    ``manifest.json`` names another shipped region is refused: the message names both.
+    Returns None when neither says; the loaders then infer the region from the registry.
+
+    Examples
+    --------
+    >>> folder_region(".", "360323").name
+    '芦溪县'
+    """
+    folder = Path(folder)
+    meta = _manifest(folder)
+    county = meta.get("county") if isinstance(meta.get("county"), dict) else {}
+    code = str(meta.get("region") or county.get("code") or "") or None
+    if region is None:
+        if code is None:
+            return None
+        try:
+            return regions.region(code)
+        except regions.RegionError:
+            geo = folder / "townships.geojson"
+            if geo.is_file():
+                return regions.read_region(geo, code=code, name=county.get("name"))
+            raise
+    chosen = resolve_region(region)
+    if code is not None and code != chosen.code and code in set(regions.regions()["code"]):
+        other = regions.region(code)
+        raise regions.RegionError(
+            f"{folder / 'manifest.json'}: the folder is of {other.label}, not {chosen.label} "
+            f"as asked; pass --region {other.code} (region={other.code!r}) or leave it out")
+    return chosen
+
+
+def resolve_region(region: Region | str | Path) -> Region:
+    """A region argument as a Region: itself, a shipped region's code or name, or a file.
+
+    Examples
+    --------
+    >>> resolve_region("南昌县").code
+    '360121'
+    """
+    if isinstance(region, Region):
+        return region
+    path = Path(region)
+    if path.suffix.lower() in (".csv", ".geojson", ".json") or path.is_file():
+        return regions.read_region(path)
+    return regions.region(str(region))
+
+
 def read_dir(
     path: str | Path,
     *,
+    region: Region | str | Path | None = None,
     now: pd.Timestamp | str | None = None,
     venue_crs: str | None = None,
-    zone: str = s.DEFAULT_ZONE,
+    zone: str | None = None,
 ) -> DataDir:
     """Load ``venues.*``, ``scans.*`` and ``cases.*`` of a data folder.
 
@@ -64,30 +152,35 @@ def read_dir(
     ----------
     path : str or Path
         The folder (DESIGN.md section 7). ``cases.*`` is optional.
+    region : Region, str or Path, optional
+        The region the folder covers (:func:`folder_region`); default the manifest's,
+        else inferred from the registry's 区县 column or venue codes.
     now : Timestamp or str, optional
         Reference time for "in the future"; default the current time.
     venue_crs : str, optional
         Frame of the venue positions; default the ``venue_crs`` of ``manifest.json`` if the
-        folder has one, else GCJ-02.
-    zone : str
-        Zone of times that carry none.
+        folder has one, else the region's (GCJ-02 for the shipped regions).
+    zone : str, optional
+        Zone of times that carry none; default the region's.
 
     Returns
     -------
     DataDir
+        With ``region`` set; its placeholder township seats are replaced by the median
+        position of the registry's venues (:meth:`Region.with_seats_from`).
 
     Raises
     ------
     FileNotFoundError
         When the folder or its venues or scans table is missing.
+    tracelab.model.regions.RegionError
+        When the region cannot be told, or the data are of another region than asked.
     """
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"--data {folder}: no such folder")
-    if venue_crs is None:
-        manifest = folder / "manifest.json"
-        meta = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
-        venue_crs = meta.get("venue_crs", "GCJ-02")
+    venue_crs = venue_crs or _manifest(folder).get("venue_crs")
+    chosen = folder_region(folder, region)
     found = {stem: find_table(folder, stem) for stem in ("venues", "scans", "cases")}
     for stem in ("venues", "scans"):
         if found[stem] is None:
@@ -95,15 +188,22 @@ def read_dir(
                 f"{folder}: no {stem} table ({', '.join(stem + e for e in FORMATS)})")
     venues_at, scans_at = found["venues"], found["scans"]
     assert venues_at is not None and scans_at is not None  # missing ones raised just above
-    loads = {"venues": read_venues(venues_at, crs=venue_crs, now=now, zone=zone)}
-    loads["scans"] = read_scans(scans_at, loads["venues"].accepted, now=now, zone=zone)
+    loads = {"venues": read_venues(venues_at, region=chosen, crs=venue_crs, now=now, zone=zone)}
+    venues = loads["venues"].accepted
+    if chosen is None:
+        chosen = (regions.infer_region(venues[s.COUNTY].astype(str))
+                  or regions.infer_region(venues[s.VENUE_ID].astype(str)))
+    zone = zone or (chosen.zone if chosen is not None else s.DEFAULT_ZONE)
+    loads["scans"] = read_scans(scans_at, venues, rejected_venues=loads["venues"].set_aside,
+                                now=now, zone=zone)
     if found["cases"] is not None:
         loads["cases"] = read_cases(found["cases"], now=now, zone=zone)
     cases = loads["cases"].accepted if "cases" in loads else empty_cases()
     parts = [ld.rejected for ld in loads.values() if len(ld.rejected)]
     rejections = pd.concat(parts, ignore_index=True) if parts else empty_rejections()
-    return DataDir(loads["venues"].accepted, loads["scans"].accepted, cases, rejections, loads,
-                   folder)
+    if chosen is not None:
+        chosen = chosen.with_seats_from(venues)
+    return DataDir(venues, loads["scans"].accepted, cases, rejections, loads, folder, chosen)
 
 
 def pseudonymise_data(data: DataDir, key: bytes) -> DataDir:
@@ -135,4 +235,8 @@ def pseudonymise_data(data: DataDir, key: bytes) -> DataDir:
     for name, frame in (("scans", scans), ("cases", cases)):
         if name in loads:
             loads[name] = dataclasses.replace(loads[name], accepted=frame)
+    aside = loads["scans"].set_aside if "scans" in loads else None
+    if aside is not None:
+        loads["scans"] = dataclasses.replace(
+            loads["scans"], set_aside=pseudonymise(aside, [s.PERSON_ID], key))
     return dataclasses.replace(data, scans=scans, cases=cases, loads=loads)

@@ -9,7 +9,8 @@ import pandas as pd
 
 from tracelab.model import schema as s
 
-__all__ = ["is_text", "blank", "parse_times", "parse_colours", "parse_methods", "parse_bools", "parse_floats"]
+__all__ = ["is_text", "blank", "parse_times", "parse_colours", "parse_methods", "parse_bools",
+           "parse_floats", "unwrap_cells", "in_scientific_notation", "time_hint"]
 
 COLOUR_WORDS = {
     s.GREEN: ("green", "g", "绿", "绿码", "綠", "綠碼"),
@@ -26,6 +27,16 @@ BOOL_WORDS = {
 }
 
 _ZONE_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+#: Excel's day serials: days since 1899-12-30, with the time as a fraction. Five digits
+#: cover 1927-2173, so they never collide with 10-digit epoch seconds or 13-digit ms.
+_EXCEL_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: 12-hour markers of Chinese and English spreadsheets, and the hours they add.
+_HALF_DAY = re.compile(r"\s*(上午|下午|中午|晚上|早上|凌晨|AM|PM|am|pm)\s*")
+_AFTERNOON = ("下午", "晚上", "PM", "pm")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+#: Excel's ways of forcing a cell to text: a leading apostrophe, or a ="…" formula.
+_EXCEL_TEXT = re.compile(r'^(?:="(.*)"|\'(.*))$', re.DOTALL)
 _LOOSE = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?$"
 )
@@ -172,17 +183,26 @@ def parse_times(values: pd.Series, zone: str = s.DEFAULT_ZONE) -> pd.Series:
     if pd.api.types.is_datetime64_dtype(dtype):
         return values.dt.tz_localize(zone).dt.tz_convert("UTC").dt.as_unit("ns")
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        values = values.astype("float64").map(lambda v: "" if np.isnan(v) else f"{v:.0f}")
+        values = values.astype("float64").map(
+            lambda v: "" if np.isnan(v) else f"{v:.0f}" if v == int(v) else repr(v))
     text = values.astype(str).str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
 
+    serial = text.str.fullmatch(_EXCEL_SERIAL)
+    if serial.any():
+        days = text[serial].astype("float64")
+        # Excel keeps times to about a millisecond of float noise: round to the second.
+        local = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
+        out[serial] = _localise(local, zone)
+
     digits = text.str.fullmatch(r"\d{10}|\d{13}")
+    digits &= ~serial
     if digits.any():
         num = text[digits].astype("int64")
         ms = np.where(text[digits].str.len() == 13, num, num * 1000)
         out[digits] = pd.to_datetime(ms, unit="ms", utc=True).as_unit("ns")
 
-    rest = ~digits & (text != "")
+    rest = ~digits & ~serial & (text != "")
     candidates = text[rest]
     # Fast path: the plain "2022-11-18 08:05:03" of most exports, parsed in C.
     fast = pd.to_datetime(candidates, errors="coerce", format="%Y-%m-%d %H:%M:%S")
@@ -201,9 +221,85 @@ def parse_times(values: pd.Series, zone: str = s.DEFAULT_ZONE) -> pd.Series:
         ).dt.as_unit("ns")
     naive = norm[~zoned]
     if len(naive):
+        marker = naive.str.extract(_HALF_DAY, expand=False)
+        if marker.notna().any():
+            naive = naive.str.replace(_HALF_DAY, " ", regex=True).str.strip()
         local = pd.to_datetime(naive, errors="coerce", format="%Y-%m-%d %H:%M:%S")
         missing = local.isna()
         if missing.any():
             local[missing] = _loose_times(naive[missing].str.replace("T", " ", regex=False))
+        if marker.notna().any():
+            local = _half_day(local, marker)
         out[naive.index] = _localise(local, zone)
     return out
+
+
+def _half_day(local: pd.Series, marker: pd.Series) -> pd.Series:
+    """Move 12-hour clock times (下午 3:05) to the 24-hour clock; NaT for 下午 15:05."""
+    hour = local.dt.hour
+    afternoon = marker.isin(_AFTERNOON)
+    shifted = local + pd.to_timedelta(np.where(afternoon & (hour < 12), 12, 0), unit="h")
+    # 上午 12:30 is half past midnight; an hour above 12 after a marker is no clock time.
+    shifted = shifted - pd.to_timedelta(np.where(marker.isin(("上午", "AM", "am", "凌晨"))
+                                                 & (hour == 12), 12, 0), unit="h")
+    return shifted.where(~(marker.notna() & (hour > 12)))
+
+
+def time_hint(value: str) -> str:
+    """A word on why a time cell failed, for shapes spreadsheets produce; ``""`` otherwise.
+
+    Examples
+    --------
+    >>> time_hint("下午 15:05")
+    ' (上午/下午 with an hour above 12)'
+    >>> time_hint("4.4883E+04")
+    ' (a number in scientific notation: format the column as text or date in Excel)'
+    >>> time_hint("2022-13-01")
+    ''
+    """
+    text = str(value).strip().strip("'")
+    if _HALF_DAY.search(text):
+        return " (上午/下午 with an hour above 12)"
+    if _SCIENTIFIC.fullmatch(text):
+        return " (a number in scientific notation: format the column as text or date in Excel)"
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return " (a bare number: Excel day serials have 5 digits, epoch times 10 or 13)"
+    return ""
+
+
+def in_scientific_notation(values: pd.Series) -> np.ndarray:
+    """True where an id cell reads like ``3.60323E+13``: Excel has dropped its digits.
+
+    Examples
+    --------
+    >>> in_scientific_notation(pd.Series(["3.60323E+13", "13123456789", "V1E5", None])).tolist()
+    [True, False, False, False]
+    """
+    if not is_text(values):
+        return np.zeros(len(values), dtype=bool)
+    text = values.astype("string[pyarrow]").str.strip()
+    return text.str.fullmatch(_SCIENTIFIC.pattern).to_numpy(dtype=bool, na_value=False)
+
+
+def unwrap_cells(values: pd.Series) -> pd.Series:
+    """Strip Excel's text markers: a leading apostrophe and a ``="…"`` wrapper.
+
+    Exports made "safe" for Excel carry ``'36032310100104`` or ``="13123456789"``; read
+    as they are they would make a second venue or person. Only text columns change, and
+    only the cells that carry a marker, so clean logs pay one vectorised test.
+
+    Examples
+    --------
+    >>> unwrap_cells(pd.Series(["'36032310100104", '="13123456789"', "V1"])).tolist()
+    ['36032310100104', '13123456789', 'V1']
+    """
+    if not is_text(values):
+        return values
+    marked = values.astype("string[pyarrow]").str.match(r"""\s*(?:'|=")""").to_numpy(
+        dtype=bool, na_value=False)
+    if not marked.any():
+        return values
+    fixed = values[marked].astype(str).str.strip().str.extract(_EXCEL_TEXT)
+    cells = values.to_numpy(dtype=object, copy=True)
+    cells[marked] = fixed[0].fillna(fixed[1]).fillna(values[marked].astype(str)).to_numpy(object)
+    return pd.Series(cells, index=values.index, name=values.name, dtype=object)

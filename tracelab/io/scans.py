@@ -9,8 +9,15 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, open_raw
-from tracelab.io.parse import blank, parse_colours, parse_floats, parse_methods, parse_times
+from tracelab.io.checks import Loaded, RowChecker, open_raw
+from tracelab.io.parse import (
+    blank,
+    parse_colours,
+    parse_floats,
+    parse_methods,
+    parse_times,
+    time_hint,
+)
 from tracelab.model import coords
 from tracelab.model import schema as s
 
@@ -26,6 +33,7 @@ def read_scans(
     path: str | Path,
     venues: pd.DataFrame | None,
     *,
+    rejected_venues: pd.DataFrame | None = None,
     merge_within: str | pd.Timedelta = "2min",
     device_crs: str = "WGS-84",
     now: pd.Timestamp | str | None = None,
@@ -48,6 +56,10 @@ def read_scans(
         CSV (UTF-8/GBK/GB18030), XLSX or Parquet, English or Chinese headers.
     venues : DataFrame or None
         Accepted venues (``read_venues``); ``None`` skips the unknown-venue check.
+    rejected_venues : DataFrame, optional
+        ``Loaded.set_aside`` of the venue registry (``venue_id``, ``row``, ``reason``): a
+        scan of one of them is rejected as ``venue_rejected``, naming the registry row,
+        not as an unknown venue.
     merge_within : str or Timedelta
         Repeat-scan window.
     device_crs : str
@@ -62,7 +74,9 @@ def read_scans(
     Returns
     -------
     Loaded
-        ``accepted`` with ``schema.SCAN_COLUMNS`` sorted by person and time.
+        ``accepted`` with ``schema.SCAN_COLUMNS`` sorted by person and time; ``set_aside``
+        has the ``person_id``, ``venue_id``, ``row`` and ``reason`` of each rejected scan
+        whose person id could be read (raw: pseudonymise it with the scans).
 
     Notes
     -----
@@ -90,16 +104,25 @@ def read_scans(
         return replace(done, accepted=_empty())
     f = chk.frame
     chk.limit_lengths((s.PERSON_ID, s.VENUE_ID), limit=64)
+    chk.reject_scientific((s.PERSON_ID, s.VENUE_ID))
     person = f[s.PERSON_ID].astype(str).str.strip()
     venue = f[s.VENUE_ID].astype(str).str.strip()
 
     if venues is not None:
         known = venue.isin(venues[s.VENUE_ID]).to_numpy()
+        if rejected_venues is not None and len(rejected_venues):
+            why = (rejected_venues.drop_duplicates(s.VENUE_ID).set_index(s.VENUE_ID)
+                   .apply(lambda r: f"row {r[s.ROW]}: {r[s.REASON]}", axis=1))
+            found = venue.map(why)
+            chk.reject(~known & found.notna().to_numpy(), s.VENUE_ID, "venue_rejected",
+                       "venue_id " + venue.map(repr) + " is in the venue registry, but its row "
+                       "there was rejected (" + found.fillna("").astype(str) + "); fix that "
+                       "row to keep this scan")
         chk.reject(~known, s.VENUE_ID, "unknown_venue",
                    "venue_id {value} is not in the venue registry")
     scanned = parse_times(f[s.SCANNED_AT], zone)
     chk.reject(scanned.isna().to_numpy(), s.SCANNED_AT, "bad_time",
-               f"scanned_at {{value}} is not a time (use {_TIME_FORMS})")
+               lambda v: f"scanned_at {v!r} is not a time{time_hint(v)} (use {_TIME_FORMS})")
     now_at = now_utc(now)
     chk.reject((scanned > now_at).to_numpy(), s.SCANNED_AT, "future_time",
                f"scanned_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
@@ -117,7 +140,7 @@ def read_scans(
         empty = blank(f[s.EXIT_AT])
         exit_at = parse_times(f[s.EXIT_AT], zone)
         chk.reject(exit_at.isna().to_numpy() & ~empty, s.EXIT_AT, "bad_time",
-                   f"exit_at {{value}} is not a time (use {_TIME_FORMS})")
+                   lambda v: f"exit_at {v!r} is not a time{time_hint(v)} (use {_TIME_FORMS})")
         chk.reject((exit_at < scanned).to_numpy(), s.EXIT_AT, "exit_before_entry",
                    "exit_at {value} is before scanned_at")
         chk.reject((exit_at > now_at).to_numpy(), s.EXIT_AT, "future_time",
@@ -154,7 +177,20 @@ def read_scans(
     merged = merge_repeat_scans(accepted, within=merge_within)
     loaded = chk.finish(merged)
     # A row of tracelab's own output standing for n merged scans is read as n scans.
-    return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()))
+    return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()),
+                   set_aside=_set_aside(chk, person, venue))
+
+
+def _set_aside(chk: RowChecker, person: pd.Series, venue: pd.Series) -> pd.DataFrame:
+    """Person, venue, row and reason of each rejected scan with a readable person id."""
+    rej = chk.rejections()
+    rej = rej[rej[s.ROW] > 0]
+    at = np.searchsorted(chk.raw.rows, rej[s.ROW].to_numpy())
+    out = pd.DataFrame({s.PERSON_ID: person.to_numpy(object)[at],
+                        s.VENUE_ID: venue.to_numpy(object)[at],
+                        s.ROW: rej[s.ROW].to_numpy(), s.REASON: rej[s.REASON].to_numpy()})
+    readable = (out[s.PERSON_ID].astype(str) != "") & (out[s.REASON] != "id_in_scientific_notation")
+    return out[readable].reset_index(drop=True)
 
 
 def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:

@@ -86,13 +86,15 @@ class Store:
         return len(frame)
 
     def ingest(self, table: str, loaded: Loaded, *, mode: str = "append") -> int:
-        """Write a loader's accepted rows into ``table`` and its rejections beside them.
+        """Write a loader's accepted rows into ``table``, its rejections and registry faults beside them.
 
         Refuses the append-only ``audit`` table, like :meth:`write`, before writing anything.
         """
         _refuse_append_only(table)
         written = self.write(table, loaded.accepted, mode=mode)
         self.write("rejections", loaded.rejected)
+        if len(loaded.faults):
+            self.write("registry_faults", loaded.faults)
         return written
 
     def read(self, table: str) -> pd.DataFrame:
@@ -136,6 +138,6 @@ def open_store(path: str | Path, *, read_only: bool = False) -> Store:
     >>> import tempfile, pathlib
     >>> with open_store(pathlib.Path(tempfile.mkdtemp()) / "tracelab.duckdb") as store:
     ...     sorted(store.con.execute("SHOW TABLES").df()["name"])
-    ['audit', 'cases', 'rejections', 'scans', 'venues']
+    ['audit', 'cases', 'registry_faults', 'rejections', 'scans', 'venues']
     """
     return Store(path, read_only=read_only)

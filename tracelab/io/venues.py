@@ -10,28 +10,30 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, open_raw
-from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times
-from tracelab.model import coords, ids, reference
+from tracelab.io.checks import Loaded, RowChecker, open_raw
+from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times, time_hint
+from tracelab.model import coords, ids, reference, regions
 from tracelab.model import schema as s
+from tracelab.model.regions import Region
 
 __all__ = ["read_venues", "infer_id_kind"]
 
-REQUIRED = (
-    s.VENUE_ID, s.NAME, s.VENUE_TYPE, s.OWNER_NAME, s.OWNER_ID, s.APPLICANT_PHONE,
-    s.CITY, s.COUNTY, s.TOWNSHIP, s.LON, s.LAT, s.ADDRESS,
-)
+#: Identity and location: without them a venue can be neither traced nor placed.
+REQUIRED = (s.VENUE_ID, s.LON, s.LAT)
+#: The other fields the application guide requires: a venue failing one of them is kept for
+#: tracing and listed as a registry fault.
+REGISTRY = (s.NAME, s.VENUE_TYPE, s.OWNER_NAME, s.OWNER_ID, s.APPLICANT_PHONE, s.CITY,
+            s.COUNTY, s.TOWNSHIP, s.ADDRESS)
 _TEXT = (s.VENUE_ID, s.NAME, s.VENUE_TYPE, s.OWNER_NAME, s.OWNER_ID, s.APPLICANT_PHONE,
          s.CITY, s.COUNTY, s.TOWNSHIP, s.ADDRESS, s.PARENT_VENUE_ID)
+#: Venue type given to a kept venue whose registered type is unknown.
+OTHER_TYPE = "other"
 _KIND_WORDS = {
     s.USCC: ("uscc", "统一社会信用代码", "信用代码"),
     s.REGNO: ("regno", "工商注册号", "注册号", "营业执照注册号"),
     s.RESIDENT_ID: ("resident_id", "身份证", "身份证号", "居民身份证"),
 }
 _STATUS_WORDS = {s.ACTIVE: ("active", "正常", "启用", "有效"), s.SUSPENDED: ("suspended", "停用", "暂停", "无效")}
-#: Slack around the county's bounding box, degrees (≈ 1 km): positions picked on a phone map
-#: at the county edge must not be lost to rounding.
-EXTENT_MARGIN_DEG = 0.01
 
 
 def _words(table: Mapping[str, tuple[str, ...]], values: pd.Series) -> pd.Series:
@@ -60,50 +62,52 @@ def infer_id_kind(value: str) -> str:
 def read_venues(
     path: str | Path,
     *,
-    crs: str = "GCJ-02",
-    county: str = reference.COUNTY_NAME,
-    extent: tuple[float, float, float, float] = reference.COUNTY_EXTENT,
+    region: Region | str | None = None,
+    crs: str | None = None,
     now: pd.Timestamp | str | None = None,
     encoding: str | None = None,
-    zone: str = s.DEFAULT_ZONE,
+    zone: str | None = None,
 ) -> Loaded:
     """Read and check a venue registry (场所码 申领 records).
 
-    Rules of the application guide (SEED-notice.txt, DOMAIN.md section 9.2): every field is
-    required; the venue type comes from the venue-type table; the owner ID is valid for its
-    kind (USCC, 15-digit registration number or resident ID, inferred from its shape when
-    no kind column is given); one venue code per applicant phone (a second is rejected,
-    naming the first); an applicant whose code was not green is rejected; the position lies
-    inside the declared county.
+    A venue needs a code and a usable position inside the region: a row without them is
+    rejected (and so are scans of it, as ``venue_rejected``). The other rules of the
+    application guide (SEED-notice.txt, DOMAIN.md section 9.2) — every field filled, a
+    known venue type, an owner ID valid for its kind, a mainland mobile, one venue code per
+    applicant phone, a green applicant, the region's county and townships, a readable
+    registration time — are registry faults: the venue is kept for tracing, its
+    ``registry_fault`` names the rules it fails, and ``Loaded.faults`` lists each one.
 
     Parameters
     ----------
     path : str or Path
         CSV (UTF-8/GBK/GB18030), XLSX, Parquet or GeoJSON, English or Chinese headers.
-    crs : {"GCJ-02", "WGS-84", "EPSG:4326", "EPSG:4490"}
-        Frame of the positions in the file; stored positions are WGS-84. Positions picked on
-        an Alipay or WeChat map are GCJ-02 (DOMAIN.md section 8), hence the default.
-    county : str
-        The county this registry covers (name or 6-digit code).
-    extent : tuple of float
-        (min lon, min lat, max lon, max lat) of that county, WGS-84.
+    region : Region or str, optional
+        The region this registry covers (:func:`tracelab.model.regions.region` code or
+        name, or a :class:`~tracelab.model.regions.Region`); default inferred from the
+        区县 column, else the venue codes.
+    crs : {"GCJ-02", "WGS-84", "EPSG:4326", "EPSG:4490"}, optional
+        Frame of the positions in the file; stored positions are WGS-84. Default the
+        region's ``file_crs``: positions picked on an Alipay or WeChat map are GCJ-02.
     now : Timestamp or str, optional
         Reference time for "in the future" (default: the current time).
     encoding : str, optional
         Override CSV encoding detection.
-    zone : str
-        Zone of times that carry none.
+    zone : str, optional
+        Zone of times that carry none; default the region's.
 
     Returns
     -------
     Loaded
-        ``accepted`` with ``schema.VENUE_COLUMNS``, ``rejected`` with
-        ``schema.REJECTION_COLUMNS``; unpacks as ``(accepted, rejected)``.
+        ``accepted`` with ``schema.VENUE_COLUMNS``, ``rejected`` and ``faults`` with
+        ``schema.REJECTION_COLUMNS``; ``set_aside`` has the ``venue_id``, ``row`` and
+        ``reason`` of rejected rows.
 
-    Notes
-    -----
-    The county test is a bounding box, not the true outline. The applicant-colour rule is
-    checked only when the file has that column (exports may not carry it).
+    Raises
+    ------
+    tracelab.model.regions.RegionError
+        When the region cannot be inferred, or the registry is of another shipped region
+        than ``region`` and none of its venues lies in ``region``: the message names both.
 
     Examples
     --------
@@ -113,135 +117,220 @@ def read_venues(
     ...     "场所编码,场所名称,场所类型,主体名称,证件号码,申领手机号,地市,区县,乡镇,经度,纬度,详细地址\\n"
     ...     "V1,好又多超市,超市,好又多商贸,92360323600123450Y,13123456789,"
     ...     "萍乡市,芦溪县,芦溪镇,114.035,27.627,芦溪镇建设路1号\\n"
-    ...     "V2,好又多二店,超市,好又多商贸,92360323600123450Y,13123456789,"
+    ...     "V2,好又多二店,超市,好又多商贸,,13123456789,"
     ...     "萍乡市,芦溪县,芦溪镇,114.036,27.628,芦溪镇建设路2号\\n")
     >>> venues, rejected = read_venues(p)
-    >>> venues[["venue_id", "venue_type", "owner_id_kind"]].values.tolist()
-    [['V1', 'supermarket', 'uscc']]
-    >>> rejected[["row", "reason"]].values.tolist()
-    [[2, 'duplicate_applicant_phone']]
+    >>> venues[["venue_id", "registry_fault"]].values.tolist()
+    [['V1', None], ['V2', 'missing_value;duplicate_applicant_phone']]
+    >>> len(rejected)
+    0
     """
-    chk, done = open_raw(path, encoding, "venue", REQUIRED)
+    chk, done = open_raw(path, encoding, "venue", REQUIRED, values=(s.VENUE_ID,))
     if done is not None:
         return replace(done, accepted=_empty())
     f = chk.frame
     chk.limit_lengths(_TEXT)
-    text = {c: f[c].astype(str).str.strip() for c in _TEXT if c in f.columns}
+    chk.reject_scientific((s.VENUE_ID,))
+    text = {c: (f[c].astype(str).str.strip() if c in f.columns
+                else pd.Series("", index=f.index, dtype=object)) for c in _TEXT}
+    venue_ids = text[s.VENUE_ID]
+    chk.reject(venue_ids.where(chk.good).duplicated().to_numpy() & chk.good, s.VENUE_ID,
+               "duplicate_venue_id", "venue_id {value} appears on an earlier row")
+
+    r = _region(region, text, chk.raw.source)
+    crs = crs or r.file_crs
+    zone = zone or r.zone
+    wlon, wlat = _position(chk, f, r, crs)
+    _check_region(chk, f, r, wlon, wlat, explicit=region is not None)
+
+    for column in REGISTRY:
+        if column not in f.columns:
+            chk.file_fault("missing_column", f"column {column} is absent: every venue lacks it; "
+                           "the venues are kept for tracing", column=column)
+        else:
+            chk.flag(blank(f[column]), column, "missing_value",
+                     f"{column} is empty; the application guide requires it")
 
     types = reference.venue_type_codes(text[s.VENUE_TYPE])
     allowed = "、".join(reference.venue_types()[s.NAME_ZH])
-    chk.reject(types.isna().to_numpy(), s.VENUE_TYPE, "unknown_venue_type",
-               f"venue_type {{value}} is not in the venue-type table; allowed: {allowed}")
+    chk.flag((types.isna() & ~pd.Series(blank(text[s.VENUE_TYPE]), index=f.index)).to_numpy(),
+             s.VENUE_TYPE, "unknown_venue_type",
+             f"venue_type {{value}} is not in the venue-type table (allowed: {allowed}); "
+             f"kept as {OTHER_TYPE}")
+    types = types.fillna(OTHER_TYPE)
 
     owner_id = text[s.OWNER_ID].str.upper()
+    owner_given = ~pd.Series(blank(text[s.OWNER_ID]), index=f.index)
     if s.OWNER_ID_KIND in f.columns:
         kinds = _words(_KIND_WORDS, f[s.OWNER_ID_KIND])
         kinds = kinds.where(~pd.Series(blank(f[s.OWNER_ID_KIND])), owner_id.map(infer_id_kind))
-        chk.reject(kinds.isna().to_numpy(), s.OWNER_ID_KIND, "bad_owner_id_kind",
-                   "owner_id_kind {value} is not uscc, regno or resident_id "
-                   "(统一社会信用代码, 工商注册号, 身份证)")
+        chk.flag(kinds.isna().to_numpy(), s.OWNER_ID_KIND, "bad_owner_id_kind",
+                 "owner_id_kind {value} is not uscc, regno or resident_id "
+                 "(统一社会信用代码, 工商注册号, 身份证)")
     else:
         kinds = owner_id.map(infer_id_kind)
+    kinds = kinds.where(owner_given, None)
     problems = pd.Series(
         [ids.id_problem(k, v) if ok and isinstance(k, str) else None
-         for k, v, ok in zip(kinds, owner_id, chk.good, strict=True)], index=f.index, dtype=object)
-    chk.reject(problems.notna().to_numpy(), s.OWNER_ID, "bad_check_digit",
-               "owner_id (" + kinds.astype(str) + "): " + problems.astype(str))
+         for k, v, ok in zip(kinds, owner_id, chk.good & owner_given.to_numpy(), strict=True)],
+        index=f.index, dtype=object)
+    chk.flag(problems.notna().to_numpy(), s.OWNER_ID, "bad_check_digit",
+             "owner_id (" + kinds.astype(str) + "): " + problems.astype(str))
     phones = text[s.APPLICANT_PHONE]
-    phone_ok = phones.map(ids.is_mobile).astype(bool)
-    chk.reject(~phone_ok.to_numpy(), s.APPLICANT_PHONE, "bad_phone",
-               "applicant_phone {value} is not a mainland mobile number (11 digits, 1[3-9]…)")
-
+    phone_given = ~blank(phones)
+    phone_ok = phones.map(ids.is_mobile).astype(bool).to_numpy()
+    chk.flag(phone_given & ~phone_ok, s.APPLICANT_PHONE, "bad_phone",
+             "applicant_phone {value} is not a mainland mobile number (11 digits, 1[3-9]…)")
     if s.APPLICANT_COLOUR in f.columns:
         colour = parse_colours(f[s.APPLICANT_COLOUR])
-        chk.reject((colour.isna() & ~pd.Series(blank(f[s.APPLICANT_COLOUR]))).to_numpy(),
-                   s.APPLICANT_COLOUR, "bad_colour",
-                   "applicant_code_color {value} is not green, yellow or red (绿/黄/红)")
-        chk.reject((colour.notna() & (colour != s.GREEN)).to_numpy(), s.APPLICANT_COLOUR,
-                   "applicant_not_green",
-                   "applicant_code_color is {value}: only a green-code holder may apply "
-                   "for a venue code")
+        chk.flag((colour.isna() & ~pd.Series(blank(f[s.APPLICANT_COLOUR]))).to_numpy(),
+                 s.APPLICANT_COLOUR, "bad_colour",
+                 "applicant_code_color {value} is not green, yellow or red (绿/黄/红)")
+        chk.flag((colour.notna() & (colour != s.GREEN)).to_numpy(), s.APPLICANT_COLOUR,
+                 "applicant_not_green",
+                 "applicant_code_color is {value}: only a green-code holder may apply "
+                 "for a venue code")
 
-    county_ok = text[s.COUNTY].isin([county, reference.COUNTY_NAME, reference.COUNTY_CODE]) \
-        if county in (reference.COUNTY_NAME, reference.COUNTY_CODE) else text[s.COUNTY] == county
-    chk.reject(~county_ok.to_numpy(), s.COUNTY, "outside_county",
-               f"county {{value}} is not {county}, the county this registry covers")
-    township_codes = text[s.TOWNSHIP].map(_township_code)
-    chk.reject(township_codes.isna().to_numpy(), s.TOWNSHIP, "unknown_township",
-               f"township {{value}} is not a township of {county}; allowed: "
-               + "、".join(reference.townships()[s.TOWNSHIP]))
-
-    lon, lat = parse_floats(f[s.LON]).to_numpy(), parse_floats(f[s.LAT]).to_numpy()
-    shown = f[s.LON].astype(str) + ", " + f[s.LAT].astype(str)
-    unreadable = np.isnan(lon) | np.isnan(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    lo0, la0, lo1, la1 = extent
-    m = EXTENT_MARGIN_DEG
-
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (x >= lo0 - m) & (x <= lo1 + m) & (y >= la0 - m) & (y <= la1 + m)
-
-    with np.errstate(invalid="ignore"):
-        wlon, wlat = coords.to_wgs84(np.nan_to_num(lon), np.nan_to_num(lat), crs)
-        slon, slat = coords.to_wgs84(np.nan_to_num(lat), np.nan_to_num(lon), crs)
-    chk.reject(~inside(wlon, wlat) & inside(slon, slat), s.LAT, "swapped_lat_lon",
-               "position (lon, lat) {value} has latitude and longitude swapped", values=shown)
-    chk.reject(unreadable, s.LON, "bad_coordinate",
-               "position (lon, lat) {value} is not a pair of finite degrees", values=shown)
-    chk.reject((lon == 0) & (lat == 0), s.LON, "bad_coordinate",
-               "position (lon, lat) is (0, 0): a missing GPS fix, not a place", values=shown)
-    chk.reject(~inside(wlon, wlat), s.LON, "outside_county",
-               f"position (lon, lat) {{value}} ({crs}) lies outside {county} "
-               f"({lo0}–{lo1} E, {la0}–{la1} N)", values=shown)
+    township_codes = _townships(chk, text, r, wlon, wlat)
 
     now_at = now_utc(now)
     registered = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns, UTC]")
     if s.REGISTERED_AT in f.columns:
         empty = blank(f[s.REGISTERED_AT])
         registered = parse_times(f[s.REGISTERED_AT], zone)
-        chk.reject(registered.isna().to_numpy() & ~empty, s.REGISTERED_AT, "bad_time",
-                   "registered_at {value} is not a time (use 2022-11-18 08:05:03, "
-                   "2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms)")
-        chk.reject((registered > now_at).to_numpy(), s.REGISTERED_AT, "future_time",
-                   f"registered_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
+        chk.flag(registered.isna().to_numpy() & ~empty, s.REGISTERED_AT, "bad_time",
+                 lambda v: f"registered_at {v!r} is not a time{time_hint(v)} (use "
+                 "2022-11-18 08:05:03, 2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms)")
+        future = (registered > now_at).to_numpy()
+        chk.flag(future, s.REGISTERED_AT, "future_time",
+                 f"registered_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
+        registered = registered.where(~future)
     status = pd.Series(s.ACTIVE, index=f.index, dtype=object)
     if s.STATUS in f.columns:
         empty = blank(f[s.STATUS])
         status = _words(_STATUS_WORDS, f[s.STATUS]).where(~pd.Series(empty), s.ACTIVE)
-        chk.reject(status.isna().to_numpy(), s.STATUS, "bad_status",
-                   "status {value} is not active or suspended (正常/停用)")
+        chk.flag(status.isna().to_numpy(), s.STATUS, "bad_status",
+                 "status {value} is not active or suspended (正常/停用); taken as active")
+        status = status.fillna(s.ACTIVE)
 
-    venue_ids = text[s.VENUE_ID]
-    chk.reject(venue_ids.where(chk.good).duplicated().to_numpy() & chk.good, s.VENUE_ID,
-               "duplicate_venue_id", "venue_id {value} appears on an earlier row")
     norm_phone = phones.map(lambda p: ids.normalise_mobile(p) if ids.is_mobile(p) else p)
-    first_venue = _first_holder(norm_phone, venue_ids, chk.good)
-    dup_phone = chk.good & first_venue.notna().to_numpy() & (first_venue != venue_ids).to_numpy()
-    chk.reject(dup_phone, s.APPLICANT_PHONE, "duplicate_applicant_phone",
-               "applicant_phone already holds the code of venue " + first_venue.astype(str)
-               + "; the guide allows one code per phone number")
+    holder = chk.good & phone_ok
+    first_venue = _first_holder(norm_phone, venue_ids, holder)
+    dup_phone = holder & first_venue.notna().to_numpy() & (first_venue != venue_ids).to_numpy()
+    chk.flag(dup_phone, s.APPLICANT_PHONE, "duplicate_applicant_phone",
+             "applicant_phone already holds the code of venue " + first_venue.astype(str)
+             + "; the guide allows one code per phone number")
 
     keep = chk.good
+    faults = chk.faults()
+    by_row = (faults[faults[s.ROW] > 0].groupby(s.ROW, sort=False)[s.REASON]
+              .agg(lambda x: ";".join(dict.fromkeys(x))))
+    fault_text = pd.Series(chk.raw.rows, index=f.index).map(by_row)
     accepted = pd.DataFrame({
         s.VENUE_ID: venue_ids[keep], s.NAME: text[s.NAME][keep],
         s.VENUE_TYPE: types[keep], s.OWNER_NAME: text[s.OWNER_NAME][keep],
-        s.OWNER_ID_KIND: kinds[keep], s.OWNER_ID: owner_id[keep],
-        s.APPLICANT_PHONE: norm_phone[keep],
+        s.OWNER_ID_KIND: kinds[keep], s.OWNER_ID: owner_id.where(owner_given, None)[keep],
+        s.APPLICANT_PHONE: norm_phone.where(phone_given, None)[keep],
         s.APPLICANT_COLOUR: s.GREEN if s.APPLICANT_COLOUR in f.columns else None,
         s.CITY: text[s.CITY][keep], s.COUNTY: text[s.COUNTY][keep],
-        s.TOWNSHIP: text[s.TOWNSHIP][keep], s.TOWNSHIP_CODE: township_codes[keep],
+        s.TOWNSHIP: _township_names(r, township_codes)[keep], s.TOWNSHIP_CODE: township_codes[keep],
         s.LON: wlon[keep], s.LAT: wlat[keep], s.ADDRESS: text[s.ADDRESS][keep],
         s.REGISTERED_AT: registered[keep], s.STATUS: status[keep],
-        s.PARENT_VENUE_ID: (text[s.PARENT_VENUE_ID][keep].replace("", None)
-                            if s.PARENT_VENUE_ID in text else None),
+        s.PARENT_VENUE_ID: text[s.PARENT_VENUE_ID][keep].replace("", None),
+        s.REGISTRY_FAULT: fault_text[keep].astype(object).where(fault_text[keep].notna(), None),
     }).reset_index(drop=True)
-    return chk.finish(accepted.loc[:, list(s.VENUE_COLUMNS)])
+    loaded = chk.finish(accepted.loc[:, list(s.VENUE_COLUMNS)])
+    return replace(loaded, set_aside=_set_aside(chk, venue_ids))
 
 
-def _township_code(label: str) -> str | None:
-    try:
-        return reference.township_code(label)
-    except ValueError:
-        return None
+def _region(region: Region | str | None, text: dict[str, pd.Series], source: str) -> Region:
+    if region is not None:
+        return regions.region(region)
+    found = regions.infer_region(text[s.COUNTY]) or regions.infer_region(text[s.VENUE_ID])
+    if found is None:
+        raise regions.RegionError(
+            f"{source}: cannot tell which region this registry covers (区县 "
+            f"{_sample(text[s.COUNTY])} names no shipped region); pass region= (--region) "
+            "with a code, a name or your own township table")
+    return found
+
+
+def _sample(values: pd.Series) -> str:
+    seen = [v for v in dict.fromkeys(values.astype(str)) if v][:3]
+    return "、".join(seen) if seen else "empty"
+
+
+def _position(chk: RowChecker, f: pd.DataFrame, r: Region, crs: str
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 positions; unusable ones rejected, swapped ones fixed and listed."""
+    lon, lat = parse_floats(f[s.LON]).to_numpy(), parse_floats(f[s.LAT]).to_numpy()
+    shown = f[s.LON].astype(str) + ", " + f[s.LAT].astype(str)
+    with np.errstate(invalid="ignore"):
+        wlon, wlat = coords.to_wgs84(np.nan_to_num(lon), np.nan_to_num(lat), crs)
+        slon, slat = coords.to_wgs84(np.nan_to_num(lat), np.nan_to_num(lon), crs)
+    finite = ~(np.isnan(lon) | np.isnan(lat))
+    swapped = chk.good & finite & ~r.contains(wlon, wlat) & r.contains(slon, slat)
+    lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
+    unreadable = ~finite | (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    chk.reject(unreadable, s.LON, "bad_coordinate",
+               "position (lon, lat) {value} is not a pair of finite degrees", values=shown)
+    chk.reject((lon == 0) & (lat == 0), s.LON, "bad_coordinate",
+               "position (lon, lat) is (0, 0): a missing GPS fix, not a place", values=shown)
+    chk.flag(swapped, s.LAT, "swapped_lat_lon",
+             "position (lon, lat) {value} has latitude and longitude swapped; kept swapped back",
+             values=shown)
+    return np.where(swapped, slon, wlon), np.where(swapped, slat, wlat)
+
+
+def _check_region(chk: RowChecker, f: pd.DataFrame, r: Region, lon: np.ndarray,
+                  lat: np.ndarray, *, explicit: bool) -> None:
+    """Reject positions outside the region; refuse a registry of another region whole."""
+    inside = r.contains(lon, lat)
+    county = f[s.COUNTY].astype(str).str.strip() if s.COUNTY in f.columns else None
+    if explicit and not (inside & chk.good).any() and chk.good.any():
+        other = regions.infer_region(county) if county is not None else None
+        if other is not None and other.code != r.code:
+            raise regions.RegionError(
+                f"{chk.raw.source}: this registry is of {other.label}, not {r.label} as asked: "
+                f"none of its venues lies in {r.name}; pass --region {other.code} (region="
+                f"{other.code!r}) or leave it out to infer it")
+    extent = ", ".join(f"{v:.3f}" for v in r.extent)
+    shown = f[s.LON].astype(str) + ", " + f[s.LAT].astype(str)
+    chk.reject(~inside, s.LON, "outside_county",
+               f"position (lon, lat) {{value}} lies outside {r.label} (extent {extent}, "
+               "WGS-84, after conversion from the file's frame)", values=shown)
+    if county is not None:
+        other_county = ~county.map(r.is_named).to_numpy(bool) & ~blank(county)
+        chk.flag(other_county, s.COUNTY, "outside_county",
+                 f"county {{value}} is not {r.label}; kept, as its position lies in {r.name}")
+
+
+def _townships(chk: RowChecker, text: dict[str, pd.Series], r: Region, lon: np.ndarray,
+               lat: np.ndarray) -> pd.Series:
+    """Township codes: the declared township, else the one the position falls in."""
+    declared = text[s.TOWNSHIP].map(r.township_code)
+    unknown = declared.isna().to_numpy() & ~blank(text[s.TOWNSHIP])
+    allowed = "、".join(r.townships[s.TOWNSHIP].head(40))
+    chk.flag(unknown, s.TOWNSHIP, "unknown_township",
+             f"township {{value}} is not a township of {r.label} (e.g. {allowed}); kept in the "
+             "township its position falls in")
+    by_position = pd.Series(r.assign(lon, lat), index=text[s.TOWNSHIP].index, dtype=object)
+    return declared.astype(object).where(declared.notna(), by_position)
+
+
+def _township_names(r: Region, codes: pd.Series) -> pd.Series:
+    names = dict(zip(r.townships[s.TOWNSHIP_CODE], r.townships[s.TOWNSHIP], strict=True))
+    return codes.map(names).astype(object)
+
+
+def _set_aside(chk: RowChecker, venue_ids: pd.Series) -> pd.DataFrame:
+    """venue_id, row and reason of each rejected row with a venue id."""
+    rej = chk.rejections()
+    rej = rej[rej[s.ROW] > 0]
+    at = np.searchsorted(chk.raw.rows, rej[s.ROW].to_numpy())
+    out = pd.DataFrame({s.VENUE_ID: venue_ids.to_numpy(object)[at], s.ROW: rej[s.ROW].to_numpy(),
+                        s.REASON: rej[s.REASON].to_numpy()})
+    return out[out[s.VENUE_ID].astype(str) != ""].reset_index(drop=True)
 
 
 def _first_holder(phones: pd.Series, venue_ids: pd.Series, good: np.ndarray) -> pd.Series:

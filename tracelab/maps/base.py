@@ -10,7 +10,13 @@ from tracelab.maps._common import area, check_columns, wgs84_frame
 from tracelab.maps.assets import import_folium, offline
 from tracelab.maps.columns import GEOMETRY
 from tracelab.maps.labels import check_lang, escape_text, label
-from tracelab.maps.tiles import LUXI_CENTRE, TileSource, set_map_frame, tile_source
+from tracelab.maps.tiles import (
+    DEFAULT_CENTRE,
+    DEFAULT_CENTRE_ZOOM,
+    TileSource,
+    set_map_frame,
+    tile_source,
+)
 from tracelab.model import schema
 
 if TYPE_CHECKING:
@@ -29,7 +35,7 @@ def base_map(
     *,
     key: str | None = None,
     lang: str = "zh",
-    location: tuple[float, float] = LUXI_CENTRE,
+    location: tuple[float, float] | None = None,
     zoom_start: int = 11,
     townships: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
@@ -43,7 +49,9 @@ def base_map(
         Tianditu key.
     lang : {"zh", "en"}, default "zh"
         Language of the layer names.
-    location : (lat, lon), default the centre of Luxi County
+    location : (lat, lon), optional
+        Where the map opens, at ``zoom_start``; default: fitted to ``townships``, else
+        all of mainland China.
     zoom_start : int, default 11
     townships : geopandas.GeoDataFrame, optional
         Township polygons (``TOWNSHIP_CODE, TOWNSHIP``, a CRS): their outlines and the
@@ -65,6 +73,8 @@ def base_map(
     folium = import_folium()
     lang = check_lang(lang)
     source = tiles if isinstance(tiles, TileSource) else tile_source(tiles, key=key)
+    if location is None:
+        location, zoom_start = DEFAULT_CENTRE, DEFAULT_CENTRE_ZOOM
     m = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None,
                    control_scale=True, prefer_canvas=False)
     offline(m)  # first: it gives the map a new root figure, whose header is written below

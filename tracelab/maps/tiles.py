@@ -21,14 +21,16 @@ __all__ = [
     "map_frame",
     "to_map_frame",
     "geometry_to_map_frame",
-    "LUXI_CENTRE",
+    "DEFAULT_CENTRE",
 ]
 
 Frame = Literal["WGS-84", "GCJ-02"]
 #: Names accepted by ``tiles=``; a string with ``{z}``, ``{x}``, ``{y}`` is an intranet template.
 TILES = ("none", "osm", "tianditu", "amap")
-#: Centre of Luxi County (lat, lon), WGS-84, where maps open when no data sets the bounds.
-LUXI_CENTRE = (27.63, 114.09)
+#: Where a map opens when neither ``location`` nor data set the view (lat, lon), WGS-84:
+#: mainland China, at a zoom that shows it whole.
+DEFAULT_CENTRE = (35.0, 105.0)
+DEFAULT_CENTRE_ZOOM = 4
 # Attribute on a folium.Map naming the frame its tiles are drawn in.
 _FRAME_ATTR = "tracelab_frame"
 

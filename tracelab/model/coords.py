@@ -1,4 +1,4 @@
-"""Coordinate frames: GCJ-02 <-> WGS-84, the EPSG:4547 analysis frame, grid cells, distances."""
+"""Coordinate frames: GCJ-02 <-> WGS-84, Gauss-Krüger analysis frames, grid cells, distances."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ __all__ = [
     "wgs84_to_gcj02",
     "gcj02_to_wgs84",
     "to_wgs84",
+    "gauss_kruger_crs",
     "project",
     "unproject",
     "grid_cell",
@@ -21,8 +22,13 @@ __all__ = [
     "EARTH_RADIUS_M",
 ]
 
-#: Projected analysis frame: CGCS2000 / 3-degree Gauss-Kruger CM 114E, metres (DOMAIN 8).
+#: Analysis frame used when there are no positions to choose one from: CGCS2000 / 3-degree
+#: Gauss-Kruger CM 114E, metres (DOMAIN 8). Data elsewhere get their own zone
+#: (:func:`gauss_kruger_crs`).
 ANALYSIS_CRS = "EPSG:4547"
+#: EPSG codes of the CGCS2000 3-degree Gauss-Kruger zones without zone prefix: 4534 is
+#: CM 75E, each next code 3 degrees further east, up to 4554 (CM 135E).
+_GK_FIRST_CODE, _GK_FIRST_CM, _GK_LAST_CM = 4534, 75, 135
 #: Frames accepted by :func:`to_wgs84`, as written in messages.
 CRS_NAMES = ("GCJ-02", "WGS-84", "EPSG:4326", "EPSG:4490")
 _CRS_ALIASES = {
@@ -212,45 +218,73 @@ def to_wgs84(lon: Any, lat: Any, crs: str) -> tuple[Any, Any]:
 
 
 @functools.cache
-def _transformer(inverse: bool) -> pyproj.Transformer:
+def _transformer(inverse: bool, crs: str = ANALYSIS_CRS) -> pyproj.Transformer:
     # WGS-84 -> CGCS2000 is PROJ's "ballpark" null shift, i.e. the two are taken equal.
-    src, dst = "EPSG:4326", ANALYSIS_CRS
+    src, dst = "EPSG:4326", crs
     if inverse:
         src, dst = dst, src
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
-def project(lon: Any, lat: Any) -> tuple[Any, Any]:
-    """Project WGS-84 degrees to EPSG:4547 metres (Gauss-Kruger, CM 114 E).
+def gauss_kruger_crs(lon: Any) -> str:
+    """The CGCS2000 3-degree Gauss-Krüger zone (EPSG code) whose central meridian is nearest.
+
+    Parameters
+    ----------
+    lon : float or array-like
+        Degrees east; for an array, the zone of its median (NaN ignored).
+
+    Returns
+    -------
+    str
+        ``"EPSG:4534"`` (CM 75E) to ``"EPSG:4554"`` (CM 135E); :data:`ANALYSIS_CRS` when
+        no longitude is given.
+
+    Examples
+    --------
+    >>> gauss_kruger_crs(114.09), gauss_kruger_crs([117.6, 117.9]), gauss_kruger_crs([])
+    ('EPSG:4547', 'EPSG:4548', 'EPSG:4547')
+    """
+    values = np.asarray(lon, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return ANALYSIS_CRS
+    cm = min(max(3 * round(float(np.median(values)) / 3), _GK_FIRST_CM), _GK_LAST_CM)
+    return f"EPSG:{_GK_FIRST_CODE + (cm - _GK_FIRST_CM) // 3}"
+
+
+def project(lon: Any, lat: Any, crs: str | None = None) -> tuple[Any, Any]:
+    """Project WGS-84 degrees to Gauss-Krüger metres.
 
     Parameters
     ----------
     lon, lat : float or array-like
         Degrees, WGS-84 (or CGCS2000).
+    crs : str, optional
+        Target frame; default the Gauss-Krüger zone of the points' median longitude
+        (:func:`gauss_kruger_crs`). Pass the same frame to every call whose results are
+        compared, e.g. the region's ``analysis_crs``.
 
     Returns
     -------
     (x, y)
         Easting and northing in metres; floats for scalar input, else arrays.
 
-    Notes
-    -----
-    The area of use is 112.5-115.5 E; points farther from 114 E are projected without
-    a warning but with growing scale error.
-
     Examples
     --------
     >>> x, y = project(114.0, 27.6)
     >>> round(x, 3), round(y / 1000)
     (500000.0, 3054)
+    >>> round(project(117.0, 28.7)[0], 3)
+    500000.0
     """
     lon_a, lat_a, scalar = _arrays(lon, lat)
-    x, y = _transformer(False).transform(lon_a, lat_a)
+    x, y = _transformer(False, crs or gauss_kruger_crs(lon_a)).transform(lon_a, lat_a)
     return _out(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), scalar)
 
 
-def unproject(x: Any, y: Any) -> tuple[Any, Any]:
-    """Invert :func:`project`: EPSG:4547 metres to WGS-84 (lon, lat) degrees.
+def unproject(x: Any, y: Any, crs: str = ANALYSIS_CRS) -> tuple[Any, Any]:
+    """Invert :func:`project`: Gauss-Krüger metres of ``crs`` to WGS-84 (lon, lat) degrees.
 
     Examples
     --------
@@ -259,7 +293,7 @@ def unproject(x: Any, y: Any) -> tuple[Any, Any]:
     (114.092, 27.6)
     """
     x_a, y_a, scalar = _arrays(x, y)
-    lon, lat = _transformer(True).transform(x_a, y_a)
+    lon, lat = _transformer(True, crs).transform(x_a, y_a)
     return _out(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), scalar)
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from tracelab.model import schema
-from tracelab.model.reference import COUNTY_CODE
 
 __all__ = [
     "uscc_check_char",
@@ -648,7 +647,7 @@ def _check_division(division: str) -> None:
 
 
 def make_uscc(
-    n: int, *, division: str = COUNTY_CODE, prefix: str = "91",
+    n: int, *, division: str, prefix: str = "91",
     seed: int | np.random.Generator | None = None,
 ) -> list[str]:
     """Generate `n` distinct valid synthetic USCCs.
@@ -657,8 +656,8 @@ def make_uscc(
     ----------
     n : int
         How many.
-    division : str, default the reference county
-        Characters 3-8, a GB/T 2260 code (:data:`tracelab.model.reference.COUNTY_CODE`).
+    division : str
+        Characters 3-8, a GB/T 2260 code: the county of registration.
     prefix : str, default "91"
         Characters 1-2: ``"91"`` enterprise, ``"92"`` sole trader (个体工商户).
     seed : int, numpy.random.Generator or None
@@ -677,9 +676,9 @@ def make_uscc(
 
     Examples
     --------
-    >>> codes = make_uscc(3, prefix="92", seed=1)
+    >>> codes = make_uscc(3, division="360102", prefix="92", seed=1)
     >>> [c[:8] for c in codes], all(is_uscc(c) for c in codes)
-    (['92360323', '92360323', '92360323'], True)
+    (['92360102', '92360102', '92360102'], True)
     """
     _check_division(division)
     if not (isinstance(prefix, str) and len(prefix) == 2
@@ -698,7 +697,7 @@ def make_uscc(
 
 
 def make_regno(
-    n: int, *, division: str = COUNTY_CODE, seed: int | np.random.Generator | None = None,
+    n: int, *, division: str, seed: int | np.random.Generator | None = None,
 ) -> list[str]:
     """Generate `n` distinct valid synthetic 15-digit registration numbers of sole traders.
 
@@ -707,7 +706,7 @@ def make_regno(
 
     Examples
     --------
-    >>> nums = make_regno(2, seed=3)
+    >>> nums = make_regno(2, division="360102", seed=3)
     >>> [len(x) for x in nums], all(is_regno(x) and x[6] in "6789" for x in nums)
     ([15, 15], True)
     """
@@ -725,7 +724,7 @@ def make_regno(
 
 
 def make_resident_id(
-    n: int, *, division: str = COUNTY_CODE, birth_from: str = "1997-01-01",
+    n: int, *, division: str, birth_from: str = "1997-01-01",
     birth_to: str = "2022-11-18", sex: Literal["male", "female"] | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> list[str]:
@@ -735,8 +734,8 @@ def make_resident_id(
     ----------
     n : int
         How many.
-    division : str, default the reference county
-        Address code, a GB/T 2260 code (:data:`tracelab.model.reference.COUNTY_CODE`).
+    division : str
+        Address code, a GB/T 2260 code: the county of birth registration.
     birth_from, birth_to : str, default "1997-01-01", "2022-11-18"
         Inclusive ISO range of birth dates, drawn uniformly. The default start keeps IDs of
         the reference county valid for python-stdnum, whose table lists it from 1997.
@@ -757,7 +756,7 @@ def make_resident_id(
 
     Examples
     --------
-    >>> ids = make_resident_id(3, sex="female", seed=0)
+    >>> ids = make_resident_id(3, division="360102", sex="female", seed=0)
     >>> all(is_resident_id(x) and int(x[16]) % 2 == 0 for x in ids)
     True
     """

@@ -20,6 +20,7 @@ __all__ = [
     "REASONS",
     "SchemaError",
     "VENUE_COLUMNS",
+    "REGISTRY_COLUMNS",
     "SCAN_COLUMNS",
     "CASE_COLUMNS",
     "VISIT_COLUMNS",
@@ -49,12 +50,18 @@ ADDRESS = "address"  # str: 详细地址 (untrusted text)
 REGISTERED_AT = "registered_at"  # datetime64[UTC]
 STATUS = "status"  # str: "active" or "suspended"
 PARENT_VENUE_ID = "parent_venue_id"  # str or missing: mall -> shop
+#: str or missing: reason codes (";"-joined) of the registration rules a kept venue fails;
+#: set by the loader, listed in full in the registry-faults table.
+REGISTRY_FAULT = "registry_fault"
 
-VENUE_COLUMNS = (
+#: Columns of a registry file as the 赣通码 system exports it.
+REGISTRY_COLUMNS = (
     VENUE_ID, NAME, VENUE_TYPE, OWNER_NAME, OWNER_ID_KIND, OWNER_ID, APPLICANT_PHONE,
     APPLICANT_COLOUR, CITY, COUNTY, TOWNSHIP, TOWNSHIP_CODE, LON, LAT, ADDRESS,
     REGISTERED_AT, STATUS, PARENT_VENUE_ID,
 )
+#: Columns of loaded venues: the registry's, and the faults the loader found.
+VENUE_COLUMNS = (*REGISTRY_COLUMNS, REGISTRY_FAULT)
 
 # --- scans ------------------------------------------------------------------------
 PERSON_ID = "person_id"  # str: the scanning person (pseudonymised where required)
@@ -324,6 +331,9 @@ REASONS = {
     "bad_colour": "code colour not green, yellow or red",
     "bad_method": "method not self or proxy",
     "unknown_venue": "scan names a venue not in the registry",
+    "venue_rejected": "scan names a venue whose registry row was rejected",
+    "id_in_scientific_notation": "an id Excel turned into a number such as 3.60323E+13",
+    "region_mismatch": "the file belongs to another region than the one asked for",
     "bad_case_kind": "case kind not confirmed or asymptomatic",
     "bad_bool": "not a yes/no value",
     "bad_time_order": "case times out of order (e.g. confirmed before sampled)",

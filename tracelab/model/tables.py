@@ -25,7 +25,7 @@ TABLES: dict[str, dict[str, str]] = {
         s.APPLICANT_PHONE: "VARCHAR", s.APPLICANT_COLOUR: "VARCHAR", s.CITY: "VARCHAR",
         s.COUNTY: "VARCHAR", s.TOWNSHIP: "VARCHAR", s.TOWNSHIP_CODE: "VARCHAR",
         s.LON: "DOUBLE", s.LAT: "DOUBLE", s.ADDRESS: "VARCHAR", s.REGISTERED_AT: _TS,
-        s.STATUS: "VARCHAR", s.PARENT_VENUE_ID: "VARCHAR",
+        s.STATUS: "VARCHAR", s.PARENT_VENUE_ID: "VARCHAR", s.REGISTRY_FAULT: "VARCHAR",
     },
     "scans": {
         s.PERSON_ID: "VARCHAR NOT NULL", s.VENUE_ID: "VARCHAR NOT NULL",
@@ -39,6 +39,11 @@ TABLES: dict[str, dict[str, str]] = {
         s.FOUND_BY_SCREENING: "BOOLEAN", s.LAST_NEGATIVE_AT: _TS,
     },
     "rejections": {
+        s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
+        s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",
+    },
+    # Registration rules that kept venues fail: same columns as the rejections.
+    "registry_faults": {
         s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
         s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",
     },
@@ -62,7 +67,7 @@ def create_statements() -> list[str]:
     Examples
     --------
     >>> [statement.split(" (")[0] for statement in create_statements()][-2:]
-    ['CREATE TABLE IF NOT EXISTS rejections', 'CREATE TABLE IF NOT EXISTS audit']
+    ['CREATE TABLE IF NOT EXISTS registry_faults', 'CREATE TABLE IF NOT EXISTS audit']
     """
     return [f"CREATE TABLE IF NOT EXISTS {table} ("
             + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")"

@@ -350,7 +350,7 @@ def replay(scenario: Scenario | int | str | Path, policy: Policy | str | Path = 
         scen.log, compliance=float(pol.compliance))
     seed_int = resolve_seed(seed)
     sim = simulation(scen.population, days=scen.days, seed=seed_int, start=scen.start,
-                     outbreak=scen.outbreak, log=log)
+                     outbreak=scen.outbreak, log=log, region=scen.region)
     loop = _Loop(sim, pol)
     for _ in range(scen.days):
         loop.day()

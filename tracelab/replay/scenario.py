@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tracelab.model.regions import region
 from tracelab.synth import START, LogParams, OutbreakParams
+from tracelab.synth.county import DEFAULT_REGION
 
 __all__ = ["Scenario", "scenario_from_dir", "as_scenario"]
 
@@ -28,11 +30,13 @@ class Scenario:
     days : int
         Days simulated (>= 1).
     start : str
-        First local day, ``YYYY-MM-DD`` (Asia/Shanghai).
+        First local day, ``YYYY-MM-DD`` (in the region's zone).
     outbreak : OutbreakParams
     log : LogParams
         Scan-log imperfections; ``LogParams.perfect()`` for full compliance and exact
         exits. A policy's ``compliance`` overrides ``log.compliance``.
+    region : str
+        Code of the shipped region the county is built on (default 芦溪县).
 
     Examples
     --------
@@ -49,6 +53,7 @@ class Scenario:
     start: str = START
     outbreak: OutbreakParams = dataclasses.field(default_factory=OutbreakParams)
     log: LogParams = dataclasses.field(default_factory=LogParams)
+    region: str = DEFAULT_REGION
 
     def __post_init__(self) -> None:
         problems = []
@@ -61,6 +66,11 @@ class Scenario:
             problems.append(f"outbreak={self.outbreak!r} must be an OutbreakParams")
         if not isinstance(self.log, LogParams):
             problems.append(f"log={self.log!r} must be a LogParams")
+        if not problems:
+            try:
+                region(self.region)
+            except ValueError as exc:
+                problems.append(str(exc))
         if problems:
             raise ValueError("invalid scenario: " + "; ".join(problems))
 
@@ -71,7 +81,8 @@ class Scenario:
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (for run metadata)."""
         return {"population": self.population, "days": self.days, "start": str(self.start),
-                "outbreak": self.outbreak.to_dict(), "log": self.log.to_dict()}
+                "outbreak": self.outbreak.to_dict(), "log": self.log.to_dict(),
+                "region": self.region}
 
 
 def scenario_from_dict(data: dict[str, Any]) -> Scenario:
@@ -81,7 +92,7 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
                                 for k, v in data["outbreak"].items()}
     return Scenario(population=int(data["population"]), days=int(data["days"]),
                     start=str(data["start"]), outbreak=OutbreakParams(**outbreak),
-                    log=LogParams(**data["log"]))
+                    log=LogParams(**data["log"]), region=str(data.get("region", DEFAULT_REGION)))
 
 
 def scenario_from_dir(folder: str | Path, *, days: int | None = None) -> tuple[Scenario, int]:
@@ -126,7 +137,8 @@ def scenario_from_dir(folder: str | Path, *, days: int | None = None) -> tuple[S
     scen = scenario_from_dict({"population": params["population"],
                        "days": days if days is not None else manifest["days"],
                        "start": manifest["start"], "outbreak": params["outbreak"],
-                       "log": params["log"]})
+                       "log": params["log"],
+                       "region": manifest.get("county", {}).get("code", DEFAULT_REGION)})
     return scen, int(manifest["seed"])
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from tracelab._time import NS_PER_DAY, local_minutes, timestamp_ns
 from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
-from tracelab.model.coords import grid_cell, project
+from tracelab.model.coords import gauss_kruger_crs, grid_cell, project
 from tracelab.model.rules import Rule, as_rule
 from tracelab.spark.frames import US_PER_HOUR, US_PER_MIN, collect, require
 from tracelab.tracing.companion_grid import (
@@ -46,24 +46,29 @@ _A, _B = "_a", "_b"
 _BUCKET = "_bucket"
 
 
-def _cells_batches(cell_m: float, origin: tuple[float, float]) -> Any:
+def _cells_batches(cell_m: float, origin: tuple[float, float], crs: str) -> Any:
     def run(batches: Any) -> Any:
         for batch in batches:
             if not len(batch):
                 continue
-            x, y = project(batch[s.LON].to_numpy(float), batch[s.LAT].to_numpy(float))
+            x, y = project(batch[s.LON].to_numpy(float), batch[s.LAT].to_numpy(float), crs)
             ix, iy = grid_cell(np.atleast_1d(x), np.atleast_1d(y), cell_m=cell_m, origin=origin)
             yield pd.DataFrame({s.VENUE_ID: batch[s.VENUE_ID].astype(object),
                                 CELL_X: ix, CELL_Y: iy})
     return run
 
 
+def grid_crs(venues: Any) -> str:
+    """The Gauss-Krüger zone of the venues' median longitude, as the pandas engine picks it."""
+    return gauss_kruger_crs(venues.approxQuantile(s.LON, [0.5], 0.0))
+
+
 def venue_cells(venues: Any, *, cell_m: float = 800.0,
-                origin: tuple[float, float] = (0.0, 0.0)) -> Any:
-    """Each venue's grid cell (``cell_x``, ``cell_y``) on the EPSG:4547 grid, in Spark.
+                origin: tuple[float, float] = (0.0, 0.0), crs: str | None = None) -> Any:
+    """Each venue's grid cell (``cell_x``, ``cell_y``) on the Gauss-Krüger grid, in Spark.
 
     Projection runs in pandas UDFs with :func:`tracelab.model.coords.project`, as the pandas
-    engine projects.
+    engine projects, in the zone of the venues' median longitude (one zone for all batches).
 
     Raises
     ------
@@ -91,7 +96,7 @@ def venue_cells(venues: Any, *, cell_m: float = 800.0,
     if missing:
         raise ValueError(f"venues: {missing} venue(s) without lon or lat; companions need "
                          "every venue's position (WGS-84)")
-    return table.mapInPandas(_cells_batches(cell_m, origin),
+    return table.mapInPandas(_cells_batches(cell_m, origin, crs or grid_crs(table)),
                              f"{s.VENUE_ID} string, {CELL_X} long, {CELL_Y} long")
 
 
@@ -169,7 +174,8 @@ def companions(
         raise ValueError(f"bucket_minutes: {bucket_minutes!r} must be a positive whole number "
                          "of minutes, e.g. 60")
     require(visits, (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT), "visits")
-    cells = venue_cells(venues, cell_m=r.companion_cell_m, origin=origin)
+    crs = grid_crs(venues)
+    cells = venue_cells(venues, cell_m=r.companion_cell_m, origin=origin, crs=crs)
     base = visits.select(F.col(s.PERSON_ID).cast("string").alias(s.PERSON_ID),
                          F.col(s.VENUE_ID).cast("string").alias(s.VENUE_ID),
                          F.unix_micros(s.T_IN).alias(_IN), F.unix_micros(s.T_OUT).alias(_OUT))
@@ -224,10 +230,10 @@ def companions(
                       F.coalesce("_oh", F.lit(0)).alias("_oh")))
     rows = collect(result, order=[s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID])
     mine.unpersist()
-    return _finish(rows, start, r)
+    return _finish(rows, start, r, crs)
 
 
-def _finish(rows: pd.DataFrame, start_ns: np.ndarray, r: Rule) -> pd.DataFrame:
+def _finish(rows: pd.DataFrame, start_ns: np.ndarray, r: Rule, crs: str) -> pd.DataFrame:
     """The output frame and ``why`` of tracelab.tracing.companion_grid.companions, from Spark's rows."""
     if not len(rows):
         return pd.DataFrame(columns=_COLUMNS)
@@ -244,5 +250,5 @@ def _finish(rows: pd.DataFrame, start_ns: np.ndarray, r: Rule) -> pd.DataFrame:
     })[keep].reset_index(drop=True)
     w = rows["_w"].to_numpy(np.int64)[keep]
     since: np.ndarray | list[str] = local_minutes(start_ns[w], s.DEFAULT_ZONE) if keep.any() else []
-    out[s.WHY] = pd.array(why_sentences(out, r, since), dtype="str")
+    out[s.WHY] = pd.array(why_sentences(out, r, since, crs), dtype="str")
     return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)

@@ -1,4 +1,4 @@
-"""Synthetic Luxi County: geography, venues, people, scans and an outbreak with ground truth.
+"""A synthetic county (芦溪县 unless told otherwise): venues, people, scans, an outbreak, truth.
 
 ``generate`` builds a county in memory, ``write`` puts it on disk, ``simulation`` returns
 the day-by-day :class:`Simulation` that scenario replay drives with interventions.

@@ -9,15 +9,17 @@ import pandas as pd
 from shapely.geometry import Polygon
 
 from tracelab.model import schema as s
-from tracelab.synth.geography import county_outline, township_polygons
+from tracelab.model.regions import Region, region
 from tracelab.synth.population import People, make_people, split_population
-from tracelab.synth.registry import Venues, make_venues
+from tracelab.synth.registry import Venues, make_venues, synthetic_division
 from tracelab.synth.routines import Habits, make_habits
 
-__all__ = ["Base", "build_county", "resolve_seed", "START"]
+__all__ = ["Base", "build_county", "resolve_seed", "START", "DEFAULT_REGION"]
 
 #: Default first day: the Luxi notice takes effect (DOMAIN §9.1).
 START = "2022-11-18"
+#: The county synthesised unless told otherwise: 芦溪县 (Luxi, DOMAIN §7).
+DEFAULT_REGION = "360323"
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class Base:
     """Everything that does not change while the outbreak runs."""
 
     seed: int
-    start: pd.Timestamp  # local midnight of day 0, tz Asia/Shanghai
+    start: pd.Timestamp  # local midnight of day 0, in the region's zone
+    region: Region
     townships: pd.DataFrame
     outline: Polygon
     venues: Venues
@@ -54,7 +57,8 @@ def resolve_seed(seed: int | np.random.Generator | None) -> int:
     return int(np.random.default_rng(seed).integers(0, 2**31 - 1))
 
 
-def build_county(population: int, seed: int, start: str | pd.Timestamp = START) -> Base:
+def build_county(population: int, seed: int, start: str | pd.Timestamp = START,
+                 region_code: str | Region = DEFAULT_REGION) -> Base:
     """Build geography, venues, people and habits for a seed.
 
     Parameters
@@ -64,7 +68,10 @@ def build_county(population: int, seed: int, start: str | pd.Timestamp = START) 
     seed : int
         Seed; the same seed gives the same county.
     start : str or Timestamp
-        First day (local date in Asia/Shanghai).
+        First day (local date in the region's zone).
+    region_code : str or Region
+        The region whose townships and outline the county is built on (a shipped
+        region's code or name, or a :class:`~tracelab.model.regions.Region`).
 
     Returns
     -------
@@ -76,15 +83,17 @@ def build_county(population: int, seed: int, start: str | pd.Timestamp = START) 
     >>> len(base.people.table), len(base.townships)
     (200, 11)
     """
+    where = region(region_code)
     day0 = pd.Timestamp(start)
-    day0 = (day0.tz_localize(s.DEFAULT_ZONE) if day0.tz is None
-            else day0.tz_convert(s.DEFAULT_ZONE)).normalize()
+    day0 = (day0.tz_localize(where.zone) if day0.tz is None
+            else day0.tz_convert(where.zone)).normalize()
     streams = np.random.SeedSequence(seed).spawn(3)
-    outline = county_outline()
-    townships = township_polygons(outline)
-    urban, rural = split_population(int(population))
-    venues = make_venues(townships, urban, rural, np.random.default_rng(streams[0]), start=day0)
-    people = make_people(venues, urban, rural, np.random.default_rng(streams[1]), start=day0)
+    townships = where.township_polygons()
+    urban, rural = split_population(int(population), townships[s.TOWNSHIP_KIND].tolist())
+    venues = make_venues(townships, urban, rural, np.random.default_rng(streams[0]), start=day0,
+                         where=where)
+    people = make_people(venues, urban, rural, np.random.default_rng(streams[1]), start=day0,
+                         division=synthetic_division(where))
     habits = make_habits(people, venues, np.random.default_rng(streams[2]))
-    return Base(seed=seed, start=day0, townships=townships, outline=outline, venues=venues,
-                people=people, habits=habits)
+    return Base(seed=seed, start=day0, region=where, townships=townships,
+                outline=where.outline, venues=venues, people=people, habits=habits)

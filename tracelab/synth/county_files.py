@@ -17,12 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tracelab.model import reference
 from tracelab.model import schema as s
+from tracelab.model.regions import Region, region_geojson
 from tracelab.synth import columns as c
-from tracelab.synth.county import START, build_county, resolve_seed
+from tracelab.synth.county import DEFAULT_REGION, START, build_county, resolve_seed
 from tracelab.synth.faults import registry_faults
-from tracelab.synth.geography import townships_geojson
 from tracelab.synth.outbreak import Simulation
 from tracelab.synth.params import LogParams, OutbreakParams
 from tracelab.synth.transmission import DAY
@@ -55,8 +54,8 @@ class County:
 
 def simulation(population: int = 5000, *, days: int = 14, seed: int | np.random.Generator |
                None = 0, start: str | pd.Timestamp = START, exit_scan_share: float = 0.0,
-               outbreak: OutbreakParams | None = None, log: LogParams | None = None
-               ) -> Simulation:
+               outbreak: OutbreakParams | None = None, log: LogParams | None = None,
+               region: str | Region = DEFAULT_REGION) -> Simulation:
     """Build a county and return its simulation at day 0 (for day-by-day replay).
 
     Examples
@@ -76,14 +75,15 @@ def simulation(population: int = 5000, *, days: int = 14, seed: int | np.random.
         from dataclasses import replace
 
         log = replace(log, exit_scan_share=exit_scan_share)
-    base = build_county(population, resolve_seed(seed), start)
+    base = build_county(population, resolve_seed(seed), start, region)
     return Simulation(base, outbreak=outbreak, log=log, days=days)
 
 
 def generate(population: int = 5000, *, days: int = 14,
              seed: int | np.random.Generator | None = 0, start: str | pd.Timestamp = START,
              exit_scan_share: float = 0.0, outbreak: OutbreakParams | None = None,
-             log: LogParams | None = None, progress: bool | None = None) -> County:
+             log: LogParams | None = None, progress: bool | None = None,
+             region: str | Region = DEFAULT_REGION) -> County:
     """Generate a synthetic county with an outbreak, in memory.
 
     Parameters
@@ -102,6 +102,9 @@ def generate(population: int = 5000, *, days: int = 14,
         Parameters; defaults documented on the classes.
     progress : bool or None
         Progress bar over days (tqdm); None shows it on a terminal only.
+    region : str or Region, default "360323"
+        The region the county is built on: a shipped region's code or name (its
+        townships and outline), or a :class:`~tracelab.model.regions.Region` of your own.
 
     Returns
     -------
@@ -118,7 +121,7 @@ def generate(population: int = 5000, *, days: int = 14,
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days!r}")
     sim = simulation(population, days=days, seed=seed, start=start,
-                     exit_scan_share=exit_scan_share, outbreak=outbreak, log=log)
+                     exit_scan_share=exit_scan_share, outbreak=outbreak, log=log, region=region)
     from tqdm import tqdm
 
     disable = None if progress is None else not progress
@@ -176,7 +179,7 @@ def tables(sim: Simulation) -> County:
     k = min(log.unknown_venue_scans, len(sp))
     if k:
         pick = rng.choice(len(sp), size=k, replace=False)
-        ghost = np.array([f"{base.townships[s.TOWNSHIP_CODE].iloc[i % 11]}7{i:04d}"
+        ghost = np.array([f"{base.townships[s.TOWNSHIP_CODE].iloc[i % len(base.townships)]}7{i:04d}"
                           for i in range(k)], dtype=object)
         labels = np.concatenate([vid, ghost])
         sp, sa, col, meth = (np.concatenate([x, x[pick]]) for x in (sp, sa, col, meth))
@@ -211,7 +214,7 @@ def tables(sim: Simulation) -> County:
     return County(venues=venue_table, persons=people.table, scans=scans, cases=cases,
                   truth=truth, presence=presence, faults=fault_table,
                   interventions=interventions,
-                  geojson=townships_geojson(base.townships, base.outline), manifest=manifest)
+                  geojson=region_geojson(base.region), manifest=manifest)
 
 
 def _presence(sim: Simulation, end: float, pid: np.ndarray, vid: np.ndarray,
@@ -275,15 +278,15 @@ def _manifest(sim: Simulation, venues: pd.DataFrame, scans: pd.DataFrame,
         "seed": sim.base.seed,
         "start": sim.base.start.strftime("%Y-%m-%d"),
         "days": sim.day,
-        "zone": s.DEFAULT_ZONE,
+        "zone": sim.base.region.zone,
         "venue_crs": "GCJ-02",
         "frames": {"venues": "GCJ-02 (as the 场所码 system stores map picks)",
                    "scans.device_lon/lat": "WGS-84", "townships.geojson": "WGS-84",
                    "times": "UTC"},
-        "county": {"code": reference.COUNTY_CODE, "name": reference.COUNTY_NAME,
-                   "note": "synthetic: township seats and outline are placeholders"},
+        "county": {"code": sim.base.region.code, "name": sim.base.region.name,
+                   "note": "synthetic people and venues on the region's townships and outline"},
         "venue_type_column": "code of the venue-type table (tracelab.model.reference.venue_types)",
-        "id_numbers": "resident IDs use division 360323 for every birth year: they pass the "
+        "id_numbers": "resident IDs use the region's division for every birth year: they pass the "
                       "check digit and a real birth date, but python-stdnum rejects births "
                       "before 1997 (DOMAIN §6.3)",
         "contact_rule": "venue infection only while both are present at a non-residence "

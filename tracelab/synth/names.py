@@ -126,14 +126,16 @@ def venue_names(type_code: str, townships: np.ndarray,
 
 
 def addresses(townships: np.ndarray, villages: np.ndarray | None,
-              rng: np.random.Generator) -> list[str]:
+              rng: np.random.Generator, *, prefix: str) -> list[str]:
     """Detailed addresses (详细地址): a road and number, or a village group.
 
-    ``villages`` gives, per venue, a village name to use instead of a road, or "".
+    ``villages`` gives, per venue, a village name to use instead of a road, or "";
+    ``prefix`` is the province, city and county before the township.
 
     Examples
     --------
-    >>> addr = addresses(np.array(["芦溪镇"]), None, np.random.default_rng(4))
+    >>> addr = addresses(np.array(["芦溪镇"]), None, np.random.default_rng(4),
+    ...                  prefix="江西省萍乡市芦溪县")
     >>> addr[0].startswith("江西省萍乡市芦溪县芦溪镇")
     True
     """
@@ -141,7 +143,7 @@ def addresses(townships: np.ndarray, villages: np.ndarray | None,
     roads = np.array(_ROADS)[rng.integers(0, len(_ROADS), n)]
     number = rng.integers(1, 400, n).astype(str)
     group = rng.integers(1, 12, n).astype(str)
-    head = np.char.add("江西省萍乡市芦溪县", townships.astype(str))
+    head = np.char.add(prefix, townships.astype(str))
     street = np.char.add(np.char.add(roads, number), "号")
     if villages is None:
         return np.char.add(head, street).tolist()

@@ -59,19 +59,42 @@ class People:
     rural: np.ndarray  # bool: lives in a village
 
 
-def split_population(population: int) -> tuple[np.ndarray, np.ndarray]:
+#: Urban share by township kind, for counties whose number of townships differs from
+#: :data:`TOWNSHIP_SHARE` (design defaults).
+_URBAN_BY_KIND = {"街道": 0.90, "镇": 0.45, "乡": 0.30}
+
+
+def split_population(population: int, kinds: list[str] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Residents per township living in compounds (urban) and villages (rural).
+
+    ``kinds`` lists the township kinds (镇, 乡, 街道, 其他) in table order, the first being
+    the county seat. With eleven townships, or none given, the shares are
+    :data:`TOWNSHIP_SHARE` and :data:`URBAN_SHARE`; otherwise the seat takes 30 %, the
+    others shares falling with their order, and the urban share follows the kind.
 
     Examples
     --------
     >>> urban, rural = split_population(1000)
     >>> int(urban.sum() + rural.sum()), float(round(urban.sum() / 1000, 2))
     (1000, 0.56)
+    >>> urban, rural = split_population(1000, ["街道", "街道", "镇", "乡"])
+    >>> (urban + rural).tolist(), urban.tolist()
+    ([300, 277, 227, 196], [270, 249, 102, 59])
     """
     if population < 50:
         raise ValueError(f"population must be at least 50, got {population!r}")
-    per_town = _largest_remainder(population, TOWNSHIP_SHARE)
-    urban = np.round(per_town * URBAN_SHARE).astype(int)
+    if kinds is None or len(kinds) == len(TOWNSHIP_SHARE):
+        share, urban_share = TOWNSHIP_SHARE, URBAN_SHARE
+    elif not kinds:
+        raise ValueError("the region has no township to place people in")
+    else:
+        rest = 1.0 / np.sqrt(np.arange(2, len(kinds) + 1))
+        share = np.r_[0.30 if len(kinds) > 1 else 1.0, 0.70 * rest / rest.sum()]
+        urban_share = np.array([_URBAN_BY_KIND.get(k, 0.30) for k in kinds])
+        urban_share[0] = max(urban_share[0], 0.85)
+    per_town = _largest_remainder(population, share)
+    urban = np.round(per_town * urban_share).astype(int)
     return urban, per_town - urban
 
 
@@ -126,7 +149,8 @@ def _households(n_people: int, rng: np.random.Generator) -> tuple[np.ndarray, ..
 
 
 def make_people(venues: Venues, urban: np.ndarray, rural: np.ndarray,
-                rng: np.random.Generator, *, start: pd.Timestamp) -> People:
+                rng: np.random.Generator, *, start: pd.Timestamp,
+                division: str = "360323") -> People:
     """Create the residents: households, homes, roles, workplaces, phones and IDs.
 
     Parameters
@@ -137,6 +161,8 @@ def make_people(venues: Venues, urban: np.ndarray, rural: np.ndarray,
         Residents per township in compounds and villages (:func:`split_population`).
     rng : numpy.random.Generator
         Random source.
+    division : str
+        GB/T 2260 code of the residents' ID numbers (their county).
     start : pandas.Timestamp
         First simulated day; ages are completed years on that day.
 
@@ -183,7 +209,7 @@ def make_people(venues: Venues, urban: np.ndarray, rural: np.ndarray,
     role = np.where((role == c.WORKER) & (work < 0), c.HOMEMAKER, role)
     smart = rng.random(n) < _smartphone_p(age)
     table = _identity_table(hh, age, male, home, work, township, smart, role, venues, rng,
-                            start)
+                            start, division)
     return People(table=table, age=age, role=role, household=hh, home=home, work=work,
                   township=township, smartphone=smart, rural=rural)
 
@@ -260,7 +286,7 @@ def _smartphone_p(age: np.ndarray) -> np.ndarray:
 def _identity_table(hh: np.ndarray, age: np.ndarray, male: np.ndarray, home: np.ndarray,
                     work: np.ndarray, township: np.ndarray, smart: np.ndarray,
                     role: np.ndarray, venues: Venues, rng: np.random.Generator,
-                    start: pd.Timestamp) -> pd.DataFrame:
+                    start: pd.Timestamp, division: str) -> pd.DataFrame:
     n = len(hh)
     n_hh = int(hh.max()) + 1
     hh_surname = names.surname_indices(n_hh, rng)
@@ -271,7 +297,7 @@ def _identity_table(hh: np.ndarray, age: np.ndarray, male: np.ndarray, home: np.
     full_names = names.person_names(surname, male, rng)
     # Birth dates: the age is completed years on the start day, so the birthday lies in
     # the year before (start - age - 1 year, start - age].
-    day0 = start.tz_convert(s.DEFAULT_ZONE).date()
+    day0 = start.date()  # start is local midnight of day 0
     id_number = np.empty(n, dtype=object)
     years = day0.year - age
     for y in np.unique(years):
@@ -282,8 +308,8 @@ def _identity_table(hh: np.ndarray, age: np.ndarray, male: np.ndarray, home: np.
             lo = _iso(y - 1, day0, 1)
             hi = _iso(y, day0, 0)
             id_number[sel] = ids.make_resident_id(
-                len(sel), birth_from=lo, birth_to=hi, sex="male" if is_male else "female",
-                seed=rng)
+                len(sel), division=division, birth_from=lo, birth_to=hi,
+                sex="male" if is_male else "female", seed=rng)
     # Small children carry no phone of their own; everyone else has a number.
     has_phone = age >= 10
     phone = np.full(n, None, dtype=object)

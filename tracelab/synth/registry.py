@@ -14,6 +14,7 @@ import pandas as pd
 
 from tracelab.model import coords, ids, reference
 from tracelab.model import schema as s
+from tracelab.model.regions import Region
 from tracelab.synth import names
 from tracelab.synth.geography import GEOMETRY, sample_in_polygon
 
@@ -46,9 +47,16 @@ TYPE_PLAN: dict[str, tuple[float, float | None, float, float, str]] = {
 }
 RESIDENTS_PER_COMPOUND = 500
 RESIDENTS_PER_VILLAGE = 900
-# The county seat (芦溪镇, first row of the township table) draws shoppers from all over.
+# The county seat (first row of the township table) draws shoppers from all over.
 _SEAT_BOOST = 1.6
-_ONLY_IN_TOWNS = {"mall": ("360323101", "360323102")}
+#: Types found only in the first townships of the table (the seat and the next town).
+_ONLY_IN_FIRST = {"mall": 2}
+
+
+def synthetic_division(where: Region) -> str:
+    """The GB/T 2260 code synthetic ID numbers carry: the region's, if it is one."""
+    code = where.code
+    return code if len(code) == 6 and code.isdigit() else "360000"
 
 
 @dataclass(frozen=True)
@@ -85,19 +93,22 @@ def make_venues(
     rng: np.random.Generator,
     *,
     start: pd.Timestamp,
+    where: Region,
 ) -> Venues:
     """Place and register the venues of a county.
 
     Parameters
     ----------
     townships : pandas.DataFrame
-        From :func:`tracelab.synth.geography.township_polygons`.
+        From :meth:`tracelab.model.regions.Region.township_polygons`.
     urban, rural : numpy.ndarray of int
         Residents per township living in compounds and in villages.
     rng : numpy.random.Generator
         Random source.
     start : pandas.Timestamp
         First simulated day (tz-aware); codes are registered in the 8 days before.
+    where : Region
+        The region: its names go into the registry, its code into owner IDs.
 
     Returns
     -------
@@ -105,10 +116,11 @@ def make_venues(
 
     Examples
     --------
-    >>> from tracelab.synth.geography import township_polygons
-    >>> t = township_polygons()
+    >>> from tracelab.model.regions import region
+    >>> where = region("360323")
+    >>> t = where.township_polygons()
     >>> v = make_venues(t, np.full(11, 300), np.full(11, 200), np.random.default_rng(0),
-    ...                 start=pd.Timestamp("2022-11-18", tz="Asia/Shanghai"))
+    ...                 start=pd.Timestamp("2022-11-18", tz="Asia/Shanghai"), where=where)
     >>> bool(v.table["applicant_phone"].is_unique), sorted(set(v.type_code)) == sorted(TYPE_PLAN)
     (True, True)
     """
@@ -127,9 +139,8 @@ def make_venues(
         n = max(1, int(round(per_10k * total / 10_000)))
         w = pop.copy()
         w[0] *= _SEAT_BOOST
-        if code in _ONLY_IN_TOWNS:
-            mask = townships[s.TOWNSHIP_CODE].isin(_ONLY_IN_TOWNS[code]).to_numpy()
-            w = np.where(mask, w, 0.0)
+        if code in _ONLY_IN_FIRST:
+            w = np.where(np.arange(n_town) < _ONLY_IN_FIRST[code], w, 0.0)
         counts[code] = rng.multinomial(n, w / w.sum()) if w.sum() > 0 else np.zeros(n_town, int)
     parts = []
     for code, (_, spread, uniform_share, sigma, _owner) in TYPE_PLAN.items():
@@ -149,11 +160,11 @@ def make_venues(
                 "popularity": rng.lognormal(-sigma**2 / 2, sigma, n),
             }))
     plan = pd.concat(parts, ignore_index=True)
-    return _register(plan, townships, types, rng, start)
+    return _register(plan, townships, types, rng, start, where)
 
 
 def _register(plan: pd.DataFrame, townships: pd.DataFrame, types: pd.DataFrame,
-              rng: np.random.Generator, start: pd.Timestamp) -> Venues:
+              rng: np.random.Generator, start: pd.Timestamp, where: Region) -> Venues:
     n = len(plan)
     town_codes = townships[s.TOWNSHIP_CODE].to_numpy()[plan["township"]]
     town_names = townships[s.TOWNSHIP].to_numpy()[plan["township"]].astype(str)
@@ -167,11 +178,12 @@ def _register(plan: pd.DataFrame, townships: pd.DataFrame, types: pd.DataFrame,
     venue_name = _unique_names(venue_name, plan["type"].to_numpy())
     is_village = plan["type"].to_numpy() == "village"
     village_label = np.where(is_village, venue_name.astype(str), "")
-    address = names.addresses(town_names, np.char.rstrip(village_label.astype(str), "村"), rng)
-    owner_name, kind, owner_id = _owners(plan["type"].to_numpy(), venue_name, rng)
+    address = names.addresses(town_names, np.char.rstrip(village_label.astype(str), "村"), rng,
+                              prefix=where.province + where.city + where.name)
+    owner_name, kind, owner_id = _owners(plan["type"].to_numpy(), venue_name, rng, where)
     phones = ids.make_mobile(n, seed=rng)
     glon, glat = coords.wgs84_to_gcj02(plan["lon"].to_numpy(), plan["lat"].to_numpy())
-    local_start = start.tz_convert(s.DEFAULT_ZONE).normalize()
+    local_start = start.tz_convert(where.zone).normalize()
     offset = pd.to_timedelta(rng.integers(-8 * 1440, -1440, n) + rng.integers(480, 1200, n),
                              unit="min")
     registered = (local_start + offset).tz_convert("UTC").as_unit("us")
@@ -184,8 +196,8 @@ def _register(plan: pd.DataFrame, townships: pd.DataFrame, types: pd.DataFrame,
         s.OWNER_ID: owner_id,
         s.APPLICANT_PHONE: phones,
         s.APPLICANT_COLOUR: s.GREEN,
-        s.CITY: reference.CITY_NAME,
-        s.COUNTY: reference.COUNTY_NAME,
+        s.CITY: where.city,
+        s.COUNTY: where.name,
         s.TOWNSHIP: town_names,
         s.TOWNSHIP_CODE: town_codes,
         s.LON: np.round(glon, 6),
@@ -222,9 +234,10 @@ def _unique_names(name: np.ndarray, type_code: np.ndarray) -> np.ndarray:
     return out
 
 
-def _owners(type_code: np.ndarray, venue_name: np.ndarray,
-            rng: np.random.Generator) -> tuple[list[str], list[str], list[str]]:
+def _owners(type_code: np.ndarray, venue_name: np.ndarray, rng: np.random.Generator,
+            where: Region) -> tuple[list[str], list[str], list[str]]:
     """Operating entity, ID kind and ID number per venue (DOMAIN §11.5 id_type_by_subject)."""
+    division = synthetic_division(where)
     n = len(type_code)
     label = np.empty(n, dtype=object)
     for code, (*_, owner) in TYPE_PLAN.items():
@@ -245,7 +258,7 @@ def _owners(type_code: np.ndarray, venue_name: np.ndarray,
     for lab, prefix in prefixes.items():
         idx = np.flatnonzero(label == lab)
         if len(idx):
-            owner_id[idx] = ids.make_uscc(len(idx), prefix=prefix, seed=rng)
+            owner_id[idx] = ids.make_uscc(len(idx), division=division, prefix=prefix, seed=rng)
     prop = np.flatnonzero(label == "property")
     if len(prop):
         firms = names.venue_names("mall", np.full(len(prop), ""), rng)
@@ -254,17 +267,18 @@ def _owners(type_code: np.ndarray, venue_name: np.ndarray,
     owner_name[vil] = [f"{venue_name[i]}民委员会" for i in vil]
     reg = np.flatnonzero(label == "sole_regno")
     if len(reg):
-        owner_id[reg] = ids.make_regno(len(reg), seed=rng)
+        owner_id[reg] = ids.make_regno(len(reg), division=division, seed=rng)
         kind[reg] = s.REGNO
     ind = np.flatnonzero(label == "individual")
     if len(ind):
         male = rng.random(len(ind)) < 0.5
         owner_name[ind] = names.person_names(names.surname_indices(len(ind), rng), male, rng)
-        owner_id[ind] = ids.make_resident_id(len(ind), birth_from="1960-01-01",
+        owner_id[ind] = ids.make_resident_id(len(ind), division=division,
+                                             birth_from="1960-01-01",
                                              birth_to="1998-12-31", seed=rng)
         kind[ind] = s.RESIDENT_ID
     bus = np.flatnonzero(label == "bus")
     if len(bus):
-        owner_name[bus] = "萍乡市芦溪县公共交通有限公司"
-        owner_id[bus] = ids.make_uscc(1, prefix="91", seed=rng)[0]
+        owner_name[bus] = f"{where.city}{where.name}公共交通有限公司"
+        owner_id[bus] = ids.make_uscc(1, division=division, prefix="91", seed=rng)[0]
     return owner_name.tolist(), kind.tolist(), owner_id.tolist()

@@ -1,4 +1,4 @@
-"""Spatiotemporal companions (时空伴随者) on the 800 m EPSG:4547 grid (DOMAIN §4, §11.3).
+"""Spatiotemporal companions (时空伴随者) on the 800 m Gauss-Krüger grid (DOMAIN §4, §11.3).
 
 A person is a companion of a case when, within the look-back (14 days), they shared a
 grid cell with the case for more than ``companion_min_minutes`` (10, strict) and either
@@ -17,7 +17,7 @@ from tracelab._time import NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, local_minutes, t
 from tracelab.index.graph import VisitGraph
 from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
-from tracelab.model.coords import grid_cell, project
+from tracelab.model.coords import gauss_kruger_crs, grid_cell, project
 from tracelab.model.rules import Rule, as_rule
 from tracelab.model.schema import (
     CASE_CELL_HOURS,
@@ -36,14 +36,17 @@ _COLUMNS = [s.CASE_ID, s.CONTACT_ID, CELL_X, CELL_Y, CO_STAY_MIN, CASE_CELL_HOUR
             CONTACT_CELL_HOURS, s.RULE_ID, s.WHY]
 
 
-def _cells(graph: VisitGraph, cell_m: float, origin: tuple[float, float]) -> np.ndarray:
+def _cells(graph: VisitGraph, cell_m: float, origin: tuple[float, float]
+           ) -> tuple[np.ndarray, str]:
     venues = graph.venues
     if s.LON not in venues or s.LAT not in venues or venues[[s.LON, s.LAT]].isna().any().any():
         raise ValueError("companions need every venue's lon and lat (WGS-84); build the graph "
                          "with a venues frame that has them")
-    x, y = project(venues[s.LON].to_numpy(float), venues[s.LAT].to_numpy(float))
+    # One zone for the whole county: the zone of its venues' median longitude.
+    crs = gauss_kruger_crs(venues[s.LON].to_numpy(float))
+    x, y = project(venues[s.LON].to_numpy(float), venues[s.LAT].to_numpy(float), crs)
     ix, iy = grid_cell(np.atleast_1d(x), np.atleast_1d(y), cell_m=cell_m, origin=origin)
-    return np.stack([ix, iy], axis=1)
+    return np.stack([ix, iy], axis=1), crs
 
 
 def _stay_per_cell(graph: VisitGraph, people: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -81,7 +84,8 @@ def companions(
     as_of : tz-aware time, optional
         Default: the graph's last exit.
     origin : (float, float)
-        Grid origin in EPSG:4547 metres (design default (0, 0), DOMAIN §4).
+        Grid origin in metres of the Gauss-Krüger zone of the venues' median longitude
+        (EPSG:4547 at 114 E; design default (0, 0), DOMAIN §4).
 
     Returns
     -------
@@ -127,7 +131,7 @@ def companions(
     ids, _, end, _, _ = window_arrays(cases, r.replace(end_at_isolation=True), as_of_ns)
     start = end - int(r.companion_lookback_days * NS_PER_DAY)
     src = graph.person_codes(ids)
-    cell_xy = _cells(graph, r.companion_cell_m, origin)
+    cell_xy, crs = _cells(graph, r.companion_cell_m, origin)
     _, cell_code = np.unique(cell_xy, axis=0, return_inverse=True)
     cell_code = cell_code.ravel()
     # The case's visits in the look-back, then every visit in the same cell at those times.
@@ -172,15 +176,15 @@ def companions(
     })[keep].reset_index(drop=True)
     since: np.ndarray | list[str] = (local_minutes(start[w][keep], s.DEFAULT_ZONE)
                                      if keep.any() else [])
-    out[s.WHY] = why_sentences(out, r, since)
+    out[s.WHY] = why_sentences(out, r, since, crs)
     return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)
 
 
-def why_sentences(out: pd.DataFrame, r: Rule, since: Any) -> list[str]:
+def why_sentences(out: pd.DataFrame, r: Rule, since: Any, crs: str) -> list[str]:
     """The ``why`` of each companion row; ``since`` is each row's look-back start, local."""
     limit, rule_id = r.companion_cumulative_hours, r.rule_id  # rule_id is not free
     return [
-        f"{p} shared grid cell ({x}, {y}) ({r.companion_cell_m:g} m, EPSG:4547) with case "
+        f"{p} shared grid cell ({x}, {y}) ({r.companion_cell_m:g} m, {crs}) with case "
         f"{cse} for {m:g} min since {t0} ({s.DEFAULT_ZONE}), over {r.companion_min_minutes:g}"
         f" min; {'the case' if h1 > limit else p} spent {max(h1, h2):.1f} h there in "
         f"{r.companion_lookback_days:g} days, over {limit:g} h; rule {rule_id}."
