@@ -76,7 +76,7 @@ def test_a_query_without_a_valid_purpose_is_refused(county_dir, tmp_path, capsys
 def test_trace_second_hop_and_rule_id(county_dir, tmp_path):
     folder, cases = county_dir
     out = tmp_path / "exposures.csv"
-    case = str(cases[s.PERSON_ID].iloc[0])
+    case = str(cases[s.PERSON_ID].iloc[-1])
     argv = ["trace", "--data", str(folder), "--case", case, "--regime",
             "ninth(lingering_minutes=15)", "--hops", "2", "--out", str(out), "--now", NOW,
             "--purpose", "inv:cluster-3", "--audit", str(tmp_path / "a.duckdb")]
@@ -113,7 +113,7 @@ def test_sources_ranks(county_dir, tmp_path, capsys):
 
 def test_case_may_be_given_raw_or_pseudonymised(county_dir, tmp_path):
     folder, cases = county_dir
-    raw = str(cases[s.PERSON_ID].iloc[0])
+    raw = str(cases[s.PERSON_ID].iloc[-1])
     tables = []
     for i, case in enumerate([raw, privacy.pseudonym(raw, KEY.encode())]):
         out = tmp_path / f"e{i}.csv"
@@ -124,6 +124,20 @@ def test_case_may_be_given_raw_or_pseudonymised(county_dir, tmp_path):
     assert tables[0] == tables[1]
     log = read_audit(tmp_path / "a.duckdb")
     assert len(log) == 2 and raw not in log.to_csv()
+
+
+def test_a_case_whose_window_precedes_the_log_is_an_error_not_zero(county_dir, tmp_path,
+                                                                   capsys):
+    folder, cases = county_dir
+    first = str(cases.sort_values(s.CONFIRMED_AT)[s.PERSON_ID].iloc[0])
+    out = tmp_path / "e.csv"
+    code = main(["trace", "--data", str(folder), "--case", first, "--out", str(out), "--now",
+                 NOW, "--purpose", "inv:X1", "--audit", str(tmp_path / "a.duckdb")])
+    if code == 2:  # an index case infected before the log starts
+        err = capsys.readouterr().err
+        assert "no scan from" in err and "the scans run from" in err and not out.exists()
+    else:
+        assert code == 0
 
 
 def test_missing_key_is_a_one_line_error(county_dir, tmp_path, capsys, monkeypatch):

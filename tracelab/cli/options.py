@@ -19,10 +19,8 @@ def add_region_option(p: argparse.ArgumentParser, *, default_help: str | None = 
                    f"table (.csv) or GeoJSON; default {default}")
 
 
-def region_arg(value: str | None) -> Region | None:
-    """The region of ``--region``, or None when not given."""
-    if value is None:
-        return None
+def region_arg(value: str) -> Region:
+    """The region a ``--region`` value names: a shipped code or name, or a file."""
     from tracelab.io.folders import resolve_region
 
     return resolve_region(value)

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -101,7 +102,7 @@ def folder_region(folder: str | Path, region: Region | str | Path | None = None
     """
     folder = Path(folder)
     meta = _manifest(folder)
-    county = meta.get("county") if isinstance(meta.get("county"), dict) else {}
+    county: dict[str, Any] = meta["county"] if isinstance(meta.get("county"), dict) else {}
     code = str(meta.get("region") or county.get("code") or "") or None
     if region is None:
         if code is None:

@@ -586,7 +586,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def _rounded(geom: dict) -> dict:
+def _rounded(geom: dict[str, Any]) -> dict[str, Any]:
     def walk(obj: object) -> object:
         if isinstance(obj, (list, tuple)):
             if obj and isinstance(obj[0], (int, float)):

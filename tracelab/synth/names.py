@@ -24,30 +24,30 @@ _GIVEN_F = tuple("芳娟敏静丽艳娜霞秀英玲燕红梅兰琴婷雪慧颖�
 _GIVEN_ANY = tuple("小春海金荣德福安永子思雨晓嘉新佳秋")
 
 _PLACE = tuple("东南西北中新和平安康华兴盛福泰丰源祥瑞富民金龙凤山水江河湖桥光明翠竹"
-               "青松桂花锦绣阳升武功芦溪宣风银河麻田长丰")
-_ROADS = ("人民路", "建设路", "武功山大道", "解放路", "新华街", "胜利路", "府前路", "芦溪大道",
-          "宣风路", "袁水路", "工业园路", "长丰街", "滨河路", "文化路", "园林路", "兴业大道")
+               "青松桂花锦绣阳升光华云峰瑞祥清泉玉兰康宁")
+_ROADS = ("人民路", "建设路", "中山大道", "解放路", "新华街", "胜利路", "府前路", "城南大道",
+          "光明路", "青年路", "工业园路", "和平街", "滨河路", "文化路", "园林路", "兴业大道")
 
 _TEMPLATES: dict[str, tuple[str, ...]] = {
     "residential_compound": ("{a}{b}小区", "{a}{b}花园", "{a}{b}苑", "{a}{b}家园", "{a}{b}新村"),
     "village": ("{a}{b}村",),
-    "school": ("{t}{a}{b}小学", "{t}{a}{b}幼儿园", "芦溪县{a}{b}中学", "{t}中心小学",
-               "芦溪县第{n}中学"),
-    "enterprise": ("萍乡市{a}{b}电瓷有限公司", "芦溪县{a}{b}陶瓷有限公司",
-                   "芦溪县{a}{b}商贸有限公司", "萍乡{a}{b}机械制造有限公司",
-                   "芦溪县{a}{b}建材有限公司", "江西{a}{b}电气有限公司",
-                   "芦溪县{a}{b}物流有限公司", "芦溪县{a}{b}花炮有限公司"),
+    "school": ("{t}{a}{b}小学", "{t}{a}{b}幼儿园", "{c}{a}{b}中学", "{t}中心小学",
+               "{c}第{n}中学"),
+    "enterprise": ("{city}{a}{b}电瓷有限公司", "{c}{a}{b}陶瓷有限公司",
+                   "{c}{a}{b}商贸有限公司", "{city}{a}{b}机械制造有限公司",
+                   "{c}{a}{b}建材有限公司", "江西{a}{b}电气有限公司",
+                   "{c}{a}{b}物流有限公司", "{c}{a}{b}花炮有限公司"),
     "farmers_market": ("{t}{a}{b}农贸市场", "{t}农贸市场"),
     "mall": ("{a}{b}购物广场", "{a}{b}百货大楼", "{a}{b}商业广场"),
     "supermarket": ("{a}{b}超市", "{a}{b}便民超市", "{a}{b}生活超市", "{s}记超市"),
     "restaurant": ("{s}记{a}饭店", "{a}{b}餐馆", "{s}家{a}面馆", "{a}{b}大排档", "{a}{b}酒家",
                    "{s}记米粉店", "{a}{b}小炒", "{a}{b}火锅店"),
-    "hospital": ("{t}卫生院", "芦溪县人民医院", "芦溪县中医院", "{a}{b}诊所", "{t}{a}{b}卫生室"),
+    "hospital": ("{t}卫生院", "{c}人民医院", "{c}中医院", "{a}{b}诊所", "{t}{a}{b}卫生室"),
     "pharmacy": ("{a}{b}大药房", "{s}氏{a}药店", "{a}{b}医药连锁店"),
-    "transit": ("芦溪公交{n}路 赣J{plate}",),
+    "transit": ("{c}公交{n}路",),
     "hotel": ("{a}{b}宾馆", "{a}{b}大酒店", "{a}{b}商务酒店"),
-    "government": ("芦溪县{a}{b}服务中心", "{t}人民政府", "芦溪县政务服务中心",
-                   "{t}便民服务中心", "芦溪县{a}{b}管理站"),
+    "government": ("{c}{a}{b}服务中心", "{t}人民政府", "{c}政务服务中心",
+                   "{t}便民服务中心", "{c}{a}{b}管理站"),
     "entertainment": ("{a}{b}KTV", "{a}{b}网吧", "{a}{b}棋牌室", "{a}{b}歌城"),
 }
 
@@ -99,13 +99,16 @@ def person_names(surname_idx: np.ndarray, male: np.ndarray,
     return np.char.add(sur, given_names(male, rng)).tolist()
 
 
-def venue_names(type_code: str, townships: np.ndarray,
-                rng: np.random.Generator) -> list[str]:
+def venue_names(type_code: str, townships: np.ndarray, rng: np.random.Generator, *,
+                county: str = "", city: str = "") -> list[str]:
     """Names for venues of one type; ``townships`` holds each venue's township name.
+
+    ``county`` and ``city`` are the names that county-wide venues (schools, hospitals, firms)
+    carry.
 
     Examples
     --------
-    >>> names = venue_names("village", np.array(["芦溪镇", "宣风镇"]), np.random.default_rng(3))
+    >>> names = venue_names("village", np.array(["东镇", "西镇"]), np.random.default_rng(3))
     >>> [n.endswith("村") for n in names]
     [True, True]
     """
@@ -121,7 +124,7 @@ def venue_names(type_code: str, townships: np.ndarray,
     out = []
     for i in range(n):  # one format call per venue: a few thousand per county
         out.append(templates[pick[i]].format(a=a[i], b=b[i], s=s[i], t=townships[i],
-                                             n=num[i], plate=plate[i]))
+                                             n=num[i], plate=plate[i], c=county, city=city))
     return out
 
 

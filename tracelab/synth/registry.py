@@ -174,7 +174,8 @@ def _register(plan: pd.DataFrame, townships: pd.DataFrame, types: pd.DataFrame,
     for code in TYPE_PLAN:
         idx = np.flatnonzero(plan["type"].to_numpy() == code)
         if len(idx):
-            venue_name[idx] = names.venue_names(code, town_names[idx], rng)
+            venue_name[idx] = names.venue_names(code, town_names[idx], rng, county=where.name,
+                                                city=where.city)
     venue_name = _unique_names(venue_name, plan["type"].to_numpy())
     is_village = plan["type"].to_numpy() == "village"
     village_label = np.where(is_village, venue_name.astype(str), "")
@@ -262,7 +263,7 @@ def _owners(type_code: np.ndarray, venue_name: np.ndarray, rng: np.random.Genera
     prop = np.flatnonzero(label == "property")
     if len(prop):
         firms = names.venue_names("mall", np.full(len(prop), ""), rng)
-        owner_name[prop] = [f"芦溪县{f[:2]}物业管理有限公司" for f in firms]
+        owner_name[prop] = [f"{where.name}{f[:2]}物业管理有限公司" for f in firms]
     vil = np.flatnonzero(label == "org54")
     owner_name[vil] = [f"{venue_name[i]}民委员会" for i in vil]
     reg = np.flatnonzero(label == "sole_regno")
