@@ -239,7 +239,8 @@ def build_briefing(
         polys = region.township_polygons()
         townships = gpd.GeoDataFrame(polys[[s.TOWNSHIP_CODE, s.TOWNSHIP, "geometry"]],
                                      geometry="geometry", crs="EPSG:4326")
-    graph = VisitGraph.from_scans(scans, data.venues, rule)
+    graph = VisitGraph.from_scans(scans, data.venues, rule,
+                                  zone=region.zone if region is not None else s.DEFAULT_ZONE)
     exposures = trace(graph, cases, rule, as_of=stamp)
     if len(exposures):
         contacts = rank_contacts(exposures, cases, scans, venues=data.venues)

@@ -227,7 +227,8 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
     if args.engine == "embedded":
         data = read_pseudonymised(args.data, key, now=args.now, region=args.region)
         require_scans(data)
-        return VisitGraph.from_scans(data.scans, data.venues, r), data.cases, data
+        zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
+        return VisitGraph.from_scans(data.scans, data.venues, r, zone=zone), data.cases, data
     from tracelab.spark import SparkSource, session
 
     found = find_table(args.data, "cases")

@@ -152,7 +152,7 @@ class VisitGraph(VisitSource):
                  segment_offsets: np.ndarray, v_person: np.ndarray, v_t_in: np.ndarray,
                  v_t_out: np.ndarray, v_visit_id: np.ndarray, v_source: np.ndarray,
                  person_offsets: np.ndarray, p_pos: np.ndarray, venues: pd.DataFrame,
-                 dwell: str, seek: ix.Seek | None = None) -> None:
+                 dwell: str, seek: ix.Seek | None = None, zone: str = s.DEFAULT_ZONE) -> None:
         if dwell not in DWELL_MODES:
             raise ValueError(f"dwell={dwell!r}; allowed: {', '.join(DWELL_MODES)}")
         self.venue_ids, self.person_ids = venue_ids, person_ids
@@ -162,6 +162,8 @@ class VisitGraph(VisitSource):
         self.v_source = v_source
         self.person_offsets, self.p_pos = person_offsets, p_pos
         self.venues, self.dwell = venues, dwell
+        #: Zone in which results show times (the region's): a "why" names it.
+        self.zone = zone
         self._seek = seek
         self.venue_type_array = venues[s.VENUE_TYPE].to_numpy(dtype=object)
         # String ids gathered as Arrow arrays: a C take, not one Python object per row.
@@ -183,15 +185,20 @@ class VisitGraph(VisitSource):
     @classmethod
     def from_scans(cls, scans: pd.DataFrame, venues: pd.DataFrame, rule: str | Rule = "twenty",
                    *, venue_types: pd.DataFrame | None = None,
-                   dwell_minutes: dict[str, float] | None = None) -> VisitGraph:
-        """Build from scans: :func:`tracelab.index.presence.visits` under ``rule``'s dwell, then index."""
+                   dwell_minutes: dict[str, float] | None = None,
+                   zone: str = s.DEFAULT_ZONE) -> VisitGraph:
+        """Build from scans: :func:`tracelab.index.presence.visits` under ``rule``'s dwell, then index.
+
+        ``zone`` is the region's, in which results show times.
+        """
         r = as_rule(rule)
         v = visits(scans, venues, r, venue_types=venue_types, dwell_minutes=dwell_minutes)
-        return cls.from_visits(v, venues, dwell=r.dwell, venue_types=venue_types)
+        return cls.from_visits(v, venues, dwell=r.dwell, venue_types=venue_types, zone=zone)
 
     @classmethod
     def from_visits(cls, visits_frame: pd.DataFrame, venues: pd.DataFrame, *, dwell: str,
-                    venue_types: pd.DataFrame | None = None) -> VisitGraph:
+                    venue_types: pd.DataFrame | None = None,
+                    zone: str = s.DEFAULT_ZONE) -> VisitGraph:
         """Index a visits frame (``schema.VISIT_COLUMNS``) built under ``dwell``.
 
         Person and venue ids may be strings, integers or categoricals; categoricals and
@@ -250,7 +257,7 @@ class VisitGraph(VisitSource):
             v_visit_id=(np.take(visits_frame[s.VISIT_ID].to_numpy(np.int64), order)
                         if s.VISIT_ID in visits_frame else order),
             v_source=source, person_offsets=person_offsets, p_pos=p_pos, venues=table,
-            dwell=dwell, seek=seek,
+            dwell=dwell, seek=seek, zone=zone,
         )
 
     def __repr__(self) -> str:

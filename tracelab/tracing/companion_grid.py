@@ -174,18 +174,19 @@ def companions(
         CELL_X: cell_of[c, 0], CELL_Y: cell_of[c, 1], CO_STAY_MIN: co.to_numpy(),
         CASE_CELL_HOURS: ch, CONTACT_CELL_HOURS: oh, s.RULE_ID: r.rule_id,
     })[keep].reset_index(drop=True)
-    since: np.ndarray | list[str] = (local_minutes(start[w][keep], s.DEFAULT_ZONE)
-                                     if keep.any() else [])
-    out[s.WHY] = why_sentences(out, r, since, crs)
+    zone = getattr(graph, "zone", s.DEFAULT_ZONE)
+    since: np.ndarray | list[str] = (local_minutes(start[w][keep], zone) if keep.any() else [])
+    out[s.WHY] = why_sentences(out, r, since, crs, zone)
     return out.sort_values([s.CASE_ID, CELL_X, CELL_Y, s.CONTACT_ID], ignore_index=True)
 
 
-def why_sentences(out: pd.DataFrame, r: Rule, since: Any, crs: str) -> list[str]:
+def why_sentences(out: pd.DataFrame, r: Rule, since: Any, crs: str,
+                  zone: str = s.DEFAULT_ZONE) -> list[str]:
     """The ``why`` of each companion row; ``since`` is each row's look-back start, local."""
     limit, rule_id = r.companion_cumulative_hours, r.rule_id  # rule_id is not free
     return [
         f"{p} shared grid cell ({x}, {y}) ({r.companion_cell_m:g} m, {crs}) with case "
-        f"{cse} for {m:g} min since {t0} ({s.DEFAULT_ZONE}), over {r.companion_min_minutes:g}"
+        f"{cse} for {m:g} min since {t0} ({zone}), over {r.companion_min_minutes:g}"
         f" min; {'the case' if h1 > limit else p} spent {max(h1, h2):.1f} h there in "
         f"{r.companion_lookback_days:g} days, over {limit:g} h; rule {rule_id}."
         for cse, p, x, y, m, h1, h2, t0 in zip(

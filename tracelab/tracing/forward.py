@@ -152,7 +152,7 @@ def _match(graph: VisitGraph, r: Rule, q: np.ndarray, cpos: np.ndarray, a: np.nd
 
 def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndarray
          ) -> list[str]:
-    zone = s.DEFAULT_ZONE
+    zone = getattr(graph, "zone", s.DEFAULT_ZONE)  # a Spark source shows the default
     src = graph.person_ids[h["src"]].tolist()
     dst = graph.person_ids[h["dst"]].tolist()
     venue = graph.venue_ids[h["venue"]].tolist()
