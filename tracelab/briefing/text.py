@@ -9,7 +9,7 @@ LANGS = ("zh", "en")
 
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("疫情防控指挥部简报", "Command HQ briefing"),
-    "county": ("芦溪县", "Luxi County"),
+    "county": ("本地", "Local"),
     "as_of": ("数据截至", "Data as of"),
     "regime": ("防控方案", "Regime"),
     "headline": ("核心数字", "Headline numbers"),

@@ -10,7 +10,9 @@ import pandas as pd
 from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, open_raw
 from tracelab.io.parse import blank, parse_bools, parse_times
+from tracelab.model import regions
 from tracelab.model import schema as s
+from tracelab.model.regions import Region
 
 __all__ = ["read_cases"]
 
@@ -27,7 +29,8 @@ def read_cases(
     *,
     now: pd.Timestamp | str | None = None,
     encoding: str | None = None,
-    zone: str = s.DEFAULT_ZONE,
+    zone: str | None = None,
+    region: Region | str | None = None,
 ) -> Loaded:
     """Read and check positive cases.
 
@@ -45,8 +48,10 @@ def read_cases(
         Reference time for "in the future" (default: the current time).
     encoding : str, optional
         Override CSV encoding detection.
-    zone : str
-        Zone of times that carry none.
+    zone : str, optional
+        Zone of times that carry none; default the region's, else Asia/Shanghai.
+    region : Region or str, optional
+        The region the cases belong to (its zone).
 
     Returns
     -------
@@ -64,6 +69,7 @@ def read_cases(
     >>> cases["kind"].tolist(), rejected["reason"].tolist()
     (['confirmed'], ['missing_value'])
     """
+    zone = zone or (regions.region(region).zone if region is not None else s.DEFAULT_ZONE)
     chk, done = open_raw(path, encoding, "case", REQUIRED)
     if done is not None:
         return replace(done, accepted=empty_cases())

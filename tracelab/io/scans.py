@@ -18,8 +18,9 @@ from tracelab.io.parse import (
     parse_times,
     time_hint,
 )
-from tracelab.model import coords
+from tracelab.model import coords, regions
 from tracelab.model import schema as s
+from tracelab.model.regions import Region
 
 __all__ = ["read_scans", "merge_repeat_scans"]
 
@@ -38,7 +39,8 @@ def read_scans(
     device_crs: str = "WGS-84",
     now: pd.Timestamp | str | None = None,
     encoding: str | None = None,
-    zone: str = s.DEFAULT_ZONE,
+    zone: str | None = None,
+    region: Region | str | None = None,
 ) -> Loaded:
     """Read and check entry scans.
 
@@ -68,8 +70,10 @@ def read_scans(
         Reference time for "in the future" (default: the current time).
     encoding : str, optional
         Override CSV encoding detection.
-    zone : str
-        Zone of times that carry none.
+    zone : str, optional
+        Zone of times that carry none; default the region's, else Asia/Shanghai.
+    region : Region or str, optional
+        The region the log belongs to (its zone).
 
     Returns
     -------
@@ -99,6 +103,7 @@ def read_scans(
     >>> loaded.read == loaded.accepted_count + loaded.rejected_count
     True
     """
+    zone = zone or (regions.region(region).zone if region is not None else s.DEFAULT_ZONE)
     chk, done = open_raw(path, encoding, "scan", REQUIRED)
     if done is not None:
         return replace(done, accepted=_empty())

@@ -348,12 +348,12 @@ def mask_frame(frame: pd.DataFrame, kinds: Mapping[str, MaskKind] | None = None,
     --------
     >>> venues = pd.DataFrame({
     ...     "venue_id": ["V1", "V3"], "name": ["好又多超市", "老李小吃"],
-    ...     "owner_name": ["芦溪县好又多商贸有限公司", "李建国"],
+    ...     "owner_name": ["某县好又多商贸有限公司", "李建国"],
     ...     "owner_id_kind": ["uscc", "resident_id"],
     ...     "owner_id": ["92360323600123450Y", "360323200106151237"],
     ...     "applicant_phone": ["13123456789", "15870001234"]})
     >>> mask_frame(venues)[["owner_name", "owner_id", "applicant_phone"]].values.tolist()
-    [['芦溪县好又多商贸有限公司', '92360323600123450Y', '131*****789'], ['李**', '36**************37', '158*****234']]
+    [['某县好又多商贸有限公司', '92360323600123450Y', '131*****789'], ['李**', '36**************37', '158*****234']]
     """
     kinds = dict(personal_columns(frame) if kinds is None else kinds)
     bad = {c: k for c, k in kinds.items()

@@ -177,7 +177,7 @@ def regulator_report(scans: Any, venues: Any,
     >>> from tracelab.spark.frames import to_spark
     >>> spark = session("local[1]")
     >>> venues = pd.DataFrame({"venue_id": ["V1", "V2"], "venue_type": ["超市", "超市"],
-    ...                        "township": ["芦溪镇", "宣风镇"]})
+    ...                        "township": ["西镇", "东镇"]})
     >>> scans = pd.DataFrame({"venue_id": ["V1"] * 20 + ["V2"] * 6,
     ...     "code_color": ["green"] * 14 + ["yellow"] * 6 + ["green"] * 6,
     ...     "method": ["self"] * 26})
