@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracelab.model import schema as s
 
@@ -188,15 +190,14 @@ def parse_times(values: pd.Series, zone: str = s.DEFAULT_ZONE) -> pd.Series:
     text = values.astype(str).str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
 
-    serial = text.str.fullmatch(_EXCEL_SERIAL)
+    serial = _fullmatch(text, _EXCEL_SERIAL.pattern)
     if serial.any():
         days = text[serial].astype("float64")
         # Excel keeps times to about a millisecond of float noise: round to the second.
         local = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
         out[serial] = _localise(local, zone)
 
-    digits = text.str.fullmatch(r"\d{10}|\d{13}")
-    digits &= ~serial
+    digits = _fullmatch(text, r"\d{10}|\d{13}") & ~serial
     if digits.any():
         num = text[digits].astype("int64")
         ms = np.where(text[digits].str.len() == 13, num, num * 1000)
@@ -277,8 +278,24 @@ def in_scientific_notation(values: pd.Series) -> np.ndarray:
     """
     if not is_text(values):
         return np.zeros(len(values), dtype=bool)
-    text = values.astype("string[pyarrow]").str.strip()
-    return text.str.fullmatch(_SCIENTIFIC.pattern).to_numpy(dtype=bool, na_value=False)
+    text = pc.utf8_trim_whitespace(_arrow(values))
+    hit = pc.match_substring_regex(text, f"^(?:{_SCIENTIFIC.pattern})$")
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _fullmatch(text: pd.Series, pattern: str) -> pd.Series:
+    """Boolean Series: cells matching ``pattern`` whole (Arrow's regex, in C)."""
+    hit = pc.match_substring_regex(_arrow(text), f"^(?:{pattern})$")
+    return pd.Series(np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False),
+                                dtype=bool), index=text.index)
+
+
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column as Arrow strings: Arrow's kernels test millions of cells in C."""
+    try:
+        return pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: compare their text
+        return pa.array(values.astype(str), type=pa.large_string())
 
 
 def unwrap_cells(values: pd.Series) -> pd.Series:
@@ -295,8 +312,8 @@ def unwrap_cells(values: pd.Series) -> pd.Series:
     """
     if not is_text(values):
         return values
-    marked = values.astype("string[pyarrow]").str.match(r"""\s*(?:'|=")""").to_numpy(
-        dtype=bool, na_value=False)
+    hit = pc.match_substring_regex(_arrow(values), r"""^\s*(?:'|=")""")
+    marked = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
     if not marked.any():
         return values
     fixed = values[marked].astype(str).str.strip().str.extract(_EXCEL_TEXT)
