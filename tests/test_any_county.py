@@ -167,6 +167,13 @@ def test_trace_says_per_case_what_was_set_aside(tmp_path, capsys):
     assert "2 of its scans set aside (unknown_venue 1, venue_rejected 1; scans.csv rows 7, 8)" \
         in said
     assert "13800000001" not in said  # the case appears as its pseudonym
+    page = tmp_path / "b.html"
+    assert main(["brief", "--data", str(tmp_path), "--out", str(page), "--as-of",
+                 "2022-11-23T08:00+08:00"]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert 'id="set-aside"' in html and "病例1" in html
+    assert "<code>unknown_venue</code> 1" in html and "<code>venue_rejected</code> 1" in html
+    assert 'data-key="registry-faults">1<' in html
 
 
 def test_empty_scans_stop_trace_and_brief(tmp_path, capsys):
