@@ -169,10 +169,10 @@ def test_malformed_case_window_raises_or_is_rejected():
 
 def test_trace_assumptions_side_by_side():
     summary, results = trace_assumptions(scans(), venues(), cases(), venue_types=venue_types())
-    assert summary["dwell"].tolist() == ["scan_only", "estimated_dwell", "same_day"]
+    assert summary["dwell"].tolist() == ["scan_only", "estimated_dwell", "same_day", "whole_day"]
     n = dict(zip(summary["dwell"], summary["n_contacts"], strict=True))
     # Scan-only keeps only the exit-scanned V1 visit of C1 against 1-minute contacts.
-    assert n["scan_only"] <= n["estimated_dwell"] <= n["same_day"]
+    assert n["scan_only"] <= n["estimated_dwell"] <= n["same_day"] <= n["whole_day"]
     assert set(results) == set(summary["dwell"])
 
 
@@ -288,3 +288,18 @@ def test_empty_trace_keeps_the_column_types():
     assert ex.empty and list(ex.columns) == list(s.EXPOSURE_COLUMNS)
     full = trace(_graph(), cases())
     assert (ex.dtypes == full.dtypes).all()
+
+
+def test_same_day_repro_traces_the_date_only_co_visitor():
+    # Issue 18: A scans V1 and V2 on 2020-02-15 (date only), B scans V1 the same date;
+    # tracing B under same_day must return A (it returned nobody when A's V1 scan was cut
+    # to zero length by the V2 scan at the same instant).
+    t = pd.Timestamp("2020-02-15", tz="Asia/Shanghai").tz_convert("UTC")
+    log = pd.DataFrame({s.PERSON_ID: ["A", "A", "B"], s.VENUE_ID: ["V1", "V2", "V1"],
+                        s.SCANNED_AT: [t, t, t]})
+    places = pd.DataFrame({s.VENUE_ID: ["V1", "V2"], s.VENUE_TYPE: ["supermarket", "mall"]})
+    case = pd.DataFrame({s.PERSON_ID: ["B"], s.KIND: ["confirmed"],
+                         s.ONSET_AT: [t + pd.Timedelta(days=1)]})
+    graph = VisitGraph.from_scans(log, places, "same_day")
+    out = trace(graph, case, "same_day", as_of=t + pd.Timedelta(days=3))
+    assert out[s.CONTACT_ID].tolist() == ["A"] and out[s.VENUE_ID].tolist() == ["V1"]

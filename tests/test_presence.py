@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests._forward_data import cases, scans, ts, venue_types, venues
 from tracelab.index.presence import estimate_dwell, venue_table, visits
@@ -35,15 +37,17 @@ def test_hand_scenario_intervals_and_sources():
     assert not v[s.RESIDENCE].any()
 
 
-def test_next_scan_cuts_dwell_and_exit():
+def test_next_scan_cuts_dwell_but_never_a_recorded_exit():
     frame = pd.DataFrame({
         s.PERSON_ID: ["A", "A", "A"], s.VENUE_ID: ["V1", "V2", "V1"],
         s.SCANNED_AT: pd.DatetimeIndex([ts("02:00"), ts("02:10"), ts("03:00")]),
         s.EXIT_AT: pd.DatetimeIndex([pd.NaT, ts("04:00"), pd.NaT], tz="UTC"),
     })
     v = visits(frame, venues(), venue_types=venue_types())
-    assert v[s.T_OUT].tolist() == [ts("02:10"), ts("03:00"), ts("03:30")]
-    assert v[s.T_OUT_SOURCE].tolist() == [s.NEXT_SCAN, s.NEXT_SCAN, s.DWELL_MODEL]
+    # V2's exit at 04:00 is the exit: the entry at V1 at 03:00 (a shop inside a mall, or
+    # a second log of the same person) overlaps it.
+    assert v[s.T_OUT].tolist() == [ts("02:10"), ts("04:00"), ts("03:30")]
+    assert v[s.T_OUT_SOURCE].tolist() == [s.NEXT_SCAN, s.EXIT_SCAN, s.DWELL_MODEL]
 
 
 def test_same_day_ends_at_local_midnight_and_scan_only_is_one_minute():
@@ -150,3 +154,65 @@ def test_estimate_dwell_bad_quantiles():
 
 def test_cases_fixture_is_consistent():
     assert cases()[s.PERSON_ID].tolist() == ["C1"]
+
+
+# --- real-log semantics (issue 18): properties over random logs ----------------------
+_T0 = pd.Timestamp("2022-11-20 00:00", tz="Asia/Shanghai").tz_convert("UTC")
+_PEOPLE, _VENUES = ["A", "B", "C"], ["V1", "V2", "V3"]
+
+
+@st.composite
+def _logs(draw):
+    n = draw(st.integers(1, 12))
+    rows = []
+    for _ in range(n):
+        minute = draw(st.sampled_from([0, 0, 0, 30, 90, 600, 1500]))  # many shared instants
+        exit_after = draw(st.sampled_from([None, None, 5, 45, 300]))
+        rows.append((draw(st.sampled_from(_PEOPLE)), draw(st.sampled_from(_VENUES)),
+                     _T0 + pd.Timedelta(minutes=minute),
+                     None if exit_after is None else
+                     _T0 + pd.Timedelta(minutes=minute + exit_after)))
+    frame = pd.DataFrame(rows, columns=[s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.EXIT_AT])
+    frame[s.EXIT_AT] = pd.to_datetime(frame[s.EXIT_AT], utc=True)
+    return frame
+
+
+def _venues3():
+    return pd.DataFrame({s.VENUE_ID: _VENUES, s.VENUE_TYPE: ["supermarket", "mall", "pharmacy"]})
+
+
+@settings(max_examples=150, deadline=None)
+@given(log=_logs(), dwell=st.sampled_from(["estimated_dwell", "same_day", "whole_day"]))
+def test_same_instant_scans_never_cut_each_other_and_exits_stand(log, dwell):
+    v = visits(log, _venues3(), rule("twenty", dwell=dwell, max_stay_hours=72))
+    assert len(v) == len(log)
+    # Every visit lasts: a scan at the same instant as the person's next one is not cut
+    # to zero, and a cut comes from a strictly later entry.
+    assert (v[s.T_OUT] > v[s.T_IN]).all()
+    later = {p: sorted(set(g[s.SCANNED_AT])) for p, g in log.groupby(s.PERSON_ID)}
+    for row in v[v[s.T_OUT_SOURCE] == s.NEXT_SCAN].itertuples():
+        assert row.t_out in later[row.person_id] and row.t_out > row.t_in
+    # A recorded exit is the exit, whatever entries follow it.
+    exits = log.dropna(subset=[s.EXIT_AT])
+    got = v[v[s.T_OUT_SOURCE] == s.EXIT_SCAN]
+    assert len(got) == len(exits)
+    assert sorted(zip(got[s.PERSON_ID], got[s.VENUE_ID], got[s.T_IN], got[s.T_OUT],
+                      strict=True)) == sorted(zip(exits[s.PERSON_ID], exits[s.VENUE_ID],
+                                                  exits[s.SCANNED_AT], exits[s.EXIT_AT],
+                                                  strict=True))
+    if dwell == "whole_day":
+        # Date-only sources: every visit without exit is its whole local day.
+        day = v[v[s.T_OUT_SOURCE] != s.EXIT_SCAN]
+        local = day[s.T_IN].dt.tz_convert("Asia/Shanghai")
+        assert (local == local.dt.normalize()).all()
+        assert ((day[s.T_OUT] - day[s.T_IN]) == pd.Timedelta(days=1)).all()
+
+
+def test_date_only_log_same_day_keeps_every_co_visit():
+    # The issue's repro: A scans V1 and V2 on a date (date only), B scans V1 that date.
+    t = pd.Timestamp("2020-02-15", tz="Asia/Shanghai").tz_convert("UTC")
+    log = pd.DataFrame({s.PERSON_ID: ["A", "A", "B"], s.VENUE_ID: ["V1", "V2", "V1"],
+                        s.SCANNED_AT: [t, t, t]})
+    v = visits(log, _venues3(), rule("same_day"))
+    assert (v[s.T_OUT] - v[s.T_IN] == pd.Timedelta(days=1)).all()
+    assert set(v[s.T_OUT_SOURCE]) == {s.DAY_END}

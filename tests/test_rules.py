@@ -49,7 +49,7 @@ def test_presets_carry_the_documented_parameters():
     assert (cwa.day_zone, cwa.day_split, cwa.rounding_minutes) == ("UTC", True, 10)
     assert rule("crowdnotifier").boundary == "closed"
     assert rule("nz").boundary == "nz_strict_entry"
-    assert rule("same_day").dwell == "same_day"
+    assert rule("same_day").dwell == "whole_day"
 
 
 def test_rule_is_frozen_and_hashable():

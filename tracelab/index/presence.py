@@ -72,12 +72,37 @@ def venue_table(venues: pd.DataFrame, venue_types: pd.DataFrame | None = None) -
     })
 
 
-def _next_midnight(ns: np.ndarray, zone: str) -> np.ndarray:
+def _midnight(ns: np.ndarray, zone: str, days: int) -> np.ndarray:
+    """The local midnight ``days`` after the start of each instant's local day, as UTC ns.
+
+    Calendar days in ``zone``: across a clock change a day is 23 or 25 hours long.
+    """
     local = pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC").tz_convert(zone)
-    midnight = (local.normalize() + pd.Timedelta(days=1)).tz_localize(None).tz_localize(
+    midnight = (local.tz_localize(None).normalize() + pd.Timedelta(days=days)).tz_localize(
         zone, ambiguous="NaT", nonexistent="shift_forward"
     )
     return midnight.tz_convert("UTC").as_unit("ns").asi8
+
+
+def _next_later(person: np.ndarray, t_in: np.ndarray) -> np.ndarray:
+    """Each row's next strictly later entry of the same person (rows sorted by person, time).
+
+    Scans at one instant (a date-only log puts every scan of a date there) share the next
+    later one: they never cut each other.
+    """
+    n = len(t_in)
+    never = np.iinfo(np.int64).max
+    if not n:
+        return np.empty(0, dtype=np.int64)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (person[1:] != person[:-1]) | (t_in[1:] != t_in[:-1])
+    starts = np.flatnonzero(new_run)
+    run_of = np.cumsum(new_run) - 1
+    run_person, run_t = person[starts], t_in[starts]
+    nxt = np.full(len(starts), never, dtype=np.int64)
+    same = run_person[1:] == run_person[:-1]
+    nxt[:-1] = np.where(same, run_t[1:], never)
+    return nxt[run_of]
 
 
 def visits(
@@ -97,8 +122,8 @@ def visits(
     venues : pandas.DataFrame
         At least ``venue_id`` and ``venue_type``.
     rule : str or Rule
-        Supplies ``dwell`` (``scan_only``, ``estimated_dwell``, ``same_day``),
-        ``scan_instant_minutes``, ``max_stay_hours`` and ``day_zone``.
+        Supplies ``dwell`` (``scan_only``, ``estimated_dwell``, ``same_day``,
+        ``whole_day``), ``scan_instant_minutes``, ``max_stay_hours`` and ``day_zone``.
     venue_types : pandas.DataFrame, optional
         Venue-type table; default :func:`tracelab.model.reference.venue_types`.
     dwell_minutes : mapping, optional
@@ -119,10 +144,12 @@ def visits(
 
     Notes
     -----
-    Precedence: the exit scan, else the dwell assumption; then the person's next scan
-    cuts the stay (``next_scan``), then ``max_stay_hours`` caps it. Scans of one person
-    at the same instant give zero-length visits, which half-open matching never pairs:
-    de-duplicate scans before (``tracelab.io``) if that is not wanted.
+    Precedence: a recorded exit is the exit, never cut; without one, the dwell assumption,
+    cut by the person's next *later* scan (``next_scan``); then ``max_stay_hours`` caps
+    it. Scans of one person at one instant never cut each other. Under ``whole_day``
+    (the ``same_day`` preset, for date-only sources) a visit without exit covers its
+    whole local day, from local midnight to the next, and is never cut: every venue of a
+    date was possibly visited at any time of it. Days are calendar days in ``day_zone``.
 
     Examples
     --------
@@ -158,10 +185,7 @@ def visits(
     person, vid, t_in = person[order], vid[order], t_in[order]
     n = len(order)
 
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = person[1:] == person[:-1]
-    nxt = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    nxt[:-1] = np.where(same_next[:-1], t_in[1:], nxt[:-1])
+    nxt = _next_later(person, t_in)
 
     vtype = table[s.VENUE_TYPE].astype(str).reindex(vid).to_numpy()
     dwell = table[s.DWELL_MIN].reindex(vid).to_numpy(np.float64)
@@ -175,8 +199,12 @@ def visits(
         end = t_in + np.int64(round(r.scan_instant_minutes * NS_PER_MIN))
         source = np.full(n, s.DWELL_MODEL, dtype=object)
     else:
-        end = _next_midnight(t_in, r.day_zone)
+        end = _midnight(t_in, r.day_zone, 1)
         source = np.full(n, s.DAY_END, dtype=object)
+    has_exit = np.zeros(n, dtype=bool)
+    start = t_in
+    if r.dwell == "whole_day":
+        start = _midnight(t_in, r.day_zone, 0)
 
     if has_exit_col:
         exit_ns = exit_key[order]
@@ -189,10 +217,12 @@ def visits(
             )
         end = np.where(has_exit, exit_ns, end)
         source = np.where(has_exit, s.EXIT_SCAN, source)
-    cut = nxt < end
+        start = np.where(has_exit, t_in, start)
+    cut = (nxt < end) & ~has_exit & (r.dwell != "whole_day")
     end = np.where(cut, nxt, end)
     source = np.where(cut, s.NEXT_SCAN, source)
-    end = np.minimum(end, t_in + np.int64(round(r.max_stay_hours * 60)) * NS_PER_MIN)
+    end = np.minimum(end, start + np.int64(round(r.max_stay_hours * 60)) * NS_PER_MIN)
+    t_in = start
 
     def col(name: str, default: object) -> np.ndarray:
         if name in scans:
@@ -201,7 +231,7 @@ def visits(
 
     merged = (scans[s.MERGED_SCANS].to_numpy(np.int64)[order] if s.MERGED_SCANS in scans
               else np.ones(n, dtype=np.int64))
-    return pd.DataFrame({
+    out = pd.DataFrame({
         s.VISIT_ID: np.arange(n, dtype=np.int64),
         s.PERSON_ID: pd.array(person, dtype="str"),
         s.VENUE_ID: pd.array(vid, dtype="str"),
@@ -213,6 +243,12 @@ def visits(
         s.METHOD: col(s.METHOD, None),
         s.RESIDENCE: table[s.RESIDENCE].reindex(vid).to_numpy(bool),
     })
+    if r.dwell == "whole_day":
+        # Day starts keep the person order but not the time order of recorded exits.
+        out = out.sort_values([s.PERSON_ID, s.T_IN, s.VENUE_ID], kind="stable",
+                              ignore_index=True)
+        out[s.VISIT_ID] = np.arange(n, dtype=np.int64)
+    return out
 
 
 def estimate_dwell(

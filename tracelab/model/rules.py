@@ -41,11 +41,11 @@ __all__ = [
 ]
 
 Boundary = Literal["half_open", "closed", "nz_strict_entry"]
-DwellMode = Literal["scan_only", "estimated_dwell", "same_day"]
+DwellMode = Literal["scan_only", "estimated_dwell", "same_day", "whole_day"]
 RoundDir = Literal["floor", "ceil", "nearest"]
 
 BOUNDARIES: tuple[str, ...] = ("half_open", "closed", "nz_strict_entry")
-DWELL_MODES: tuple[str, ...] = ("scan_only", "estimated_dwell", "same_day")
+DWELL_MODES: tuple[str, ...] = ("scan_only", "estimated_dwell", "same_day", "whole_day")
 _ROUND_DIRS = ("floor", "ceil", "nearest")
 _ROUND_SIDES = ("both", "case", "contact")
 _LINGER_MODES = ("fixed", "min_stay")
@@ -103,10 +103,11 @@ class Rule:
     day_split : bool
         Split each overlap at midnight in ``day_zone`` and apply the minimum per piece
         (CWA ``CheckInSplitter``; PRIOR-ART §6).
-    dwell : {"scan_only", "estimated_dwell", "same_day"}
+    dwell : {"scan_only", "estimated_dwell", "same_day", "whole_day"}
         How an entry-only scan becomes an interval (PRIOR-ART §5.1, §4 "Missing exits"):
-        the scan minute only, the venue type's dwell (DOMAIN §11.2), or to local midnight
-        (NHS). An exit scan wins in every mode; no visit runs past the next scan.
+        the scan minute only, the venue type's dwell (DOMAIN §11.2), to local midnight
+        cut at the next later check-in (NHS), or the whole local day, never cut (sources
+        with dates only). A recorded exit wins in every mode and is never cut.
     scan_instant_minutes : float
         Length of a scan-only presence: scan times have minute resolution (design default 1).
     max_stay_hours : float
@@ -281,8 +282,9 @@ _PRESET_OVERRIDES: dict[str, dict[str, Any]] = {
     "crowdnotifier": {"boundary": "closed"},
     # PRIOR-ART §1 NZ: event.start < checkIn.start < event.end, departure ignored.
     "nz": {"boundary": "nz_strict_entry"},
-    # PRIOR-ART §4: "same local day" sensitivity case for sources with dates only.
-    "same_day": {"dwell": "same_day"},
+    # PRIOR-ART §4: "same local day" for sources with dates only: every venue of a date is
+    # present the whole local day, so two people at one venue on one date always overlap.
+    "same_day": {"dwell": "whole_day"},
 }
 
 

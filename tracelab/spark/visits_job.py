@@ -1,10 +1,11 @@
 """Scans to presence intervals as a Spark job: :func:`tracelab.index.presence.visits` at scale.
 
-The rules are those of :func:`tracelab.index.presence.visits` (DESIGN §3): the exit scan, else
-the dwell assumption (``estimated_dwell``, ``scan_only`` or ``same_day``); then the
-person's next scan cuts the stay; then ``max_stay_hours`` caps it. The next scan is a
-``lead`` over a window partitioned by person (a person has thousands of scans at most,
-so no task gets a hot key), and ``visit_id`` numbers the globally sorted rows with
+The rules are those of :func:`tracelab.index.presence.visits` (DESIGN §3): a recorded exit,
+never cut; else the dwell assumption (``estimated_dwell``, ``scan_only``, ``same_day`` or
+``whole_day``), cut by the person's next later scan (never under ``whole_day``); then
+``max_stay_hours`` caps it. The next later scan is a range window over the person's entry
+times (a person has thousands of scans at most, so no task gets a hot key; scans at one
+instant share it), and ``visit_id`` numbers the globally sorted rows with
 ``RDD.zipWithIndex``: a range-partitioned sort plus per-partition offsets, where a
 window without ``partitionBy`` would pull the whole log into one task.
 """
@@ -28,6 +29,8 @@ __all__ = ["visits", "visits_to_pandas", "write_visits"]
 _US = "_t_in_us"
 _EXIT_US = "_exit_us"
 _END = "_end_us"
+_START = "_start_us"
+_IN = "_in_us"
 _NEXT = "_next_us"
 _DWELL = "_dwell_minutes"
 _DAY = "_local_day"
@@ -84,19 +87,22 @@ def _check_scans(base: Any, info: Any) -> None:
                          "exit_before_entry); reject them on load")
 
 
-def _next_midnights(spark: Any, days: list[int], zone: str) -> Any:
-    """Next local midnight (UTC micros) after each local day, by pandas' own rules.
+def _midnights(spark: Any, days: list[int], zone: str) -> Any:
+    """Each local day's first midnight and the next one (UTC micros), by pandas' own rules.
 
     Computed on the driver for the few distinct days, so DST gaps and repeats resolve
     exactly as :func:`tracelab.index.presence.visits` resolves them (``shift_forward``; an
-    ambiguous midnight gives no end).
+    ambiguous midnight gives none).
     """
-    local = pd.to_datetime(np.asarray(days, dtype=np.int64), unit="D") + pd.Timedelta(days=1)
-    utc = pd.DatetimeIndex(local).tz_localize(zone, ambiguous="NaT",
-                                              nonexistent="shift_forward").tz_convert("UTC")
-    micros = [None if pd.isna(t) else int(t.value) // 1000 for t in utc]
-    return spark.createDataFrame(list(zip(days, micros, strict=True)),
-                                 f"{_DAY} int, {_END} long")
+    def utc(offset: int) -> list[int | None]:
+        local = pd.to_datetime(np.asarray(days, dtype=np.int64), unit="D") + pd.Timedelta(
+            days=offset)
+        out = pd.DatetimeIndex(local).tz_localize(zone, ambiguous="NaT",
+                                                  nonexistent="shift_forward").tz_convert("UTC")
+        return [None if pd.isna(t) else int(t.value) // 1000 for t in out]
+
+    return spark.createDataFrame(list(zip(days, utc(0), utc(1), strict=True)),
+                                 f"{_DAY} int, {_START} long, {_END} long")
 
 
 def visits(
@@ -195,24 +201,29 @@ def visits(
                       / US_PER_DAY).cast("int")
         base = base.withColumn(_DAY, day)
         days = sorted(row[0] for row in base.select(_DAY).distinct().collect())
-        base = base.join(F.broadcast(_next_midnights(spark, days, r.day_zone)), _DAY)
+        base = base.join(F.broadcast(_midnights(spark, days, r.day_zone)), _DAY)
         end, source = F.col(_END), F.lit(s.DAY_END)
-    keys = [F.col(s.PERSON_ID), F.col(_US), F.col(s.VENUE_ID), F.col(_EXIT_US).asc_nulls_first()]
-    ties = [F.col(s.CODE_COLOUR).asc_nulls_first(), F.col(s.METHOD).asc_nulls_first(),
-            F.col(s.MERGED_SCANS)]
-    by_person = Window.partitionBy(s.PERSON_ID).orderBy(*keys[1:], *ties)
     has_exit = F.col(_EXIT_US).isNotNull()
+    start = (F.when(has_exit, F.col(_US)).otherwise(F.col(_START)) if r.dwell == "whole_day"
+             else F.col(_US))
     end = F.when(has_exit, F.col(_EXIT_US)).otherwise(end)
     source = F.when(has_exit, F.lit(s.EXIT_SCAN)).otherwise(source)
-    nxt = F.lead(_US).over(by_person)
-    cut = nxt.isNotNull() & (nxt < end)
-    cap = F.col(_US) + F.lit(int(round(r.max_stay_hours * 60)) * US_PER_MIN)
+    # The next strictly later entry: scans at one instant never cut each other.
+    later = (Window.partitionBy(s.PERSON_ID).orderBy(_US)
+             .rangeBetween(1, Window.unboundedFollowing))
+    nxt = F.min(_US).over(later)
+    cut = nxt.isNotNull() & (nxt < end) & ~has_exit & F.lit(r.dwell != "whole_day")
+    cap = F.col(_IN) + F.lit(int(round(r.max_stay_hours * 60)) * US_PER_MIN)
     staged = base.select(
-        "*", F.when(cut, nxt).otherwise(end).alias("_e"),
+        "*", start.alias(_IN), F.when(cut, nxt).otherwise(end).alias("_e"),
         F.when(cut, F.lit(s.NEXT_SCAN)).otherwise(source).alias(s.T_OUT_SOURCE))
     staged = staged.withColumn("_e", F.least(F.col("_e"), cap))
+    keys = [F.col(s.PERSON_ID), F.col(_IN), F.col(s.VENUE_ID), F.col(_US),
+            F.col(_EXIT_US).asc_nulls_first()]
+    ties = [F.col(s.CODE_COLOUR).asc_nulls_first(), F.col(s.METHOD).asc_nulls_first(),
+            F.col(s.MERGED_SCANS)]
     ordered = staged.orderBy(*keys, *ties).select(
-        s.PERSON_ID, s.VENUE_ID, F.timestamp_micros(_US).alias(s.T_IN),
+        s.PERSON_ID, s.VENUE_ID, F.timestamp_micros(_IN).alias(s.T_IN),
         F.timestamp_micros("_e").alias(s.T_OUT), s.T_OUT_SOURCE, s.MERGED_SCANS,
         s.CODE_COLOUR, s.METHOD, s.RESIDENCE)
     return _number(spark, ordered)

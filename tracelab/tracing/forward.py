@@ -458,6 +458,7 @@ def trace_assumptions(
     0        scan_only           0               0
     1  estimated_dwell           1               1
     2         same_day           2               2
+    3        whole_day           2               2
     """
     base = as_rule(rule)
     graphs = {m: VisitGraph.from_scans(scans, venues, base.replace(dwell=m),
