@@ -15,8 +15,8 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 #: Sub-command modules, in the order ``tracelab --help`` lists them.
-_COMMANDS = ("synth", "validate", "trace", "brief", "replay", "demo", "venues", "audit", "purge",
-             "layout")
+_COMMANDS = ("synth", "validate", "trace", "pairs", "brief", "replay", "demo", "venues", "audit",
+             "purge", "layout")
 
 
 def _parser() -> argparse.ArgumentParser:

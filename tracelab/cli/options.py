@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+from typing import Any
 
 from tracelab.model.regions import Region
 
-__all__ = ["add_region_option", "region_arg"]
+__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs"]
 
 
 def add_region_option(p: argparse.ArgumentParser, *, default_help: str | None = None) -> None:
@@ -17,6 +20,49 @@ def add_region_option(p: argparse.ArgumentParser, *, default_help: str | None = 
                    help="the region the data cover: a county code or name (every county-level "
                    "division of 江西省 is shipped, e.g. 360121 or 南昌县), or your own township "
                    f"table (.csv) or GeoJSON; default {default}")
+
+
+def add_log_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--profile``, ``--columns`` and ``--zone``: how to read a log from any source."""
+    p.add_argument("--profile", choices=("strict", "research"), default="strict",
+                   help="strict (default): the 赣通码 registry rules; research: only what "
+                   "tracing needs (person, venue, time; a case needs one of onset, sampling "
+                   "or confirmation); venues.* may then be absent")
+    p.add_argument("--columns", default=None, metavar="JSON|FILE",
+                   help="column mapping for other headers, a JSON object or a .json file: "
+                   "tracelab column -> your header, or a list of headers joined into one "
+                   'key, e.g. \'{"person_id": "patient_id", "venue_id": ["latitude", '
+                   '"longitude"]}\'')
+    p.add_argument("--zone", default=None,
+                   help="IANA zone of times written without one (default: the region's, "
+                   "else Asia/Shanghai), e.g. Asia/Seoul")
+
+
+def log_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``profile``, ``columns`` and ``zone`` keyword arguments of :func:`tracelab.io.read_dir`."""
+    columns = None
+    if args.columns is not None:
+        text = args.columns
+        if not text.lstrip().startswith("{"):
+            path = Path(text)
+            if not path.is_file():
+                raise FileNotFoundError(f"--columns {text}: no such file (or give a JSON object)")
+            text = path.read_text(encoding="utf-8")
+        try:
+            columns = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"--columns: not valid JSON ({exc})") from None
+        if not isinstance(columns, dict):
+            raise ValueError("--columns: give a JSON object, tracelab column -> header")
+    if args.zone is not None:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(args.zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"--zone {args.zone!r} is not an IANA zone such as "
+                             "Asia/Shanghai") from None
+    return {"profile": args.profile, "columns": columns, "zone": args.zone}
 
 
 def region_arg(value: str) -> Region:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
@@ -57,9 +58,12 @@ def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
 
 
 def read_pseudonymised(folder: Path, key: bytes, *, now: object = None,
-                       region: str | None = None) -> DataDir:
-    """:func:`tracelab.io.read_dir` of `folder` with person ids pseudonymised under `key`."""
-    return pseudonymise_data(read_dir(folder, now=now, region=region), key)
+                       region: str | None = None, **how: Any) -> DataDir:
+    """:func:`tracelab.io.read_dir` of `folder` with person ids pseudonymised under `key`.
+
+    ``how`` passes ``profile``, ``columns`` and ``zone`` on.
+    """
+    return pseudonymise_data(read_dir(folder, now=now, region=region, **how), key)
 
 
 def require_scans(data: DataDir, since: pd.Timestamp | None = None,
@@ -160,6 +164,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "pass '' to keep the submitted one)")
     add_key_option(p)
     add_region_option(p)
+    add_log_options(p)
 
 
 def _audit_kwargs(args: argparse.Namespace) -> dict[str, object]:
@@ -225,9 +230,10 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
             ) -> tuple[VisitSource, pd.DataFrame, DataDir | None]:
     """The visit source of ``--engine``, the (pseudonymised) cases and the loaded folder."""
     if args.engine == "embedded":
-        data = read_pseudonymised(args.data, key, now=args.now, region=args.region)
+        data = read_pseudonymised(args.data, key, now=args.now, region=args.region,
+                                  **log_kwargs(args))
         require_scans(data)
-        zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
+        zone = args.zone or (data.region.zone if data.region is not None else s.DEFAULT_ZONE)
         return VisitGraph.from_scans(data.scans, data.venues, r, zone=zone), data.cases, data
     from tracelab.spark import SparkSource, session
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs
 from tracelab.io import Loaded, read_cases, read_dir, read_raw, read_scans, read_venues
 from tracelab.io.exports import write_csv
 from tracelab.model import schema as s
@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="frame of venue positions: GCJ-02, WGS-84, EPSG:4490 "
                    "(default: manifest.json, else the region's, GCJ-02)")
     add_region_option(p)
+    add_log_options(p)
     p.set_defaults(func=run)
 
 
@@ -59,12 +60,14 @@ def _file_kind(path: Path) -> str:
 
 def _load_file(path: Path, args: argparse.Namespace) -> dict[str, Loaded]:
     kind = _file_kind(path)
+    how = log_kwargs(args)
     if kind == "venues":
-        return {kind: read_venues(path, region=args.region, crs=args.venue_crs, now=args.now)}
+        return {kind: read_venues(path, region=args.region, crs=args.venue_crs, now=args.now,
+                                  **how)}
     if kind == "scans":
         print(f"{path.name}: checked without the venue registry: unknown venues are not found")
-        return {kind: read_scans(path, None, now=args.now)}
-    return {kind: read_cases(path, now=args.now)}
+        return {kind: read_scans(path, None, now=args.now, **how)}
+    return {kind: read_cases(path, now=args.now, **how)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         loads = _load_file(args.dir, args)
         where = args.dir.parent
     else:
-        data = read_dir(args.dir, region=args.region, now=args.now, venue_crs=args.venue_crs)
+        data = read_dir(args.dir, region=args.region, now=args.now, venue_crs=args.venue_crs,
+                        **log_kwargs(args))
         loads, where = data.loads, args.dir
         if data.region is not None:
             print(f"region: {data.region.label}, {data.region.zone}, files in "

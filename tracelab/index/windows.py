@@ -27,7 +27,7 @@ __all__ = ["BASES", "WINDOW_BASIS", "WINDOW_END", "WINDOW_START", "case_windows"
            "check_windows", "window_arrays", "window_rejections"]
 
 #: What a window starts from, by the basis code of :func:`window_arrays`.
-BASES = np.array(["", "onset", "sampling", "last_negative"], dtype=object)
+BASES = np.array(["", "onset", "sampling", "last_negative", "confirmation"], dtype=object)
 
 
 @overload
@@ -113,15 +113,18 @@ def window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
     def col(name: str) -> np.ndarray:
         return to_ns(cases[name]) if name in cases else np.full(len(cases), nat)
 
-    onset, sampled = col(s.ONSET_AT), col(s.SAMPLED_AT)
+    onset, sampled, confirmed = col(s.ONSET_AT), col(s.SAMPLED_AT), col(s.CONFIRMED_AT)
     isolated, last_neg = col(s.ISOLATED_AT), col(s.LAST_NEGATIVE_AT)
     screened = (cases[s.FOUND_BY_SCREENING].to_numpy(bool, na_value=False)
                 if s.FOUND_BY_SCREENING in cases else np.zeros(len(cases), bool))
     sym = int(round(r.lookback_days_symptomatic * NS_PER_DAY))
     asym = int(round(r.lookback_days_asymptomatic * NS_PER_DAY))
-    has_onset, has_sampled = onset != nat, sampled != nat
-    start = np.where(has_onset, onset - sym, np.where(has_sampled, sampled - asym, nat))
-    basis = np.where(has_onset, 1, np.where(has_sampled, 2, 0))  # codes of BASES
+    has_onset, has_sampled, has_confirmed = onset != nat, sampled != nat, confirmed != nat
+    # Sources without onset or sampling (public case lists) date a case by its
+    # confirmation: the window counts back from it as from a sampling, a later anchor.
+    start = np.where(has_onset, onset - sym, np.where(
+        has_sampled, sampled - asym, np.where(has_confirmed, confirmed - asym, nat)))
+    basis = np.where(has_onset, 1, np.where(has_sampled, 2, np.where(has_confirmed, 4, 0)))
     serial = screened & (last_neg != nat) & r.serial_testing_lookback
     if serial.any():
         start, basis = np.where(serial, last_neg, start), np.where(serial, 3, basis)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, open_raw
+from tracelab.io.checks import Loaded, check_profile, open_raw
+from tracelab.io.files import ColumnMap
 from tracelab.io.parse import blank, parse_bools, parse_times
 from tracelab.model import regions
 from tracelab.model import schema as s
@@ -17,6 +19,9 @@ from tracelab.model.regions import Region
 __all__ = ["read_cases"]
 
 REQUIRED = (s.PERSON_ID, s.KIND, s.SAMPLED_AT, s.CONFIRMED_AT)
+#: ``research`` profile: a person and any one of onset, sampling or confirmation.
+REQUIRED_RESEARCH = (s.PERSON_ID,)
+_ANCHORS = (s.ONSET_AT, s.SAMPLED_AT, s.CONFIRMED_AT)
 _TIMES = (s.ONSET_AT, s.SAMPLED_AT, s.CONFIRMED_AT, s.ISOLATED_AT, s.LAST_NEGATIVE_AT)
 _KIND_WORDS = {
     "confirmed": s.CONFIRMED, "确诊": s.CONFIRMED, "确诊病例": s.CONFIRMED,
@@ -31,6 +36,8 @@ def read_cases(
     encoding: str | None = None,
     zone: str | None = None,
     region: Region | str | None = None,
+    profile: str = "strict",
+    columns: ColumnMap | None = None,
 ) -> Loaded:
     """Read and check positive cases.
 
@@ -52,6 +59,12 @@ def read_cases(
         Zone of times that carry none; default the region's, else Asia/Shanghai.
     region : Region or str, optional
         The region the cases belong to (its zone).
+    profile : {"strict", "research"}
+        ``research`` asks a person id and any one of onset, sampling or confirmation
+        time (the window counts back from the earliest kind there is); a missing kind is
+        taken as confirmed.
+    columns : mapping, optional
+        Column mapping for other headers (:func:`tracelab.io.files.map_columns`).
 
     Returns
     -------
@@ -70,14 +83,21 @@ def read_cases(
     (['confirmed'], ['missing_value'])
     """
     zone = zone or (regions.region(region).zone if region is not None else s.DEFAULT_ZONE)
-    chk, done = open_raw(path, encoding, "case", REQUIRED)
+    research = check_profile(profile) == "research"
+    chk, done = open_raw(path, encoding, "case", REQUIRED_RESEARCH if research else REQUIRED,
+                         columns=columns)
     if done is not None:
         return replace(done, accepted=empty_cases())
     f = chk.frame
     chk.reject_scientific((s.PERSON_ID,))
     chk.limit_lengths((s.PERSON_ID,), limit=64)
     person = f[s.PERSON_ID].astype(str).str.strip()
-    kind = f[s.KIND].astype(str).str.strip().str.casefold().map(_KIND_WORDS)
+    if s.KIND in f.columns:
+        kind = f[s.KIND].astype(str).str.strip().str.casefold().map(_KIND_WORDS)
+        if research:
+            kind = kind.where(~pd.Series(blank(f[s.KIND]), index=f.index), s.CONFIRMED)
+    else:
+        kind = pd.Series(s.CONFIRMED, index=f.index, dtype=object)
     chk.reject(kind.isna().to_numpy(), s.KIND, "bad_case_kind",
                "kind {value} is not confirmed or asymptomatic (确诊/无症状)")
 
@@ -93,8 +113,14 @@ def read_cases(
                    f"{col} {{value}} is not a time (use 2022-11-18 08:05:03 or similar)")
         chk.reject((times[col] > now_at).to_numpy(), col, "future_time",
                    f"{col} {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
-    chk.reject(((kind == s.CONFIRMED) & times[s.ONSET_AT].isna()).to_numpy(), s.ONSET_AT,
-               "missing_value", "onset_at is empty; a confirmed (symptomatic) case needs its onset")
+    if research:
+        none = np.logical_and.reduce([times[c].isna().to_numpy() for c in _ANCHORS])
+        chk.reject(none, s.ONSET_AT, "missing_value",
+                   "onset_at, sampled_at and confirmed_at are all empty; a case needs one")
+    else:
+        chk.reject(((kind == s.CONFIRMED) & times[s.ONSET_AT].isna()).to_numpy(), s.ONSET_AT,
+                   "missing_value",
+                   "onset_at is empty; a confirmed (symptomatic) case needs its onset")
     screening = pd.Series(False, index=f.index, dtype=object)
     if s.FOUND_BY_SCREENING in f.columns:
         empty = blank(f[s.FOUND_BY_SCREENING])

@@ -9,12 +9,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracelab.io.files import RawTable, UnreadableFile, read_raw
+from tracelab.io.files import ColumnMap, RawTable, UnreadableFile, read_raw
 from tracelab.io.parse import blank, in_scientific_notation, is_text
 from tracelab.model import ids
 from tracelab.model import schema as s
 
-__all__ = ["Loaded", "RowChecker", "empty_rejections", "mask_value", "open_raw"]
+__all__ = ["Loaded", "RowChecker", "empty_rejections", "mask_value", "open_raw", "PROFILES",
+           "check_profile"]
+
+#: Load profiles: ``strict``, the 赣通码 registry's rules (the default for registries);
+#: ``research``, only what tracing needs (person, venue, time; the rest optional).
+PROFILES = ("strict", "research")
+
+
+def check_profile(profile: str) -> str:
+    """``profile`` if it is one of :data:`PROFILES`, else a ValueError saying which are.
+
+    Examples
+    --------
+    >>> check_profile("research")
+    'research'
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"profile={profile!r}; allowed: {', '.join(PROFILES)}")
+    return profile
 
 #: Longest text kept for one field; longer ones are rejected (a huge field is an attack or a
 #: broken export, and would blow up maps and spreadsheets).
@@ -75,6 +93,9 @@ class Loaded:
     ignored_columns: tuple[str, ...] = field(default=())
     faults: pd.DataFrame = field(default_factory=lambda: empty_rejections())
     set_aside: pd.DataFrame | None = None
+    #: Venue attributes a log carries beside its scans (``research`` profile): venue_id and
+    #: whichever of name, venue_type, lon, lat it has, first seen per venue.
+    derived: pd.DataFrame | None = None
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter((self.accepted, self.rejected))
@@ -262,7 +283,7 @@ def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def open_raw(path: str | Path, encoding: str | None, what: str,
              required: tuple[str, ...], values: tuple[str, ...] | None = None,
-             ) -> tuple[RowChecker, Loaded | None]:
+             columns: ColumnMap | None = None) -> tuple[RowChecker, Loaded | None]:
     """Read a file for a loader and run the file-level checks.
 
     ``required`` columns must be present; rows with a blank cell in ``values`` (default:
@@ -271,7 +292,7 @@ def open_raw(path: str | Path, encoding: str | None, what: str,
     :class:`Loaded` to return as it is.
     """
     try:
-        raw = read_raw(path, encoding=encoding)
+        raw = read_raw(path, encoding=encoding, columns=columns)
     except UnreadableFile as exc:
         raw = RawTable(Path(path).name, pd.DataFrame(), np.zeros(0, np.int64))
         chk = RowChecker(raw)

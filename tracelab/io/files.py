@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pandas as pd
 from tracelab.io.parse import unwrap_cells
 from tracelab.model import schema as s
 
-__all__ = ["UnreadableFile", "RawTable", "read_raw", "detect_encoding", "HEADER_ALIASES", "FORMATS"]
+__all__ = ["UnreadableFile", "RawTable", "read_raw", "detect_encoding", "map_columns",
+           "HEADER_ALIASES", "FORMATS", "ColumnMap"]
 
 #: File endings the loaders accept.
 FORMATS = (".csv", ".txt", ".xlsx", ".parquet", ".geojson", ".json")
@@ -241,7 +243,48 @@ def _read_dataset(path: Path) -> pd.DataFrame:
     return ds.dataset([str(f) for f in files], format="parquet").to_table().to_pandas()
 
 
-def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
+#: A column mapping: canonical column -> the file's header, or several headers whose values
+#: are joined with "|" (a place known only by its coordinates: ["latitude", "longitude"]).
+ColumnMap = Mapping[str, "str | Sequence[str]"]
+
+
+def map_columns(frame: pd.DataFrame, columns: ColumnMap | None) -> pd.DataFrame:
+    """Apply a column mapping: rename (or join) the file's headers to canonical columns.
+
+    Entries whose headers the file lacks are skipped (one mapping serves every file of a
+    folder); a canonical name that is not a column of tracelab's tables is an error.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"pid": ["1"], "lat": ["37.5"], "lon": ["127.0"], "day": ["2020-02-15"]})
+    >>> map_columns(f, {"person_id": "pid", "venue_id": ["lat", "lon"], "scanned_at": "day"})
+    ... # doctest: +NORMALIZE_WHITESPACE
+      person_id   lat    lon  scanned_at   venue_id
+    0         1  37.5  127.0  2020-02-15  37.5|127.0
+    """
+    if not columns:
+        return frame
+    unknown = sorted(set(columns) - set(_ALIAS_LOOKUP.values()))
+    if unknown:
+        raise ValueError(f"columns: {unknown} are not tracelab columns; map onto "
+                         f"{', '.join(sorted(HEADER_ALIASES))}")
+    out = frame.copy()
+    renames: dict[str, str] = {}
+    for canonical, source in columns.items():
+        if isinstance(source, str):
+            if source in frame.columns and canonical not in frame.columns:
+                renames[source] = canonical
+        elif source and all(c in frame.columns for c in source):
+            parts = [frame[c].astype(str).str.strip() for c in source]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined + "|" + part
+            out[canonical] = joined
+    return out.rename(columns=renames)
+
+
+def read_raw(path: str | Path, *, encoding: str | None = None,
+             columns: ColumnMap | None = None) -> RawTable:
     """Read one table file into a :class:`RawTable` with canonical column names.
 
     Parameters
@@ -253,6 +296,8 @@ def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
         features) file.
     encoding : str, optional
         Override the detected text encoding of a CSV file.
+    columns : mapping, optional
+        Column mapping for files with other headers (:func:`map_columns`).
 
     Returns
     -------
@@ -319,6 +364,7 @@ def read_raw(path: str | Path, *, encoding: str | None = None) -> RawTable:
         if type(exc).__module__.split(".")[0] in ("openpyxl", "pyarrow", "zipfile"):
             raise UnreadableFile(f"{path.name}: cannot be parsed: {type(exc).__name__}") from None
         raise
+    frame = map_columns(frame, columns)
     names, ignored = _canonical_columns(list(frame.columns))
     frame = frame.set_axis(names, axis=1)
     frame = frame.loc[:, [n for n in names if not n.startswith("__ignored_")]]

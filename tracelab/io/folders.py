@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 
 from tracelab.io.cases import empty_cases, read_cases
-from tracelab.io.checks import Loaded, empty_rejections
-from tracelab.io.files import FORMATS
+from tracelab.io.checks import Loaded, check_profile, empty_rejections
+from tracelab.io.files import FORMATS, ColumnMap
 from tracelab.io.scans import read_scans
-from tracelab.io.venues import read_venues
+from tracelab.io.venues import log_venues, read_venues
 from tracelab.model import regions
 from tracelab.model import schema as s
 from tracelab.model.regions import Region
@@ -146,6 +146,8 @@ def read_dir(
     now: pd.Timestamp | str | None = None,
     venue_crs: str | None = None,
     zone: str | None = None,
+    profile: str = "strict",
+    columns: ColumnMap | None = None,
 ) -> DataDir:
     """Load ``venues.*``, ``scans.*`` and ``cases.*`` of a data folder.
 
@@ -163,6 +165,13 @@ def read_dir(
         folder has one, else the region's (GCJ-02 for the shipped regions).
     zone : str, optional
         Zone of times that carry none; default the region's.
+    profile : {"strict", "research"}
+        ``strict`` (default): the 赣通码 registry's rules. ``research``: only what tracing
+        needs (:func:`read_venues`, :func:`read_scans`, :func:`read_cases`); ``venues.*``
+        may be absent, the venues then come from the scans (with the name, type and
+        position columns the scans carry).
+    columns : mapping, optional
+        Column mapping for every file of the folder (:func:`tracelab.io.files.map_columns`).
 
     Returns
     -------
@@ -182,27 +191,40 @@ def read_dir(
         raise FileNotFoundError(f"--data {folder}: no such folder")
     venue_crs = venue_crs or _manifest(folder).get("venue_crs")
     chosen = folder_region(folder, region)
+    research = check_profile(profile) == "research"
     found = {stem: find_table(folder, stem) for stem in ("venues", "scans", "cases")}
-    for stem in ("venues", "scans"):
+    for stem in ("scans",) if research else ("venues", "scans"):
         if found[stem] is None:
             raise FileNotFoundError(
                 f"{folder}: no {stem} table ({', '.join(stem + e for e in FORMATS)})")
     venues_at, scans_at = found["venues"], found["scans"]
-    assert venues_at is not None and scans_at is not None  # missing ones raised just above
-    loads = {"venues": read_venues(venues_at, region=chosen, crs=venue_crs, now=now, zone=zone)}
-    venues = loads["venues"].accepted
-    if chosen is None:
-        chosen = (regions.infer_region(venues[s.COUNTY].astype(str))
-                  or regions.infer_region(venues[s.VENUE_ID].astype(str)))
+    assert scans_at is not None  # a missing one raised just above
+    loads: dict[str, Loaded] = {}
+    venues: pd.DataFrame | None = None  # a research log without a registry: from the scans
+    if venues_at is not None:
+        loads["venues"] = read_venues(venues_at, region=chosen, crs=venue_crs, now=now,
+                                      zone=zone, profile=profile, columns=columns)
+        registry = loads["venues"].accepted
+        if chosen is None and not research:
+            chosen = (regions.infer_region(registry[s.COUNTY].astype(str))
+                      or regions.infer_region(registry[s.VENUE_ID].astype(str)))
+        venues = registry
     zone = zone or (chosen.zone if chosen is not None else s.DEFAULT_ZONE)
-    loads["scans"] = read_scans(scans_at, venues, rejected_venues=loads["venues"].set_aside,
-                                now=now, zone=zone)
+    loads["scans"] = read_scans(
+        scans_at, venues, rejected_venues=loads["venues"].set_aside if venues_at else None,
+        now=now, zone=zone, profile=profile, columns=columns)
+    if venues is None:
+        seen = loads["scans"].derived
+        if seen is None:
+            seen = pd.DataFrame({s.VENUE_ID: pd.unique(loads["scans"].accepted[s.VENUE_ID])})
+        venues = log_venues(seen, chosen)
     if found["cases"] is not None:
-        loads["cases"] = read_cases(found["cases"], now=now, zone=zone)
+        loads["cases"] = read_cases(found["cases"], now=now, zone=zone, profile=profile,
+                                    columns=columns)
     cases = loads["cases"].accepted if "cases" in loads else empty_cases()
     parts = [ld.rejected for ld in loads.values() if len(ld.rejected)]
     rejections = pd.concat(parts, ignore_index=True) if parts else empty_rejections()
-    if chosen is not None:
+    if chosen is not None and not research:
         chosen = chosen.with_seats_from(venues)
     return DataDir(venues, loads["scans"].accepted, cases, rejections, loads, folder, chosen)
 

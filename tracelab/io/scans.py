@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, RowChecker, open_raw
+from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
+from tracelab.io.files import ColumnMap
 from tracelab.io.parse import (
     blank,
     parse_colours,
@@ -25,9 +26,14 @@ from tracelab.model.regions import Region
 __all__ = ["read_scans", "merge_repeat_scans"]
 
 REQUIRED = (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR)
+#: What tracing needs, for the ``research`` profile: the colour is optional there.
+REQUIRED_RESEARCH = (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT)
+#: Venue attributes a research log may carry on each scan row.
+_VENUE_ATTRIBUTES = (s.NAME, s.VENUE_TYPE, s.LON, s.LAT)
 _TIME_FORMS = "2022-11-18 08:05:03, 2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms"
-_BY_SEVERITY = (s.GREEN, s.YELLOW, s.RED)
-_SEVERITY = {colour: rank for rank, colour in enumerate(_BY_SEVERITY)}
+# Index 0 is "no colour" (research logs): any colour seen outranks it.
+_BY_SEVERITY = (None, s.GREEN, s.YELLOW, s.RED)
+_SEVERITY = {colour: rank for rank, colour in enumerate(_BY_SEVERITY) if colour is not None}
 
 
 def read_scans(
@@ -41,6 +47,8 @@ def read_scans(
     encoding: str | None = None,
     zone: str | None = None,
     region: Region | str | None = None,
+    profile: str = "strict",
+    columns: ColumnMap | None = None,
 ) -> Loaded:
     """Read and check entry scans.
 
@@ -74,6 +82,12 @@ def read_scans(
         Zone of times that carry none; default the region's, else Asia/Shanghai.
     region : Region or str, optional
         The region the log belongs to (its zone).
+    profile : {"strict", "research"}
+        ``research`` asks only person, venue and time: a missing colour is empty, not an
+        error, and venue attributes on the scan rows (name, type, lon, lat) are kept in
+        ``Loaded.derived`` for a log without a registry.
+    columns : mapping, optional
+        Column mapping for other headers (:func:`tracelab.io.files.map_columns`).
 
     Returns
     -------
@@ -104,7 +118,9 @@ def read_scans(
     True
     """
     zone = zone or (regions.region(region).zone if region is not None else s.DEFAULT_ZONE)
-    chk, done = open_raw(path, encoding, "scan", REQUIRED)
+    research = check_profile(profile) == "research"
+    chk, done = open_raw(path, encoding, "scan", REQUIRED_RESEARCH if research else REQUIRED,
+                         columns=columns)
     if done is not None:
         return replace(done, accepted=_empty())
     f = chk.frame
@@ -131,9 +147,15 @@ def read_scans(
     now_at = now_utc(now)
     chk.reject((scanned > now_at).to_numpy(), s.SCANNED_AT, "future_time",
                f"scanned_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
-    colour = parse_colours(f[s.CODE_COLOUR])
-    chk.reject(colour.isna().to_numpy(), s.CODE_COLOUR, "bad_colour",
-               "code_color {value} is not green, yellow or red (绿/黄/红)")
+    if s.CODE_COLOUR in f.columns:
+        colour = parse_colours(f[s.CODE_COLOUR])
+        unknown = colour.isna().to_numpy()
+        if research:  # a blank colour is no colour, not a bad one
+            unknown &= ~blank(f[s.CODE_COLOUR])
+        chk.reject(unknown, s.CODE_COLOUR, "bad_colour",
+                   "code_color {value} is not green, yellow or red (绿/黄/红)")
+    else:
+        colour = pd.Series(None, index=f.index, dtype=object)
     method = pd.Series(s.SELF, index=f.index, dtype=object)
     if s.METHOD in f.columns:
         empty = blank(f[s.METHOD])
@@ -182,8 +204,12 @@ def read_scans(
     merged = merge_repeat_scans(accepted, within=merge_within)
     loaded = chk.finish(merged)
     # A row of tracelab's own output standing for n merged scans is read as n scans.
+    derived = None
+    if research and any(c in f.columns for c in _VENUE_ATTRIBUTES):
+        attrs = f.loc[keep, [c for c in _VENUE_ATTRIBUTES if c in f.columns]]
+        derived = attrs.assign(**{s.VENUE_ID: venue[keep]}).drop_duplicates(s.VENUE_ID)
     return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()),
-                   set_aside=_set_aside(chk, person, venue))
+                   set_aside=_set_aside(chk, person, venue), derived=derived)
 
 
 def _set_aside(chk: RowChecker, person: pd.Series, venue: pd.Series) -> pd.DataFrame:
@@ -241,13 +267,14 @@ def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min")
     if same.any():
         starts = np.flatnonzero(~same)
         order = scans.iloc[idx[starts]]
-        severity = scans[s.CODE_COLOUR].map(_SEVERITY).to_numpy()[idx]
+        severity = scans[s.CODE_COLOUR].map(_SEVERITY).fillna(0).to_numpy(np.int64)[idx]
         # NaT is the smallest int64, so the maximum is the latest exit, or NaT if none.
         exits = scans[s.EXIT_AT].to_numpy("datetime64[ns]").view("int64")[idx]
         latest = np.maximum.reduceat(exits, starts).view("datetime64[ns]")
         order = order.assign(**{
             s.MERGED_SCANS: np.add.reduceat(scans[s.MERGED_SCANS].to_numpy()[idx], starts),
-            s.CODE_COLOUR: np.asarray(_BY_SEVERITY)[np.maximum.reduceat(severity, starts)],
+            s.CODE_COLOUR: np.asarray(_BY_SEVERITY, dtype=object)[
+                np.maximum.reduceat(severity, starts)],
             s.EXIT_AT: pd.Series(latest, index=order.index).dt.tz_localize("UTC"),
         })
         p, w, v = p[starts], w[starts], v[starts]

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, RowChecker, open_raw
+from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
+from tracelab.io.files import ColumnMap
 from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times, time_hint
 from tracelab.model import coords, ids, reference, regions
 from tracelab.model import schema as s
 from tracelab.model.regions import Region
 
-__all__ = ["read_venues", "infer_id_kind"]
+__all__ = ["read_venues", "infer_id_kind", "log_venues"]
 
 #: Identity and location: without them a venue can be neither traced nor placed.
 REQUIRED = (s.VENUE_ID, s.LON, s.LAT)
@@ -28,6 +29,8 @@ _TEXT = (s.VENUE_ID, s.NAME, s.VENUE_TYPE, s.OWNER_NAME, s.OWNER_ID, s.APPLICANT
          s.CITY, s.COUNTY, s.TOWNSHIP, s.ADDRESS, s.PARENT_VENUE_ID)
 #: Venue type given to a kept venue whose registered type is unknown.
 OTHER_TYPE = "other"
+#: ``research`` profile: a venue needs only its id.
+REQUIRED_RESEARCH = (s.VENUE_ID,)
 _KIND_WORDS = {
     s.USCC: ("uscc", "统一社会信用代码", "信用代码"),
     s.REGNO: ("regno", "工商注册号", "注册号", "营业执照注册号"),
@@ -67,6 +70,8 @@ def read_venues(
     now: pd.Timestamp | str | None = None,
     encoding: str | None = None,
     zone: str | None = None,
+    profile: str = "strict",
+    columns: ColumnMap | None = None,
 ) -> Loaded:
     """Read and check a venue registry (场所码 申领 records).
 
@@ -95,6 +100,13 @@ def read_venues(
         Override CSV encoding detection.
     zone : str, optional
         Zone of times that carry none; default the region's.
+    profile : {"strict", "research"}
+        ``strict`` (default): the 赣通码 registry rules above. ``research``: a venue needs
+        only its id; name, type (else ``other``) and position (WGS-84 by default, anywhere
+        on earth, else empty) are taken when given; no registration rule applies, and the
+        region is checked only when one is given.
+    columns : mapping, optional
+        Column mapping for other headers (:func:`tracelab.io.files.map_columns`).
 
     Returns
     -------
@@ -125,7 +137,10 @@ def read_venues(
     >>> len(rejected)
     0
     """
-    chk, done = open_raw(path, encoding, "venue", REQUIRED, values=(s.VENUE_ID,))
+    if check_profile(profile) == "research":
+        return _read_research(path, region, crs, encoding, columns)
+    chk, done = open_raw(path, encoding, "venue", REQUIRED, values=(s.VENUE_ID,),
+                         columns=columns)
     if done is not None:
         return replace(done, accepted=_empty())
     f = chk.frame
@@ -241,6 +256,87 @@ def read_venues(
     }).reset_index(drop=True)
     loaded = chk.finish(accepted.loc[:, list(s.VENUE_COLUMNS)])
     return replace(loaded, set_aside=_set_aside(chk, venue_ids))
+
+
+def _read_research(path: str | Path, region: Region | str | None, crs: str | None,
+                   encoding: str | None, columns: ColumnMap | None) -> Loaded:
+    chk, done = open_raw(path, encoding, "venue", REQUIRED_RESEARCH, columns=columns)
+    if done is not None:
+        return replace(done, accepted=_empty())
+    f = chk.frame
+    chk.limit_lengths(_TEXT)
+    chk.reject_scientific((s.VENUE_ID,))
+    venue_ids = f[s.VENUE_ID].astype(str).str.strip()
+    chk.reject(venue_ids.where(chk.good).duplicated().to_numpy() & chk.good, s.VENUE_ID,
+               "duplicate_venue_id", "venue_id {value} appears on an earlier row")
+    where = regions.region(region) if region is not None else None
+    lon, lat = _research_position(chk, f, where, crs or (where.file_crs if where else "WGS-84"))
+    keep = chk.good
+    accepted = log_venues(f[keep].assign(**{s.VENUE_ID: venue_ids[keep], s.LON: lon[keep],
+                                            s.LAT: lat[keep]}), where)
+    return replace(chk.finish(accepted), set_aside=_set_aside(chk, venue_ids))
+
+
+def _research_position(chk: RowChecker, f: pd.DataFrame, where: Region | None, crs: str
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 positions where given (NaN where not); bad ones rejected."""
+    n = len(f)
+    if s.LON not in f.columns or s.LAT not in f.columns:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    lon, lat = parse_floats(f[s.LON]).to_numpy(), parse_floats(f[s.LAT]).to_numpy()
+    given = ~(blank(f[s.LON]) & blank(f[s.LAT]))
+    shown = f[s.LON].astype(str) + ", " + f[s.LAT].astype(str)
+    unreadable = given & (np.isnan(lon) | np.isnan(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90))
+    chk.reject(unreadable, s.LON, "bad_coordinate",
+               "position (lon, lat) {value} is not a pair of finite degrees", values=shown)
+    chk.reject(given & (lon == 0) & (lat == 0), s.LON, "bad_coordinate",
+               "position (lon, lat) is (0, 0): a missing GPS fix, not a place", values=shown)
+    ok = given & ~unreadable
+    wlon, wlat = np.full(n, np.nan), np.full(n, np.nan)
+    if ok.any():
+        wlon[ok], wlat[ok] = coords.to_wgs84(lon[ok], lat[ok], crs)
+    if where is not None:
+        chk.reject(ok & ~where.contains(wlon, wlat), s.LON, "outside_county",
+                   f"position (lon, lat) {{value}} lies outside {where.label}", values=shown)
+    return wlon, wlat
+
+
+def log_venues(frame: pd.DataFrame, region: Region | None = None) -> pd.DataFrame:
+    """Venues of a research log: ``schema.VENUE_COLUMNS`` from what the log has.
+
+    ``frame`` has ``venue_id`` and any of ``name``, ``venue_type`` (labels or codes;
+    unknown or missing ones become ``other``), ``lon``, ``lat`` (WGS-84 degrees); the
+    township is assigned from the position when a region is given.
+
+    Examples
+    --------
+    >>> log_venues(pd.DataFrame({"venue_id": ["a", "b"], "venue_type": ["超市", "karaoke"],
+    ...                          "lon": [127.0, None], "lat": [37.5, None]}))[
+    ...     ["venue_id", "venue_type", "lon"]].values.tolist()
+    [['a', 'supermarket', 127.0], ['b', 'other', nan]]
+    """
+    n = len(frame)
+
+    def text(column: str) -> pd.Series:
+        if column in frame:
+            return frame[column].astype(object).where(frame[column].notna(), None)
+        return pd.Series([None] * n, index=frame.index, dtype=object)
+
+    types = (reference.venue_type_codes(frame[s.VENUE_TYPE].astype(str)) if s.VENUE_TYPE in frame
+             else pd.Series(pd.NA, index=frame.index, dtype="string"))
+    lon = pd.to_numeric(frame[s.LON], errors="coerce") if s.LON in frame else np.full(n, np.nan)
+    lat = pd.to_numeric(frame[s.LAT], errors="coerce") if s.LAT in frame else np.full(n, np.nan)
+    codes = (pd.Series(region.assign(lon, lat), index=frame.index) if region is not None
+             else pd.Series([None] * n, index=frame.index, dtype=object))
+    out = pd.DataFrame({c: [None] * n for c in s.VENUE_COLUMNS}, index=frame.index, dtype=object)
+    out[s.VENUE_ID] = frame[s.VENUE_ID].astype(str).to_numpy()
+    out[s.NAME] = text(s.NAME)
+    out[s.VENUE_TYPE] = types.astype(object).where(types.notna(), OTHER_TYPE)
+    out[s.LON], out[s.LAT] = np.asarray(lon, float), np.asarray(lat, float)
+    out[s.TOWNSHIP_CODE] = codes
+    out[s.STATUS] = s.ACTIVE
+    out[s.REGISTERED_AT] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    return out.reset_index(drop=True).loc[:, list(s.VENUE_COLUMNS)]
 
 
 def _region(region: Region | str | None, text: dict[str, pd.Series], source: str) -> Region:

@@ -25,6 +25,7 @@ __all__ = [
     "CASE_COLUMNS",
     "VISIT_COLUMNS",
     "EXPOSURE_COLUMNS",
+    "COPRESENCE_COLUMNS",
     "REJECTION_COLUMNS",
 ]
 
@@ -147,7 +148,7 @@ SEAT_LON = "seat_lon"  # float: synthetic seat longitude (WGS-84)
 # --- infectious windows (index.windows) -------------------------------------------
 WINDOW_START = "window_start"  # datetime64[UTC]: infectious window starts (inclusive)
 WINDOW_END = "window_end"  # datetime64[UTC]: window ends (exclusive), isolation or as_of
-WINDOW_BASIS = "window_basis"  # str: onset, sampling or last_negative
+WINDOW_BASIS = "window_basis"  # str: onset, sampling, last_negative or confirmation
 
 # --- dwell estimates (index.presence.estimate_dwell) ---------------------------------
 N_OBSERVED = "n"  # int64: observations behind an estimate
@@ -172,6 +173,13 @@ LAST_AT = "last_at"  # datetime64[UTC]: last shared instant / last exit
 N_CASES = "n_cases"  # int64: distinct cases at a venue
 CASE_IDS = "case_ids"  # str: comma-separated case ids
 N_OVERLAPPING = "n_overlapping_pairs"  # int64: case pairs present at the same time
+
+# --- co-presence edges (tracelab.tracing.copresence) ------------------------------------
+PERSON_A = "person_a"  # str: one person of a co-present pair, person_a < person_b
+PERSON_B = "person_b"  # str: the other
+N_OVERLAPS = "n_overlaps"  # int64: visit pairs of the two that overlapped
+FIRST_AT = "first_at"  # datetime64[UTC]: start of their first overlap
+COPRESENCE_COLUMNS = (PERSON_A, PERSON_B, OVERLAP_MIN, N_OVERLAPS, FIRST_AT)
 HOUSEHOLD_ID = "household_id"
 
 # --- grid companions (tracing.companion_grid) -------------------------------------

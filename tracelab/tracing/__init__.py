@@ -1,4 +1,4 @@
-"""Layer 5, tracing: forward and backward tracing, grid companions, the local pull.
+"""Layer 5, tracing: forward and backward tracing, grid companions, the local pull, co-presence.
 
 This namespace holds only the audited verbs: each needs ``purpose=`` and an audit store and
 leaves one hash-chained entry (:mod:`tracelab.tracing.audited_verbs`). The plain
@@ -8,6 +8,6 @@ implementations stay in their modules for library code (:mod:`~tracelab.tracing.
 
 from __future__ import annotations
 
-from tracelab.tracing.audited_verbs import common_venues, companions, sources, trace
+from tracelab.tracing.audited_verbs import common_venues, companions, copresence, sources, trace
 
-__all__ = ["common_venues", "companions", "sources", "trace"]
+__all__ = ["common_venues", "companions", "copresence", "sources", "trace"]

@@ -50,9 +50,10 @@ from tracelab.tracing.backward import SOURCE_KIND
 from tracelab.tracing.backward import common_venues as _common_venues
 from tracelab.tracing.backward import sources as _sources
 from tracelab.tracing.companion_grid import companions as _companions
+from tracelab.tracing.copresence import copresence as _copresence
 from tracelab.tracing.forward import trace as _trace
 
-__all__ = ["trace", "sources", "companions", "common_venues"]
+__all__ = ["trace", "sources", "companions", "common_venues", "copresence"]
 
 
 def _rule_id(rule: Any) -> str:
@@ -84,6 +85,11 @@ def _source_counts(result: pd.DataFrame, arguments: Mapping[str, Any]) -> dict[s
             "venues": int((kinds == "venue").sum())}
 
 
+def _pair_counts(result: pd.DataFrame, arguments: Mapping[str, Any]) -> dict[str, int]:
+    people = pd.concat([result[s.PERSON_A], result[s.PERSON_B]]).nunique() if len(result) else 0
+    return {"pairs": len(result), "people": int(people)}
+
+
 def _common_counts(result: pd.DataFrame, arguments: Mapping[str, Any]) -> dict[str, int]:
     return {"cases": _n_cases(arguments), "rows": len(result),
             "venues": int(result[s.VENUE_ID].nunique())}
@@ -101,6 +107,10 @@ sources = audited(
 companions = audited(
     "companions", _people_counts,
     describe=lambda a: f"companions cases={_n_cases(a)} rule={_rule_id(a['rule'])}")(_companions)
+copresence = audited(
+    "copresence", _pair_counts,
+    describe=lambda a: f"copresence rule={_rule_id(a['rule'])} since={a['since']} "
+                       f"until={a['until']} min_overlap={a['min_overlap_minutes']}")(_copresence)
 common_venues = audited(
     "common_venues", _common_counts,
     describe=lambda a: f"common_venues cases={_n_cases(a)} rule={_rule_id(a['rule'])} "

@@ -162,7 +162,8 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
         for key in ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end",
                     "start"))
     since = {"onset": "before onset", "sampling": "before sampling",
-             "last_negative": "from the last negative test", "exposure": "first exposure"}
+             "last_negative": "from the last negative test", "exposure": "first exposure",
+             "confirmation": "before confirmation"}
     linger = f", counting {r.lingering_minutes:g} min lingering" if r.lingering_minutes else ""
     rule_id = _rule_id(r)  # once: the property compares every field with the preset
     label = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",

@@ -1,0 +1,224 @@
+"""Whole-population co-presence: every pair of people who shared a venue, with their overlap.
+
+Tracing answers "who met this case"; researchers building a contact network need every
+co-present pair at once. :func:`copresence` sweeps each venue's visits once, sorted by
+entry, and pairs each visit with the later entries that begin before it ends, which is
+what tracing every person as a case would find, without the per-case queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from tracelab._time import NS_PER_MIN, timestamp_ns, to_ns
+from tracelab.index.graph import VisitGraph
+from tracelab.model import schema as s
+from tracelab.model.rules import Rule, as_rule
+
+__all__ = ["copresence", "copresence_chunks", "write_copresence", "copresence_graph"]
+
+PERSON_A, PERSON_B, N_OVERLAPS, FIRST_AT = s.PERSON_A, s.PERSON_B, s.N_OVERLAPS, s.FIRST_AT
+OVERLAP_MINUTES = s.OVERLAP_MIN
+COLUMNS = s.COPRESENCE_COLUMNS
+#: Rule parameters whose matching is not symmetric in the two people (or not a plain
+#: interval overlap): a pair would depend on which of them is the case.
+_ASYMMETRIC = ("lingering_minutes", "min_case_stay_minutes", "rounding_minutes")
+
+
+def _check_rule(r: Rule) -> None:
+    bad = [name for name in _ASYMMETRIC if getattr(r, name)]
+    if r.day_split:
+        bad.append("day_split")
+    if r.boundary == "nz_strict_entry":
+        bad.append("boundary='nz_strict_entry'")
+    if bad:
+        raise ValueError(
+            f"rule {r.rule_id}: co-presence needs a symmetric interval rule, but "
+            f"{', '.join(bad)} make a pair depend on who is the case; use a rule without "
+            "them (e.g. twenty or same_day) or trace the cases one by one")
+
+
+def _visit_arrays(graph: VisitGraph, r: Rule, since: int | None, until: int | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Venue code, person code, entry and exit (ns) of the visits that count, by venue and entry."""
+    v = graph.visits()
+    if not r.share_residences:
+        v = v[~v[s.VENUE_ID].isin(graph.venues.loc[graph.venue_residence, s.VENUE_ID])]
+    t_in, t_out = to_ns(v[s.T_IN]), to_ns(v[s.T_OUT])
+    if since is not None:
+        t_in = np.maximum(t_in, since)
+    if until is not None:
+        t_out = np.minimum(t_out, until)
+    keep = t_out > t_in if r.boundary == "half_open" else t_out >= t_in
+    venue = pd.Index(graph.venue_ids).get_indexer(v[s.VENUE_ID].to_numpy())[keep]
+    person = pd.Index(graph.person_ids).get_indexer(v[s.PERSON_ID].to_numpy())[keep]
+    t_in, t_out = t_in[keep], t_out[keep]
+    order = np.lexsort((t_in, venue))
+    return venue[order], person[order], t_in[order], t_out[order]
+
+
+def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = None,
+                      until: Any = None, min_overlap_minutes: float | None = None,
+                      chunk_pairs: int = 20_000_000) -> Iterator[pd.DataFrame]:
+    """Co-present visit pairs, per pair of people, in chunks of about ``chunk_pairs`` pairs.
+
+    Each chunk covers whole venues; a pair of people met at several venues appears in
+    several chunks (:func:`copresence` sums them). Arguments as :func:`copresence`.
+    """
+    r = as_rule(rule)
+    _check_rule(r)
+    lo = timestamp_ns(since) if since is not None else None
+    hi = timestamp_ns(until) if until is not None else None
+    minimum = (r.min_overlap_minutes if min_overlap_minutes is None else min_overlap_minutes)
+    venue, person, t_in, t_out = _visit_arrays(graph, r, lo, hi)
+    n = len(venue)
+    if not n:
+        return
+    starts = np.flatnonzero(np.r_[True, venue[1:] != venue[:-1]])
+    ends = np.r_[starts[1:], n]
+    side: Literal["left", "right"] = "left" if r.boundary == "half_open" else "right"
+    # For each visit, the end of its run of later entries that begin before it ends.
+    reach = np.empty(n, dtype=np.int64)
+    for a, b in zip(starts, ends, strict=True):
+        reach[a:b] = a + np.searchsorted(t_in[a:b], t_out[a:b], side=side)
+    count = np.maximum(reach - np.arange(n) - 1, 0)
+    # Chunks of whole venues, each with about chunk_pairs candidate pairs.
+    cum = np.cumsum(np.add.reduceat(count, starts))
+    cuts = np.searchsorted(cum, np.arange(chunk_pairs, int(cum[-1]) + chunk_pairs, chunk_pairs))
+    first_venue = 0
+    for last_venue in np.unique(np.minimum(np.r_[cuts + 1, len(starts)], len(starts))):
+        if last_venue <= first_venue:
+            continue
+        a, b = starts[first_venue], ends[last_venue - 1]
+        first_venue = last_venue
+        i = np.repeat(np.arange(a, b), count[a:b])
+        if not len(i):
+            continue
+        within = np.arange(len(i)) - np.repeat(np.cumsum(count[a:b]) - count[a:b], count[a:b])
+        j = i + 1 + within
+        start = t_in[j]  # entries are sorted: the later entry starts the overlap
+        end = np.minimum(t_out[i], t_out[j])
+        minutes = (end - start) / NS_PER_MIN
+        ok = (person[i] != person[j]) & (minutes >= minimum)
+        if r.boundary == "half_open":
+            ok &= end > start
+        if not ok.any():
+            continue
+        p, q = person[i][ok], person[j][ok]
+        frame = pd.DataFrame({"a": np.minimum(p, q), "b": np.maximum(p, q),
+                              OVERLAP_MINUTES: minutes[ok], N_OVERLAPS: 1, "t": start[ok]})
+        yield frame.groupby(["a", "b"], sort=False).agg(
+            **{OVERLAP_MINUTES: (OVERLAP_MINUTES, "sum"), N_OVERLAPS: (N_OVERLAPS, "sum"),
+               "t": ("t", "min")}).reset_index()
+
+
+def _named(graph: VisitGraph, pairs: pd.DataFrame) -> pd.DataFrame:
+    ids = pd.Series(graph.person_ids).astype(str).to_numpy()
+    a, b = ids[pairs["a"].to_numpy()], ids[pairs["b"].to_numpy()]
+    swap = a > b  # codes follow the graph's id order, names sort as text
+    return pd.DataFrame({
+        PERSON_A: np.where(swap, b, a), PERSON_B: np.where(swap, a, b),
+        OVERLAP_MINUTES: pairs[OVERLAP_MINUTES].to_numpy(np.float64),
+        N_OVERLAPS: pairs[N_OVERLAPS].to_numpy(np.int64),
+        FIRST_AT: pd.DatetimeIndex(pairs["t"].to_numpy().astype("datetime64[ns]"), tz="UTC"),
+    }).sort_values([PERSON_A, PERSON_B], ignore_index=True)
+
+
+def copresence(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = None,
+               until: Any = None, min_overlap_minutes: float | None = None) -> pd.DataFrame:
+    """Every pair of people present at one venue at one time, with their total overlap.
+
+    Parameters
+    ----------
+    graph : VisitGraph
+        The visits (built under the rule's dwell assumption).
+    rule : str or Rule
+        A symmetric rule: no lingering, rounding, day split, minimum case stay or NZ
+        boundary (those make a pair depend on who is the case: trace cases instead).
+        ``boundary`` (half-open or closed), ``share_residences`` and
+        ``min_overlap_minutes`` apply as in :func:`tracelab.tracing.forward.trace`.
+    since, until : tz-aware time, optional
+        The period; visits are clipped to it.
+    min_overlap_minutes : float, optional
+        Keep overlaps of at least this many minutes (each visit pair, as tracing does);
+        default the rule's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``person_a`` < ``person_b``, ``overlap_minutes`` (summed over venues and visits),
+        ``n_overlaps`` and ``first_at``; sorted by the pair. Equal to tracing every person
+        as a case over the period and summing each pair's overlaps.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:20", "2022-11-20 02:40"],
+    ...                    utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["A", "B", "C"], "venue_id": "V1",
+    ...                       "scanned_at": t})
+    >>> venues = pd.DataFrame({"venue_id": ["V1"], "venue_type": ["restaurant"]})
+    >>> copresence(VisitGraph.from_scans(scans, venues))[["person_a", "person_b",
+    ...                                                    "overlap_minutes"]]
+      person_a person_b  overlap_minutes
+    0        A        B             40.0
+    1        A        C             20.0
+    2        B        C             40.0
+    """
+    parts = list(copresence_chunks(graph, rule, since=since, until=until,
+                                   min_overlap_minutes=min_overlap_minutes))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in zip(
+            COLUMNS, ("str", "str", "float64", "int64", "datetime64[ns, UTC]"), strict=True)})
+    pairs = pd.concat(parts, ignore_index=True).groupby(["a", "b"], sort=False).agg(
+        **{OVERLAP_MINUTES: (OVERLAP_MINUTES, "sum"), N_OVERLAPS: (N_OVERLAPS, "sum"),
+           "t": ("t", "min")}).reset_index()
+    return _named(graph, pairs)
+
+
+def write_copresence(graph: VisitGraph, path: str | Path, rule: str | Rule = "twenty", *,
+                     since: Any = None, until: Any = None,
+                     min_overlap_minutes: float | None = None) -> Path:
+    """Write :func:`copresence` as a Parquet edge list, whole or absent (temporary + rename).
+
+    Returns the path written.
+    """
+    target = Path(path)
+    edges = copresence(graph, rule, since=since, until=until,
+                       min_overlap_minutes=min_overlap_minutes)
+    tmp = target.with_name(f".{target.name}.tmp")
+    edges.to_parquet(tmp, index=False)
+    tmp.replace(target)
+    return target
+
+
+def copresence_graph(edges: pd.DataFrame, people: Any = None,
+                     min_overlap_minutes: float = 0.0) -> Any:
+    """A networkx graph of co-presence edges, for a subpopulation small enough to hold.
+
+    ``people`` (an iterable of ids) keeps edges whose both ends are in it; edges under
+    ``min_overlap_minutes`` in total are dropped. Edge attributes: ``overlap_minutes`` and
+    ``n_overlaps``.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"person_a": ["A", "A"], "person_b": ["B", "C"],
+    ...                   "overlap_minutes": [40.0, 5.0], "n_overlaps": [1, 1]})
+    >>> sorted(copresence_graph(e, min_overlap_minutes=10).edges)
+    [('A', 'B')]
+    """
+    import networkx as nx
+
+    keep = edges[OVERLAP_MINUTES] >= min_overlap_minutes
+    if people is not None:
+        chosen = set(people)
+        keep &= edges[PERSON_A].isin(chosen) & edges[PERSON_B].isin(chosen)
+    g = nx.Graph()
+    for a, b, m, k in edges.loc[keep, [PERSON_A, PERSON_B, OVERLAP_MINUTES,
+                                       N_OVERLAPS]].itertuples(index=False):
+        g.add_edge(a, b, overlap_minutes=float(m), n_overlaps=int(k))
+    return g
