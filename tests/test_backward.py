@@ -66,10 +66,10 @@ def test_sources_respects_the_incubation_window():
 def test_sources_errors():
     with pytest.raises(ValueError, match="case='\\*+' is not in cases"):
         sources(_graph(), "ZZ", cases=cases())
-    bad = cases().assign(**{s.ONSET_AT: pd.NaT, s.SAMPLED_AT: pd.NaT})
-    for col in (s.ONSET_AT, s.SAMPLED_AT):
+    bad = cases().assign(**{s.ONSET_AT: pd.NaT, s.SAMPLED_AT: pd.NaT, s.CONFIRMED_AT: pd.NaT})
+    for col in (s.ONSET_AT, s.SAMPLED_AT, s.CONFIRMED_AT):
         bad[col] = pd.to_datetime(bad[col], utc=True)
-    with pytest.raises(ValueError, match="neither onset_at nor sampled_at"):
+    with pytest.raises(ValueError, match="none of onset_at, sampled_at, confirmed_at"):
         sources(_graph(), "C1", cases=bad)
 
 

@@ -20,7 +20,8 @@ import pytest
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 DATA_DIR = NOTEBOOKS_DIR.parent / "data"
 #: The notebooks the project promises (issue: flow tracing, HQ briefing, scenario replay).
-EXPECTED = ("01_flow_tracing.ipynb", "02_hq_briefing.ipynb", "03_scenario_replay.ipynb")
+EXPECTED = ("01_flow_tracing.ipynb", "02_hq_briefing.ipynb", "03_scenario_replay.ipynb",
+            "04_real_data.ipynb")
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 #: A notebook may define a helper of at most this many lines; longer logic goes to tracelab.
 MAX_DEF_LINES = 3

@@ -134,17 +134,21 @@ class SourceModel:
 
 
 def _anchor(cases: pd.DataFrame) -> np.ndarray:
-    onset = to_ns(cases[s.ONSET_AT]) if s.ONSET_AT in cases else np.full(len(cases), NAT)
-    sampled = to_ns(cases[s.SAMPLED_AT]) if s.SAMPLED_AT in cases else np.full(len(cases), NAT)
-    return np.where(onset != NAT, onset, sampled)
+    """Onset, else sampling, else confirmation (public case lists date cases by it)."""
+    def col(name: str) -> np.ndarray:
+        return to_ns(cases[name]) if name in cases else np.full(len(cases), NAT)
+
+    onset, sampled, confirmed = col(s.ONSET_AT), col(s.SAMPLED_AT), col(s.CONFIRMED_AT)
+    return np.where(onset != NAT, onset, np.where(sampled != NAT, sampled, confirmed))
 
 
 def _incubation(cases: pd.DataFrame, r: Rule) -> tuple[np.ndarray, np.ndarray]:
     anchor = _anchor(cases)
     if (anchor == NAT).any():
         bad = cases[s.PERSON_ID].to_numpy()[anchor == NAT]
-        raise ValueError(f"cases: {len(bad)} case(s) with neither onset_at nor sampled_at, "
-                         f"e.g. {[mask_id(str(b)) for b in bad[:3]]}; backward tracing needs one")
+        raise ValueError(f"cases: {len(bad)} case(s) with none of onset_at, sampled_at, "
+                         f"confirmed_at, e.g. {[mask_id(str(b)) for b in bad[:3]]}; backward "
+                         "tracing needs one")
     return (anchor - int(r.incubation_max_days * NS_PER_DAY),
             anchor - int(r.incubation_min_days * NS_PER_DAY))
 
@@ -183,6 +187,8 @@ def _onsets(cases: pd.DataFrame, m: SourceModel) -> tuple[np.ndarray, np.ndarray
     n = len(cases)
     onset = to_ns(cases[s.ONSET_AT]) if s.ONSET_AT in cases else np.full(n, NAT)
     sampled = to_ns(cases[s.SAMPLED_AT]) if s.SAMPLED_AT in cases else np.full(n, NAT)
+    if s.CONFIRMED_AT in cases:  # public case lists: confirmation stands in for sampling
+        sampled = np.where(sampled != NAT, sampled, to_ns(cases[s.CONFIRMED_AT]))
     negative = (to_ns(cases[s.LAST_NEGATIVE_AT]) if s.LAST_NEGATIVE_AT in cases
                 else np.full(n, NAT))
     known = onset != NAT
@@ -353,7 +359,7 @@ def sources(
     Raises
     ------
     ValueError
-        If ``case`` is not in ``cases``, a case has neither onset nor sampling time, or
+        If ``case`` is not in ``cases``, a case has no onset, sampling or confirmation time, or
         ``households`` lacks its columns.
 
     Notes
