@@ -242,8 +242,9 @@ _JUNK = st.one_of(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(table=st.sampled_from(["venues", "scans", "cases"]), data=st.data())
-def test_mutated_files_reconcile(table, data, tmp_path_factory, venues):
+@given(table=st.sampled_from(["venues", "scans", "cases"]), data=st.data(),
+       profile=st.sampled_from(["strict", "research"]))
+def test_mutated_files_reconcile(table, data, profile, tmp_path_factory, venues):
     frame = pd.read_csv(VALID / f"{table}.csv", dtype=str, keep_default_na=False)
     n_ops = data.draw(st.integers(1, 6))
     for _ in range(n_ops):
@@ -271,6 +272,6 @@ def test_mutated_files_reconcile(table, data, tmp_path_factory, venues):
         # writer leaves unquoted and so turns into extra lines.
         text = frame.to_csv(index=False, quoting=csv.QUOTE_ALL)
         path.write_bytes(text.encode("utf-8" if fmt == "csv" else "gb18030"))
-    loaded = _load(table, path, venues)
+    loaded = _load(table, path, venues, profile=profile)
     _reconciles(loaded)
     assert loaded.read == len(frame) or loaded.rejected[s.REASON].eq("unreadable_file").any()

@@ -151,7 +151,7 @@ def read_scans(
         colour = parse_colours(f[s.CODE_COLOUR])
         unknown = colour.isna().to_numpy()
         if research:  # a blank colour is no colour, not a bad one
-            unknown &= ~blank(f[s.CODE_COLOUR])
+            unknown = unknown & ~blank(f[s.CODE_COLOUR])
         chk.reject(unknown, s.CODE_COLOUR, "bad_colour",
                    "code_color {value} is not green, yellow or red (绿/黄/红)")
     else:
