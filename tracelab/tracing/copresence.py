@@ -43,6 +43,11 @@ def _check_rule(r: Rule) -> None:
             "them (e.g. twenty or same_day) or trace the cases one by one")
 
 
+def _ids(graph: VisitGraph) -> np.ndarray:
+    """The graph's person ids as text, sorted (codes of the pair keys)."""
+    return np.sort(pd.Series(graph.person_ids).astype(str).to_numpy())
+
+
 def _visit_arrays(graph: VisitGraph, r: Rule, since: int | None, until: int | None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Venue code, person code, entry and exit (ns) of the visits that count, by venue and entry."""
@@ -56,19 +61,36 @@ def _visit_arrays(graph: VisitGraph, r: Rule, since: int | None, until: int | No
         t_out = np.minimum(t_out, until)
     keep = t_out > t_in if r.boundary == "half_open" else t_out >= t_in
     venue = pd.Index(graph.venue_ids).get_indexer(v[s.VENUE_ID].to_numpy())[keep]
-    person = pd.Index(graph.person_ids).get_indexer(v[s.PERSON_ID].to_numpy())[keep]
+    # People are coded by the text order of their ids, so a pair's key already has
+    # person_a < person_b and the output needs no string comparison.
+    person = pd.Index(_ids(graph)).get_indexer(v[s.PERSON_ID].astype(str).to_numpy())[keep]
     t_in, t_out = t_in[keep], t_out[keep]
     order = np.lexsort((t_in, venue))
     return venue[order], person[order], t_in[order], t_out[order]
 
 
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # key, minutes, count, first
+
+
+def _reduce(key: np.ndarray, minutes: np.ndarray, count: np.ndarray, first: np.ndarray
+            ) -> _Pairs:
+    """Sum minutes and counts, keep the earliest start, per pair key (one sort, no pandas)."""
+    order = np.argsort(key)  # sums and minima do not depend on the order within a key
+    key, minutes, count, first = key[order], minutes[order], count[order], first[order]
+    heads = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return (key[heads], np.add.reduceat(minutes, heads), np.add.reduceat(count, heads),
+            np.minimum.reduceat(first, heads))
+
+
 def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = None,
                       until: Any = None, min_overlap_minutes: float | None = None,
-                      chunk_pairs: int = 20_000_000) -> Iterator[pd.DataFrame]:
-    """Co-present visit pairs, per pair of people, in chunks of about ``chunk_pairs`` pairs.
+                      chunk_pairs: int = 20_000_000) -> Iterator[_Pairs]:
+    """Co-present pairs of people, reduced per chunk of about ``chunk_pairs`` visit pairs.
 
-    Each chunk covers whole venues; a pair of people met at several venues appears in
-    several chunks (:func:`copresence` sums them). Arguments as :func:`copresence`.
+    Each chunk covers whole venues and yields ``(key, minutes, count, first)`` arrays, the
+    key being ``code_a * n_people + code_b`` of the graph's person codes (``a < b``); a pair
+    met at venues of several chunks appears in each (:func:`copresence` sums them).
+    Arguments as :func:`copresence`.
     """
     r = as_rule(rule)
     _check_rule(r)
@@ -76,7 +98,7 @@ def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: 
     hi = timestamp_ns(until) if until is not None else None
     minimum = (r.min_overlap_minutes if min_overlap_minutes is None else min_overlap_minutes)
     venue, person, t_in, t_out = _visit_arrays(graph, r, lo, hi)
-    n = len(venue)
+    n, n_people = len(venue), np.int64(max(len(graph.person_ids), 1))
     if not n:
         return
     starts = np.flatnonzero(np.r_[True, venue[1:] != venue[:-1]])
@@ -109,24 +131,75 @@ def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: 
             ok &= end > start
         if not ok.any():
             continue
-        p, q = person[i][ok], person[j][ok]
-        frame = pd.DataFrame({"a": np.minimum(p, q), "b": np.maximum(p, q),
-                              OVERLAP_MINUTES: minutes[ok], N_OVERLAPS: 1, "t": start[ok]})
-        yield frame.groupby(["a", "b"], sort=False).agg(
-            **{OVERLAP_MINUTES: (OVERLAP_MINUTES, "sum"), N_OVERLAPS: (N_OVERLAPS, "sum"),
-               "t": ("t", "min")}).reset_index()
+        p, q = person[i][ok].astype(np.int64), person[j][ok].astype(np.int64)
+        key = np.minimum(p, q) * n_people + np.maximum(p, q)
+        yield _reduce(key, minutes[ok], np.ones(len(key), dtype=np.int64), start[ok])
 
 
-def _named(graph: VisitGraph, pairs: pd.DataFrame) -> pd.DataFrame:
-    ids = pd.Series(graph.person_ids).astype(str).to_numpy()
-    a, b = ids[pairs["a"].to_numpy()], ids[pairs["b"].to_numpy()]
-    swap = a > b  # codes follow the graph's id order, names sort as text
+def _buckets(graph: VisitGraph, rule: str | Rule, since: Any, until: Any,
+             min_overlap_minutes: float | None, n_buckets: int) -> Iterator[_Pairs]:
+    """Pairs summed over all chunks, one bucket of keys at a time (bounded memory).
+
+    Chunks are split by ``key % n_buckets`` into temporary ``.npy`` files, then each
+    bucket is read back and reduced: no step holds more than one bucket's pairs.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tracelab-pairs-") as tmp:
+        folder = Path(tmp)
+        n_chunks = 0
+        for n_chunks, part in enumerate(copresence_chunks(
+                graph, rule, since=since, until=until,
+                min_overlap_minutes=min_overlap_minutes), start=1):
+            bucket = part[0] % n_buckets
+            for k in range(n_buckets):
+                sel = bucket == k
+                if sel.any():
+                    np.save(folder / f"{n_chunks}_{k}.npy",
+                            np.stack([a[sel].astype(np.float64) if a.dtype == np.float64
+                                      else a[sel].view(np.float64) for a in part]))
+        for k in range(n_buckets):
+            files = sorted(folder.glob(f"*_{k}.npy"))
+            if not files:
+                continue
+            stacked = np.concatenate([np.load(f) for f in files], axis=1)
+            key, minutes, count, first = (stacked[0].view(np.int64), stacked[1],
+                                          stacked[2].view(np.int64), stacked[3].view(np.int64))
+            yield _reduce(key.copy(), minutes.copy(), count.copy(), first.copy())
+
+
+def _named(graph: VisitGraph, pairs: _Pairs) -> pd.DataFrame:
+    """The pairs as a frame sorted by (person_a, person_b): keys sort as the names do."""
+    key, minutes, count, first = pairs
+    n_people = np.int64(max(len(graph.person_ids), 1))
+    ids = _ids(graph)
     return pd.DataFrame({
-        PERSON_A: np.where(swap, b, a), PERSON_B: np.where(swap, a, b),
-        OVERLAP_MINUTES: pairs[OVERLAP_MINUTES].to_numpy(np.float64),
-        N_OVERLAPS: pairs[N_OVERLAPS].to_numpy(np.int64),
-        FIRST_AT: pd.DatetimeIndex(pairs["t"].to_numpy().astype("datetime64[ns]"), tz="UTC"),
-    }).sort_values([PERSON_A, PERSON_B], ignore_index=True)
+        PERSON_A: pd.array(ids[key // n_people], dtype="str"),
+        PERSON_B: pd.array(ids[key % n_people], dtype="str"),
+        OVERLAP_MINUTES: minutes.astype(np.float64), N_OVERLAPS: count.astype(np.int64),
+        FIRST_AT: pd.DatetimeIndex(first.astype("datetime64[ns]"), tz="UTC"),
+    })
+
+
+def _arrow(graph: VisitGraph, pairs: _Pairs) -> Any:
+    """The pairs as an Arrow table, ids dictionary-encoded (no string per row)."""
+    import pyarrow as pa
+
+    key, minutes, count, first = pairs
+    n_people = np.int64(max(len(graph.person_ids), 1))
+    names = pa.array(_ids(graph), type=pa.string())
+    return pa.table({
+        PERSON_A: pa.DictionaryArray.from_arrays(pa.array(key // n_people), names),
+        PERSON_B: pa.DictionaryArray.from_arrays(pa.array(key % n_people), names),
+        OVERLAP_MINUTES: pa.array(minutes, type=pa.float64()),
+        N_OVERLAPS: pa.array(count, type=pa.int64()),
+        FIRST_AT: pa.array(first.astype("datetime64[ns]"), type=pa.timestamp("ns", tz="UTC")),
+    })
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in zip(
+        COLUMNS, ("str", "str", "float64", "int64", "datetime64[ns, UTC]"), strict=True)})
 
 
 def copresence(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = None,
@@ -153,7 +226,8 @@ def copresence(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = N
     pandas.DataFrame
         ``person_a`` < ``person_b``, ``overlap_minutes`` (summed over venues and visits),
         ``n_overlaps`` and ``first_at``; sorted by the pair. Equal to tracing every person
-        as a case over the period and summing each pair's overlaps.
+        as a case over the period and summing each pair's overlaps. For populations whose
+        pairs do not fit in memory, :func:`write_copresence` streams them to Parquet.
 
     Examples
     --------
@@ -172,26 +246,39 @@ def copresence(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = N
     parts = list(copresence_chunks(graph, rule, since=since, until=until,
                                    min_overlap_minutes=min_overlap_minutes))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in zip(
-            COLUMNS, ("str", "str", "float64", "int64", "datetime64[ns, UTC]"), strict=True)})
-    pairs = pd.concat(parts, ignore_index=True).groupby(["a", "b"], sort=False).agg(
-        **{OVERLAP_MINUTES: (OVERLAP_MINUTES, "sum"), N_OVERLAPS: (N_OVERLAPS, "sum"),
-           "t": ("t", "min")}).reset_index()
-    return _named(graph, pairs)
+        return _empty()
+    joined = _reduce(*(np.concatenate([p[i] for p in parts]) for i in range(4)))
+    return _named(graph, joined)
 
 
 def write_copresence(graph: VisitGraph, path: str | Path, rule: str | Rule = "twenty", *,
                      since: Any = None, until: Any = None,
-                     min_overlap_minutes: float | None = None) -> Path:
-    """Write :func:`copresence` as a Parquet edge list, whole or absent (temporary + rename).
+                     min_overlap_minutes: float | None = None, n_buckets: int = 16) -> Path:
+    """Write :func:`copresence` as a Parquet edge list, whole or absent, in bounded memory.
+
+    Pairs are summed one bucket of keys at a time and written as row groups, so memory
+    holds about one bucket (``1 / n_buckets`` of the pairs), not the whole list; the file
+    is written to a temporary name and renamed. Ids are dictionary-encoded (pandas reads
+    them as categoricals); rows are sorted within a bucket, not across the file.
 
     Returns the path written.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     target = Path(path)
-    edges = copresence(graph, rule, since=since, until=until,
-                       min_overlap_minutes=min_overlap_minutes)
     tmp = target.with_name(f".{target.name}.tmp")
-    edges.to_parquet(tmp, index=False)
+    writer = None
+    try:
+        for part in _buckets(graph, rule, since, until, min_overlap_minutes, n_buckets):
+            table = _arrow(graph, part)
+            writer = writer or pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table)
+        if writer is None:  # no pair: an empty file with the columns
+            pq.write_table(pa.Table.from_pandas(_empty(), preserve_index=False), tmp)
+    finally:
+        if writer is not None:
+            writer.close()
     tmp.replace(target)
     return target
 
