@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,7 +13,7 @@ from tests._forward_data import cases, scans, ts, venue_types, venues
 from tracelab.index.graph import VisitGraph
 from tracelab.index.windows import case_windows
 from tracelab.model import schema as s
-from tracelab.model.rules import rule
+from tracelab.model.rules import cwa_interval, rule
 from tracelab.tracing.forward import trace, trace_assumptions
 
 
@@ -153,7 +157,7 @@ def test_case_windows_serial_screening_and_asymptomatic():
 
 def test_malformed_case_window_raises_or_is_rejected():
     bad = cases().assign(**{s.PERSON_ID: "BADCASE1"})
-    for col in (s.ONSET_AT, s.SAMPLED_AT):
+    for col in (s.ONSET_AT, s.SAMPLED_AT, s.CONFIRMED_AT):
         bad[col] = pd.to_datetime(pd.Series([None]), utc=True)
     both = pd.concat([cases(), bad], ignore_index=True)
     with pytest.raises(ValueError, match=r"1 case\(s\) without a usable window"):
@@ -252,19 +256,48 @@ def _cwa_overlap(case_stay_min, contact_start, contact_end, case_start="02:03"):
 
 
 @pytest.mark.parametrize(
-    ("stay", "contact", "expected"),
+    ("stay", "start", "contact", "expected"),
     [
-        (9, ("02:00", "04:00"), []),  # stays under 10 min are dropped
-        (10, ("02:00", "04:00"), [("02:00", "02:30", 30.0)]),  # 02:03-02:13 + 10 linger, grid
-        (30, ("02:00", "04:00"), [("02:00", "03:10", 70.0)]),  # linger exactly 30
-        (31, ("02:00", "04:00"), [("02:00", "03:10", 70.0)]),  # linger capped at 30
-        (20, ("02:44", "03:00"), [("02:44", "02:50", 6.0)]),  # end 02:43 + 20 -> 02:50 grid
-        (20, ("02:51", "03:00"), []),  # after the aligned, lingered end
+        (9, "02:03", ("02:00", "04:00"), []),  # stays under 10 min are dropped
+        # 02:03-02:13 + 10 linger: 20 min from the start's cell, which it covers more.
+        (10, "02:03", ("02:00", "04:00"), [("02:00", "02:20", 20.0)]),
+        (30, "02:03", ("02:00", "04:00"), [("02:00", "03:00", 60.0)]),  # linger exactly 30
+        (31, "02:03", ("02:00", "04:00"), [("02:00", "03:00", 60.0)]),  # linger capped at 30
+        # 02:08-02:28 + 20 ends 02:48: the end's cell is covered more, so the 40 min run
+        # back from 02:50.
+        (20, "02:08", ("02:44", "03:00"), [("02:44", "02:50", 6.0)]),
+        (20, "02:08", ("02:51", "03:00"), []),  # after the derived end
     ],
-    ids=["drop-9", "keep-10", "linger-30", "linger-31", "aligned-end", "after-end"],
+    ids=["drop-9", "keep-10", "linger-30", "linger-31", "end-cell", "after-end"],
 )
-def test_cwa_upload_derivation(stay, contact, expected):
-    assert _cwa_overlap(stay, *contact) == expected
+def test_cwa_upload_derivation(stay, start, contact, expected):
+    assert _cwa_overlap(stay, *contact, case_start=start) == expected
+
+
+CWA_CASES = json.loads((Path(__file__).parent / "data" / "cwa"
+                        / "pt-derive-time-interval-data.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CWA_CASES["testCases"], ids=lambda c: c["description"])
+def test_cwa_published_derivation_cases(case):
+    """Corona-Warn-App's own test cases for deriving a check-in's submitted interval."""
+    def ns(text):
+        return np.array([pd.Timestamp(text).value])
+
+    start, end, keep = cwa_interval(ns(case["startDate"]), ns(case["endDate"]))
+    if case["expStartDate"] is None:
+        assert not keep[0]
+    else:
+        assert keep[0]
+        assert (start[0], end[0]) == (ns(case["expStartDate"])[0], ns(case["expEndDate"])[0])
+
+
+def test_cwa_issue_example_10_26_to_10_36():
+    # 10:26-10:36 becomes [10:30, 10:50) in CWA (the boundary cell the stay covers more).
+    start, end, keep = cwa_interval(np.array([pd.Timestamp("2022-11-20 10:26Z").value]),
+                                    np.array([pd.Timestamp("2022-11-20 10:36Z").value]))
+    assert keep[0] and pd.Timestamp(start[0], tz="UTC").strftime("%H:%M") == "10:30"
+    assert pd.Timestamp(end[0], tz="UTC").strftime("%H:%M") == "10:50"
 
 
 @pytest.mark.parametrize("preset", ["ninth", "nz", "cwa"])

@@ -46,7 +46,7 @@ def test_presets_carry_the_documented_parameters():
     cwa = rule("cwa")
     assert (cwa.min_case_stay_minutes, cwa.lingering_minutes, cwa.lingering_mode) == (
         10, 30, "min_stay")
-    assert (cwa.day_zone, cwa.day_split, cwa.rounding_minutes) == ("UTC", True, 10)
+    assert (cwa.day_zone, cwa.day_split, cwa.case_interval) == ("UTC", True, "cwa")
     assert rule("crowdnotifier").boundary == "closed"
     assert rule("nz").boundary == "nz_strict_entry"
     assert rule("same_day").dwell == "whole_day"

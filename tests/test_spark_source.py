@@ -124,7 +124,7 @@ def test_missing_visits_name_the_fix(spark, county, tmp_path):
 
     data = county[0]
     write_layout(tmp_path, data.venues, data.scans.iloc[:10])
-    with pytest.raises(FileNotFoundError, match="dwell=.same_day.*build=True"):
+    with pytest.raises(FileNotFoundError, match="dwell=.whole_day.*build=True"):
         SparkSource(spark, tmp_path, "same_day")
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "as_rule",
     "parse_rule_id",
     "round_times",
+    "cwa_interval",
     "overlap_minutes",
     "intervals_match",
 ]
@@ -103,6 +104,11 @@ class Rule:
     day_split : bool
         Split each overlap at midnight in ``day_zone`` and apply the minimum per piece
         (CWA ``CheckInSplitter``; PRIOR-ART §6).
+    case_interval : {"window", "cwa"}
+        The case's side of a match: its visit within its window, lengthened by the linger
+        and rounded as above; or (``cwa``) the interval Corona-Warn-App derives from the
+        check-in (:func:`cwa_interval`: ``min_case_stay_minutes`` and ``lingering_minutes``
+        are its drop threshold and linger cap), then cut to the window.
     dwell : {"scan_only", "estimated_dwell", "same_day", "whole_day"}
         How an entry-only scan becomes an interval (PRIOR-ART §5.1, §4 "Missing exits"):
         the scan minute only, the venue type's dwell (DOMAIN §11.2), to local midnight
@@ -161,6 +167,7 @@ class Rule:
     day_zone: str = DEFAULT_ZONE
     day_split: bool = False
     dwell: DwellMode = "estimated_dwell"
+    case_interval: Literal["window", "cwa"] = "window"
     scan_instant_minutes: float = 1.0
     max_stay_hours: float = 24.0
     share_residences: bool = False
@@ -222,6 +229,7 @@ def _problems(r: Rule) -> list[str]:
         "rounding_side": _ROUND_SIDES,
         "lingering_mode": _LINGER_MODES,
         "minute_rounding": _MINUTE_ROUNDING,
+        "case_interval": ("window", "cwa"),
     }
     for key, allowed in choices.items():
         if getattr(r, key) not in allowed:
@@ -271,11 +279,11 @@ _PRESET_OVERRIDES: dict[str, dict[str, Any]] = {
     # half-open, any positive overlap, visits rounded (the PHE window is not).
     "nhs": {"dwell": "same_day", "rounding_minutes": 15, "round_in": "floor",
             "round_out": "ceil", "rounding_side": "contact"},
-    # PRIOR-ART §1 CWA: index stays < 10 min dropped, linger min(stay, 30), warning
-    # aligned to 10 min, split at 00:00 UTC, overlap in whole minutes.
+    # PRIOR-ART §1 CWA: the case's check-in becomes the interval the app derives (stays
+    # under 10 min dropped, linger up to 30, rounded stay laid on the 10-minute grid:
+    # cwa_interval), split at 00:00 UTC, overlap in whole minutes.
     "cwa": {"min_case_stay_minutes": 10.0, "lingering_minutes": 30.0,
-            "lingering_mode": "min_stay", "rounding_minutes": 10, "round_in": "floor",
-            "round_out": "ceil", "rounding_side": "case", "day_zone": "UTC",
+            "lingering_mode": "min_stay", "case_interval": "cwa", "day_zone": "UTC",
             "day_split": True, "minute_rounding": "nearest"},
     # PRIOR-ART §1 CrowdNotifier: closed intervals, touching matches. The hourly records
     # are lookup keys; each carries exact times, so matching uses them unrounded.
@@ -420,6 +428,46 @@ def round_times(ns: np.ndarray, minutes: int, how: str) -> np.ndarray:
     if how == "nearest":
         return (ns + step // 2) - np.mod(ns + step // 2, step)
     raise ValueError(f"how={how!r}; allowed: {', '.join(_ROUND_DIRS)}")
+
+
+def cwa_interval(start_ns: Any, end_ns: Any, *, drop_below_minutes: float = 10.0,
+                 linger_minutes: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The interval Corona-Warn-App submits for a check-in (its ``deriveTime``).
+
+    CWA (``TimeIntervalDeriver``, Apache-2.0; test cases ``pt-derive-time-interval``): a
+    stay of ``d`` seconds, ``m = d // 60`` whole minutes, is dropped when ``m`` is under
+    ``drop_below_minutes``; its aerosol linger is ``d`` seconds while ``m <= 30``, else
+    ``linger_minutes``; the stay plus linger, rounded to the nearest 10 minutes (halves
+    up), is laid on the 10-minute grid from the boundary cell the stay overlaps more: from
+    the start's cell, or back from the cell after the lingered end when that one is
+    covered more.
+
+    Returns
+    -------
+    (start, end, keep)
+        int64 ns arrays (whole seconds, as the app keeps them) and the mask of stays kept.
+
+    Examples
+    --------
+    >>> t = lambda hh, mm: np.int64((hh * 60 + mm) * 60 * 10**9)
+    >>> s, e, k = cwa_interval(np.array([t(10, 26)]), np.array([t(10, 36)]))
+    >>> (s // 60_000_000_000 % 60).tolist(), (e // 60_000_000_000 % 60).tolist(), k.tolist()
+    ([30], [50], [True])
+    """
+    start = np.asarray(start_ns, dtype=np.int64) // 10**9  # the app works in seconds
+    end = np.asarray(end_ns, dtype=np.int64) // 10**9
+    dur = np.maximum(end - start, 0)
+    minutes = dur // 60
+    keep = minutes >= drop_below_minutes
+    decay = np.where(minutes <= 30, dur, np.int64(round(linger_minutes * 60)))
+    rel_end = end + decay
+    s_cell, e_cell = start - np.mod(start, 600), rel_end - np.mod(rel_end, 600)
+    over_start, over_end = s_cell + 600 - start, rel_end - e_cell
+    target = np.floor((dur + decay) / 600 + 0.5).astype(np.int64) * 600
+    late = over_end > over_start
+    new_end = np.where(late, e_cell + 600, s_cell + target)
+    new_start = np.where(late, new_end - target, s_cell)
+    return new_start * 10**9, new_end * 10**9, keep
 
 
 def intervals_match(

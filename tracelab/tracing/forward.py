@@ -30,7 +30,14 @@ from tracelab.index.windows import (
     window_rejections,
 )
 from tracelab.model import schema as s
-from tracelab.model.rules import DWELL_MODES, Rule, as_rule, intervals_match, round_times
+from tracelab.model.rules import (
+    DWELL_MODES,
+    Rule,
+    as_rule,
+    cwa_interval,
+    intervals_match,
+    round_times,
+)
 from tracelab.tracing.local_pull import for_trace
 
 __all__ = ["trace", "trace_assumptions"]
@@ -88,16 +95,26 @@ def _hop(graph: VisitGraph, r: Rule, src: np.ndarray, ws: np.ndarray, we: np.nda
     which, pos = graph.query_of(src, ws, we)
     venue = graph._venue_of()[pos]
     t_in, t_out = graph.v_t_in[pos], graph.v_t_out[pos]
-    a = np.maximum(t_in, ws[which])
-    b = np.minimum(t_out, we[which])
+    if r.case_interval == "cwa":
+        # The interval the app submits: derived from the whole check-in, then the window.
+        d_in, d_out, derived = cwa_interval(t_in, t_out,
+                                            drop_below_minutes=r.min_case_stay_minutes,
+                                            linger_minutes=r.lingering_minutes)
+        a, b = np.maximum(d_in, ws[which]), np.minimum(d_out, we[which])
+    else:
+        a, b = np.maximum(t_in, ws[which]), np.minimum(t_out, we[which])
     keep = (a < b) | ((a == b) & (r.boundary == "closed"))
     if not r.share_residences:
         keep &= ~graph.venue_residence[venue]
-    if r.min_case_stay_minutes:
+    if r.case_interval == "cwa":
+        keep &= derived
+    elif r.min_case_stay_minutes:
         keep &= (t_out - t_in) >= int(round(r.min_case_stay_minutes * NS_PER_MIN))
     which, venue, t_in, t_out, a, b = (x[keep] for x in (which, venue, t_in, t_out, a, b))
-    linger = int(round(r.lingering_minutes * NS_PER_MIN))
-    b = b + (np.minimum(t_out - t_in, linger) if r.lingering_mode == "min_stay" else linger)
+    if r.case_interval != "cwa":  # the derived interval holds the linger already
+        linger = int(round(r.lingering_minutes * NS_PER_MIN))
+        b = b + (np.minimum(t_out - t_in, linger) if r.lingering_mode == "min_stay"
+                 else linger)
     grid = int(r.rounding_minutes)
     if r.rounding_side in ("both", "case"):
         a, b = round_times(a, grid, r.round_in), round_times(b, grid, r.round_out)
