@@ -216,3 +216,31 @@ def test_date_only_log_same_day_keeps_every_co_visit():
     v = visits(log, _venues3(), rule("same_day"))
     assert (v[s.T_OUT] - v[s.T_IN] == pd.Timedelta(days=1)).all()
     assert set(v[s.T_OUT_SOURCE]) == {s.DAY_END}
+
+
+# --- the NHS app's visit ends (its VisitedVenuesStorageTest and DateUtilsTest) ----------
+def test_nhs_next_check_in_on_a_quarter_ends_the_visit_at_the_next_quarter():
+    # NHS: a 10:15 visit closed by a check-in at 15:15 gets to = 15:30 (roundUp: the
+    # quarter after the check-in's quarter); the new visit ends at local midnight, 23:00Z
+    # in UTC+1 (British Summer Time).
+    london = "Europe/London"
+    log = pd.DataFrame({s.PERSON_ID: ["A", "A"], s.VENUE_ID: ["V1", "V2"],
+                        s.SCANNED_AT: pd.to_datetime(["2020-08-10 10:15", "2020-08-10 15:15"])
+                        .tz_localize(london)})
+    v = visits(log, _venues3(), rule("nhs", day_zone=london))
+    assert v[s.T_OUT].dt.tz_convert("UTC").dt.strftime("%H:%M").tolist() == ["14:30", "23:00"]
+    assert v[s.T_OUT_SOURCE].tolist() == [s.NEXT_SCAN, s.DAY_END]
+    # A check-in at 15:14:59 rounds up to 15:15, as the app's roundUp does.
+    log.loc[1, s.SCANNED_AT] = pd.Timestamp("2020-08-10 15:14:59", tz=london)
+    v = visits(log, _venues3(), rule("nhs", day_zone=london))
+    assert v[s.T_OUT].iloc[0] == pd.Timestamp("2020-08-10 15:15", tz=london)
+
+
+@pytest.mark.parametrize(("day", "hours"), [("2022-03-27", 22.5), ("2022-10-30", 24.5)])
+def test_local_midnight_is_a_calendar_midnight_across_clock_changes(day, hours):
+    # London's clocks change at 01:00/02:00 on these days: the day is 23 or 25 hours long,
+    # and a visit from 00:30 to the next local midnight lasts 22.5 or 24.5 hours, not 23.5.
+    log = pd.DataFrame({s.PERSON_ID: ["A"], s.VENUE_ID: ["V1"],
+                        s.SCANNED_AT: [pd.Timestamp(f"{day} 00:30", tz="Europe/London")]})
+    v = visits(log, _venues3(), rule("nhs", day_zone="Europe/London", max_stay_hours=48))
+    assert v[s.T_OUT].iloc[0] - v[s.T_IN].iloc[0] == pd.Timedelta(hours=hours)

@@ -218,6 +218,10 @@ def visits(
         end = np.where(has_exit, exit_ns, end)
         source = np.where(has_exit, s.EXIT_SCAN, source)
         start = np.where(has_exit, t_in, start)
+    if r.cut_end == "next_slot" and r.rounding_minutes:
+        # NHS roundUp: the slot the next check-in falls in ends the visit (15:15 -> 15:30).
+        step = np.int64(r.rounding_minutes) * NS_PER_MIN
+        nxt = np.where(nxt == np.iinfo(np.int64).max, nxt, nxt - np.mod(nxt, step) + step)
     cut = (nxt < end) & ~has_exit & (r.dwell != "whole_day")
     end = np.where(cut, nxt, end)
     source = np.where(cut, s.NEXT_SCAN, source)

@@ -104,6 +104,10 @@ class Rule:
     day_split : bool
         Split each overlap at midnight in ``day_zone`` and apply the minimum per piece
         (CWA ``CheckInSplitter``; PRIOR-ART §6).
+    cut_end : {"next_scan", "next_slot"}
+        Where a visit cut by the person's next check-in ends: at that check-in, or (NHS
+        ``roundUp``) at the end of the ``rounding_minutes`` slot it falls in, so a next
+        check-in at 15:15:00 ends the visit at 15:30.
     case_interval : {"window", "cwa"}
         The case's side of a match: its visit within its window, lengthened by the linger
         and rounded as above; or (``cwa``) the interval Corona-Warn-App derives from the
@@ -168,6 +172,7 @@ class Rule:
     day_split: bool = False
     dwell: DwellMode = "estimated_dwell"
     case_interval: Literal["window", "cwa"] = "window"
+    cut_end: Literal["next_scan", "next_slot"] = "next_scan"
     scan_instant_minutes: float = 1.0
     max_stay_hours: float = 24.0
     share_residences: bool = False
@@ -230,6 +235,7 @@ def _problems(r: Rule) -> list[str]:
         "lingering_mode": _LINGER_MODES,
         "minute_rounding": _MINUTE_ROUNDING,
         "case_interval": ("window", "cwa"),
+        "cut_end": ("next_scan", "next_slot"),
     }
     for key, allowed in choices.items():
         if getattr(r, key) not in allowed:
@@ -278,7 +284,7 @@ _PRESET_OVERRIDES: dict[str, dict[str, Any]] = {
     # PRIOR-ART §1 NHS: visit [floor15(in), min(local midnight, ceil15(next scan))),
     # half-open, any positive overlap, visits rounded (the PHE window is not).
     "nhs": {"dwell": "same_day", "rounding_minutes": 15, "round_in": "floor",
-            "round_out": "ceil", "rounding_side": "contact"},
+            "round_out": "ceil", "rounding_side": "contact", "cut_end": "next_slot"},
     # PRIOR-ART §1 CWA: the case's check-in becomes the interval the app derives (stays
     # under 10 min dropped, linger up to 30, rounded stay laid on the 10-minute grid:
     # cwa_interval), split at 00:00 UTC, overlap in whole minutes.

@@ -212,6 +212,9 @@ def visits(
     later = (Window.partitionBy(s.PERSON_ID).orderBy(_US)
              .rangeBetween(1, Window.unboundedFollowing))
     nxt = F.min(_US).over(later)
+    if r.cut_end == "next_slot" and r.rounding_minutes:
+        step = int(r.rounding_minutes) * US_PER_MIN  # NHS roundUp: 15:15 -> 15:30
+        nxt = nxt - F.pmod(nxt, F.lit(step)) + F.lit(step)
     cut = nxt.isNotNull() & (nxt < end) & ~has_exit & F.lit(r.dwell != "whole_day")
     cap = F.col(_IN) + F.lit(int(round(r.max_stay_hours * 60)) * US_PER_MIN)
     staged = base.select(
