@@ -352,6 +352,23 @@ def rule(name: str = DEFAULT_RULE, **overrides: Any) -> Rule:
     TypeError
         If an override is not a rule parameter.
 
+    Notes
+    -----
+    What the compatibility presets reproduce, and what they do not:
+
+    - ``cwa``: the case's submitted interval (``cwa_interval``, passing CWA's published
+      derivation cases), the split at 00:00 UTC and whole-minute overlaps. Not
+      reproduced: the risk model that turns minutes into a warning level (transmission
+      risk values, the per-day thresholds), and the app's 10-minute interval numbers: a
+      contact's check-in is taken as scanned, not derived.
+    - ``nhs``: visits from the quarter of the check-in to the next local midnight, cut at
+      the end of the next check-in's quarter (the apps' ``roundUp``), matched half-open.
+      Not reproduced: the iOS app's closed intervals and case-insensitive venue ids, the
+      21-day retention, and the M1/M2 message types.
+    - ``crowdnotifier`` and ``nz``: the interval tests of PRIOR-ART §1 only; neither the
+      hourly keys nor the notification texts.
+    - ``same_day``: for date-only sources; every venue of a date counts the whole local day.
+
     Examples
     --------
     >>> rule("cwa").day_zone
