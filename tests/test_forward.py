@@ -336,3 +336,29 @@ def test_same_day_repro_traces_the_date_only_co_visitor():
     graph = VisitGraph.from_scans(log, places, "same_day")
     out = trace(graph, case, "same_day", as_of=t + pd.Timedelta(days=3))
     assert out[s.CONTACT_ID].tolist() == ["A"] and out[s.VENUE_ID].tolist() == ["V1"]
+
+
+CWA_OVERLAP = json.loads((Path(__file__).parent / "data" / "cwa"
+                          / "pt-calculate-overlap-cases.json").read_text(encoding="utf-8"))
+#: A case's check-in of 10:00-10:30 becomes CWA's warning [10:00, 11:00), period 6.
+_CWA_CASE = ("2021-03-04T10:00+01:00", "2021-03-04T10:30+01:00")
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CWA_OVERLAP["testCases"] if "submitted" not in c["description"]],
+    ids=lambda c: c["description"])
+def test_cwa_published_overlap_cases(case):
+    """CWA's OverlapTest: a contact's check-in against the warning of a case at a venue."""
+    assert (case["warningStart"], case["warningPeriod"]) == ("2021-03-04T10:00+01:00", 6)
+    scans = pd.DataFrame({
+        s.PERSON_ID: ["C1", "P2"], s.VENUE_ID: ["V1", "V1" if case["sameLocation"] else "V2"],
+        s.SCANNED_AT: pd.to_datetime([_CWA_CASE[0], case["checkInStart"]], utc=True,
+                                     format="ISO8601"),
+        s.EXIT_AT: pd.to_datetime([_CWA_CASE[1], case["checkInEnd"]], utc=True, format="ISO8601")})
+    places = pd.DataFrame({s.VENUE_ID: ["V1", "V2"], s.VENUE_TYPE: ["restaurant", "restaurant"]})
+    case_row = pd.DataFrame({s.PERSON_ID: ["C1"], s.KIND: ["confirmed"],
+                             s.ONSET_AT: pd.to_datetime(["2021-03-05T00:00Z"])})
+    out = trace(VisitGraph.from_scans(scans, places, "cwa"), case_row, "cwa",
+                as_of=pd.Timestamp("2021-03-06T00:00Z"))
+    got = out[s.OVERLAP_MIN].sum() if len(out) else None
+    assert got == case["expMinutes"]

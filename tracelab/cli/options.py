@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from tracelab.model.regions import Region
 
-__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs"]
+__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned"]
 
 
 def add_region_option(p: argparse.ArgumentParser, *, default_help: str | None = None) -> None:
@@ -63,6 +65,22 @@ def log_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             raise ValueError(f"--zone {args.zone!r} is not an IANA zone such as "
                              "Asia/Shanghai") from None
     return {"profile": args.profile, "columns": columns, "zone": args.zone}
+
+
+def zoned(text: str | None, option: str) -> pd.Timestamp | None:
+    """The time an option gives, which must carry its zone; None when not given.
+
+    Examples
+    --------
+    >>> zoned("2022-11-20T08:00+08:00", "--as-of").isoformat()
+    '2022-11-20T08:00:00+08:00'
+    """
+    if text is None:
+        return None
+    stamp = pd.Timestamp(text)
+    if stamp.tz is None:
+        raise ValueError(f"{option} {text!r} has no zone; add one, e.g. {text}+08:00")
+    return stamp
 
 
 def region_arg(value: str) -> Region:

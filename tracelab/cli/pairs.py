@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, zoned
 from tracelab.cli.trace import add_key_option, cli_key, require_scans
 from tracelab.index.graph import VisitGraph
 from tracelab.io import pseudonymise_data, read_dir
@@ -49,20 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _time(text: str | None, name: str) -> pd.Timestamp | None:
-    if text is None:
-        return None
-    stamp = pd.Timestamp(text)
-    if stamp.tz is None:
-        raise ValueError(f"{name} {text!r} has no zone; add one, e.g. {text}+08:00")
-    return stamp
-
-
 def run(args: argparse.Namespace) -> int:
     """Write the edge list; return 0."""
     require_purpose(args.purpose)
     r = as_rule(args.regime)
-    since, until = _time(args.since, "--since"), _time(args.until, "--until")
+    since, until = zoned(args.since, "--since"), zoned(args.until, "--until")
     key = cli_key(args.key_file)
     data = pseudonymise_data(read_dir(args.data, now=args.now, region=args.region,
                                       **log_kwargs(args)), key)

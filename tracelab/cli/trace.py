@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, zoned
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
@@ -197,15 +197,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.set_defaults(func=run_sources)
 
 
-def _as_of(text: str | None) -> pd.Timestamp | None:
-    if text is None:
-        return None
-    stamp = pd.Timestamp(text)
-    if stamp.tz is None:
-        raise ValueError(f"--as-of {text!r} has no zone; add one, e.g. {text}+08:00")
-    return stamp
-
-
 def _shown(case: str) -> str:
     """A ``--case`` value fit for an error message: pseudonyms as they are, raw ids masked."""
     if privacy.is_pseudonym(case.strip()):
@@ -257,7 +248,7 @@ def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
     require_purpose(args.purpose)
     r = as_rule(args.regime)
-    as_of = _as_of(args.as_of)
+    as_of = zoned(args.as_of, "--as-of")
     key = cli_key(args.key_file)
     graph, cases, data = _source(args, r, key)
     chosen = _cases(cases, args.case, key, args.data)
@@ -303,7 +294,7 @@ def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
     require_purpose(args.purpose)
     r = as_rule(args.regime)
-    as_of = _as_of(args.as_of)
+    as_of = zoned(args.as_of, "--as-of")
     key = cli_key(args.key_file)
     graph, cases, data = _source(args, r, key)
     case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
