@@ -7,7 +7,7 @@ Usage::
 Builds a synthetic county, indexes its visits under ``twenty`` and, on the same visits in
 the same run, times:
 
-- ``tracelab.tracing.copresence.write_copresence``: every co-present pair with its total
+- ``tracelab.tracing.copresent_pairs.write_copresence``: every co-present pair with its total
   overlap, streamed to Parquet in bounded memory;
 - DuckDB: the same pairs as an interval self-join per venue (``a.t_in < b.t_out AND
   b.t_in < a.t_out``), grouped per pair and written to Parquet.
@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
 from tracelab.synth import generate
-from tracelab.tracing.copresence import write_copresence
+from tracelab.tracing.copresent_pairs import write_copresence
 
 
 def _peak_mb() -> int:

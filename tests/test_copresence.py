@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
 from tracelab.model.rules import rule
-from tracelab.tracing.copresence import copresence, copresence_graph, write_copresence
+from tracelab.tracing.copresent_pairs import copresence, copresence_graph, write_copresence
 from tracelab.tracing.forward import trace
 
 T0 = pd.Timestamp("2022-11-20 00:00", tz="Asia/Shanghai").tz_convert("UTC")

@@ -18,7 +18,7 @@ import tracelab as tl
 from tracelab.cli import main
 from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
-from tracelab.tracing.copresence import copresence
+from tracelab.tracing.copresent_pairs import copresence
 
 DS4C = Path(__file__).resolve().parents[1] / "data" / "public" / "ds4c"
 COLUMNS = json.loads((DS4C / "columns.json").read_text(encoding="utf-8"))

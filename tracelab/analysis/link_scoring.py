@@ -22,9 +22,7 @@ from tracelab.model.rules import Rule
 __all__ = ["ANCHOR", "CANDIDATE", "LINK_TRUE", "ranks_by", "shared_visit_ranks", "source_ranks",
            "link_hits"]
 
-ANCHOR = "anchor"  # str: whose list it is (the infector, forward; the infectee, backward)
-CANDIDATE = "candidate"  # str: a person on the anchor's list
-LINK_TRUE = "true"  # str: the person the link says should be found
+ANCHOR, CANDIDATE, LINK_TRUE = s.ANCHOR, s.CANDIDATE, s.LINK_TRUE
 HIT_COLUMNS = ("k", "hit_rate", "chance", "found_share", "n_links")
 
 

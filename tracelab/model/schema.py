@@ -174,12 +174,17 @@ N_CASES = "n_cases"  # int64: distinct cases at a venue
 CASE_IDS = "case_ids"  # str: comma-separated case ids
 N_OVERLAPPING = "n_overlapping_pairs"  # int64: case pairs present at the same time
 
-# --- co-presence edges (tracelab.tracing.copresence) ------------------------------------
+# --- co-presence edges (tracelab.tracing.copresent_pairs) --------------------------------
 PERSON_A = "person_a"  # str: one person of a co-present pair, person_a < person_b
 PERSON_B = "person_b"  # str: the other
 N_OVERLAPS = "n_overlaps"  # int64: visit pairs of the two that overlapped
 FIRST_AT = "first_at"  # datetime64[UTC]: start of their first overlap
 COPRESENCE_COLUMNS = (PERSON_A, PERSON_B, OVERLAP_MIN, N_OVERLAPS, FIRST_AT)
+
+# --- rankings scored against known links (tracelab.analysis.link_scoring) -------------
+ANCHOR = "anchor"  # str: whose ranked list it is (the infector forward, the infectee backward)
+CANDIDATE = "candidate"  # str: a person on the anchor's list
+LINK_TRUE = "true"  # str: the person a known link says the anchor's list should find
 HOUSEHOLD_ID = "household_id"
 
 # --- grid companions (tracing.companion_grid) -------------------------------------

@@ -50,7 +50,7 @@ from tracelab.tracing.backward import SOURCE_KIND
 from tracelab.tracing.backward import common_venues as _common_venues
 from tracelab.tracing.backward import sources as _sources
 from tracelab.tracing.companion_grid import companions as _companions
-from tracelab.tracing.copresence import copresence as _copresence
+from tracelab.tracing.copresent_pairs import copresence as _copresence
 from tracelab.tracing.forward import trace as _trace
 
 __all__ = ["trace", "sources", "companions", "common_venues", "copresence"]
