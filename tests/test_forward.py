@@ -362,3 +362,27 @@ def test_cwa_published_overlap_cases(case):
                 as_of=pd.Timestamp("2021-03-06T00:00Z"))
     got = out[s.OVERLAP_MIN].sum() if len(out) else None
     assert got == case["expMinutes"]
+
+
+CWA_SPLIT = json.loads((Path(__file__).parent / "data" / "cwa"
+                        / "pt-split-check-in-by-midnight-utc-cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CWA_SPLIT["testCases"] if c["checkInStart"] < c["checkInEnd"]],
+    ids=lambda c: c["description"])
+def test_cwa_published_midnight_split_cases(case):
+    """CWA's CheckInSplitterTest: a stay split at midnight UTC; tracelab splits the overlap
+    of identical case and contact stays the same way (day_split, day_zone UTC). Zero-length
+    and reversed check-ins are not stays here (an overlap must be positive; loads reject an
+    exit before entry)."""
+    start, end = (pd.Timestamp(case[k]) for k in ("checkInStart", "checkInEnd"))
+    frame = pd.DataFrame({s.PERSON_ID: ["C1", "P2"], s.VENUE_ID: ["V1", "V1"],
+                          s.SCANNED_AT: pd.DatetimeIndex([start, start]),
+                          s.EXIT_AT: pd.DatetimeIndex([end, end])})
+    r = rule("twenty", day_split=True, day_zone="UTC", max_stay_hours=24 * 5)
+    c = cases().assign(**{s.ONSET_AT: start + pd.Timedelta(days=1),
+                          s.ISOLATED_AT: end + pd.Timedelta(days=1)})
+    ex = trace(_graph(r, frame), c, r)
+    got = list(zip(ex[s.OVERLAP_START], ex[s.OVERLAP_END], strict=True))
+    assert got == [(pd.Timestamp(p["start"]), pd.Timestamp(p["end"])) for p in case["splitInto"]]
