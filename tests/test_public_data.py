@@ -83,3 +83,22 @@ def test_pairs_command_on_the_public_data(tmp_path, monkeypatch, capsys):
     assert "co-present pair(s)" in capsys.readouterr().out
     audit = tl.privacy.audit.read_audit(tmp_path / "a.duckdb")
     assert audit["query"].iloc[0].startswith("copresence rule=same_day")
+
+
+def test_a_visits_log_loads_as_visits(tmp_path):
+    # Entry and exit columns: the intervals stand as given, overlapping ones of one person
+    # included (a shop inside a mall, or two logs of the same stay).
+    (tmp_path / "visits.csv").write_text(
+        "person_id,venue_id,t_in,t_out\n"
+        "A,mall,2021-05-01 10:00,2021-05-01 12:00\n"
+        "A,shop,2021-05-01 10:30,2021-05-01 11:00\n"
+        "B,mall,2021-05-01 11:30,2021-05-01 13:00\n", encoding="utf-8")
+    data = tl.read_dir(tmp_path, profile="research", zone="Europe/Paris", now="2022-01-01T00:00Z")
+    assert data.loads["scans"].accepted_count == 3
+    graph = VisitGraph.from_scans(data.scans, data.venues, "twenty")
+    v = graph.visits().sort_values([s.PERSON_ID, s.T_IN], ignore_index=True)
+    local = v[s.T_OUT].dt.tz_convert("Europe/Paris").dt.strftime("%H:%M").tolist()
+    assert local == ["12:00", "11:00", "13:00"]
+    assert set(v[s.T_OUT_SOURCE]) == {s.EXIT_SCAN}
+    edges = copresence(graph, "twenty")
+    assert edges[[s.PERSON_A, s.PERSON_B, s.OVERLAP_MIN]].values.tolist() == [["A", "B", 30.0]]

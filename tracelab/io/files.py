@@ -44,10 +44,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     s.STATUS: ("状态", "场所码状态"),
     s.PARENT_VENUE_ID: ("上级场所编码",),
     s.PERSON_ID: ("人员编号", "人员ID", "个人编号"),
-    s.SCANNED_AT: ("扫码时间", "进入时间"),
+    # A visits log (entry and exit) reads as scans with exits: a recorded exit is the exit.
+    s.SCANNED_AT: ("扫码时间", "进入时间", "入场时间", s.T_IN, "entered_at", "check_in"),
     s.CODE_COLOUR: ("健康码颜色", "码色", "code_colour", "health_code"),
     s.METHOD: ("登记方式", "扫码方式"),
-    s.EXIT_AT: ("离场时间", "离开时间"),
+    s.EXIT_AT: ("离场时间", "离开时间", "出场时间", s.T_OUT, "left_at", "check_out"),
     s.DEVICE_LON: ("设备经度", "扫码经度"),
     s.DEVICE_LAT: ("设备纬度", "扫码纬度"),
     s.MERGED_SCANS: ("合并扫码次数",),

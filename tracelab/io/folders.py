@@ -169,7 +169,8 @@ def read_dir(
         ``strict`` (default): the 赣通码 registry's rules. ``research``: only what tracing
         needs (:func:`read_venues`, :func:`read_scans`, :func:`read_cases`); ``venues.*``
         may be absent, the venues then come from the scans (with the name, type and
-        position columns the scans carry).
+        position columns the scans carry). A ``visits.*`` file (entry and exit columns,
+        e.g. ``t_in``, ``t_out``) stands for ``scans.*``: its exits are never cut.
     columns : mapping, optional
         Column mapping for every file of the folder (:func:`tracelab.io.files.map_columns`).
 
@@ -193,6 +194,8 @@ def read_dir(
     chosen = folder_region(folder, region)
     research = check_profile(profile) == "research"
     found = {stem: find_table(folder, stem) for stem in ("venues", "scans", "cases")}
+    if found["scans"] is None:  # a log of visits (entry and exit) stands for the scans
+        found["scans"] = find_table(folder, "visits")
     for stem in ("scans",) if research else ("venues", "scans"):
         if found[stem] is None:
             raise FileNotFoundError(
