@@ -167,6 +167,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_log_options(p)
 
 
+#: The exposures file's row order: a total order, so both engines write the same bytes.
+_ROW_ORDER = (s.CASE_ID, s.HOP, s.VENUE_ID, s.CASE_T_IN, s.CONTACT_T_IN, s.CONTACT_ID,
+              s.CONTACT_T_OUT, s.OVERLAP_START, s.OVERLAP_END)
+
+
 def _audit_kwargs(args: argparse.Namespace) -> dict[str, object]:
     """Purpose, store and analyst for the audited query."""
     return {"purpose": args.purpose, "audit": args.audit or args.data / "tracelab.duckdb",
@@ -257,6 +262,8 @@ def run_trace(args: argparse.Namespace) -> int:
         lo, hi = windows[WINDOW_START].min(), windows[WINDOW_END].max()
         require_scans(data, lo if pd.notna(lo) else None, hi if pd.notna(hi) else None)
     exposures = trace(graph, chosen, r, args.hops, as_of=as_of, **_audit_kwargs(args))
+    # One order whichever engine answered: Spark returns tied visits in any order.
+    exposures = exposures.sort_values(list(_ROW_ORDER), kind="stable", ignore_index=True)
     write_csv(exposures, args.out)
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
           f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
