@@ -206,7 +206,7 @@ def build_briefing(
     >>> t = pd.Timestamp("2022-11-20 02:00", tz="UTC")
     >>> venues = pd.DataFrame({"venue_id": ["V1", "V2"], "name": ["超市", "小区"],
     ...     "venue_type": ["supermarket", "residential_compound"], "lon": [114.03, 114.04],
-    ...     "lat": [27.63, 27.62], "township_code": ["360323101"] * 2})
+    ...     "lat": [27.63, 27.62], "township_code": ["T1"] * 2})
     >>> scans = pd.DataFrame({"person_id": ["C1", "P1", "C1"], "venue_id": ["V1", "V1", "V2"],
     ...     "scanned_at": [t, t + pd.Timedelta(minutes=5), t + pd.Timedelta(hours=2)]})
     >>> cases = pd.DataFrame({"person_id": ["C1"], "kind": ["confirmed"], "onset_at": [t],

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tracelab.cli.options import add_region_option, region_arg
+from tracelab.synth.county import DEFAULT_REGION
 
 __all__ = ["register", "run"]
 
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--data", metavar="DIR",
                      help="a county written by `tracelab synth` (its manifest's parameters)")
     src.add_argument("--population", type=int, metavar="N", help="residents of a new county")
-    add_region_option(p, default_help="the county's (manifest.json), else 360323 (芦溪县)")
+    add_region_option(p, default_help=f"the county's (manifest.json), else {DEFAULT_REGION}, "
+                      "the synthetic county's default")
     p.add_argument("--days", type=int, default=None,
                    help="days to replay (default: the county's days, or 30)")
     p.add_argument("--policy", action="append", metavar="NAME|FILE",

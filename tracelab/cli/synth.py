@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 
 from tracelab.cli.options import add_region_option, region_arg
+from tracelab.synth.county import DEFAULT_REGION
 
 __all__ = ["register", "run"]
 
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--index-cases", type=int, default=None,
                    help="people infected before day 0 (default 3)")
     p.add_argument("--start", default="2022-11-18", help="first local day (default 2022-11-18)")
-    add_region_option(p, default_help="360323 (芦溪县, the sample county)")
+    add_region_option(p, default_help=f"{DEFAULT_REGION}, the sample county's")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -37,7 +38,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Generate and write; print a one-line summary. Returns the exit status."""
     from tracelab.synth import OutbreakParams, generate
-    from tracelab.synth.county import DEFAULT_REGION
 
     if not 0.0 <= args.exit_scans <= 1.0:
         raise ValueError(f"--exit-scans must lie in [0, 1], got {args.exit_scans}")

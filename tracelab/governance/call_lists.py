@@ -51,12 +51,12 @@ def call_list(ranked: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.D
     >>> ranked = pd.DataFrame({"contact_id": ["P1", "P2"], "tier": ["monitor", "call_today"],
     ...     "rank": [2, 1], "score": [3.0, 40.0], "why": ["#2 ...", "#1 ..."]})
     >>> persons = pd.DataFrame({"person_id": ["P1", "P2"], "name": ["张三丰", "李四"],
-    ...     "phone": ["13123456789", "15870001234"], "id_number": ["360323199001011234"] * 2,
-    ...     "township_code": ["360323101", "360323101"]})
+    ...     "phone": ["13123456789", "15870001234"], "id_number": ["360121199001011234"] * 2,
+    ...     "township_code": ["360121100", "360121100"]})
     >>> call_list(ranked, persons)[["township", "tier", "name", "phone", "id_number"]]
       township        tier name        phone           id_number
-    0      芦溪镇  call_today   李*  158*****234  36**************34
-    1      芦溪镇     monitor  张**  131*****789  36**************34
+    0      莲塘镇  call_today   李*  158*****234  36**************34
+    1      莲塘镇     monitor  张**  131*****789  36**************34
     """
     require_columns(ranked, (s.CONTACT_ID, TIER, RANK), "ranked",
                     hint="pass rank_contacts(...) output")

@@ -97,8 +97,8 @@ def folder_region(folder: str | Path, region: Region | str | Path | None = None
 
     Examples
     --------
-    >>> folder_region(".", "360323").name
-    '芦溪县'
+    >>> folder_region(".", "360121").name
+    '南昌县'
     """
     folder = Path(folder)
     meta = _manifest(folder)

@@ -126,7 +126,7 @@ def add_outlines(townships: gpd.GeoDataFrame, m: folium.Map, *, lang: str = "zh"
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> t = gpd.GeoDataFrame(
-    ...     {"township_code": ["360323100", "360323101"], "township": ["东镇", "西镇"]},
+    ...     {"township_code": ["T1", "T2"], "township": ["东镇", "西镇"]},
     ...     geometry=[box(114.0, 27.6, 114.1, 27.7), box(114.1, 27.6, 114.2, 27.7)],
     ...     crs="EPSG:4326")
     >>> add_outlines(t, base_map()).get_root().render().count('"className": "tl-township"')

@@ -109,8 +109,8 @@ def uscc_check_char(body17: str) -> str:
     --------
     >>> uscc_check_char("91350100M000100Y4")
     '3'
-    >>> uscc_check_char("92360323600123450")
-    'Y'
+    >>> uscc_check_char("92360121600123450")
+    'P'
     """
     if not isinstance(body17, str) or len(body17) != 17:
         raise ValueError(f"body17={_masked(body17)!r} must be a string of 17 characters")
@@ -246,8 +246,8 @@ def regno_check_digit(body14: str) -> str:
 
     Examples
     --------
-    >>> regno_check_digit("36032360001234"), regno_check_digit("36032300001234")
-    ('1', '0')
+    >>> regno_check_digit("36012160001234"), regno_check_digit("36012100001234")
+    ('9', '6')
     """
     if not isinstance(body14, str) or len(body14) != 14 or not _isdigits(body14):
         raise ValueError(f"body14={_masked(body14)!r} must be 14 ASCII digits")
@@ -282,7 +282,7 @@ def is_regno(value: object) -> bool:
 
     Examples
     --------
-    >>> is_regno("360323600012341"), is_regno("360323600012342"), is_regno(360323000012340)
+    >>> is_regno("360121600012349"), is_regno("360121600012342"), is_regno(360121000012346)
     (True, False, False)
     """
     return isinstance(value, str) and _regno_problem(value) is None
@@ -369,7 +369,8 @@ def is_resident_id(value: object, *, today: dt.date | None = None) -> bool:
     :data:`RESIDENT_ID_MIN_YEAR` to `today`, and the MOD 11-2 check. A lowercase ``x``
     is accepted, as python-stdnum does, because people type it; store ``value.upper()``.
     The address code is NOT checked against the GB/T 2260 table (python-stdnum does,
-    and so rejects ``360323`` with birth years before 1997, DOMAIN.md section 6.3).
+    and so rejects a county's code for birth years before the county existed, DOMAIN.md
+    section 6.3).
 
     Examples
     --------
@@ -475,11 +476,11 @@ def id_problem(
     --------
     >>> id_problem("uscc", "91350100M000100Y43") is None
     True
-    >>> id_problem("resident_id", "36032320310230123")
+    >>> id_problem("resident_id", "36012120310230123")
     'must be 18 characters, got 17'
-    >>> id_problem("resident_id", "360323203102301238")
+    >>> id_problem("resident_id", "360121203102301238")
     'birth date 2031-02-30 is not a real past date'
-    >>> id_problem("regno", "360323600012342")
+    >>> id_problem("regno", "360121600012342")
     'check digit is wrong'
     """
     if kind not in schema.OWNER_ID_KINDS:

@@ -74,7 +74,7 @@ class Region:
     Attributes
     ----------
     code : str
-        GB/T 2260 code of a county (``"360323"``), or any id a team picks for its own area.
+        GB/T 2260 code of a county (``"360121"``), or any id a team picks for its own area.
     name : str
         Its name as registries write it in 区县.
     townships : pandas.DataFrame
@@ -130,8 +130,8 @@ class Region:
 
         Examples
         --------
-        >>> r = region("360323")
-        >>> r.contains([114.03, 116.0], [27.63, 28.0]).tolist()
+        >>> r = region("360121")
+        >>> r.contains([116.146, 114.03], [28.619, 27.63]).tolist()
         [True, False]
         """
         if not (math.isfinite(margin_m) and margin_m >= 0):
@@ -151,8 +151,8 @@ class Region:
 
         Examples
         --------
-        >>> r = region("360323")
-        >>> r.is_named("蘆溪縣"), r.is_named("360323000000"), r.is_named("安源区")
+        >>> r = region("360121")
+        >>> r.is_named("南昌縣"), r.is_named("360121000000"), r.is_named("新建区")
         (True, True, False)
         """
         key = _key(label)
@@ -163,9 +163,9 @@ class Region:
 
         Examples
         --------
-        >>> r = region("360323")
-        >>> r.township_code("芦溪镇"), r.township_code("360323204000"), r.township_code("x")
-        ('360323101', '360323204', None)
+        >>> r = region("360121")
+        >>> r.township_code("莲塘镇"), r.township_code("360121101000"), r.township_code("x")
+        ('360121100', '360121101', None)
         """
         return self._township_index.get(_key(label)) if isinstance(label, str) else None
 
@@ -186,9 +186,9 @@ class Region:
 
         Examples
         --------
-        >>> r = region("360323")
-        >>> r.assign([114.03], [27.63]).tolist()
-        ['360323101']
+        >>> r = region("360121")
+        >>> r.assign([116.146], [28.619]).tolist()
+        ['360121108']
         """
         x = np.atleast_1d(np.asarray(lon, dtype="float64"))
         y = np.atleast_1d(np.asarray(lat, dtype="float64"))
@@ -221,9 +221,9 @@ class Region:
 
         Examples
         --------
-        >>> t = region("360323").township_polygons()
+        >>> t = region("360121").township_polygons()
         >>> len(t), bool(t["geometry"].map(lambda g: g.is_valid).all())
-        (11, True)
+        (24, True)
         """
         return self._polygons.copy()
 
@@ -252,11 +252,11 @@ class Region:
 
         Examples
         --------
-        >>> r = region("360323")
-        >>> v = pd.DataFrame({"township_code": ["360323101"], "lon": [114.04], "lat": [27.62]})
+        >>> r = region("360121")
+        >>> v = pd.DataFrame({"township_code": ["360121100"], "lon": [115.94], "lat": [28.55]})
         >>> t = r.with_seats_from(v).townships.set_index("township_code")
-        >>> t.loc["360323101", ["seat_lon", "seat_lat"]].tolist()
-        [114.04, 27.62]
+        >>> t.loc["360121100", ["seat_lon", "seat_lat"]].tolist()
+        [115.94, 28.55]
         """
         from tracelab.model.schema import LAT, LON
 
@@ -343,8 +343,8 @@ def all_townships() -> pd.DataFrame:
     Examples
     --------
     >>> t = all_townships()
-    >>> t.loc[t["township_code"] == "360323101", "township"].tolist()
-    ['芦溪镇']
+    >>> t.loc[t["township_code"] == "360121100", "township"].tolist()
+    ['莲塘镇']
     """
     return _townships().copy()
 
@@ -365,7 +365,7 @@ def region(code_or_name: str | Region) -> Region:
     Parameters
     ----------
     code_or_name : str or Region
-        ``"360323"``, ``"360323000000"``, ``"芦溪县"``; a :class:`Region` is returned as is.
+        ``"360121"``, ``"360121000000"``, ``"南昌县"``; a :class:`Region` is returned as is.
 
     Raises
     ------
@@ -375,9 +375,9 @@ def region(code_or_name: str | Region) -> Region:
 
     Examples
     --------
-    >>> r = region("芦溪县")
+    >>> r = region("南昌县")
     >>> r.code, r.city, r.analysis_crs, len(r.townships)
-    ('360323', '萍乡市', 'EPSG:4547', 11)
+    ('360121', '南昌市', 'EPSG:4548', 24)
     """
     if isinstance(code_or_name, Region):
         return code_or_name
@@ -502,10 +502,10 @@ def infer_region(labels: pd.Series) -> Region | None:
 
     Examples
     --------
-    >>> infer_region(pd.Series(["芦溪县", "芦溪县", "x"])).code
-    '360323'
-    >>> infer_region(pd.Series(["36032310100104"])).code, infer_region(pd.Series(["?"]))
-    ('360323', None)
+    >>> infer_region(pd.Series(["南昌县", "南昌县", "x"])).code
+    '360121'
+    >>> infer_region(pd.Series(["36012110000001"])).code, infer_region(pd.Series(["?"]))
+    ('360121', None)
     """
     table = _counties()
     by_name = {_key(n): c for n, c in zip(table["name"], table["code"], strict=True)
@@ -534,8 +534,8 @@ def locate_region(lon: Any, lat: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> locate_region([114.03, 0.0], [27.63, 0.0]).tolist()
-    ['360323', None]
+    >>> locate_region([116.146, 0.0], [28.619, 0.0]).tolist()
+    ['360121', None]
     """
     x = np.atleast_1d(np.asarray(lon, dtype="float64"))
     y = np.atleast_1d(np.asarray(lat, dtype="float64"))
@@ -559,9 +559,9 @@ def region_geojson(r: Region) -> str:
 
     Examples
     --------
-    >>> doc = json.loads(region_geojson(region("360323")))
+    >>> doc = json.loads(region_geojson(region("360121")))
     >>> len(doc["features"]), doc["features"][-1]["properties"]["kind"]
-    (12, 'county')
+    (25, 'county')
     """
     features = []
     for row in r.township_polygons().itertuples(index=False):

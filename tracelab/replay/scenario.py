@@ -36,7 +36,8 @@ class Scenario:
         Scan-log imperfections; ``LogParams.perfect()`` for full compliance and exact
         exits. A policy's ``compliance`` overrides ``log.compliance``.
     region : str
-        Code of the shipped region the county is built on (default 芦溪县).
+        Code of the shipped region the county is built on (default
+        :data:`tracelab.synth.county.DEFAULT_REGION`, the sample county's).
 
     Examples
     --------
