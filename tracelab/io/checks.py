@@ -264,6 +264,21 @@ class RowChecker:
             s.REASON: [reason], s.MESSAGE: [message],
         }))
 
+    def rejected_keys(self, keys: dict[str, pd.Series]) -> pd.DataFrame:
+        """For each rejected data row, its ``keys`` columns (row-aligned), ``row`` and ``reason``.
+
+        Rows whose first key is blank or was an id in scientific notation are left out:
+        they name nobody. Loaders keep this as ``Loaded.set_aside``.
+        """
+        rej = self.rejections()
+        rej = rej[rej[s.ROW] > 0]
+        at = np.searchsorted(self.raw.rows, rej[s.ROW].to_numpy())
+        out = pd.DataFrame({**{name: col.to_numpy(object)[at] for name, col in keys.items()},
+                            s.ROW: rej[s.ROW].to_numpy(), s.REASON: rej[s.REASON].to_numpy()})
+        first = out[next(iter(keys))].astype(str)
+        readable = (first != "") & (out[s.REASON] != "id_in_scientific_notation")
+        return out[readable].reset_index(drop=True)
+
     def reject_scientific(self, columns: tuple[str, ...]) -> None:
         """Reject ids Excel turned into numbers such as ``3.60323E+13`` (digits are lost)."""
         for column in columns:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
+from tracelab.io.checks import Loaded, check_profile, open_raw
 from tracelab.io.files import ColumnMap
 from tracelab.io.parse import (
     blank,
@@ -209,19 +209,7 @@ def read_scans(
         attrs = f.loc[keep, [c for c in _VENUE_ATTRIBUTES if c in f.columns]]
         derived = attrs.assign(**{s.VENUE_ID: venue[keep]}).drop_duplicates(s.VENUE_ID)
     return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()),
-                   set_aside=_set_aside(chk, person, venue), derived=derived)
-
-
-def _set_aside(chk: RowChecker, person: pd.Series, venue: pd.Series) -> pd.DataFrame:
-    """Person, venue, row and reason of each rejected scan with a readable person id."""
-    rej = chk.rejections()
-    rej = rej[rej[s.ROW] > 0]
-    at = np.searchsorted(chk.raw.rows, rej[s.ROW].to_numpy())
-    out = pd.DataFrame({s.PERSON_ID: person.to_numpy(object)[at],
-                        s.VENUE_ID: venue.to_numpy(object)[at],
-                        s.ROW: rej[s.ROW].to_numpy(), s.REASON: rej[s.REASON].to_numpy()})
-    readable = (out[s.PERSON_ID].astype(str) != "") & (out[s.REASON] != "id_in_scientific_notation")
-    return out[readable].reset_index(drop=True)
+                   set_aside=chk.rejected_keys({s.PERSON_ID: person, s.VENUE_ID: venue}), derived=derived)
 
 
 def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:

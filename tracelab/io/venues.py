@@ -255,7 +255,7 @@ def read_venues(
         s.REGISTRY_FAULT: fault_text[keep].astype(object).where(fault_text[keep].notna(), None),
     }).reset_index(drop=True)
     loaded = chk.finish(accepted.loc[:, list(s.VENUE_COLUMNS)])
-    return replace(loaded, set_aside=_set_aside(chk, venue_ids))
+    return replace(loaded, set_aside=chk.rejected_keys({s.VENUE_ID: venue_ids}))
 
 
 def _read_research(path: str | Path, region: Region | str | None, crs: str | None,
@@ -274,7 +274,7 @@ def _read_research(path: str | Path, region: Region | str | None, crs: str | Non
     keep = chk.good
     accepted = log_venues(f[keep].assign(**{s.VENUE_ID: venue_ids[keep], s.LON: lon[keep],
                                             s.LAT: lat[keep]}), where)
-    return replace(chk.finish(accepted), set_aside=_set_aside(chk, venue_ids))
+    return replace(chk.finish(accepted), set_aside=chk.rejected_keys({s.VENUE_ID: venue_ids}))
 
 
 def _research_position(chk: RowChecker, f: pd.DataFrame, where: Region | None, crs: str
@@ -417,16 +417,6 @@ def _townships(chk: RowChecker, text: dict[str, pd.Series], r: Region, lon: np.n
 def _township_names(r: Region, codes: pd.Series) -> pd.Series:
     names = dict(zip(r.townships[s.TOWNSHIP_CODE], r.townships[s.TOWNSHIP], strict=True))
     return codes.map(names).astype(object)
-
-
-def _set_aside(chk: RowChecker, venue_ids: pd.Series) -> pd.DataFrame:
-    """venue_id, row and reason of each rejected row with a venue id."""
-    rej = chk.rejections()
-    rej = rej[rej[s.ROW] > 0]
-    at = np.searchsorted(chk.raw.rows, rej[s.ROW].to_numpy())
-    out = pd.DataFrame({s.VENUE_ID: venue_ids.to_numpy(object)[at], s.ROW: rej[s.ROW].to_numpy(),
-                        s.REASON: rej[s.REASON].to_numpy()})
-    return out[out[s.VENUE_ID].astype(str) != ""].reset_index(drop=True)
 
 
 def _first_holder(phones: pd.Series, venue_ids: pd.Series, good: np.ndarray) -> pd.Series:
