@@ -12,8 +12,8 @@ the same run, times:
 - DuckDB: the same pairs as an interval self-join per venue (``a.t_in < b.t_out AND
   b.t_in < a.t_out``), grouped per pair and written to Parquet.
 
-It prints seconds, peak memory of this process, the pair counts (which must be equal) and
-the ratio tracelab / DuckDB.
+It prints seconds, peak memory of this process, the pair counts and total overlaps (which
+must be equal) and the ratio tracelab / DuckDB.
 """
 
 from __future__ import annotations
@@ -72,11 +72,15 @@ def main() -> None:
         theirs = time.perf_counter() - t0
         n_ours = pq.ParquetFile(ours_path).metadata.num_rows
         n_theirs = pq.ParquetFile(theirs_path).metadata.num_rows
+        total_ours, total_theirs = (con.execute(
+            f"SELECT sum(overlap_minutes) FROM '{f}'").fetchone()[0]  # type: ignore[index]
+            for f in (ours_path, theirs_path))
     print(f"{len(county.scans):,} scans, {len(visits):,} shared-venue visits, "
           f"{args.population:,} people, {args.days} days")
     print(f"tracelab write_copresence {ours:7.1f} s  peak {ours_mb:,} MB  {n_ours:,} pairs")
     print(f"DuckDB self-join          {theirs:7.1f} s  peak {_peak_mb():,} MB  {n_theirs:,} pairs")
-    print(f"ratio tracelab / DuckDB   {ours / theirs:5.2f}x   pairs equal: {n_ours == n_theirs}")
+    print(f"ratio tracelab / DuckDB   {ours / theirs:5.2f}x   pairs equal: {n_ours == n_theirs}"
+          f"   total overlap {total_ours:,.0f} vs {total_theirs:,.0f} minutes")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -244,3 +247,57 @@ def test_local_midnight_is_a_calendar_midnight_across_clock_changes(day, hours):
                         s.SCANNED_AT: [pd.Timestamp(f"{day} 00:30", tz="Europe/London")]})
     v = visits(log, _venues3(), rule("nhs", day_zone="Europe/London", max_stay_hours=48))
     assert v[s.T_OUT].iloc[0] - v[s.T_IN].iloc[0] == pd.Timedelta(hours=hours)
+
+
+# --- the NHS app's venue matching (its VenueMatchFinderTest, tests/data/nhs) --------------
+NHS_MATCH = json.loads((Path(__file__).parent / "data" / "nhs"
+                        / "venue-match-finder-cases.json").read_text(encoding="utf-8"))
+#: The app keeps a stored visit as long as it is (one test's visit lasts 85 hours) and the
+#: health authority states the risky window outright; tracelab caps stays at max_stay_hours
+#: and clips a case's stays to its infectious window, so both are opened wider than any case.
+_WIDE = {"day_zone": "Europe/London", "max_stay_hours": 24 * 7, "lookback_days_symptomatic": 14}
+_NHS = rule("nhs", **_WIDE)
+
+
+def _nhs_trace(stays, case_ids, r=_NHS):
+    """Trace cases over explicit stays: ``stays`` is (person, venue, from, to) rows."""
+    from tracelab.index.graph import VisitGraph
+    from tracelab.tracing.forward import trace
+
+    frame = pd.DataFrame(stays, columns=[s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.EXIT_AT])
+    for col in (s.SCANNED_AT, s.EXIT_AT):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    places = pd.DataFrame({s.VENUE_ID: sorted(set(frame[s.VENUE_ID])) or ["1"],
+                           s.VENUE_TYPE: "restaurant"})
+    onset = frame[s.EXIT_AT].max() + pd.Timedelta(days=1)
+    case_rows = pd.DataFrame({s.PERSON_ID: case_ids, s.KIND: "confirmed", s.ONSET_AT: onset})
+    return trace(VisitGraph.from_scans(frame, places, r), case_rows, r,
+                 as_of=onset + pd.Timedelta(days=1))
+
+
+@pytest.mark.parametrize("case", [c for c in NHS_MATCH["findMatches"]
+                                  if "previously flagged" not in c["description"]],
+                         ids=lambda c: c["description"])
+def test_nhs_published_venue_match_cases(case):
+    """A risky venue's window is a case's stay there; each stored visit is a contact's."""
+    windows = NHS_MATCH["riskyVenues"]
+    stays = [(f"case{v}", v, windows[v]["from"], windows[v]["to"]) for v in case["riskyVenues"]]
+    visits_ = NHS_MATCH["visits"]
+    stays += [(name, visits_[name]["venue"], visits_[name]["from"], visits_[name]["to"])
+              for name in case["visits"]]
+    if not stays:
+        return  # nothing to match: the app's empty answer is the only one possible
+    ex = _nhs_trace(stays, [f"case{v}" for v in case["riskyVenues"]] or ["nobody"])
+    ex = ex[~ex[s.CONTACT_ID].str.startswith("case")]
+    got = {v: sorted(g[s.CONTACT_ID]) for v, g in ex.groupby(s.VENUE_ID)}
+    assert got == {v: sorted(names) for v, names in case["matches"].items()}
+
+
+@pytest.mark.parametrize("case", NHS_MATCH["intervalOverlaps"], ids=lambda c: c["description"])
+def test_nhs_published_interval_cases(case):
+    """The app's Interval.overlaps, both ways round: closed intervals touch and overlap."""
+    r = rule("nhs", **_WIDE, boundary="closed" if case["inclusive"] else "half_open")
+    for case_stay, contact_stay in ((case["interval1"], case["interval2"]),
+                                    (case["interval2"], case["interval1"])):
+        ex = _nhs_trace([("C", "1", *case_stay), ("P", "1", *contact_stay)], ["C"], r)
+        assert (ex[s.CONTACT_ID] == "P").any() == case["overlaps"]

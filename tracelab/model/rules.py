@@ -362,9 +362,11 @@ def rule(name: str = DEFAULT_RULE, **overrides: Any) -> Rule:
       risk values, the per-day thresholds), and the app's 10-minute interval numbers: a
       contact's check-in is taken as scanned, not derived.
     - ``nhs``: visits from the quarter of the check-in to the next local midnight, cut at
-      the end of the next check-in's quarter (the apps' ``roundUp``), matched half-open.
-      Not reproduced: the iOS app's closed intervals and case-insensitive venue ids, the
-      21-day retention, and the M1/M2 message types.
+      the end of the next check-in's quarter (the apps' ``roundUp``), matched half-open
+      (the Android app's ``VenueMatchFinderTest`` passes, a risky window standing for a
+      case's stay). Not reproduced: the iOS app's closed intervals and case-insensitive
+      venue ids, the 21-day retention, the M1/M2 message types, and the app's memory of
+      visits already notified.
     - ``crowdnotifier`` and ``nz``: the interval tests of PRIOR-ART §1 only; neither the
       hourly keys nor the notification texts.
     - ``same_day``: for date-only sources; every venue of a date counts the whole local day.

@@ -8,7 +8,11 @@ what tracing every person as a case would find, without the per-case queries.
 
 from __future__ import annotations
 
+import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,25 +76,66 @@ def _visit_arrays(graph: VisitGraph, r: Rule, since: int | None, until: int | No
 _Pairs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # key, minutes, count, first
 
 
-def _reduce(key: np.ndarray, minutes: np.ndarray, count: np.ndarray, first: np.ndarray
-            ) -> _Pairs:
-    """Sum minutes and counts, keep the earliest start, per pair key (one sort, no pandas)."""
-    order = np.argsort(key)  # sums and minima do not depend on the order within a key
-    key, minutes, count, first = key[order], minutes[order], count[order], first[order]
+def _sorted_keys(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """The keys sorted and the order that sorts them.
+
+    numpy sorts int64 values with SIMD but argsorts them an order of magnitude slower, so
+    each key is packed with its position into one int64 and the packed values are sorted;
+    only when key and position need more than 63 bits does it fall back to ``argsort``.
+    Sums and minima per key do not depend on the order within a key.
+    """
+    shift = max(len(key) - 1, 1).bit_length()
+    if max(n_keys - 1, 1).bit_length() + shift > 63:
+        order = np.argsort(key)
+        return key[order], order
+    packed = np.sort((key << shift) | np.arange(len(key), dtype=np.int64))
+    return packed >> shift, packed & ((1 << shift) - 1)
+
+
+def _reduce(key: np.ndarray, minutes: np.ndarray, count: np.ndarray | None,
+            first: np.ndarray, n_keys: int) -> _Pairs:
+    """Sum minutes and counts, keep the earliest start, per pair key (``count`` None: ones)."""
+    key, order = _sorted_keys(key, n_keys)
     heads = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    return (key[heads], np.add.reduceat(minutes, heads), np.add.reduceat(count, heads),
-            np.minimum.reduceat(first, heads))
+    counts = (np.diff(np.r_[heads, len(key)]) if count is None
+              else np.add.reduceat(count[order], heads))
+    return (key[heads], np.add.reduceat(minutes[order], heads), counts,
+            np.minimum.reduceat(first[order], heads))
+
+
+def _chunk_pairs(r: Rule, arrays: tuple[np.ndarray, ...], count: np.ndarray, a: int, b: int,
+                 minimum: float, n_people: np.int64) -> _Pairs | None:
+    """The reduced pairs of visits ``a:b`` (whole venues) with their later overlapping entries."""
+    person, t_in, t_out = arrays
+    i = np.repeat(np.arange(a, b), count[a:b])
+    if not len(i):
+        return None
+    within = np.arange(len(i)) - np.repeat(np.cumsum(count[a:b]) - count[a:b], count[a:b])
+    j = i + 1 + within
+    start = t_in[j]  # entries are sorted: the later entry starts the overlap
+    end = np.minimum(t_out[i], t_out[j])
+    minutes = (end - start) / NS_PER_MIN
+    p, q = person[i], person[j]
+    ok = (p != q) & (minutes >= minimum)
+    if r.boundary == "half_open":
+        ok &= end > start
+    if not ok.any():
+        return None
+    p, q = p[ok].astype(np.int64), q[ok].astype(np.int64)
+    key = np.minimum(p, q) * n_people + np.maximum(p, q)
+    return _reduce(key, minutes[ok], None, start[ok], int(n_people) ** 2)
 
 
 def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = None,
                       until: Any = None, min_overlap_minutes: float | None = None,
-                      chunk_pairs: int = 20_000_000) -> Iterator[_Pairs]:
+                      chunk_pairs: int = 2_000_000, workers: int = 2) -> Iterator[_Pairs]:
     """Co-present pairs of people, reduced per chunk of about ``chunk_pairs`` visit pairs.
 
-    Each chunk covers whole venues and yields ``(key, minutes, count, first)`` arrays, the
-    key being ``code_a * n_people + code_b`` of the graph's person codes (``a < b``); a pair
-    met at venues of several chunks appears in each (:func:`copresence` sums them).
-    Arguments as :func:`copresence`.
+    Each chunk covers whole venues and yields ``(key, minutes, count, first)`` arrays sorted
+    by key, the key being ``code_a * n_people + code_b`` of the graph's person codes
+    (``a < b``); a pair met at venues of several chunks appears in each (:func:`copresence`
+    sums them). Chunks are computed by ``workers`` threads (numpy releases the GIL in its
+    sorts and gathers) and yielded in order. Arguments as :func:`copresence`.
     """
     r = as_rule(rule)
     _check_rule(r)
@@ -112,60 +157,63 @@ def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: 
     # Chunks of whole venues, each with about chunk_pairs candidate pairs.
     cum = np.cumsum(np.add.reduceat(count, starts))
     cuts = np.searchsorted(cum, np.arange(chunk_pairs, int(cum[-1]) + chunk_pairs, chunk_pairs))
-    first_venue = 0
-    for last_venue in np.unique(np.minimum(np.r_[cuts + 1, len(starts)], len(starts))):
-        if last_venue <= first_venue:
-            continue
-        a, b = starts[first_venue], ends[last_venue - 1]
-        first_venue = last_venue
-        i = np.repeat(np.arange(a, b), count[a:b])
-        if not len(i):
-            continue
-        within = np.arange(len(i)) - np.repeat(np.cumsum(count[a:b]) - count[a:b], count[a:b])
-        j = i + 1 + within
-        start = t_in[j]  # entries are sorted: the later entry starts the overlap
-        end = np.minimum(t_out[i], t_out[j])
-        minutes = (end - start) / NS_PER_MIN
-        ok = (person[i] != person[j]) & (minutes >= minimum)
-        if r.boundary == "half_open":
-            ok &= end > start
-        if not ok.any():
-            continue
-        p, q = person[i][ok].astype(np.int64), person[j][ok].astype(np.int64)
-        key = np.minimum(p, q) * n_people + np.maximum(p, q)
-        yield _reduce(key, minutes[ok], np.ones(len(key), dtype=np.int64), start[ok])
+    bounds = np.unique(np.minimum(np.r_[0, cuts + 1, len(starts)], len(starts)))
+    ranges = [(int(starts[f]), int(ends[t - 1])) for f, t in zip(bounds[:-1], bounds[1:],
+                                                                   strict=True)]
+    workers = max(workers, 1)
+    pending: deque[Future[_Pairs | None]] = deque()
+    with ThreadPoolExecutor(workers) as pool:
+        for k, (a, b) in enumerate(ranges, start=1):
+            pending.append(pool.submit(_chunk_pairs, r, (person, t_in, t_out), count, a, b,
+                                       minimum, n_people))
+            # At most `workers` chunks in flight: memory holds a few chunks, not all pairs.
+            while pending and (len(pending) >= workers or k == len(ranges)):
+                part = pending.popleft().result()
+                if part is not None:
+                    yield part
+
+
+def _bucket_edges(n_people: int, n_buckets: int) -> np.ndarray:
+    """Key boundaries of ``n_buckets`` ranges holding about equal shares of all pairs.
+
+    Person ``a`` has ``n - 1 - a`` partners above it, so the pairs below ``a = x`` grow as
+    ``x (2n - x)``: the boundaries are at ``x = n (1 - sqrt(1 - k / n_buckets))``.
+    """
+    n = max(n_people, 1)
+    x = np.floor(n * (1 - np.sqrt(1 - np.arange(n_buckets + 1) / n_buckets))).astype(np.int64)
+    edges = x * n
+    edges[-1] = n * n
+    return edges
 
 
 def _buckets(graph: VisitGraph, rule: str | Rule, since: Any, until: Any,
              min_overlap_minutes: float | None, n_buckets: int) -> Iterator[_Pairs]:
-    """Pairs summed over all chunks, one bucket of keys at a time (bounded memory).
+    """Pairs summed over all chunks, one range of keys at a time (bounded memory), in order.
 
-    Chunks are split by ``key % n_buckets`` into temporary ``.npy`` files, then each
-    bucket is read back and reduced: no step holds more than one bucket's pairs.
+    Each chunk's sorted keys are cut at :func:`_bucket_edges` and appended to one raw
+    temporary file per range and column; then each range is read back and reduced: no step
+    holds more than one range's pairs, and the ranges come out in key order, so the whole
+    output is sorted.
     """
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="tracelab-pairs-") as tmp:
-        folder = Path(tmp)
-        n_chunks = 0
-        for n_chunks, part in enumerate(copresence_chunks(
-                graph, rule, since=since, until=until,
-                min_overlap_minutes=min_overlap_minutes), start=1):
-            bucket = part[0] % n_buckets
+    n_people = max(len(graph.person_ids), 1)
+    edges = _bucket_edges(n_people, n_buckets)
+    with tempfile.TemporaryDirectory(prefix="tracelab-pairs-") as tmp, ExitStack() as stack:
+        names = [[Path(tmp) / f"{k}_{c}.bin" for c in range(4)] for k in range(n_buckets)]
+        files = [[stack.enter_context(open(f, "wb")) for f in row] for row in names]
+        for part in copresence_chunks(graph, rule, since=since, until=until,
+                                      min_overlap_minutes=min_overlap_minutes):
+            cuts = np.searchsorted(part[0], edges)
             for k in range(n_buckets):
-                sel = bucket == k
-                if sel.any():
-                    np.save(folder / f"{n_chunks}_{k}.npy",
-                            np.stack([a[sel].astype(np.float64) if a.dtype == np.float64
-                                      else a[sel].view(np.float64) for a in part]))
+                for column, out in zip(part, files[k], strict=True):
+                    column[cuts[k]:cuts[k + 1]].tofile(out)
+        stack.close()
         for k in range(n_buckets):
-            files = sorted(folder.glob(f"*_{k}.npy"))
-            if not files:
-                continue
-            stacked = np.concatenate([np.load(f) for f in files], axis=1)
-            key, minutes, count, first = (stacked[0].view(np.int64), stacked[1],
-                                          stacked[2].view(np.int64), stacked[3].view(np.int64))
-            yield _reduce(key.copy(), minutes.copy(), count.copy(), first.copy())
+            key, minutes, count, first = (np.fromfile(f, dtype=d) for f, d in zip(
+                names[k], (np.int64, np.float64, np.int64, np.int64), strict=True))
+            for f in names[k]:
+                f.unlink()  # the disk holds each pair once, not twice
+            if len(key):
+                yield _reduce(key, minutes, count, first, n_people ** 2)
 
 
 def _named(graph: VisitGraph, pairs: _Pairs) -> pd.DataFrame:
@@ -247,7 +295,8 @@ def copresence(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = N
                                    min_overlap_minutes=min_overlap_minutes))
     if not parts:
         return _empty()
-    joined = _reduce(*(np.concatenate([p[i] for p in parts]) for i in range(4)))
+    joined = _reduce(*(np.concatenate([p[i] for p in parts]) for i in range(4)),
+                     n_keys=max(len(graph.person_ids), 1) ** 2)
     return _named(graph, joined)
 
 
@@ -259,21 +308,29 @@ def write_copresence(graph: VisitGraph, path: str | Path, rule: str | Rule = "tw
     Pairs are summed one bucket of keys at a time and written as row groups, so memory
     holds about one bucket (``1 / n_buckets`` of the pairs), not the whole list; the file
     is written to a temporary name and renamed. Ids are dictionary-encoded (pandas reads
-    them as categoricals); rows are sorted within a bucket, not across the file.
+    them as categoricals); rows are sorted by the pair, as :func:`copresence` returns them.
 
     Returns the path written.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
     writer = None
+    written: Future[None] | None = None
     try:
-        for part in _buckets(graph, rule, since, until, min_overlap_minutes, n_buckets):
-            table = _arrow(graph, part)
-            writer = writer or pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table)
+        # One range is written (pyarrow releases the GIL) while the next one is reduced.
+        with ThreadPoolExecutor(1) as pool:
+            for part in _buckets(graph, rule, since, until, min_overlap_minutes, n_buckets):
+                table = _arrow(graph, part)
+                writer = writer or pq.ParquetWriter(tmp, table.schema)
+                if written is not None:
+                    written.result()
+                written = pool.submit(writer.write_table, table)
+            if written is not None:
+                written.result()
         if writer is None:  # no pair: an empty file with the columns
             pq.write_table(pa.Table.from_pandas(_empty(), preserve_index=False), tmp)
     finally:
