@@ -163,9 +163,9 @@ def copresence_chunks(graph: VisitGraph, rule: str | Rule = "twenty", *, since: 
     workers = max(workers, 1)
     pending: deque[Future[_Pairs | None]] = deque()
     with ThreadPoolExecutor(workers) as pool:
-        for k, (a, b) in enumerate(ranges, start=1):
-            pending.append(pool.submit(_chunk_pairs, r, (person, t_in, t_out), count, a, b,
-                                       minimum, n_people))
+        for k, (lo_visit, hi_visit) in enumerate(ranges, start=1):
+            pending.append(pool.submit(_chunk_pairs, r, (person, t_in, t_out), count,
+                                       lo_visit, hi_visit, minimum, n_people))
             # At most `workers` chunks in flight: memory holds a few chunks, not all pairs.
             while pending and (len(pending) >= workers or k == len(ranges)):
                 part = pending.popleft().result()
@@ -295,8 +295,8 @@ def copresence(graph: VisitGraph, rule: str | Rule = "twenty", *, since: Any = N
                                    min_overlap_minutes=min_overlap_minutes))
     if not parts:
         return _empty()
-    joined = _reduce(*(np.concatenate([p[i] for p in parts]) for i in range(4)),
-                     n_keys=max(len(graph.person_ids), 1) ** 2)
+    key, minutes, count, first = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    joined = _reduce(key, minutes, count, first, max(len(graph.person_ids), 1) ** 2)
     return _named(graph, joined)
 
 
