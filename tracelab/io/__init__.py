@@ -2,6 +2,9 @@
 
 Every loader returns a :class:`Loaded` (accepted rows and a rejection table of
 ``schema.REJECTION_COLUMNS``) whose counts reconcile: ``read == accepted + rejected``.
+Damage costs the rows it touches, not the file: an undecodable byte, a time out of range,
+a binary or nested cell, a broken GeoJSON feature are rejection rows with their reason.
+Ids are cleaned to compare equal to their twins; ``Loaded.repaired`` lists each repair.
 """
 
 from __future__ import annotations

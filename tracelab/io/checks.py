@@ -9,13 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._atomic import fault_point
 from tracelab.io.files import ColumnMap, RawTable, UnreadableFile, read_raw
-from tracelab.io.parse import blank, in_scientific_notation, is_text
+from tracelab.io.parse import blank, clean_ids, in_scientific_notation, is_text
 from tracelab.model import ids
 from tracelab.model import schema as s
+from tracelab.privacy.pseudonyms import scrub_shapes
 
 __all__ = ["Loaded", "RowChecker", "empty_rejections", "mask_value", "open_raw", "PROFILES",
-           "check_profile"]
+           "check_profile", "ID_COLUMNS"]
 
 #: Load profiles: ``strict``, the 赣通码 registry's rules (the default for registries);
 #: ``research``, only what tracing needs (person, venue, time; the rest optional).
@@ -40,6 +42,9 @@ MAX_FIELD_CHARS = 500
 #: Longest value echoed in a rejection row.
 _ECHO_CHARS = 60
 
+#: Id columns compared across files: cleaned on load (:func:`tracelab.model.ids.clean_identifier`).
+ID_COLUMNS = (s.PERSON_ID, s.VENUE_ID, s.PARENT_VENUE_ID)
+
 _MASKS: dict[str, Callable[[object], str]] = {
     s.PERSON_ID: ids.mask_id,
     s.OWNER_ID: ids.mask_id,
@@ -51,24 +56,35 @@ _MASKS: dict[str, Callable[[object], str]] = {
 def mask_value(column: str, value: object) -> str:
     """The value as a rejection row may show it: personal columns masked, long text cut.
 
+    Whatever the column, anything shaped like a phone or an ID number is masked too
+    (:func:`tracelab.privacy.pseudonyms.scrub_shapes`): a phone number typed into the time
+    or the colour column is as personal there.
+
     Examples
     --------
     >>> mask_value("applicant_phone", "13123456789")
     '131*****789'
-    >>> mask_value("venue_id", "V1")
-    'V1'
+    >>> mask_value("venue_id", "V1"), mask_value("scanned_at", "+86 131-2345-6789")
+    ('V1', '131*****789')
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     masker = _MASKS.get(column)
     text = masker(str(value)) if masker else str(value)
+    # Cut before scrubbing would leave a cut number unmasked; scrub the whole, then cut.
+    text = str(scrub_shapes(text))
     return text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…"
+
+
+_EMPTY_REJECTIONS = pd.DataFrame({c: pd.Series(dtype="int64" if c == s.ROW else object)
+                                  for c in s.REJECTION_COLUMNS})
 
 
 def empty_rejections() -> pd.DataFrame:
     """A rejection table with no rows and the columns of ``schema.REJECTION_COLUMNS``."""
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == s.ROW else object)
-                         for c in s.REJECTION_COLUMNS})
+    # A copy of one built frame: every load asks for several, and building six typed
+    # Series each time cost more than reading a small file.
+    return _EMPTY_REJECTIONS.copy()
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,11 @@ class Loaded:
     for tracing despite a registration fault), in the rejection table's columns; a row
     may have several. ``set_aside`` holds, for rejected scans whose person id could be
     read, ``person_id``, ``venue_id``, ``row`` and ``reason``: what a case lost.
+    ``repaired`` lists, in the same columns with reason ``repaired_id``, each id of an
+    accepted row that was cleaned to compare equal to its twins (invisible characters,
+    NUL, full-width forms, Cyrillic/Greek look-alike letters): those rows are accepted, so
+    ``read == accepted_count + rejected_count`` still holds, and ``repaired_count`` says
+    how many values were repaired.
     """
 
     accepted: pd.DataFrame
@@ -96,6 +117,8 @@ class Loaded:
     #: Venue attributes a log carries beside its scans (``research`` profile): venue_id and
     #: whichever of name, venue_type, lon, lat it has, first seen per venue.
     derived: pd.DataFrame | None = None
+    #: Ids of accepted rows cleaned on load (reason ``repaired_id``), one row per value.
+    repaired: pd.DataFrame = field(default_factory=lambda: empty_rejections())
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter((self.accepted, self.rejected))
@@ -112,6 +135,11 @@ class Loaded:
         """Data rows rejected (file-level rows, ``row == 0``, excluded)."""
         return int((self.rejected[s.ROW] > 0).sum())
 
+    @property
+    def repaired_count(self) -> int:
+        """Id values of accepted rows repaired on load (listed in ``repaired``)."""
+        return len(self.repaired)
+
 
 class RowChecker:
     """Collects rejections for one raw table; each row is rejected at most once.
@@ -127,8 +155,21 @@ class RowChecker:
         self.flagged = np.zeros(len(raw.frame), dtype=bool)
         self._parts: list[pd.DataFrame] = []
         self._fault_parts: list[pd.DataFrame] = []
+        self._repair_parts: list[pd.DataFrame] = []
         for row, message in raw.broken_rows:
             self.file_problem("unreadable_file", message, row=row)
+        for row, reason, message in raw.lost_rows:
+            self.file_problem(reason, message, row=row)
+        self._reject_cells()
+
+    def _reject_cells(self) -> None:
+        """Reject the rows of cells the reader blanked (bytes, nested values)."""
+        n = len(self.frame)
+        for problem in self.raw.bad_cells:
+            mask = np.zeros(n, dtype=bool)
+            mask[problem.position] = True
+            self.reject(mask, problem.column, problem.reason, problem.message,
+                        values=pd.Series([""] * n))
 
     @property
     def good(self) -> np.ndarray:
@@ -148,6 +189,7 @@ class RowChecker:
         ``message`` is a template (``{value}`` becomes the repr of the masked offending
         value), a callable receiving the masked value, or a Series of one message per row.
         """
+        fault_point(f"check:{reason}")  # tests kill loads between checks
         new = np.asarray(mask, dtype=bool) & ~self.bad
         part = self._rows(new, column, reason, message, values)
         if part is not None:
@@ -190,6 +232,8 @@ class RowChecker:
             render = message if callable(message) else (
                 lambda v: message.format(value=repr(v)))
             texts = [render(v) for v in shown]
+        # Messages built from raw values (a Series) are scrubbed like the values shown.
+        texts = [str(scrub_shapes(m)) for m in texts]
         return pd.DataFrame({
             s.SOURCE: self.raw.source,
             s.ROW: self.raw.rows[idx],
@@ -201,21 +245,64 @@ class RowChecker:
 
     def file_problem(self, reason: str, message: str, *, row: int = 0, column: str = "") -> None:
         """Record a problem of the file or of a row the reader could not split."""
+        if reason not in s.REASONS:
+            raise ValueError(f"reason: {reason!r} is not a code of schema.REASONS")
         self._parts.append(pd.DataFrame({
             s.SOURCE: [self.raw.source], s.ROW: [row], s.COLUMN: [column], s.VALUE: [""],
-            s.REASON: [reason], s.MESSAGE: [message],
+            s.REASON: [reason], s.MESSAGE: [str(scrub_shapes(message))],
         }))
 
     def require_columns(self, required: tuple[str, ...]) -> bool:
         """Reject every row when required columns are missing; True if all are present."""
         missing = [c for c in required if c not in self.frame.columns]
         if missing:
+            hint = (f"; its first line looks like data, not a header: add a header line "
+                    f"({','.join(required)})" if self.raw.headerless else "")
             self.reject(
                 np.ones(len(self.frame), bool), missing[0], "missing_column",
                 f"required column(s) {', '.join(missing)} absent; the file has "
-                f"{', '.join(self.frame.columns) or 'no recognised columns'}",
+                f"{', '.join(self.frame.columns) or 'no recognised columns'}{hint}",
             )
         return not missing
+
+    def clean_ids(self, columns: tuple[str, ...] = ID_COLUMNS) -> None:
+        """Clean the id ``columns`` of ``frame`` so that twins compare equal.
+
+        Each changed id is listed as ``repaired_id`` (kept in ``Loaded.repaired`` if its
+        row is accepted in the end); an id mixing Latin with Cyrillic or Greek letters
+        that look like no Latin letter is rejected as ``mixed_script_id``. ``frame``
+        becomes a new frame; the raw table is not changed.
+        """
+        fixed: dict[str, pd.Series] = {}
+        for column in columns:
+            if column not in self.frame.columns or not is_text(self.frame[column]):
+                continue
+            raw = self.frame[column]
+            clean, done = clean_ids(raw)
+            mixed = (done == "mixed_script").to_numpy()
+            self.reject(mixed, column, "mixed_script_id",
+                        f"{column} {{value}} mixes Latin letters with Cyrillic or Greek ones "
+                        "that look like no Latin letter; write it in one alphabet")
+            changed = (done != "").to_numpy() & ~mixed & ~self.bad
+            if changed.any():
+                self._repair_parts.append(self._repairs(column, raw, clean, done, changed))
+                fixed[column] = clean
+        if fixed:
+            self.frame = self.frame.assign(**fixed)
+
+    def _repairs(self, column: str, raw: pd.Series, clean: pd.Series, done: pd.Series,
+                 changed: np.ndarray) -> pd.DataFrame:
+        idx = np.flatnonzero(changed)
+        shown = [_visible(mask_value(column, v)) for v in raw.iloc[idx]]
+        messages = [
+            f"{column} {old!r} read as {mask_value(column, new)!r}: "
+            + "; ".join(ids.ID_REPAIRS[d] for d in what.split(","))
+            for old, new, what in zip(shown, clean.iloc[idx], done.iloc[idx], strict=True)]
+        return pd.DataFrame({
+            s.SOURCE: self.raw.source, s.ROW: self.raw.rows[idx], s.COLUMN: column,
+            s.VALUE: shown, s.REASON: "repaired_id",
+            s.MESSAGE: [str(scrub_shapes(m)) for m in messages],
+        })
 
     def require_values(self, columns: tuple[str, ...]) -> None:
         """Reject rows with an empty required field, naming the first empty column."""
@@ -239,9 +326,9 @@ class RowChecker:
     def finish(self, accepted: pd.DataFrame) -> Loaded:
         """The loader's result: ``accepted``, this checker's rejections and faults."""
         raw = self.raw
-        return Loaded(accepted, self.rejections(), len(raw.frame) + len(raw.broken_rows),
-                      raw.source, raw.encoding, raw.ignored_columns,
-                      faults=self.faults())
+        read = len(raw.frame) + len(raw.broken_rows) + len(raw.lost_rows)
+        return Loaded(accepted, self.rejections(), read, raw.source, raw.encoding,
+                      raw.ignored_columns, faults=self.faults(), repaired=self.repaired())
 
     def rejections(self) -> pd.DataFrame:
         """The rejection table, ordered by row."""
@@ -249,7 +336,13 @@ class RowChecker:
 
     def faults(self) -> pd.DataFrame:
         """Faults of rows still accepted, ordered by row (a row rejected later is dropped)."""
-        out = _table(self._fault_parts)
+        return self._of_kept_rows(_table(self._fault_parts))
+
+    def repaired(self) -> pd.DataFrame:
+        """Ids repaired in rows still accepted, ordered by row."""
+        return self._of_kept_rows(_table(self._repair_parts))
+
+    def _of_kept_rows(self, out: pd.DataFrame) -> pd.DataFrame:
         if not len(out):
             return out
         rows = out[s.ROW].to_numpy()
@@ -268,11 +361,18 @@ class RowChecker:
         """For each rejected data row, its ``keys`` columns (row-aligned), ``row`` and ``reason``.
 
         Rows whose first key is blank or was an id in scientific notation are left out:
-        they name nobody. Loaders keep this as ``Loaded.set_aside``.
+        they name nobody; so are rows the reader could not take apart (no fields, no
+        keys). Loaders keep this as ``Loaded.set_aside``.
         """
         rej = self.rejections()
         rej = rej[rej[s.ROW] > 0]
-        at = np.searchsorted(self.raw.rows, rej[s.ROW].to_numpy())
+        rows = self.raw.rows
+        at = np.searchsorted(rows, rej[s.ROW].to_numpy())
+        # A broken or undecodable row is not in the frame: searchsorted would give the
+        # next row's keys (or run past the end).
+        inside = at < len(rows)
+        inside[inside] = rows[at[inside]] == rej[s.ROW].to_numpy()[inside]
+        rej, at = rej[inside], at[inside]
         out = pd.DataFrame({**{name: col.to_numpy(object)[at] for name, col in keys.items()},
                             s.ROW: rej[s.ROW].to_numpy(), s.REASON: rej[s.REASON].to_numpy()})
         first = out[next(iter(keys))].astype(str)
@@ -289,6 +389,18 @@ class RowChecker:
                             "last digits; re-export the column formatted as text")
 
 
+def _visible(text: str) -> str:
+    r"""`text` with invisible characters written as escapes, so a repair shows what it removed.
+
+    Examples
+    --------
+    >>> _visible("V\u200b1\x00")
+    'V\\u200b1\\x00'
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return empty_rejections()
@@ -301,8 +413,9 @@ def open_raw(path: str | Path, encoding: str | None, what: str,
              columns: ColumnMap | None = None) -> tuple[RowChecker, Loaded | None]:
     """Read a file for a loader and run the file-level checks.
 
-    ``required`` columns must be present; rows with a blank cell in ``values`` (default:
-    the required columns) are rejected. Returns the checker and, when the file cannot go
+    ``required`` columns must be present; the id columns (:data:`ID_COLUMNS`) are cleaned
+    (:meth:`RowChecker.clean_ids`); rows with a blank cell in ``values`` (default: the
+    required columns) are rejected. Returns the checker and, when the file cannot go
     further (unreadable, empty, or missing required columns), the finished
     :class:`Loaded` to return as it is.
     """
@@ -314,10 +427,12 @@ def open_raw(path: str | Path, encoding: str | None, what: str,
         chk.file_problem("unreadable_file", str(exc))
         return chk, chk.finish(pd.DataFrame())
     chk = RowChecker(raw)
-    if len(raw.frame) == 0 and not raw.broken_rows:
+    if len(raw.frame) == 0 and not raw.broken_rows and not raw.lost_rows:
         chk.file_problem("empty_file", f"{raw.source} holds no {what} rows")
         return chk, chk.finish(pd.DataFrame())
     if not chk.require_columns(required):
         return chk, chk.finish(pd.DataFrame())
+    # Before the blank test: an id of only zero-width spaces is an empty id.
+    chk.clean_ids()
     chk.require_values(required if values is None else values)
     return chk, None

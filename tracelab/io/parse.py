@@ -9,10 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracelab.model import ids
 from tracelab.model import schema as s
 
 __all__ = ["is_text", "blank", "parse_times", "parse_colours", "parse_methods", "parse_bools",
-           "parse_floats", "unwrap_cells", "in_scientific_notation", "time_hint"]
+           "parse_floats", "unwrap_cells", "in_scientific_notation", "time_hint",
+           "time_out_of_range", "clean_ids", "FIRST_YEAR", "LAST_YEAR"]
 
 COLOUR_WORDS = {
     s.GREEN: ("green", "g", "绿", "绿码", "綠", "綠碼"),
@@ -39,6 +41,14 @@ _AFTERNOON = ("下午", "晚上", "PM", "pm")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
 #: Excel's ways of forcing a cell to text: a leading apostrophe, or a ="…" formula.
 _EXCEL_TEXT = re.compile(r'^(?:="(.*)"|\'(.*))$', re.DOTALL)
+#: Years an instant may have. Instants are nanoseconds since 1970 in an int64, which holds
+#: 1677-09-21 to 2262-04-11; whole years keep the rule simple to state and to test.
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+#: A text time whose year (its first four characters) lies outside FIRST_YEAR..LAST_YEAR.
+_FAR_YEAR = (r"(?:0\d\d\d|1[0-5]\d\d|16[0-6]\d|167[0-7]|226[2-9]|22[7-9]\d|2[3-9]\d\d"
+             r"|[3-9]\d\d\d)\D(?s:.*)")
+#: Epoch milliseconds of the first instant after LAST_YEAR.
+_LAST_MS = pd.Timestamp(f"{LAST_YEAR + 1}-01-01").value // 10**6
 _LOOSE = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?$"
 )
@@ -135,6 +145,11 @@ def _loose_times(text: pd.Series) -> pd.Series:
     if not ok.any():
         return out
     p = parts[ok].fillna("0")
+    # Built from components, an hour of 25 would roll over into the next day: refuse it.
+    clock = ((p[3].astype(int) < 24) & (p[4].astype(int) < 60) & (p[5].astype(int) < 60))
+    p = p[clock]
+    if p.empty:
+        return out
     frac = p[6].str.ljust(9, "0").astype("int64")
     stamps = pd.to_datetime(
         pd.DataFrame(
@@ -143,7 +158,7 @@ def _loose_times(text: pd.Series) -> pd.Series:
         ),
         errors="coerce",
     ) + pd.to_timedelta(frac, unit="ns")
-    out[ok] = stamps.astype("datetime64[ns]")
+    out[p.index] = stamps.astype("datetime64[ns]")
     return out
 
 
@@ -180,15 +195,17 @@ def parse_times(values: pd.Series, zone: str = s.DEFAULT_ZONE) -> pd.Series:
      '2022-11-18 00:05:03+00:00', '2022-11-18 00:05:03+00:00', 'NaT']
     """
     dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").dt.as_unit("ns")
-    if pd.api.types.is_datetime64_dtype(dtype):
-        return values.dt.tz_localize(zone).dt.tz_convert("UTC").dt.as_unit("ns")
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        values = values.astype("float64").map(
-            lambda v: "" if np.isnan(v) else f"{v:.0f}" if v == int(v) else repr(v))
-    text = values.astype(str).str.strip()
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        # Typed columns (Parquet, any unit): a year the int64 nanoseconds cannot hold is
+        # NaT here and a time_out_of_range rejection in the loader, not an overflow.
+        typed = values.where(~_far_typed(values))
+        if not isinstance(dtype, pd.DatetimeTZDtype):
+            typed = typed.dt.tz_localize(zone, nonexistent="NaT", ambiguous="NaT")
+        return typed.dt.tz_convert("UTC").dt.as_unit("ns")
+    text = _as_text(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    # Far years never reach pandas, whose parsers would overflow on them.
+    text = text.where(~_fullmatch(text, _FAR_YEAR), "")
 
     serial = _fullmatch(text, _EXCEL_SERIAL.pattern)
     if serial.any():
@@ -199,9 +216,9 @@ def parse_times(values: pd.Series, zone: str = s.DEFAULT_ZONE) -> pd.Series:
 
     digits = _fullmatch(text, r"\d{10}|\d{13}") & ~serial
     if digits.any():
-        num = text[digits].astype("int64")
-        ms = np.where(text[digits].str.len() == 13, num, num * 1000)
-        out[digits] = pd.to_datetime(ms, unit="ms", utc=True).as_unit("ns")
+        ms = _epoch_ms(text[digits])
+        out[digits] = pd.to_datetime(np.where(ms < _LAST_MS, ms, np.iinfo(np.int64).min),
+                                     unit="ms", utc=True).as_unit("ns")
 
     rest = ~digits & ~serial & (text != "")
     candidates = text[rest]
@@ -232,6 +249,58 @@ def parse_times(values: pd.Series, zone: str = s.DEFAULT_ZONE) -> pd.Series:
         if marker.notna().any():
             local = _half_day(local, marker)
         out[naive.index] = _localise(local, zone)
+    return out
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text; numbers written without a fraction when they have none."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        values = values.astype("float64").map(
+            lambda v: "" if not np.isfinite(v) else f"{v:.0f}" if v == int(v) else repr(v))
+    return values.astype(str).str.strip()
+
+
+def _epoch_ms(text: pd.Series) -> np.ndarray:
+    """Epoch milliseconds of 13-digit (ms) or 10-digit (seconds) text; no overflow: < 10**13."""
+    num = text.astype("int64").to_numpy()
+    return np.where(text.str.len().to_numpy() == 13, num, num * 1000)
+
+
+def _far_typed(values: pd.Series) -> np.ndarray:
+    """True where a typed datetime lies outside FIRST_YEAR..LAST_YEAR (any unit, any zone)."""
+    year = values.dt.year
+    return ((year < FIRST_YEAR) | (year > LAST_YEAR)).to_numpy(dtype=bool, na_value=False)
+
+
+def time_out_of_range(values: pd.Series) -> np.ndarray:
+    """True where a cell is a real time outside the years 1678-2261 that instants can hold.
+
+    :func:`parse_times` gives NaT for them; this tells them from cells that are no time
+    at all, so that a loader can say which: ``3000-01-01``, ``9999999999999`` (epoch ms,
+    year 2286) or a typed year-9999 Parquet cell are out of range, ``0000-00-00`` or
+    ``2022-02-30`` are not times.
+
+    Examples
+    --------
+    >>> time_out_of_range(pd.Series(["3000-01-01 08:00", "9999999999999", "1000年1月1日",
+    ...     "0000-00-00", "2022-11-18 08:05", "soon"])).tolist()
+    [True, True, True, False, False, False]
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return _far_typed(values)
+    text = _as_text(values)
+    out = np.zeros(len(text), dtype=bool)
+    digits = _fullmatch(text, r"\d{10}|\d{13}").to_numpy()
+    if digits.any():
+        out[digits] = _epoch_ms(text[digits]) >= _LAST_MS
+    far = _fullmatch(text, _FAR_YEAR).to_numpy()
+    if far.any():
+        # The same text with its year moved into range by a multiple of 400 years (so 29
+        # February stays a real day or not): if that parses, the cell is a real time.
+        year = text[far].str[:4].astype(int)
+        moved = (1800 + (year - 1800) % 400).astype(str) + text[far].str[4:]  # 1800-2199
+        out[far] = parse_times(moved, "UTC").notna().to_numpy()
     return out
 
 
@@ -320,3 +389,41 @@ def unwrap_cells(values: pd.Series) -> pd.Series:
     cells = values.to_numpy(dtype=object, copy=True)
     cells[marked] = fixed[0].fillna(fixed[1]).fillna(values[marked].astype(str)).to_numpy(object)
     return pd.Series(cells, index=values.index, name=values.name, dtype=object)
+
+
+def clean_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Ids as they are compared (:func:`tracelab.model.ids.clean_identifier`), and what changed.
+
+    Only cells holding a character outside printable ASCII are looked at, once per distinct
+    value, so clean logs pay one vectorised test.
+
+    Returns
+    -------
+    tuple of (pandas.Series, pandas.Series)
+        The cleaned ids (same index; non-text columns are returned as they are) and, per
+        cell, what was done: ``""`` for nothing, else the ``ID_REPAIRS`` keys joined by
+        ``","``, or ``"mixed_script"`` (the id is left as read).
+
+    Examples
+    --------
+    >>> clean, done = clean_ids(pd.Series(["P001", "P\u200b001", "Ｐ００１", "PЖ01"]))
+    >>> clean.tolist(), done.tolist()
+    (['P001', 'P001', 'P001', 'PЖ01'], ['', 'invisible', 'compatibility', 'mixed_script'])
+    """
+    # Arrow-backed text: the loaders compare it over every row, which object dtype makes slow.
+    done = pd.Series("", index=values.index, dtype="str")
+    if not is_text(values) or not len(values):
+        return values, done
+    hit = pc.match_substring_regex(_arrow(values), r"[^\x20-\x7e]")
+    odd = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if not odd.any():
+        return values, done
+    codes, uniques = pd.factorize(values[odd].astype(str))
+    results = [ids.clean_identifier(u) for u in uniques]
+    fixed = np.array([r[0] for r in results], dtype=object)[codes]
+    notes = np.array([",".join(r[1]) for r in results], dtype=object)[codes]
+    cells = values.to_numpy(dtype=object, copy=True)
+    mixed = notes == "mixed_script"
+    cells[np.flatnonzero(odd)[~mixed]] = fixed[~mixed]
+    done[odd] = notes.astype(str)
+    return pd.Series(cells, index=values.index, name=values.name, dtype=object), done

@@ -9,15 +9,18 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, check_profile, open_raw
+from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
 from tracelab.io.files import ColumnMap
 from tracelab.io.parse import (
+    FIRST_YEAR,
+    LAST_YEAR,
     blank,
     parse_colours,
     parse_floats,
     parse_methods,
     parse_times,
     time_hint,
+    time_out_of_range,
 )
 from tracelab.model import coords, regions
 from tracelab.model import schema as s
@@ -31,6 +34,10 @@ REQUIRED_RESEARCH = (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT)
 #: Venue attributes a research log may carry on each scan row.
 _VENUE_ATTRIBUTES = (s.NAME, s.VENUE_TYPE, s.LON, s.LAT)
 _TIME_FORMS = "2022-11-18 08:05:03, 2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms"
+#: Most scans one row may stand for. A person scanning every two minutes around the clock
+#: for a fortnight makes about 10,000 repeats; far beyond that is a broken count, and
+#: summing it would overflow the read count.
+MAX_MERGED_SCANS = 100_000
 # Index 0 is "no colour" (research logs): any colour seen outranks it.
 _BY_SEVERITY = (None, s.GREEN, s.YELLOW, s.RED)
 _SEVERITY = {colour: rank for rank, colour in enumerate(_BY_SEVERITY) if colour is not None}
@@ -52,11 +59,13 @@ def read_scans(
 ) -> Loaded:
     """Read and check entry scans.
 
-    A scan is rejected for an unknown venue, an unparseable or future time, a colour other
-    than green/yellow/red (绿/黄/红), a method other than self/proxy (本人/代登记), or an exit
-    before its entry. Repeat scans of the same venue by the same person within
-    ``merge_within`` of the previous one are merged into the first: the kept row's
-    ``merged_scans`` counts them, its colour is the most severe seen and its exit the latest.
+    A scan is rejected for an unknown venue, an unparseable, out-of-range (outside
+    1678-2261) or future time, a colour other than green/yellow/red (绿/黄/红), a method
+    other than self/proxy (本人/代登记), an exit before its entry, or a ``merged_scans``
+    that is not a whole number from 1 to :data:`MAX_MERGED_SCANS`. Repeat scans of the
+    same venue by the same person within ``merge_within`` of the previous one are merged
+    into the first: the kept row's ``merged_scans`` counts them, its colour is the most
+    severe seen and its exit the latest.
     Files written by tracelab (:mod:`tracelab.io.layout`) carry ``merged_scans`` already;
     those counts are kept, and ``read`` counts the scans the rows stand for.
 
@@ -142,6 +151,7 @@ def read_scans(
         chk.reject(~known, s.VENUE_ID, "unknown_venue",
                    "venue_id {value} is not in the venue registry")
     scanned = parse_times(f[s.SCANNED_AT], zone)
+    _reject_far_times(chk, f, s.SCANNED_AT, scanned)
     chk.reject(scanned.isna().to_numpy(), s.SCANNED_AT, "bad_time",
                lambda v: f"scanned_at {v!r} is not a time{time_hint(v)} (use {_TIME_FORMS})")
     now_at = now_utc(now)
@@ -166,6 +176,7 @@ def read_scans(
     if s.EXIT_AT in f.columns:
         empty = blank(f[s.EXIT_AT])
         exit_at = parse_times(f[s.EXIT_AT], zone)
+        _reject_far_times(chk, f, s.EXIT_AT, exit_at)
         chk.reject(exit_at.isna().to_numpy() & ~empty, s.EXIT_AT, "bad_time",
                    lambda v: f"exit_at {v!r} is not a time{time_hint(v)} (use {_TIME_FORMS})")
         chk.reject((exit_at < scanned).to_numpy(), s.EXIT_AT, "exit_before_entry",
@@ -193,7 +204,11 @@ def read_scans(
         whole = (count >= 1) & (count == np.floor(count))
         chk.reject(~whole.to_numpy(), s.MERGED_SCANS, "bad_count",
                    "merged_scans {value} is not a whole number of at least 1")
-        merged_in = count.where(whole, 1).to_numpy(np.int64)
+        huge = (count > MAX_MERGED_SCANS).to_numpy()
+        chk.reject(huge, s.MERGED_SCANS, "count_too_large",
+                   f"merged_scans {{value}} is more than {MAX_MERGED_SCANS:,} scans, more "
+                   "than one row can stand for")
+        merged_in = count.where(whole & ~huge, 1).to_numpy(np.int64)
     keep = chk.good
     accepted = pd.DataFrame({
         s.PERSON_ID: person[keep], s.VENUE_ID: venue[keep], s.SCANNED_AT: scanned[keep],
@@ -210,6 +225,17 @@ def read_scans(
         derived = attrs.assign(**{s.VENUE_ID: venue[keep]}).drop_duplicates(s.VENUE_ID)
     return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()),
                    set_aside=chk.rejected_keys({s.PERSON_ID: person, s.VENUE_ID: venue}), derived=derived)
+
+
+def _reject_far_times(chk: RowChecker, f: pd.DataFrame, column: str, parsed: pd.Series) -> None:
+    """Reject real times outside the years instants can hold (NaT in `parsed`)."""
+    unread = parsed.isna().to_numpy()
+    if unread.any():
+        far = np.zeros(len(f), dtype=bool)
+        far[unread] = time_out_of_range(f[column][unread])
+        chk.reject(far, column, "time_out_of_range",
+                   f"{column} {{value}} is outside the years {FIRST_YEAR}-{LAST_YEAR} an "
+                   "instant can hold: a wrong year, or epoch time in the wrong unit")
 
 
 def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:

@@ -12,10 +12,20 @@ import pandas as pd
 from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
 from tracelab.io.files import ColumnMap
-from tracelab.io.parse import blank, parse_colours, parse_floats, parse_times, time_hint
+from tracelab.io.parse import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    blank,
+    parse_colours,
+    parse_floats,
+    parse_times,
+    time_hint,
+    time_out_of_range,
+)
 from tracelab.model import coords, ids, reference, regions
 from tracelab.model import schema as s
 from tracelab.model.regions import Region
+from tracelab.privacy.pseudonyms import scrub_shapes
 
 __all__ = ["read_venues", "infer_id_kind", "log_venues"]
 
@@ -213,7 +223,14 @@ def read_venues(
     if s.REGISTERED_AT in f.columns:
         empty = blank(f[s.REGISTERED_AT])
         registered = parse_times(f[s.REGISTERED_AT], zone)
-        chk.flag(registered.isna().to_numpy() & ~empty, s.REGISTERED_AT, "bad_time",
+        unread = registered.isna().to_numpy() & ~empty
+        far = np.zeros(len(f), dtype=bool)
+        if unread.any():
+            far[unread] = time_out_of_range(f[s.REGISTERED_AT][unread])
+        chk.flag(far, s.REGISTERED_AT, "time_out_of_range",
+                 f"registered_at {{value}} is outside the years {FIRST_YEAR}-{LAST_YEAR} an "
+                 "instant can hold: a wrong year, or epoch time in the wrong unit")
+        chk.flag(unread & ~far, s.REGISTERED_AT, "bad_time",
                  lambda v: f"registered_at {v!r} is not a time{time_hint(v)} (use "
                  "2022-11-18 08:05:03, 2022/11/18 08:05:03, 2022年11月18日 08:05 or epoch ms)")
         future = (registered > now_at).to_numpy()
@@ -352,7 +369,8 @@ def _region(region: Region | str | None, text: dict[str, pd.Series], source: str
 
 
 def _sample(values: pd.Series) -> str:
-    seen = [v for v in dict.fromkeys(values.astype(str)) if v][:3]
+    # Shown in an error message: a phone typed into the 区县 column must not be.
+    seen = [str(scrub_shapes(v))[:40] for v in dict.fromkeys(values.astype(str)) if v][:3]
     return "、".join(seen) if seen else "empty"
 
 

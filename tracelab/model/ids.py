@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,8 @@ __all__ = [
     "is_mobile",
     "normalise_mobile",
     "id_problem",
+    "clean_identifier",
+    "ID_REPAIRS",
     "mask_name",
     "mask_id",
     "mask_phone",
@@ -495,6 +498,105 @@ def id_problem(
     if kind == schema.REGNO:
         return _regno_problem(value)
     return _resident_id_problem(value, today)
+
+
+# --- identifiers as compared ----------------------------------------------------------
+
+#: What :func:`clean_identifier` may do to an id, and how a message says it.
+ID_REPAIRS = {
+    "invisible": "invisible characters (zero-width, BOM, soft hyphen, bidi marks or controls "
+                 "such as NUL) removed",
+    "compatibility": "full-width or other compatibility forms folded (NFKC)",
+    "lookalike": "Cyrillic or Greek letters that look like Latin ones read as Latin",
+}
+#: Default-ignorable characters outside the Cc, Cf, Zl and Zp categories: the combining
+#: grapheme joiner, Hangul fillers, Khmer inherent vowels and variation selectors.
+_INVISIBLE_EXTRA = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x3164, 0xFFA0]
+    + list(range(0xFE00, 0xFE10)) + list(range(0xE0100, 0xE01F0)))
+#: Cyrillic and Greek letters drawn like a Latin letter in common fonts (after NFKC). Only
+#: unmistakable pairs: a letter left out is never folded.
+_LOOKALIKES = str.maketrans({
+    **dict(zip("АВЕКМНОРСТУХЅІЈԚԜҮӀҺ", "ABEKMHOPCTYXSIJQWYIH", strict=True)),
+    **dict(zip("аеорсухѕіјһԁԛԝүӏ", "aeopcyxsijhdqwyl", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX", strict=True)),
+    **dict(zip("ονρ", "ovp", strict=True)),
+})
+_LOOKALIKE_CHARS = frozenset(chr(c) for c in _LOOKALIKES)
+
+
+def _invisible(char: str) -> bool:
+    return (unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+            or ord(char) in _INVISIBLE_EXTRA)
+
+
+def _script(char: str) -> str:
+    return unicodedata.name(char, "").split(" ", 1)[0]
+
+
+def clean_identifier(value: str) -> tuple[str, tuple[str, ...]]:
+    """An id as it is compared: NFKC, invisible characters gone, look-alike letters as Latin.
+
+    Two exports of one person id differ by bytes no one sees: a zero-width space or a BOM
+    pasted from a web page, a NUL from a broken export, full-width ``Ｐ００１`` from a
+    Chinese input method, a Cyrillic ``Р`` from a Russian keyboard layout. Compared as
+    read they make two people, and the contacts of one are never traced from the other.
+
+    Parameters
+    ----------
+    value : str
+        The id as read (surrounding blanks already stripped or not).
+
+    Returns
+    -------
+    tuple of (str, tuple of str)
+        The cleaned id and what was done, in the order of :data:`ID_REPAIRS`:
+        ``"invisible"`` (characters of the Unicode categories Cc, Cf, Zl, Zp and the other
+        default-ignorable ones removed), ``"compatibility"`` (NFKC changed it) and
+        ``"lookalike"``; or ``("mixed_script",)`` with the id unfolded, when Latin letters
+        stand beside Cyrillic or Greek letters that look like no Latin letter.
+
+    Notes
+    -----
+    Look-alike letters are folded only in an id that also has Latin letters or digits, and
+    only when every Cyrillic or Greek letter in it has a Latin twin (``Р001``, ``PАB1``):
+    such an id was meant in the Latin alphabet, and folding is the same for every row, so
+    it can merge look-alike ids but never split one. A Cyrillic or Greek word (a name,
+    ``Иван``) is left alone, and so is one with digits (``Иван01``). An id mixing Latin
+    with a Cyrillic or Greek letter that has no Latin twin (``PЖ01``) is neither: the
+    loaders reject it as ``mixed_script_id`` rather than guess.
+
+    Examples
+    --------
+    >>> clean_identifier("P\\u200b001"), clean_identifier("\\ufeffV1\\x00")
+    (('P001', ('invisible',)), ('V1', ('invisible',)))
+    >>> clean_identifier("Ｐ００１")
+    ('P001', ('compatibility',))
+    >>> clean_identifier("Р001")  # a Cyrillic Er
+    ('P001', ('lookalike',))
+    >>> clean_identifier("PЖ01"), clean_identifier("Иван"), clean_identifier("P001")
+    (('PЖ01', ('mixed_script',)), ('Иван', ()), ('P001', ()))
+    """
+    done: list[str] = []
+    visible = "".join(c for c in value if not _invisible(c))
+    folded = unicodedata.normalize("NFKC", visible)
+    # NFKC can itself produce an invisible character (half-width Hangul filler -> filler).
+    again = "".join(c for c in folded if not _invisible(c))
+    if visible != value or again != folded:
+        done.append("invisible")
+    if folded != visible:
+        done.append("compatibility")
+    text = again
+    foreign = [c for c in text if c.isalpha() and _script(c) in ("CYRILLIC", "GREEK")]
+    if foreign:
+        latin = any(c.isalpha() and _script(c) == "LATIN" for c in text)
+        if latin or any("0" <= c <= "9" for c in text):
+            if all(c in _LOOKALIKE_CHARS for c in foreign):
+                text = text.translate(_LOOKALIKES)
+                done.append("lookalike")
+            elif latin:
+                return text, ("mixed_script",)
+    return text, tuple(done)
 
 
 # --- masking ------------------------------------------------------------------------

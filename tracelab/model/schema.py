@@ -352,6 +352,16 @@ REASONS = {
     "bad_time_order": "case times out of order (e.g. confirmed before sampled)",
     "duplicate_case": "the person is listed as a case twice",
     "bad_count": "merged_scans is not a whole number of at least 1",
+    "time_out_of_range": "a real date outside the years 1678-2261 that instants can hold",
+    "count_too_large": "merged_scans is more scans than one row can stand for",
+    "binary_value": "a cell holds bytes that are not UTF-8 text",
+    "nested_value": "a cell holds a nested value (struct, list or map), not a single value",
+    "bad_encoding": "the row holds bytes that are not text in the file's encoding",
+    "bad_feature": "a GeoJSON feature is not an object with properties and a Point geometry",
+    "mixed_script_id": "an id mixes Latin with Cyrillic or Greek letters that look like none",
+    # Not a rejection: listed in Loaded.repaired for rows that stay accepted.
+    "repaired_id": "an id was normalised (invisible characters, NUL, full-width forms or "
+                   "Cyrillic/Greek look-alike letters) and kept",
 }
 
 

@@ -40,6 +40,8 @@ __all__ = [
     "personal_columns",
     "scrub_text",
     "IDENTIFIER_IN_TEXT",
+    "IDENTIFIER_SHAPE",
+    "scrub_shapes",
     "mask_frame",
 ]
 
@@ -281,6 +283,59 @@ def scrub_text(text: object) -> object:
     return IDENTIFIER_IN_TEXT.sub(
         lambda m: ids.mask_phone(m.group()) if len(m.group()) == 11 else ids.mask_id(m.group()),
         text)
+
+
+#: What a mainland mobile or an ID number looks like wherever it stands, as typed by people:
+#: a mobile with or without ``+86``, ``0086`` or ``86``, and either, digits grouped by
+#: ``-``, ``.`` or a space (``131-2345-6789``, ``+86 131 2345 6789``,
+#: ``360323 20010615 1237``), and a mobile read as a number (``13123456789.0``). Longer
+#: digit runs, grouped or not, are not matched.
+IDENTIFIER_SHAPE = re.compile(
+    r"(?<![0-9])(?<![0-9][-. ])(?:"
+    r"(?:(?:\+|00)?86[-. ]?)?(?P<phone>1[3-9](?:[-. ]?[0-9]){9})"
+    r"(?:\.0+(?![0-9])|(?![-. ]?[0-9]))"
+    r"|(?P<id>[0-9](?:[-. ]?[0-9]){14}(?:(?:[-. ]?[0-9]){2}[-. ]?[0-9Xx])?)(?![-. ]?[0-9Xx])"
+    r")")
+_SEPARATORS = re.compile(r"[-. ]")
+
+
+def _mask_shape(match: re.Match[str]) -> str:
+    phone = match.group("phone")
+    if phone is not None:  # the country prefix goes with the number it introduces
+        return ids.mask_phone(_SEPARATORS.sub("", phone))
+    return ids.mask_id(_SEPARATORS.sub("", match.group("id")))
+
+
+def scrub_shapes(text: object) -> object:
+    """Mask whatever is shaped like a mobile or an ID number, separators and prefix included.
+
+    :func:`scrub_text` finds bare digit runs; this finds them as people type them too, so
+    that a phone number that arrived in the wrong column (a time, a colour) is masked in
+    whatever echoes it. Masking too much is the safe error: a 15-digit registration number
+    is masked like an ID.
+
+    Parameters
+    ----------
+    text : object
+        Any value; only strings change.
+
+    Returns
+    -------
+    object
+        `text` with each match masked (:func:`tracelab.model.ids.mask_phone`,
+        :func:`tracelab.model.ids.mask_id`, on the digits without separators).
+
+    Examples
+    --------
+    >>> scrub_shapes("scanned_at '+86 131-2345-6789' is not a time")
+    "scanned_at '131*****789' is not a time"
+    >>> scrub_shapes("360323 20010615 1237, 13123456789, 36032310100104, 2022-11-20 08:05")
+    '36**************37, 131*****789, 36032310100104, 2022-11-20 08:05'
+    >>> scrub_shapes(None)
+    """
+    if not isinstance(text, str):
+        return text
+    return IDENTIFIER_SHAPE.sub(_mask_shape, text)
 
 
 def _individual_owner(frame: pd.DataFrame) -> pd.Series:
