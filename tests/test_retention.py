@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from tracelab.governance.retention import SCAN_RETENTION_DAYS, purge
+from tracelab.governance.retention import SCAN_RETENTION_DAYS, compact_store, purge
 from tracelab.io.store import open_store
 from tracelab.model import schema as s
-from tracelab.privacy.audit import read_audit, verify_audit
+from tracelab.privacy.audit import (
+    AuditAnchorError,
+    audit_status,
+    read_audit,
+    record_query,
+    verify_audit,
+)
 
 NOW = pd.Timestamp("2022-12-01T00:00:00Z")
 
@@ -22,6 +33,12 @@ def _scans(n=200, seed=0):
         s.VENUE_ID: rng.choice(["V1", "V2", "V3"], n),
         s.SCANNED_AT: at.as_unit("ns"),
     }).reindex(columns=list(s.SCAN_COLUMNS))
+
+
+@pytest.fixture(autouse=True)
+def _no_key(monkeypatch):
+    # The audit anchor carries an HMAC when TRACELAB_KEY is set; not what is tested here.
+    monkeypatch.delenv("TRACELAB_KEY", raising=False)
 
 
 @pytest.fixture()
@@ -87,14 +104,15 @@ def test_missing_store_file_raises(tmp_path):
 
 def test_compact_leaves_no_purged_identifier_in_the_file(tmp_path):
     path = tmp_path / "t.duckdb"
-    old = _scans(300).assign(**{s.PERSON_ID: [f"SECRET{i:06d}" for i in range(300)],
-                                s.SCANNED_AT: NOW - pd.Timedelta(days=20)})
+    # pseudonyms that _scans never draws (it draws 0 to 49), easy to find in the bytes
+    secret = [f"p_5ec2e7{i:010x}" for i in range(300)]
+    old = _scans(300).assign(**{s.PERSON_ID: secret, s.SCANNED_AT: NOW - pd.Timedelta(days=20)})
     with open_store(path) as st:
         st.write("scans", pd.concat([old, _scans(50)], ignore_index=True))
     first = purge(path, 14, now=NOW)
     assert first.removed >= 300
     done = purge(path, 14, now=NOW, compact=True)
-    assert b"SECRET" not in path.read_bytes()
+    assert b"p_5ec2e7" not in path.read_bytes()
     with open_store(path) as st:
         assert st.count("scans") == done.kept == first.kept
         assert verify_audit(st) is None and st.count("audit") == 2
@@ -103,3 +121,84 @@ def test_compact_leaves_no_purged_identifier_in_the_file(tmp_path):
 def test_compact_needs_a_path(store):
     with pytest.raises(ValueError, match="compact"):
         purge(store, now=NOW, compact=True)
+
+
+# --- a purge and its audit entry: one transaction, whatever the crash ---------------------
+
+def _closed_store(tmp_path):
+    path = tmp_path / "t.duckdb"
+    with open_store(path) as st:
+        st.write("scans", _scans())
+        record_query(st, who="ana", purpose="inv:LX-1", query="trace", counts={"rows": 1})
+    return path
+
+
+def _run_killed(code, stage, cwd):
+    env = {**os.environ, "TRACELAB_FAULT": stage}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+def _purge_code(path, compact=False):
+    return (f"import pandas as pd\nfrom tracelab.governance.retention import purge\n"
+            f"purge({str(path)!r}, 14, now=pd.Timestamp({str(NOW)!r}), compact={compact})")
+
+
+def test_killed_after_the_delete_leaves_every_scan_and_no_entry(tmp_path):
+    path = _closed_store(tmp_path)
+    _run_killed(_purge_code(path), "purge:deleted", tmp_path)
+    with open_store(path, read_only=True) as st:
+        assert st.count("scans") == len(_scans())
+        assert read_audit(st)["purpose"].tolist() == ["inv:LX-1"]
+        assert verify_audit(st) is None and audit_status(st).anchor == "matches"
+
+
+def test_killed_after_the_commit_leaves_the_purge_its_entry_and_a_verifiable_log(
+        tmp_path, capsys):
+    from tracelab.cli import main
+    path = _closed_store(tmp_path)
+    kept = int((_scans()[s.SCANNED_AT] >= NOW - pd.Timedelta(days=14)).sum())
+    _run_killed(_purge_code(path), "purge:committed", tmp_path)
+    with open_store(path, read_only=True) as st:
+        assert st.count("scans") == kept
+        log = read_audit(st)
+        assert log["purpose"].tolist() == ["inv:LX-1", "ops:retention"]
+        assert f'"kept":{kept}' in log["counts"].iloc[-1]
+        status = audit_status(st)
+        assert status.problem is None and status.anchor == "pending"
+    assert main(["audit", "--store", str(path), "--verify"]) == 0
+    assert "intact: 2 entries" in capsys.readouterr().out
+    purge(path, 14, now=NOW)  # the next append finalises the anchor
+    assert audit_status(path).anchor == "matches" and verify_audit(path) is None
+
+
+def test_killed_while_compacting_leaves_the_store_whole(tmp_path):
+    path = _closed_store(tmp_path)
+    before = path.read_bytes()
+    _run_killed(_purge_code(path, compact=True), "compact:copied", tmp_path)
+    with open_store(path) as st:  # the purge committed; the compaction never replaced it
+        assert st.count("audit") == 2 and verify_audit(st) is None
+        assert st.count("scans") == int((st.read("scans")[s.SCANNED_AT] >= NOW -
+                                         pd.Timedelta(days=14)).sum())
+    assert path.read_bytes() != before
+    assert list(tmp_path.glob(".t.duckdb.*.tmp"))  # killed with the copy not yet renamed
+    compact_store(path)
+    assert verify_audit(path) is None and audit_status(path).anchor == "matches"
+
+
+def test_a_purge_is_refused_whole_when_the_log_does_not_match_its_anchor(store):
+    record_query(store, who="ana", purpose="inv:LX-1", query="trace", counts={"rows": 1})
+    record_query(store, who="ana", purpose="inv:LX-2", query="trace", counts={"rows": 1})
+    store.con.execute("DELETE FROM audit WHERE seq = 2")  # the newest entry, cut off
+    before = store.count("scans")
+    with pytest.raises(AuditAnchorError, match="cut off"):
+        purge(store, 0, now=NOW)
+    assert store.count("scans") == before and store.count("audit") == 1
+
+
+def test_compaction_keeps_the_audit_log_and_its_anchor(tmp_path):
+    path = _closed_store(tmp_path)
+    purge(path, 14, now=NOW, compact=True)
+    assert verify_audit(path) is None and audit_status(path).anchor == "matches"
+    assert not list(tmp_path.glob(".*.tmp*"))  # no temporary copy left behind

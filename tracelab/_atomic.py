@@ -15,22 +15,41 @@ from pathlib import Path
 
 __all__ = ["atomic_path", "write_bytes", "write_text", "fsync_path", "FAULT_ENV", "fault_point"]
 
-#: Test-only hook: ``TRACELAB_FAULT=<stage>`` makes :func:`fault_point` of that stage kill
-#: the process with SIGKILL, as a crash or ``kill -9`` would (tests/test_faults.py).
+#: Test-only hook (tests/test_faults.py), read by :func:`fault_point`:
+#: ``<stage>`` kills the process with SIGKILL at that named stage, as ``kill -9`` would;
+#: ``@<k>`` kills it at the k-th fault point it passes; ``enospc@<k>`` raises "No space left
+#: on device" there instead; ``count:<file>`` appends each stage passed to the file.
 FAULT_ENV = "TRACELAB_FAULT"
+_passed = 0
 
 
 def fault_point(stage: str) -> None:
-    """Die here, as ``kill -9`` would, when the environment names this stage (tests only).
+    """A place where a crash is simulated in tests; does nothing unless asked (tests only).
 
-    Stages are named ``<command>:<step>``, e.g. ``"trace:written"``; a stage that is not
-    named costs one dictionary lookup.
+    Stages are named ``<part>:<step>``, e.g. ``"trace:written"``. They sit through the
+    real work of every command (loading, checking, indexing, writing, committing), so
+    that a fault-injection test can kill a command anywhere in it and check that its
+    outputs are whole or absent. Without the environment variable a call costs one
+    dictionary lookup.
 
     Examples
     --------
-    >>> fault_point("doc:example")  # not named in TRACELAB_FAULT: returns
+    >>> fault_point("doc:example")  # TRACELAB_FAULT not set: returns
     """
-    if os.environ.get(FAULT_ENV) == stage:
+    how = os.environ.get(FAULT_ENV)
+    if not how:
+        return
+    global _passed
+    _passed += 1
+    if how.startswith("count:"):
+        with open(how[len("count:"):], "a", encoding="utf-8") as log:
+            log.write(stage + "\n")
+        return
+    if how == f"enospc@{_passed}":
+        import errno
+
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"(fault point {stage})")
+    if how in (stage, f"@{_passed}"):
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
@@ -71,6 +90,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         yield tmp
+        fault_point("atomic:written")
         if tmp.is_file():
             fsync_path(tmp)
         os.replace(tmp, target)
@@ -84,6 +104,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
                 tmp.unlink()
         raise
     fsync_path(target.parent)
+    fault_point("atomic:renamed")
 
 
 def write_bytes(target: str | Path, data: bytes) -> Path:

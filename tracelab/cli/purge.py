@@ -15,7 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "purge", help="delete scans older than the retention period and report what went",
         description="Delete scans whose entry time is more than DAYS days before now, print "
-        "how many were removed per local day, and log the purge in the audit table.")
+        "how many were removed per local day, and log the purge in the audit table, in the "
+        "same transaction: after a crash both happened or neither. Refused, deleting "
+        "nothing, when the audit log does not match its anchor (see tracelab audit).")
     p.add_argument("--store", type=Path, required=True, help="tracelab database file")
     p.add_argument("--older-than", type=int, default=SCAN_RETENTION_DAYS, metavar="DAYS",
                    help=f"retention period in days (default {SCAN_RETENTION_DAYS}, DOMAIN.md "

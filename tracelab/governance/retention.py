@@ -1,8 +1,13 @@
-"""Retention: delete scans older than the retention period and say what was removed."""
+"""Retention: delete scans older than the retention period and say what was removed.
+
+A purge and its audit entry are one DuckDB transaction: a crash leaves both or neither,
+never scans gone without the entry that says so (test-only fault points
+``purge:deleted`` and ``purge:committed``, :func:`tracelab._atomic.fault_point`).
+"""
 
 from __future__ import annotations
 
-import os
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,9 +15,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from tracelab.io.store import Store, open_store
+from tracelab._atomic import atomic_path, fault_point
+from tracelab._db import connect
+from tracelab.io.store import Store, open_store, rollback
 from tracelab.model import schema as s
-from tracelab.privacy.audit import record_query
+from tracelab.privacy.audit import append_in_transaction
 
 __all__ = ["SCAN_RETENTION_DAYS", "Purged", "purge", "compact_store"]
 
@@ -82,13 +89,16 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
     ------
     ValueError
         If `older_than_days` is negative or not an integer, or `now` has no zone.
+    tracelab.privacy.audit.AuditAnchorError
+        If the store's audit log does not match its anchor file; nothing is deleted.
 
     Notes
     -----
     Only scans are purged; venues (not personal once masked), cases and the audit log
     stay. The deletion and its counts are logged in the audit table under the purpose
-    ``ops:retention``, without any person identifier. DuckDB keeps deleted rows in free
-    blocks of the database file until they are overwritten (measured: purged person ids
+    ``ops:retention``, without any person identifier, in the same transaction as the
+    deletion: after a crash either both happened or neither. DuckDB keeps deleted rows in
+    free blocks of the database file until they are overwritten (measured: purged person ids
     still readable in the file after ``DELETE`` and ``CHECKPOINT``); ``compact=True``
     copies the database into a fresh file, which holds none of them.
 
@@ -96,7 +106,8 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
     --------
     >>> import tempfile, pathlib
     >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")
-    >>> scans = pd.DataFrame({"person_id": ["p_1", "p_2", "p_3"], "venue_id": ["V1"] * 3,
+    >>> people = [f"p_{i:016x}" for i in (1, 2, 3)]  # pseudonyms: the store takes no raw id
+    >>> scans = pd.DataFrame({"person_id": people, "venue_id": ["V1"] * 3,
     ...     "scanned_at": pd.to_datetime(["2022-11-01T02:00Z", "2022-11-10T02:00Z",
     ...                                   "2022-11-20T02:00Z"])})
     >>> store.write("scans", scans.reindex(columns=list(s.SCAN_COLUMNS)))
@@ -130,16 +141,22 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
             con.execute(f"DELETE FROM scans WHERE \"{s.SCANNED_AT}\" < ?",
                         [cutoff.to_pydatetime()])
             kept = int(_value(con, "SELECT count(*) FROM scans"))
+            by_day = {str(day): int(n) for day, n in days}
+            done = Purged(cutoff, before, before - kept, kept, by_day)
+            fault_point("purge:deleted")
+            pending = append_in_transaction(
+                con, who=who, purpose=PURGE_PURPOSE, kinds=("ops",),
+                query=f"purge scans older_than_days={older_than_days} "
+                f"cutoff={cutoff.isoformat()}",
+                counts={"before": done.before, "removed": done.removed, "kept": done.kept})
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+        except BaseException as err:
+            rollback(con, err)
             raise
-        by_day = {str(day): int(n) for day, n in days}
-        done = Purged(cutoff, before, before - kept, kept, by_day)
-        record_query(st, who=who, purpose=PURGE_PURPOSE, kinds=("ops",),
-                     query=f"purge scans older_than_days={older_than_days} "
-                     f"cutoff={cutoff.isoformat()}",
-                     counts={"before": done.before, "removed": done.removed, "kept": done.kept})
+        # Committed: the anchor announced this entry as its intent, so a crash here leaves
+        # a log that verifies ("pending"); finalising points the anchor at the entry.
+        fault_point("purge:committed")
+        pending.finalise()
         return done
 
     if isinstance(store, Store):
@@ -153,11 +170,39 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
     return done
 
 
+def _fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, Any]:
+    """Rows of every table of `database`, and its audit log's newest entry."""
+    tables = [str(r[0]) for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name",
+        [database]).fetchall()]
+    found: dict[str, Any] = {t: _value(con, f'SELECT count(*) FROM "{database}"."{t}"')
+                             for t in tables}
+    if "audit" in tables:
+        found["audit head"] = con.execute(
+            f'SELECT "{s.SEQ}", "{s.HASH}" FROM "{database}".audit '
+            f'ORDER BY "{s.SEQ}" DESC LIMIT 1').fetchone()
+    return found
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
 def compact_store(path: str | Path) -> Path:
     """Rewrite a closed database file into a fresh one, leaving no deleted rows behind.
 
     The tables, their constraints and rows are copied with DuckDB's ``COPY FROM
-    DATABASE`` into a new file beside `path`, which then replaces `path`.
+    DATABASE`` into a new file beside `path`, checked (every table's rows and the audit
+    log's newest entry equal), flushed to disk, and renamed over `path`. A crash or an
+    error at any point leaves the old file, whole; the audit anchor beside it
+    (:func:`tracelab.privacy.audit.anchor_path`) fits both, as the audit rows are equal.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    RuntimeError
+        If the copy differs from the original (the original is kept).
 
     Examples
     --------
@@ -170,17 +215,32 @@ def compact_store(path: str | Path) -> Path:
     source = Path(path)
     if not source.is_file():
         raise FileNotFoundError(f"path: {str(source)!r}: no such database file")
-    fresh = source.with_name(source.name + ".compact")
-    fresh.unlink(missing_ok=True)
-    con = duckdb.connect(str(source))
-    try:
-        name = _value(con, "SELECT current_database()")
-        quoted = str(fresh).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS tracelab_compact")
-        con.execute(f'COPY FROM DATABASE "{name}" TO tracelab_compact')
-        con.execute("DETACH tracelab_compact")
-    finally:
-        con.close()
-    os.replace(fresh, source)
-    source.with_name(source.name + ".wal").unlink(missing_ok=True)
+    with atomic_path(source) as fresh:
+        # A leftover of a crashed compaction with the same pid would be attached as is.
+        for stale in (fresh, _wal(fresh)):
+            stale.unlink(missing_ok=True)
+        try:
+            con = connect(source)
+            try:
+                name = str(_value(con, "SELECT current_database()"))
+                quoted = str(fresh).replace("'", "''")
+                con.execute(f"ATTACH '{quoted}' AS tracelab_compact")
+                con.execute(f'COPY FROM DATABASE "{name}" TO tracelab_compact')
+                before, after = _fingerprint(con, name), _fingerprint(con, "tracelab_compact")
+                con.execute("DETACH tracelab_compact")
+            finally:
+                con.close()
+            if before != after:
+                raise RuntimeError(f"path: the compacted copy of {str(source)!r} differs from "
+                                   f"it ({before} != {after}); the original is kept")
+            # Closed cleanly, the source has no write-ahead log; one left now would belong
+            # to the old file and must never be replayed into the new one.
+            if _wal(source).exists() or _wal(fresh).exists():
+                raise RuntimeError(f"path: {str(source)!r} still has a write-ahead log after "
+                                   "closing; is another process using it? the original is kept")
+            fault_point("compact:copied")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                _wal(fresh).unlink(missing_ok=True)
+            raise
     return source

@@ -1,11 +1,64 @@
-"""Purpose binding and the hash-chained audit log of person-level queries.
+"""Purpose binding and the anchored, hash-chained audit log of person-level queries.
 
 Every query that returns people (trace, sources, companions, contact exports) must name
 its purpose, a case or investigation id, and leaves one entry in the store's ``audit``
 table: who, when, purpose, what was asked and how many rows came back. Each entry's hash
-covers the previous entry's hash and the entry's canonical JSON, so editing, deleting or
-reordering an entry with plain SQL breaks the chain and :func:`verify_audit` finds it
-(DOMAIN.md section 10, threat 1; ``query_binding``, section 11.5).
+covers the previous entry's hash and the entry's canonical JSON (DOMAIN.md section 10,
+threat 1; ``query_binding``, section 11.5).
+
+A chain alone cannot show that its newest entries were cut off, or that it was rebuilt
+whole after an edit: anyone who can write the database can do either and leave a valid
+chain. So every append also rewrites an *anchor file* beside the database file,
+``<store file>.audit-anchor`` (:func:`anchor_path`), outside the database: JSON naming
+the rows of the log and its newest entry (seq and hash), with an HMAC under the county
+key when ``TRACELAB_KEY`` is set (:data:`ANCHOR_FORMAT` describes the fields).
+:func:`audit_problem`, :func:`verify_audit`, :func:`audit_status` and ``tracelab audit``
+check the log against it by default.
+
+What is detected, with the anchor file left as tracelab wrote it (changes made with
+plain SQL through ``Store.sql``, ``Store.con`` or the ``duckdb`` client):
+
+- an entry edited (any field, with or without recomputing its hash), deleted from the
+  middle, or moved to another place (reordered): the chain breaks;
+- the newest entries cut off, every row deleted, the table dropped and re-created: the
+  anchor names more entries and rows than the log holds;
+- the whole chain rebuilt after an edit: the newest entry's hash differs from the anchor;
+- an entry appended without :func:`record_query`, even one chained correctly: the log
+  runs past the anchor;
+- the anchor file deleted while the log has entries ("anchor missing"), or garbled.
+
+With a keyed anchor and the key at hand (``TRACELAB_KEY``), also the anchor file
+rewritten to fit an altered log by someone without the key: its HMAC fails, or it was
+replaced by an unkeyed one, which a verifier holding the key refuses. Keying is optional
+and comes from the environment variable only (not ``--key-file``); the public demo key
+counts as none. A store is keyed or not from its first entry on: appends refuse to
+change that (a keyed anchor needs the key to append; an unkeyed one, once the key is
+set, needs adopting under it), so a verifier holding the key can take an unkeyed anchor
+as replaced.
+
+What is not detected:
+
+- the log and its anchor file rewritten together, by anyone who may write both when the
+  anchor is unkeyed, and by a holder of the key when it is keyed;
+- a rollback: the log cut back to an earlier state together with an earlier copy of its
+  anchor file (from a backup, say), keyed or not. Only a head kept elsewhere shows that:
+  ``tracelab audit --verify`` prints ``SEQ:HASH``, and ``anchor=`` (``--anchor``) checks it;
+- every row deleted together with the anchor file, or the database swapped for a fresh
+  one: that is indistinguishable from a new, empty store;
+- without the key, the verifier cannot check a keyed anchor's HMAC (it says so), nor
+  tell an anchor replaced by an unkeyed one from a store that was never keyed;
+- anything about an in-memory database (it has no anchor file), and queries that never
+  reached the log: it records what was appended, not what was read with plain SQL.
+
+A crash is not reported as tampering. Before its ``COMMIT`` an append writes into the anchor
+the entry it is about to commit (the *intent*); after the ``COMMIT`` it finalises the
+anchor. A log one entry ahead of its anchor whose newest entry is that intent is intact
+("pending": the process stopped between the two); the next append finalises it.
+Appending to a log that does not match its anchor is refused (:class:`AuditAnchorError`),
+as is the person-level query that would append, so that a new anchor never covers a
+change made behind tracelab's back. :func:`adopt_anchor` (``tracelab audit --adopt``)
+re-anchors such a log, or one written before anchors existed, once an operator has
+looked into it, and records the adoption as an entry of the log itself.
 """
 
 from __future__ import annotations
@@ -13,18 +66,22 @@ from __future__ import annotations
 import functools
 import getpass
 import hashlib
+import hmac
 import inspect
 import json
 import os
 import re
 import textwrap
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 import duckdb
 import pandas as pd
 
+from tracelab._atomic import fault_point, write_text
+from tracelab._db import NotAStoreError, connect
 from tracelab._time import now_utc
 from tracelab.model.schema import (
     AT,
@@ -37,21 +94,39 @@ from tracelab.model.schema import (
     WHO,
 )
 from tracelab.model.tables import TABLES, create_statements, read_sql
-from tracelab.privacy.pseudonyms import IDENTIFIER_IN_TEXT, scrub_text
+from tracelab.privacy.pseudonyms import (
+    DEMO_KEY,
+    IDENTIFIER_IN_TEXT,
+    IDENTIFIER_SHAPE,
+    KEY_ENV,
+    load_key,
+    scrub_shapes,
+    scrub_text,
+)
 
 __all__ = [
     "PURPOSE_PATTERN",
     "GENESIS_HASH",
     "AUDIT_COLUMNS",
     "PurposeError",
+    "AuditAnchorError",
     "require_purpose",
     "record_query",
+    "append_in_transaction",
+    "PendingEntry",
     "audited",
     "AUDIT_ENV",
     "read_audit",
     "verify_audit",
     "audit_problem",
+    "audit_status",
+    "AuditStatus",
     "audit_head",
+    "adopt_anchor",
+    "anchor_path",
+    "ANCHOR_SUFFIX",
+    "ANCHOR_FORMAT",
+    "ADOPT_PURPOSE",
     "entry_hash",
     "AUDIT_TABLE",
     "AuditStore",
@@ -77,6 +152,23 @@ GENESIS_HASH = "0" * 64
 # wherever they appear in free text of the log.
 _IDENTIFIER_RE = IDENTIFIER_IN_TEXT
 
+#: The anchor file of ``t.duckdb`` is ``t.duckdb.audit-anchor``, in the same folder.
+ANCHOR_SUFFIX = ".audit-anchor"
+#: Value of the anchor's ``format`` field. The anchor is a JSON object with exactly the
+#: fields ``format``; ``count``, the rows of the audit table; ``seq`` and ``hash``, the
+#: newest entry (0 and :data:`GENESIS_HASH` before the first); ``intent``, null or
+#: ``{"seq": seq + 1, "hash": ...}``, the entry an append is about to commit; and ``mac``,
+#: null (unkeyed) or the hex HMAC-SHA256 of the canonical JSON (sorted keys, no spaces,
+#: UTF-8) of the other five fields, under the key HMAC-SHA256(county key, ``b"tracelab
+#: audit anchor v1"``); the county key is ``TRACELAB_KEY``'s and is never stored.
+ANCHOR_FORMAT = "tracelab-audit-anchor/1"
+#: Purpose of the entry that :func:`adopt_anchor` logs.
+ADOPT_PURPOSE = "ops:audit-anchor"
+# Domain separation: the anchor's HMAC key is derived from, never equal to, the
+# pseudonymisation key, so a MAC cannot double as a pseudonym or the other way round.
+_MAC_LABEL = b"tracelab audit anchor v1"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
 
 class AuditStore(Protocol):
     """An open database holding the ``audit`` table: :class:`tracelab.Store` is one."""
@@ -88,7 +180,7 @@ class _AuditFile:
     """A DuckDB file opened by the audit log itself, with every table created if missing."""
 
     def __init__(self, path: str | Path, *, read_only: bool) -> None:
-        self.con = duckdb.connect(str(path), read_only=read_only)
+        self.con = connect(path, read_only=read_only)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             for statement in create_statements():
@@ -101,6 +193,10 @@ def _is_store(store: object) -> bool:
 
 class PurposeError(ValueError):
     """A person-level query without a valid purpose."""
+
+
+class AuditAnchorError(ValueError):
+    """The audit log does not match its anchor file, so nothing was appended to it."""
 
 
 def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> str:
@@ -142,9 +238,11 @@ def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KI
     if not isinstance(purpose, str):
         raise PurposeError(f"purpose: must be text, got {type(purpose).__name__}; use {example}")
     text = purpose.strip()
-    if _IDENTIFIER_RE.search(text):
-        raise PurposeError(f"purpose: {_scrub(text)!r} holds a phone or ID number; cite the "
-                           "case by its pseudonym or an investigation number instead")
+    # By shape, separators and country code included: case:138-1234-5678 is a phone too.
+    if _IDENTIFIER_RE.search(text) or IDENTIFIER_SHAPE.search(text.replace(":", " ")):
+        raise PurposeError(f"purpose: {scrub_shapes(_scrub(text))!r} holds a phone or ID "
+                           "number; cite the case by its pseudonym or an investigation "
+                           "number instead")
     if not _PURPOSE_RE.match(text) or text.split(":", 1)[0] not in kinds:
         raise PurposeError(f"purpose: {text[:80]!r} is not {allowed} followed by 1-64 "
                            f"letters, digits, '.', '_' or '-'; use {example}")
@@ -197,11 +295,348 @@ def _with_store(store: AuditStore | str | Path, func: Callable[[AuditStore], Any
         opened.con.close()
 
 
+def _rollback(con: duckdb.DuckDBPyConnection, error: BaseException) -> None:
+    # A full disk often fails the ROLLBACK too: the first error is the one to report.
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as failed:
+        error.add_note(f"(the ROLLBACK failed too: {failed})")
+
+
+# --- the anchor file ------------------------------------------------------------------
+
+def anchor_path(database: str | Path) -> Path:
+    """The anchor file of the database file `database`: same folder, :data:`ANCHOR_SUFFIX` added.
+
+    Copy, move and back it up together with the database file.
+
+    Examples
+    --------
+    >>> anchor_path("/data/county/tracelab.duckdb").name
+    'tracelab.duckdb.audit-anchor'
+    """
+    path = Path(database)
+    return path.with_name(path.name + ANCHOR_SUFFIX)
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the connection's current database; None when it is in memory."""
+    row = con.execute("SELECT path FROM duckdb_databases() "
+                      "WHERE database_name = current_database()").fetchone()
+    return None if row is None or not row[0] else Path(str(row[0]))
+
+
+def _anchor_key() -> bytes | None:
+    """The anchor's HMAC key, derived from ``TRACELAB_KEY``; None when it is unset.
+
+    The demo key is public: a MAC under it would prove nothing, so it counts as no key.
+    """
+    if not os.environ.get(KEY_ENV, "").strip():
+        return None
+    key = load_key(env=KEY_ENV)
+    if hmac.compare_digest(key, DEMO_KEY):
+        return None
+    return hmac.new(key, _MAC_LABEL, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    count: int
+    seq: int
+    hash: str
+    intent: tuple[int, str] | None
+    mac: str | None
+
+    def body(self) -> dict[str, Any]:
+        """The fields the MAC covers, as written."""
+        intent = None if self.intent is None else {"seq": self.intent[0],
+                                                   "hash": self.intent[1]}
+        return {"format": ANCHOR_FORMAT, "count": self.count, "seq": self.seq,
+                "hash": self.hash, "intent": intent}
+
+    def head(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def _mac(anchor: _Anchor, key: bytes) -> str:
+    return hmac.new(key, _canonical(anchor.body()).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _read_anchor(file: Path) -> _Anchor | None:
+    """The anchor in `file`, None if there is no such file.
+
+    Raises ValueError, naming what is wrong, when the file is not an anchor.
+    """
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as err:
+        raise ValueError("it is not UTF-8 text") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"it is not JSON ({err.msg} at line {err.lineno})") from err
+    fields = {"format", "count", "seq", "hash", "intent", "mac"}
+    if not isinstance(data, dict) or set(data) != fields:
+        got = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"it holds {got}, not the fields {sorted(fields)}")
+    if data["format"] != ANCHOR_FORMAT:
+        raise ValueError(f"format {str(data['format'])[:40]!r} is not {ANCHOR_FORMAT!r}")
+    count, seq, head, intent, mac = (data[k] for k in ("count", "seq", "hash", "intent", "mac"))
+    if not (_is_count(count) and _is_count(seq) and isinstance(head, str)
+            and _HEX64.fullmatch(head) and (seq > 0 or head == GENESIS_HASH)):
+        raise ValueError("count, seq or hash is malformed")
+    pending: tuple[int, str] | None = None
+    if intent is not None:
+        if not (isinstance(intent, dict) and set(intent) == {"seq", "hash"}
+                and intent["seq"] == seq + 1 and isinstance(intent["hash"], str)
+                and _HEX64.fullmatch(intent["hash"])):
+            raise ValueError("intent is not null nor {'seq': seq + 1, 'hash': <64 hex digits>}")
+        pending = (int(intent["seq"]), str(intent["hash"]))
+    if mac is not None and not (isinstance(mac, str) and _HEX64.fullmatch(mac)):
+        raise ValueError("mac is not null nor 64 hex digits")
+    return _Anchor(int(count), int(seq), str(head), pending, mac)
+
+
+def _write_anchor(file: Path, anchor: _Anchor, key: bytes | None) -> None:
+    body = anchor.body()
+    body["mac"] = None if key is None else _mac(anchor, key)
+    write_text(file, json.dumps(body, indent=1, sort_keys=True) + "\n")
+
+
+AnchorState = Literal["matches", "pending", "missing", "none", "in-memory", "mismatch",
+                      "unreadable"]
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    problem: tuple[int, str] | None
+    state: AnchorState
+    keyed: bool | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _judge_anchor(file: Path | None, rows: int, last_seq: int,
+                  hash_at: Callable[[int], str | None], key: bytes | None, *,
+                  writing: bool) -> _Verdict:
+    """Compare a log (its rows, newest seq and hashes by seq) with its anchor file.
+
+    `writing`: judged for an append, which must not go on where a verifier would only
+    note a doubt (a keyed anchor and no key: the new anchor could not be keyed).
+    """
+    at = max(last_seq, 1)
+    if file is None:
+        return _Verdict(None, "in-memory", notes=(
+            "an in-memory database has no anchor file: a cut or rebuilt log is not detected",))
+    try:
+        anchor = _read_anchor(file)
+    except ValueError as err:
+        return _Verdict((at, f"the anchor file {file.name} is not a tracelab anchor: {err}"),
+                        "unreadable")
+    if anchor is None:
+        if last_seq == 0 and rows == 0:
+            return _Verdict(None, "none")
+        return _Verdict((at, f"anchor missing: the log holds {rows} entries but there is no "
+                         f"anchor file {file.name} beside the store; it was deleted, or the "
+                         "store was written by a tracelab from before anchors (check it, then "
+                         "adopt it with `tracelab audit --store FILE --adopt`)"), "missing")
+    keyed = anchor.mac is not None
+    notes: tuple[str, ...] = ()
+    if keyed and key is None:
+        if writing:
+            return _Verdict((at, f"the anchor is keyed (HMAC): set {KEY_ENV} to the key it was "
+                             "written with to append to this log"), "mismatch", keyed)
+        notes = (f"the anchor is keyed (HMAC) but {KEY_ENV} is not set: its HMAC was not "
+                 "checked",)
+    elif keyed and key is not None and not hmac.compare_digest(str(anchor.mac), _mac(anchor, key)):
+        return _Verdict((at, "the anchor's HMAC does not match: the anchor file was rewritten "
+                         f"without the key, or {KEY_ENV} is not the key it was written with"),
+                        "mismatch", keyed)
+    elif not keyed and key is not None:
+        return _Verdict((at, f"the anchor is not keyed although {KEY_ENV} is set: it was "
+                         "replaced by someone without the key, or every append so far ran "
+                         f"without {KEY_ENV} (then re-anchor it with `tracelab audit --adopt` "
+                         "under the key)"), "mismatch", keyed)
+    m = anchor.seq
+    if last_seq < m:
+        if last_seq == 0:
+            reason = (f"the log is empty but its anchor names {m} entries: every entry was "
+                      "deleted, or the table dropped and re-created")
+        else:
+            reason = (f"entries {last_seq + 1} to {m} named by the anchor are missing: the "
+                      "newest entries were cut off")
+        return _Verdict((last_seq + 1, reason), "mismatch", keyed)
+    if m >= 1 and hash_at(m) != anchor.hash:
+        return _Verdict((m, f"entry {m} differs from the anchor: the chain was rebuilt after a "
+                         f"change at or before entry {m}"), "mismatch", keyed)
+    pending = (last_seq == m + 1 and anchor.intent is not None
+               and anchor.intent == (m + 1, hash_at(m + 1)))
+    if last_seq > m and not pending:
+        return _Verdict((m + 1, f"entries {m + 1} to {last_seq} were added after the anchor "
+                         f"({m} entries) without record_query: forged"), "mismatch", keyed)
+    expected = anchor.count + (1 if pending else 0)
+    if rows != expected:
+        return _Verdict((at, f"the log holds {rows} rows but its anchor counts {expected}: "
+                         f"rows were {'deleted' if rows < expected else 'added'}"),
+                        "mismatch", keyed)
+    if pending:
+        notes += (f"entry {m + 1} was committed but the process stopped before the anchor was "
+                  "finalised; it is the entry the anchor announced (the next append "
+                  "finalises the anchor)",)
+        return _Verdict(None, "pending", keyed, notes)
+    return _Verdict(None, "matches", keyed, notes)
+
+
+def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, int, str]:
+    """Rows of the audit table, and its newest entry's seq and hash (0, genesis if none)."""
+    row = con.execute(f'SELECT count(*), max("{SEQ}") FROM audit').fetchone()
+    rows, last = (0, None) if row is None else (int(row[0]), row[1])
+    if last is None:
+        return rows, 0, GENESIS_HASH
+    return rows, int(last), str(_hash_at(con, int(last)))
+
+
+def _hash_at(con: duckdb.DuckDBPyConnection, seq: int) -> str | None:
+    row = con.execute(f'SELECT "{HASH}" FROM audit WHERE "{SEQ}" = ?', [seq]).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def _judge_for_append(con: duckdb.DuckDBPyConnection, key: bytes | None
+                      ) -> tuple[Path | None, int, int, str]:
+    """The anchor file and head of the log, after checking that it may be appended to.
+
+    Raises AuditAnchorError when the log does not match its anchor: a new anchor would
+    then cover whatever was changed behind tracelab's back.
+    """
+    database = _database_file(con)
+    file = None if database is None else anchor_path(database)
+    rows, last_seq, last_hash = _head(con)
+    verdict = _judge_anchor(file, rows, last_seq, lambda s: _hash_at(con, s), key,
+                            writing=True)
+    if verdict.problem is not None:
+        where = "the in-memory database" if database is None else repr(str(database))
+        raise AuditAnchorError(f"audit: the log of {where} does not match its anchor, so "
+                               f"nothing was appended: {verdict.problem[1]}")
+    return file, rows, last_seq, last_hash
+
+
+# --- appending ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Fields:
+    at: pd.Timestamp
+    who: str
+    purpose: str
+    query: str
+    counts: str
+
+
+def _fields(who: str | None, purpose: str, query: str, counts: Mapping[str, int],
+            now: pd.Timestamp | str | None, kinds: tuple[str, ...]) -> _Fields:
+    """An entry's fields, checked and scrubbed, before anything is written."""
+    purpose = require_purpose(purpose, kinds=kinds)
+    bad = {k: v for k, v in counts.items()
+           if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0}
+    if bad:
+        raise ValueError(f"counts: {bad!r} must map names to non-negative integers")
+    at = now_utc(now).floor("us")
+    who_text = _scrub(str(who if who is not None else getpass.getuser()).strip() or "unknown")
+    return _Fields(at, who_text, purpose, _scrub(str(query)),
+                   _canonical({k: int(v) for k, v in counts.items()}))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, f: _Fields, seq: int, prev: str) -> dict[str, Any]:
+    digest = entry_hash(seq, f.at, f.who, f.purpose, f.query, f.counts, prev)
+    con.execute(f"INSERT INTO audit ({_QUOTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [seq, f.at.to_pydatetime(), f.who, f.purpose, f.query, f.counts, prev, digest])
+    return {SEQ: seq, AT: f.at, WHO: f.who, PURPOSE: f.purpose, QUERY: f.query,
+            COUNTS: f.counts, PREV_HASH: prev, HASH: digest}
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An entry inserted by :func:`append_in_transaction`, its transaction not yet committed.
+
+    Attributes
+    ----------
+    entry : dict
+        The entry as inserted, keyed by :data:`AUDIT_COLUMNS`.
+    """
+
+    entry: dict[str, Any]
+    _file: Path | None = field(repr=False)
+    _rows: int = field(repr=False)
+    _key: bytes | None = field(repr=False)
+
+    def finalise(self) -> None:
+        """Point the anchor file at the entry; call it after the ``COMMIT``, not before."""
+        if self._file is not None:
+            _write_anchor(self._file, _Anchor(self._rows, int(self.entry[SEQ]),
+                                              str(self.entry[HASH]), None, None), self._key)
+
+
+def append_in_transaction(con: duckdb.DuckDBPyConnection, *, who: str | None = None,
+                          purpose: str, query: str, counts: Mapping[str, int],
+                          now: pd.Timestamp | str | None = None,
+                          kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> PendingEntry:
+    """Insert one entry inside the caller's open transaction and announce it in the anchor.
+
+    For a change that must land together with its entry, or not at all (a purge and its
+    ``ops:retention`` entry): the caller runs ``BEGIN``, its own statements, this, then
+    ``COMMIT`` and :meth:`PendingEntry.finalise`; on an error it runs ``ROLLBACK`` and
+    nothing else. Arguments as for :func:`record_query`. Before returning, the anchor file
+    records the entry as its intent, so a crash after the ``COMMIT`` and before
+    ``finalise`` leaves a log that still verifies (:func:`audit_status`: "pending").
+
+    Returns
+    -------
+    PendingEntry
+
+    Raises
+    ------
+    PurposeError, ValueError
+        As :func:`record_query`; nothing is inserted.
+    AuditAnchorError
+        If the log does not match its anchor file; nothing is inserted (roll back).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> from tracelab import open_store
+    >>> with open_store(path) as store:
+    ...     _ = store.con.execute("BEGIN TRANSACTION")
+    ...     pending = append_in_transaction(store.con, who="ops", purpose="ops:retention",
+    ...                                     query="purge", counts={"removed": 0},
+    ...                                     kinds=("ops",))
+    ...     _ = store.con.execute("COMMIT")
+    ...     pending.finalise()
+    >>> pending.entry["seq"], audit_status(path).anchor
+    (1, 'matches')
+    """
+    return _append(con, _fields(who, purpose, query, counts, now, kinds))
+
+
+def _append(con: duckdb.DuckDBPyConnection, fields_: _Fields) -> PendingEntry:
+    key = _anchor_key()
+    file, rows, last_seq, last_hash = _judge_for_append(con, key)
+    entry = _insert(con, fields_, last_seq + 1, last_hash)
+    if file is not None:
+        _write_anchor(file, _Anchor(rows, last_seq, last_hash,
+                                    (last_seq + 1, str(entry[HASH])), None), key)
+    return PendingEntry(entry, file, rows + 1, key)
+
+
 def record_query(store: AuditStore | str | Path, *, who: str | None = None, purpose: str,
                  query: str, counts: Mapping[str, int],
                  now: pd.Timestamp | str | None = None,
                  kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> dict[str, Any]:
-    """Append one hash-chained entry to the audit table and return it.
+    """Append one hash-chained entry to the audit table, update the anchor file, return the entry.
 
     Parameters
     ----------
@@ -232,6 +667,15 @@ def record_query(store: AuditStore | str | Path, *, who: str | None = None, purp
         If the purpose is missing or malformed; nothing is written.
     ValueError
         If `counts` holds a non-integer or negative value, or `now` is naive.
+    AuditAnchorError
+        If the log does not match its anchor file (:func:`audit_status`), or the anchor
+        is keyed and ``TRACELAB_KEY`` is not set; nothing is written.
+
+    Notes
+    -----
+    The anchor file (:func:`anchor_path`) is written twice, atomically: before the
+    ``COMMIT`` with the new entry as its intent, after it with the entry as its head. It
+    carries an HMAC when ``TRACELAB_KEY`` is set (the demo key counts as unset).
 
     Examples
     --------
@@ -241,39 +685,23 @@ def record_query(store: AuditStore | str | Path, *, who: str | None = None, purp
     ...                      counts={"rows": 3}, now="2022-11-25T08:00:00Z")
     >>> entry["seq"], entry["counts"], entry["prev_hash"] == GENESIS_HASH
     (1, '{"rows":3}', True)
-    >>> verify_audit(path) is None
-    True
+    >>> verify_audit(path) is None, anchor_path(path).is_file()
+    (True, True)
     """
-    purpose = require_purpose(purpose, kinds=kinds)
-    bad = {k: v for k, v in counts.items()
-           if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0}
-    if bad:
-        raise ValueError(f"counts: {bad!r} must map names to non-negative integers")
-    at = now_utc(now).floor("us")
-    who_text = _scrub(str(who if who is not None else getpass.getuser()).strip() or "unknown")
-    query_text = _scrub(str(query))
-    counts_text = _canonical({k: int(v) for k, v in counts.items()})
+    fields_ = _fields(who, purpose, query, counts, now, kinds)
 
     def append(st: AuditStore) -> dict[str, Any]:
         con = st.con
         con.execute("BEGIN TRANSACTION")
         try:
-            last = con.execute(f'SELECT "{SEQ}", "{HASH}" FROM audit '
-                               f'ORDER BY "{SEQ}" DESC LIMIT 1').fetchone()
-            seq = 1 if last is None else int(last[0]) + 1
-            prev = GENESIS_HASH if last is None else str(last[1])
-            digest = entry_hash(seq, at, who_text, purpose, query_text, counts_text, prev)
-            entry = {SEQ: seq, AT: at, WHO: who_text, PURPOSE: purpose, QUERY: query_text,
-                     COUNTS: counts_text, PREV_HASH: prev, HASH: digest}
-            con.execute(f"INSERT INTO audit ({_QUOTED}) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [seq, at.to_pydatetime(), who_text, purpose, query_text, counts_text,
-                         prev, digest])
+            pending = _append(con, fields_)
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+        except BaseException as err:
+            _rollback(con, err)
             raise
-        return entry
+        fault_point("audit:committed")
+        pending.finalise()
+        return pending.entry
 
     return _with_store(store, append)
 
@@ -312,6 +740,13 @@ def _audit_target(audit: AuditStore | str | Path | None, query: str) -> AuditSto
     return path
 
 
+def _require_appendable(target: AuditStore | Path) -> None:
+    """Raise AuditAnchorError now if an entry could not be appended to `target` later."""
+    if not _is_store(target) and not Path(cast("Path", target)).is_file():
+        return  # a new log: the first entry starts its anchor
+    _with_store(target, lambda st: _judge_for_append(st.con, _anchor_key()))
+
+
 _AUDIT_PARAMETERS = """\
 purpose : str
     Required: the case or investigation this query serves, ``case:...`` or ``inv:...``
@@ -320,7 +755,11 @@ audit : Store, str or Path, optional
     The store (or DuckDB file) whose audit table logs the query; default the path in
     the environment variable ``TRACELAB_AUDIT``. Required one way or the other.
 who : str, optional
-    The analyst, for the log; default the login name of the process."""
+    The analyst, for the log; default the login name of the process.
+deliver : callable, optional
+    ``deliver(result)`` puts the result in place (writes the file) before the entry is
+    appended, so that no entry is left for a result never delivered; it returns the
+    path(s) written, which are removed again if the entry cannot be appended."""
 
 
 def _audited_doc(doc: str | None, query: str, plain: str) -> str:
@@ -357,7 +796,9 @@ def _audited_signature(func: Callable[..., Any]) -> inspect.Signature:
     added = [inspect.Parameter("purpose", kw, annotation="str"),
              inspect.Parameter("audit", kw, default=None,
                                annotation="Store | str | Path | None"),
-             inspect.Parameter("who", kw, default=None, annotation="str | None")]
+             inspect.Parameter("who", kw, default=None, annotation="str | None"),
+             inspect.Parameter("deliver", kw, default=None,
+                               annotation="Callable[[Any], Any] | None")]
     return sig.replace(parameters=[*head, *added, *tail])
 
 
@@ -398,6 +839,9 @@ def audited(query: str, counts: Counts | None = None, *,
     ValueError
         (From the decorated function) if no audit store is given nor set in
         ``TRACELAB_AUDIT``.
+    AuditAnchorError
+        (From the decorated function, before it runs) if the audit log does not match its
+        anchor file, so that its entry would be refused (:func:`record_query`).
 
     Examples
     --------
@@ -416,7 +860,9 @@ def audited(query: str, counts: Counts | None = None, *,
     ...
     tracelab.privacy.audit.PurposeError: purpose: a person-level query needs a purpose, ...
     >>> print(inspect.signature(who_was_there))
-    (venue, *, purpose: 'str', audit: 'Store | str | Path | None' = None, who: 'str | None' = None)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    (venue, *, purpose: 'str', audit: 'Store | str | Path | None' = None, who: 'str | None' = None,
+     deliver: 'Callable[[Any], Any] | None' = None)
     """
     # The wrapper takes purpose=, audit= and who= on top of func's own parameters, so it is
     # not typed as func: callers would be told those keywords do not exist.
@@ -425,17 +871,28 @@ def audited(query: str, counts: Counts | None = None, *,
         plain = f"{func.__module__}.{func.__qualname__}"
 
         @functools.wraps(func)
-        def wrapper(*args: Any, purpose: str | None = None, audit: AuditStore | str | Path | None = None,
-                    who: str | None = None, **kwargs: Any) -> Any:
+        def wrapper(*args: Any, purpose: str | None = None,
+                    audit: AuditStore | str | Path | None = None, who: str | None = None,
+                    deliver: Callable[[Any], Any] | None = None, **kwargs: Any) -> Any:
             checked = require_purpose(purpose)
             target = _audit_target(audit, query)
             bound = signature.bind(*args, **kwargs)  # a wrong call fails here, unlogged
             bound.apply_defaults()
             arguments = dict(bound.arguments)
+            _require_appendable(target)  # a query whose entry would be refused never runs
             result = func(*args, **kwargs)
             n = dict((counts or _default_counts)(result, arguments))
             text = describe(arguments) if describe is not None else _default_text(query, arguments)
-            record_query(target, who=who, purpose=checked, query=text, counts=n)
+            written = deliver(result) if deliver is not None else None
+            fault_point("audit:delivered")
+            try:
+                record_query(target, who=who, purpose=checked, query=text, counts=n)
+            except BaseException:
+                # A result nobody logged must not stay behind.
+                for path in ([] if written is None else [written]
+                             if isinstance(written, str | Path) else written):
+                    Path(path).unlink(missing_ok=True)
+                raise
             return result
 
         wrapper.__doc__ = _audited_doc(func.__doc__, query, plain)
@@ -444,8 +901,24 @@ def audited(query: str, counts: Counts | None = None, *,
     return decorate
 
 
+def _read_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    try:
+        return read_sql(con, f'SELECT {_QUOTED} FROM audit ORDER BY "{SEQ}"')
+    except duckdb.CatalogException as err:
+        where = _database_file(con)
+        raise NotAStoreError(f"store: {str(where or 'the database')!r} has no audit table: it "
+                             "is not a tracelab store") from err
+
+
 def read_audit(store: AuditStore | str | Path) -> pd.DataFrame:
     """The audit table ordered by ``seq``, as a new frame.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `store` is a path and no such file exists.
+    ValueError
+        If the file is not a DuckDB database, or holds no audit table.
 
     Examples
     --------
@@ -454,15 +927,15 @@ def read_audit(store: AuditStore | str | Path) -> pd.DataFrame:
     >>> list(read_audit(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")).columns)
     ['seq', 'at', 'who', 'purpose', 'query', 'counts', 'prev_hash', 'hash']
     """
-    return _with_store(store, lambda st: read_sql(
-        st.con, f'SELECT {_QUOTED} FROM audit ORDER BY "{SEQ}"'), read_only=True)
+    return _with_store(store, lambda st: _read_log(st.con), read_only=True)
 
 
 def audit_head(store: AuditStore | str | Path) -> str | None:
     """The anchor of the newest entry, ``"<seq>:<hash>"``, or None for an empty log.
 
-    Keep it outside the store (briefing, ticket, paper): :func:`verify_audit` with
-    ``anchor=`` then detects a chain rewritten or cut after that point.
+    Keep it outside the store and its folder (briefing, ticket, paper): :func:`verify_audit`
+    with ``anchor=`` then detects a chain rewritten or cut after that point, even one
+    rolled back together with its anchor file.
 
     Examples
     --------
@@ -483,30 +956,8 @@ def _parse_anchor(anchor: str) -> tuple[int, str]:
     return int(seq), digest
 
 
-def audit_problem(store: AuditStore | str | Path, anchor: str | None = None) -> tuple[int, str] | None:
-    """The first broken entry of the chain and why, or None when the chain is intact.
-
-    Checks, entry by entry in ``seq`` order: ``seq`` runs 1, 2, 3, ... (a gap means a
-    deleted entry), ``prev_hash`` equals the previous entry's ``hash`` (the first:
-    :data:`GENESIS_HASH`), and ``hash`` equals :func:`entry_hash` of the stored fields.
-    With an `anchor` (from :func:`audit_head`, kept outside the store), the entry it
-    names must still exist with that hash.
-
-    Notes
-    -----
-    The hashes are not keyed: someone who can write the database can rebuild the whole
-    chain after an edit, or cut its newest entries. Only an anchor kept elsewhere shows
-    that; ``tracelab audit --verify`` prints one, and ``--anchor`` checks it.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from tracelab import open_store
-    >>> audit_problem(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")) is None
-    True
-    """
-    expected = _parse_anchor(anchor) if anchor is not None else None
-    log = read_audit(store)
+def _chain_problem(log: pd.DataFrame, expected: tuple[int, str] | None) -> tuple[int, str] | None:
+    """The first entry that breaks the chain (or the head kept elsewhere), and why."""
     prev = GENESIS_HASH
     for expected_seq, row in enumerate(log.itertuples(index=False), start=1):
         seq = int(getattr(row, SEQ))
@@ -514,12 +965,12 @@ def audit_problem(store: AuditStore | str | Path, anchor: str | None = None) -> 
             return expected_seq, f"entry {expected_seq} is missing (next is {seq})"
         if getattr(row, PREV_HASH) != prev:
             return seq, "prev_hash does not match the previous entry's hash"
-        fields = [getattr(row, c) for c in (WHO, PURPOSE, QUERY, COUNTS)]
+        fields_ = [getattr(row, c) for c in (WHO, PURPOSE, QUERY, COUNTS)]
         at = getattr(row, AT)
-        if any(v is None or (isinstance(v, float) and pd.isna(v)) for v in fields) \
+        if any(v is None or (isinstance(v, float) and pd.isna(v)) for v in fields_) \
                 or pd.isna(at):
             return seq, "a field is empty"
-        who, purpose, query, counts = map(str, fields)
+        who, purpose, query, counts = map(str, fields_)
         digest = entry_hash(seq, pd.Timestamp(at), who, purpose, query, counts, prev)
         if getattr(row, HASH) != digest:
             return seq, "hash does not match the entry: it was edited"
@@ -532,11 +983,135 @@ def audit_problem(store: AuditStore | str | Path, anchor: str | None = None) -> 
     return None
 
 
-def verify_audit(store: AuditStore | str | Path, anchor: str | None = None) -> int | None:
-    """Return the ``seq`` of the first broken audit entry, or None if the chain is intact.
+@dataclass(frozen=True)
+class AuditStatus:
+    """What :func:`audit_status` found in an audit log and its anchor file.
 
-    See :func:`audit_problem` for what is checked (with an optional `anchor`, the
-    ``"<seq>:<hash>"`` of :func:`audit_head` kept elsewhere) and why an entry broke.
+    Attributes
+    ----------
+    entries : int
+        Rows of the audit table.
+    head : str or None
+        ``"<seq>:<hash>"`` of the newest entry, as :func:`audit_head`; None when empty.
+    problem : tuple of (int, str) or None
+        The first broken entry and why (:func:`audit_problem`); None when intact.
+    anchor : str
+        The anchor file: ``"matches"``; ``"pending"`` (one committed entry not yet
+        finalised in it, see the notes); ``"none"`` (an empty log, no anchor yet);
+        ``"missing"``; ``"mismatch"``; ``"unreadable"``; or ``"in-memory"`` (no file).
+    anchor_file : Path or None
+        Where the anchor is or belongs; None for an in-memory database.
+    keyed : bool or None
+        Whether the anchor carries an HMAC; None without an anchor.
+    notes : tuple of str
+        What the verdict rests on that a reader should know (an HMAC not checked, a
+        pending entry).
+    """
+
+    entries: int
+    head: str | None
+    problem: tuple[int, str] | None
+    anchor: AnchorState
+    anchor_file: Path | None
+    keyed: bool | None
+    notes: tuple[str, ...]
+
+
+def audit_status(store: AuditStore | str | Path, anchor: str | None = None) -> AuditStatus:
+    """Verify the chain and the anchor file of an audit log, and say what that rests on.
+
+    Parameters
+    ----------
+    store : Store, str or Path
+        An open store, or the path of its database file (opened read-only).
+    anchor : str, optional
+        A head ``"<seq>:<hash>"`` from :func:`audit_head` kept outside the store: checked
+        besides the anchor file.
+
+    Returns
+    -------
+    AuditStatus
+
+    Raises
+    ------
+    ValueError
+        If `anchor` is malformed, or the file is not a tracelab store.
+    FileNotFoundError
+        If `store` is a path and no such file exists.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> _ = record_query(path, who="ana", purpose="inv:LX-7", query="trace", counts={"rows": 1})
+    >>> status = audit_status(path)
+    >>> status.entries, status.problem, status.anchor
+    (1, None, 'matches')
+    >>> anchor_path(path).unlink()
+    >>> audit_status(path).problem  # doctest: +ELLIPSIS
+    (1, 'anchor missing: the log holds 1 entries but there is no anchor file t.duckdb...')
+    """
+    expected = _parse_anchor(anchor) if anchor is not None else None
+
+    def look(st: AuditStore) -> tuple[pd.DataFrame, Path | None]:
+        return _read_log(st.con), _database_file(st.con)
+
+    log, database = _with_store(store, look, read_only=True)
+    file = None if database is None else anchor_path(database)
+    hashes = {int(s): (None if h is None else str(h)) for s, h in zip(log[SEQ], log[HASH],
+                                                                       strict=True)}
+    verdict = _judge_anchor(file, len(log), max(hashes, default=0), hashes.get,
+                            _anchor_key(), writing=False)
+    problem = _chain_problem(log, expected) or verdict.problem
+    head = None if log.empty else f"{int(log[SEQ].iloc[-1])}:{log[HASH].iloc[-1]}"
+    return AuditStatus(len(log), head, problem, verdict.state, file, verdict.keyed,
+                       verdict.notes)
+
+
+def audit_problem(store: AuditStore | str | Path, anchor: str | None = None) -> tuple[int, str] | None:
+    """The first broken entry of the log and why, or None when the log is intact.
+
+    Checks, entry by entry in ``seq`` order: ``seq`` runs 1, 2, 3, ... (a gap means a
+    deleted entry), ``prev_hash`` equals the previous entry's ``hash`` (the first:
+    :data:`GENESIS_HASH`), and ``hash`` equals :func:`entry_hash` of the stored fields.
+    With an `anchor` (from :func:`audit_head`, kept outside the store), the entry it
+    names must still exist with that hash. Then, by default, the log must match its
+    anchor file (:func:`anchor_path`): as many rows, the same newest entry (or exactly
+    one more, the one the anchor announced before a crash), and a valid HMAC when the
+    anchor is keyed and ``TRACELAB_KEY`` is set.
+
+    Notes
+    -----
+    Detected with the anchor file intact: an entry edited, deleted or reordered; the
+    newest entries cut off; every row deleted; the table dropped and re-created; the
+    whole chain rebuilt after an edit; an entry appended without :func:`record_query`;
+    the anchor file deleted ("anchor missing", also reported for a store written before
+    anchors existed) or garbled. With a keyed anchor and the key: the anchor rewritten
+    without the key, or replaced by an unkeyed one.
+
+    Not detected: log and anchor file rewritten together (by anyone who may write both,
+    or for a keyed anchor by a holder of the key); a rollback of the log together with
+    an earlier copy of its anchor file (only `anchor` kept elsewhere detects it); every
+    row deleted together with the anchor file (that is a new, empty store); anything
+    about an in-memory database. Without the key, a keyed anchor's HMAC is not checked
+    (:func:`audit_status` notes it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from tracelab import open_store
+    >>> audit_problem(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")) is None
+    True
+    """
+    return audit_status(store, anchor).problem
+
+
+def verify_audit(store: AuditStore | str | Path, anchor: str | None = None) -> int | None:
+    """Return the ``seq`` of the first broken audit entry, or None if the log is intact.
+
+    See :func:`audit_problem` for what is checked (the chain, the anchor file beside the
+    store and, optionally, an `anchor` ``"<seq>:<hash>"`` of :func:`audit_head` kept
+    elsewhere) and what is and is not detected.
 
     Examples
     --------
@@ -550,6 +1125,100 @@ def verify_audit(store: AuditStore | str | Path, anchor: str | None = None) -> i
     ...     _ = con.execute("UPDATE audit SET purpose = 'inv:OTHER' WHERE seq = 2")
     >>> verify_audit(path)
     2
+    >>> with duckdb.connect(str(path)) as con:
+    ...     _ = con.execute("DELETE FROM audit WHERE seq >= 2")  # cut: the chain looks fine
+    >>> verify_audit(path), audit_problem(path)[1]
+    (2, 'entries 2 to 3 named by the anchor are missing: the newest entries were cut off')
     """
     problem = audit_problem(store, anchor)
     return None if problem is None else problem[0]
+
+
+def adopt_anchor(store: AuditStore | str | Path, *, who: str | None = None,
+                 now: pd.Timestamp | str | None = None) -> dict[str, Any]:
+    """Re-anchor a log that does not match its anchor file, and log that in the log itself.
+
+    For a store written before anchors existed ("anchor missing"), or one whose anchor
+    no longer matches after an operator has looked into why. Appends an
+    :data:`ADOPT_PURPOSE` entry naming the old anchor (or its absence) and the log's head
+    then, commits it, and only then writes a fresh anchor; a crash in between leaves the
+    old verdict standing, so adopting again is safe. The adoption stays in the chain for
+    every later verification to see; it does not repair an edited entry, which
+    :func:`audit_problem` keeps reporting.
+
+    Parameters
+    ----------
+    store : Store, str or Path
+        An open store, or the path of its database file.
+    who : str, optional
+        The operator; default the login name of the process.
+    now : Timestamp or str, optional
+        Time of the adoption (tz-aware); default now.
+
+    Returns
+    -------
+    dict
+        The adoption entry.
+
+    Raises
+    ------
+    ValueError
+        If the log already matches its anchor (nothing to adopt), or the database is in
+        memory.
+    AuditAnchorError
+        If the anchor is keyed and ``TRACELAB_KEY`` is not set: adopting would replace it
+        by an unkeyed one.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.duckdb"
+    >>> _ = record_query(path, who="ana", purpose="inv:LX-7", query="trace", counts={"rows": 1})
+    >>> anchor_path(path).unlink()  # as in a store from before anchors
+    >>> adopt_anchor(path, who="ops-li")["query"]  # doctest: +ELLIPSIS
+    'adopt audit anchor: was missing; log 1 rows, head 1:...; old anchor none'
+    >>> verify_audit(path) is None
+    True
+    """
+    key = _anchor_key()
+
+    def adopt(st: AuditStore) -> dict[str, Any]:
+        con = st.con
+        database = _database_file(con)
+        if database is None:
+            raise ValueError("store: an in-memory database has no anchor file to adopt")
+        file = anchor_path(database)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            rows, last_seq, last_hash = _head(con)
+            verdict = _judge_anchor(file, rows, last_seq, lambda s: _hash_at(con, s), key,
+                                    writing=True)
+            try:
+                old = _read_anchor(file)
+            except ValueError:
+                old = None
+            if old is not None and old.mac is not None and key is None:
+                raise AuditAnchorError(f"store: the anchor {str(file)!r} is keyed (HMAC); set "
+                                       f"{KEY_ENV} to the key to adopt, or the new anchor would "
+                                       "not be keyed")
+            if verdict.problem is None:
+                raise ValueError(f"store: the log matches its anchor {str(file)!r} "
+                                 f"({verdict.state}); there is nothing to adopt")
+            state = {"missing": "was missing", "unreadable": "was unreadable"}.get(
+                verdict.state, "did not match")
+            fields_ = _fields(who, ADOPT_PURPOSE,
+                              f"adopt audit anchor: {state}; log {rows} rows, head "
+                              f"{last_seq}:{last_hash[:16]}; old anchor "
+                              + ("none" if old is None else f"{old.seq}:{old.hash[:16]}"),
+                              {"rows": rows}, now, ("ops",))
+            entry = _insert(con, fields_, last_seq + 1, last_hash)
+            con.execute("COMMIT")
+        except BaseException as err:
+            _rollback(con, err)
+            raise
+        # Only after the COMMIT: an anchor must never cover an adoption the log lacks.
+        _write_anchor(file, _Anchor(rows + 1, int(entry[SEQ]), str(entry[HASH]), None, None),
+                      key)
+        return entry
+
+    return _with_store(store, adopt)
