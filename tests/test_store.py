@@ -10,6 +10,9 @@ import pytest
 
 import tracelab as tl
 from tracelab.model import schema as s
+from tracelab.privacy import DEMO_KEY
+from tracelab.privacy.boundary import PrivacyError, protect_venues
+from tracelab.privacy.pseudonyms import pseudonymise
 
 from .conftest import NOW
 
@@ -29,17 +32,19 @@ def test_store_is_a_duckdb_file_that_round_trips(tmp_path, loaded):
     venues, scans, cases = loaded
     path = tmp_path / "tracelab.duckdb"
     with tl.open_store(path) as store:
-        store.ingest("venues", venues)
-        store.ingest("scans", scans)
-        store.ingest("cases", cases)
+        for table, load in (("venues", venues), ("scans", scans), ("cases", cases)):
+            store.ingest(table, load, key=DEMO_KEY)
     # Plain DuckDB, as an analyst would open it.
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT count(*) FROM scans").fetchone()[0] == 2
     assert con.execute("SELECT reason FROM rejections").fetchall() == [("bad_colour",)]
     con.close()
     with tl.open_store(path, read_only=True) as store:
-        for table, frame in (("venues", venues), ("scans", scans), ("cases", cases)):
-            pd.testing.assert_frame_equal(store.read(table), frame.accepted, check_dtype=False)
+        expected = {"venues": protect_venues(venues.accepted, DEMO_KEY),
+                    "scans": pseudonymise(scans.accepted, None, DEMO_KEY),
+                    "cases": pseudonymise(cases.accepted, None, DEMO_KEY)}
+        for table, frame in expected.items():
+            pd.testing.assert_frame_equal(store.read(table), frame, check_dtype=False)
         assert str(store.read("scans")[s.SCANNED_AT].dtype) == "datetime64[ns, UTC]"
         assert store.count("rejections") == 1
 
@@ -47,14 +52,15 @@ def test_store_is_a_duckdb_file_that_round_trips(tmp_path, loaded):
 def test_parquet_export_and_import(tmp_path, loaded):
     venues, scans, _ = loaded
     with tl.open_store(tmp_path / "a.duckdb") as a:
-        a.ingest("venues", venues)
-        a.ingest("scans", scans)
+        a.ingest("venues", venues, key=DEMO_KEY)
+        a.ingest("scans", scans, key=DEMO_KEY)
         a.export_parquet("scans", tmp_path / "scans.parquet")
     assert pd.read_parquet(tmp_path / "scans.parquet").shape == (2, len(s.SCAN_COLUMNS))
     with tl.open_store(tmp_path / "b.duckdb") as b:
         assert b.import_parquet("scans", tmp_path / "scans.parquet") == 2
         assert b.import_parquet("scans", tmp_path / "scans.parquet", mode="replace") == 2
-        pd.testing.assert_frame_equal(b.read("scans"), scans.accepted, check_dtype=False)
+        pd.testing.assert_frame_equal(b.read("scans"), pseudonymise(scans.accepted, None, DEMO_KEY),
+                                      check_dtype=False)
 
 
 def test_store_refuses_unknown_tables_and_incomplete_frames(tmp_path):
@@ -70,10 +76,28 @@ def test_store_refuses_unknown_tables_and_incomplete_frames(tmp_path):
 def test_primary_key_violation_leaves_the_table_unchanged(tmp_path, loaded):
     venues, _, _ = loaded
     with tl.open_store(tmp_path / "d.duckdb") as store:
-        store.write("venues", venues.accepted)
+        store.ingest("venues", venues, key=DEMO_KEY)
         with pytest.raises(duckdb.ConstraintException):
-            store.write("venues", venues.accepted)
+            store.ingest("venues", venues, key=DEMO_KEY)
         assert store.count("venues") == 3
+        assert store.count("rejections") == len(venues.rejected)  # the failed ingest: none
+
+
+def test_the_store_refuses_raw_identifiers_in_any_column(tmp_path, loaded):
+    venues, scans, _ = loaded
+    with tl.open_store(tmp_path / "f.duckdb") as store:
+        with pytest.raises(PrivacyError, match="column person_id holds") as err:
+            store.ingest("scans", scans)
+        raw = scans.accepted[s.PERSON_ID].iloc[0]
+        assert raw not in str(err.value)
+        with pytest.raises(PrivacyError, match="store table venues"):
+            store.write("venues", venues.accepted)
+        # A phone number in a free-text column is found by its shape.
+        disguised = pseudonymise(scans.accepted, None, DEMO_KEY).assign(
+            **{s.CODE_COLOUR: "13812345678"})
+        with pytest.raises(PrivacyError, match="column code_color holds 2 "):
+            store.write("scans", disguised)
+        assert store.count("scans") == store.count("venues") == store.count("rejections") == 0
 
 
 def test_the_audit_table_is_append_only_through_record_query(tmp_path, loaded):

@@ -318,21 +318,38 @@ def folder_extras(path: str | Path) -> dict[str, Any]:
 
 
 def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any = None,
-                  region: Any = None) -> Briefing:
-    """Load a data folder (with its :func:`folder_extras`) and build its briefing; see
-    :func:`build_briefing`.
+                  region: Any = None, key: bytes | None = None) -> Briefing:
+    """Load a data folder (with its :func:`folder_extras`), pseudonymise it and build its
+    briefing; see :func:`build_briefing`.
+
+    Person ids of the scans, cases and persons table become keyed pseudonyms right after
+    loading (and the registry's personal data is protected), so the briefing, its map and
+    its JSON summary never hold a raw id.
+
+    Parameters
+    ----------
+    key : bytes, optional
+        The pseudonymisation key; default :func:`tracelab.privacy.load_key` (the
+        environment variable ``TRACELAB_KEY``). Synthetic folders may use the public
+        :data:`tracelab.privacy.DEMO_KEY`.
 
     Raises
     ------
     FileNotFoundError
         If the folder or its venues or scans table is missing.
+    tracelab.privacy.MissingKeyError
+        If no key is given and none is set.
     """
-    from tracelab.io import read_dir
+    from tracelab.io import pseudonymise_data, read_dir
+    from tracelab.privacy.pseudonyms import load_key, pseudonymise
 
+    key = load_key() if key is None else key
     extras = folder_extras(path)
     manifest = extras["manifest"]
     # "Future" is judged against the end of a synthetic period, so a briefing of the
     # same folder never depends on the wall clock; elsewhere the clock is the only bound.
     now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
-    data = read_dir(path, now=now, region=region)
+    data = pseudonymise_data(read_dir(path, now=now, region=region), key)
+    if extras["persons"] is not None:
+        extras["persons"] = pseudonymise(extras["persons"], None, key)
     return build_briefing(data, rule=rule, as_of=as_of, **extras)

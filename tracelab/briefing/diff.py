@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tracelab._atomic import write_text
 from tracelab.model import schema as s
 
 if TYPE_CHECKING:
@@ -46,8 +47,7 @@ def write_summary(b: Briefing, path: str | Path) -> Path:
     """Write :func:`summary` as JSON (sorted keys, so equal briefings give equal bytes)."""
     path = Path(path)
     text = json.dumps(summary(b), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    path.write_text(text + "\n", encoding="utf-8")
-    return path
+    return write_text(path, text + "\n")
 
 
 def read_summary(path: str | Path) -> dict[str, Any]:

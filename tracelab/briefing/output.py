@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tracelab._atomic import atomic_path, fault_point, write_bytes
 from tracelab.briefing.build import Briefing, load_briefing
 from tracelab.briefing.diff import changes, read_summary, write_summary
 from tracelab.briefing.render import render_html
@@ -36,6 +37,7 @@ def write_briefing(
     as_of: Any = None,
     lang: str = "zh",
     pdf: bool = False,
+    key: bytes | None = None,
 ) -> dict[str, Path]:
     """Build (or take) a briefing and write ``out``, its JSON summary and optionally a PDF.
 
@@ -54,6 +56,8 @@ def write_briefing(
     lang : {"zh", "en"}, default "zh"
     pdf : bool, default False
         Also print the page to PDF through headless Chromium.
+    key : bytes, optional
+        Pseudonymisation key for a data folder (:func:`load_briefing`).
 
     Returns
     -------
@@ -64,19 +68,35 @@ def write_briefing(
     ------
     ValueError
         If `since` is not a briefing summary, or the page exceeds :data:`MAX_BYTES`.
+    tracelab.privacy.boundary.PrivacyError
+        If a built briefing still holds raw person ids (build it from pseudonymised
+        data: :func:`tracelab.io.pseudonymise_data`, or let :func:`load_briefing` load it).
+
+    Notes
+    -----
+    Each file is written whole or not at all (a temporary name, then a rename).
     """
+    from tracelab.privacy.boundary import require_protected
+
     out = Path(out)
     previous = read_summary(since) if since is not None else None
-    b = data if isinstance(data, Briefing) else load_briefing(data, rule=rule, as_of=as_of)
+    b = (data if isinstance(data, Briefing)
+         else load_briefing(data, rule=rule, as_of=as_of, key=key))
+    for name in ("cases", "exposures", "contacts"):
+        require_protected(getattr(b, name), f"briefing {name}")
     diff = changes(previous, b) if previous is not None else None
     page = render_html(b, lang=lang, changes=diff).encode("utf-8")
     if len(page) > MAX_BYTES:
         raise ValueError(f"briefing page is {len(page):,} bytes; the limit is {MAX_BYTES:,}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(page)
+    fault_point("brief:rendered")
+    write_bytes(out, page)
+    fault_point("brief:html-written")
     paths = {"html": out, "json": write_summary(b, summary_path(out))}
     if pdf:
         from tracelab.briefing.pdf import html_to_pdf
 
-        paths["pdf"] = html_to_pdf(out, out.with_suffix(".pdf"))
+        with atomic_path(out.with_suffix(".pdf")) as tmp:
+            html_to_pdf(out, tmp)
+        paths["pdf"] = out.with_suffix(".pdf")
     return paths

@@ -2,27 +2,57 @@
 
 Each sub-command module defines ``register(subparsers)``, which adds its parser and sets
 ``func`` to a callable taking the parsed arguments and returning the exit status.
-Errors a user can fix are reported as one line on stderr with a non-zero status.
+Every error reaches the user as one line on stderr, ``tracelab <command>: error: ...``,
+naming the file and the cause, never a traceback; the exit status says which kind
+(:data:`EXIT_CODES`). ``TRACELAB_DEBUG=1`` prints the traceback as well, for developers.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "EXIT_CODES", "EXIT_OK", "EXIT_REJECTED", "EXIT_INPUT", "EXIT_ENVIRONMENT",
+           "EXIT_INTERNAL", "EXIT_INTERRUPTED", "exit_status"]
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_INPUT = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+#: The exit statuses of every command, for scripts (the README's table).
+EXIT_CODES = {
+    EXIT_OK: "done",
+    EXIT_REJECTED: "done, with findings: validate rejected rows; audit found a broken chain",
+    EXIT_INPUT: "usage or input error: a wrong argument, a missing or malformed file, a "
+                "purpose or key refused; nothing was written",
+    EXIT_ENVIRONMENT: "environment error: the store is locked by another process, the disk "
+                      "is full, a folder is read-only or not permitted, memory ran out; "
+                      "outputs are whole or absent, retry when it is fixed",
+    EXIT_INTERNAL: "internal error: a bug in tracelab; outputs are whole or absent; rerun "
+                   "with TRACELAB_DEBUG=1 and report the traceback",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); outputs are whole or absent",
+}
 
 #: Sub-command modules, in the order ``tracelab --help`` lists them.
 _COMMANDS = ("synth", "validate", "trace", "pairs", "brief", "replay", "demo", "venues", "audit",
              "purge", "layout")
+#: OSError numbers that are the machine's state, not the user's input.
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                       errno.EIO, errno.ENOMEM, errno.EMFILE, errno.ENFILE, errno.EBUSY,
+                       errno.EAGAIN, errno.ETXTBSY}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="tracelab", description="Venue-code (场所码) contact tracing workbench."
-    )
+        prog="tracelab", description="Venue-code (场所码) contact tracing workbench.",
+        epilog="exit status: " + "; ".join(f"{k} {v.split(':')[0]}"
+                                           for k, v in EXIT_CODES.items()))
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in _COMMANDS:
         try:
@@ -35,11 +65,75 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain, seen = [exc], {id(exc)}
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None \
+            and id(nxt) not in seen:
+        chain.append(nxt)
+        seen.add(id(nxt))
+    return chain
+
+
+def exit_status(exc: BaseException) -> int:
+    """The exit status of an exception reaching the command line (:data:`EXIT_CODES`).
+
+    The whole chain counts: a failed ROLLBACK caused by a full disk is an environment
+    error, whatever the database then raised.
+
+    Examples
+    --------
+    >>> exit_status(ValueError("--rule: no such rule"))
+    2
+    >>> exit_status(OSError(28, "No space left on device"))
+    3
+    """
+    import duckdb
+
+    chain = _causes(exc)
+    for e in chain:
+        if isinstance(e, MemoryError | duckdb.OutOfMemoryException):
+            return EXIT_ENVIRONMENT
+        if isinstance(e, OSError) and (e.errno in _ENVIRONMENT_ERRNOS
+                                       or isinstance(e, PermissionError)
+                                       or type(e).__name__ == "StoreBusyError"):
+            return EXIT_ENVIRONMENT
+    head = chain[0]
+    if isinstance(head, duckdb.IOException | duckdb.PermissionException):
+        return EXIT_ENVIRONMENT
+    if isinstance(head, ValueError | LookupError | OSError | UnicodeError | duckdb.Error):
+        return EXIT_INPUT
+    return EXIT_INTERNAL
+
+
+def error_line(command: str, exc: BaseException) -> str:
+    """One line for stderr: the error, and its first cause when that says more.
+
+    A ROLLBACK that fails after "No space left on device" keeps the disk's message.
+    """
+    chain = _causes(exc)
+    text = " ".join(str(chain[0]).split()) or type(chain[0]).__name__
+    root = next((e for e in chain[1:] if isinstance(e, OSError) and e.errno), None)
+    if root is not None and str(root.strerror or root) not in text:
+        where = f" ({root.filename})" if root.filename else ""
+        text += f" (cause: {root.strerror or root}{where})"
+    if exit_status(exc) == EXIT_INTERNAL:
+        text = (f"internal error {type(chain[0]).__name__}: {text}; rerun with "
+                "TRACELAB_DEBUG=1 for the traceback and report it")
+    return f"tracelab {command}: error: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (:data:`EXIT_CODES`)."""
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ValueError, FileNotFoundError, PermissionError) as exc:
-        print(f"tracelab {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print(f"tracelab {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # every error is one line and a documented status
+        if os.environ.get("TRACELAB_DEBUG", "").strip() not in ("", "0"):
+            import traceback
+
+            traceback.print_exc()
+        print(error_line(args.command, exc), file=sys.stderr)
+        return exit_status(exc)

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tracelab.cli.options import add_region_option
 from tracelab.cli.trace import add_key_option
 
-if TYPE_CHECKING:
-    from tracelab.briefing import Briefing
-
-__all__ = ["register", "run", "load_pseudonymised_briefing"]
+__all__ = ["register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,27 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_pseudonymised_briefing(folder: Path, key: bytes, *, rule: str = "twenty",
-                                as_of: pd.Timestamp | None = None,
-                                region: str | None = None) -> Briefing:
-    """:func:`tracelab.briefing.load_briefing` with person ids pseudonymised under `key`."""
-    from tracelab.briefing import build_briefing, default_as_of, folder_extras
-    from tracelab.cli.trace import read_pseudonymised
-    from tracelab.privacy import pseudonyms as privacy
-
-    extras = folder_extras(folder)
-    # As load_briefing: a synthetic folder is judged against the end of its period.
-    manifest = extras["manifest"]
-    now = default_as_of(pd.DataFrame(), pd.DataFrame(), manifest) if manifest else None
-    data = read_pseudonymised(folder, key, now=now, region=region)
-    if extras["persons"] is not None:
-        extras["persons"] = privacy.pseudonymise(extras["persons"], None, key)
-    return build_briefing(data, rule=rule, as_of=as_of, **extras)
-
-
 def run(args: argparse.Namespace) -> int:
     """Write the briefing; return 0."""
-    from tracelab.briefing import write_briefing
+    from tracelab.briefing import load_briefing, write_briefing
     from tracelab.cli.trace import cli_key
 
     as_of = None
@@ -87,8 +65,7 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise ValueError("--pdf needs Playwright: pip install playwright") from None
     key = cli_key(args.key_file)
-    b = load_pseudonymised_briefing(args.data, key, rule=args.regime, as_of=as_of,
-                                    region=args.region)
+    b = load_briefing(args.data, key=key, rule=args.regime, as_of=as_of, region=args.region)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
     print(f"briefing of {b.county or args.data} as of {b.as_of.tz_convert(b.zone):%Y-%m-%d %H:%M} "

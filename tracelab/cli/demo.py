@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tracelab.cli.trace import read_pseudonymised
     from tracelab.index.graph import VisitGraph
+    from tracelab.io.exports import write_csv
     from tracelab.model import schema as s
     from tracelab.privacy import pseudonyms as privacy
     from tracelab.synth import generate
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
            + pd.Timedelta(days=SAMPLE["days"])).tz_convert("UTC")
     key = privacy.DEMO_KEY  # demo mode, always: the same pseudonyms on every run
     data = read_pseudonymised(data_dir, key, now=now)
-    data.rejections.to_csv(out / "rejections.csv", index=False)
+    write_csv(data.rejections, out / "rejections.csv")
     print(f"2/4 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
           f"{len(data.cases)} cases; {len(data.rejections)} rows rejected "
           f"(the faults the generator injected) -> {out / 'rejections.csv'}; demo mode: "
@@ -64,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
     graph = VisitGraph.from_scans(data.scans, data.venues)
     audit = out / "tracelab.duckdb"
-    exposures = trace(graph, data.cases, "twenty", purpose=DEMO_PURPOSE, audit=audit)
     path = out / "exposures.csv"
-    exposures.to_csv(path, index=False)
+    exposures = trace(graph, data.cases, "twenty", purpose=DEMO_PURPOSE, audit=audit,
+                      deliver=lambda ex: write_csv(ex, path))
     print(f"3/4 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
           f"{exposures[s.CASE_ID].nunique()} cases at {exposures[s.VENUE_ID].nunique()} venues "
           f"-> {path}; logged for {DEMO_PURPOSE} in {audit}")

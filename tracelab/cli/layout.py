@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab._atomic import atomic_path
 from tracelab.cli.options import add_region_option
 from tracelab.cli.trace import add_key_option, cli_key, households, read_pseudonymised
 from tracelab.index.presence import visits
@@ -42,12 +43,15 @@ def run(args: argparse.Namespace) -> int:
     rules = [as_rule(name) for name in args.visits]
     key = cli_key(args.key_file)
     data = read_pseudonymised(args.data, key, now=args.now, region=args.region)
-    write_layout(args.out, data.venues, data.scans, data.cases)
+    args.out.mkdir(parents=True, exist_ok=True)
     roster = households(args.data, key)
     if roster is not None:  # only ids: names, phones and ID numbers stay behind
-        roster.to_parquet(args.out / "persons.parquet", index=False)
+        with atomic_path(args.out / "persons.parquet") as tmp:
+            roster.to_parquet(tmp, index=False)
     for r in {r.dwell: r for r in rules}.values():
         write_visits(args.out, visits(data.scans, data.venues, r), r.dwell)
+    # Last, as its manifest marks a whole layout.
+    write_layout(args.out, data.venues, data.scans, data.cases)
     print(f"{len(data.scans):,} scans of {data.scans[s.PERSON_ID].nunique():,} people, "
           f"{len(data.venues):,} venues and {len(data.cases):,} cases -> {args.out} "
           f"(pseudonymised; visits for {', '.join(sorted({r.dwell for r in rules})) or 'none'})")

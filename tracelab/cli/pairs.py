@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tracelab._atomic import atomic_path
 from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, zoned
 from tracelab.cli.trace import add_key_option, cli_key, require_scans
 from tracelab.index.graph import VisitGraph
@@ -60,12 +61,15 @@ def run(args: argparse.Namespace) -> int:
     require_scans(data, since, until)
     zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
     graph = VisitGraph.from_scans(data.scans, data.venues, r, zone=args.zone or zone)
+    def deliver(frame: pd.DataFrame) -> Path:
+        with atomic_path(args.out) as tmp:
+            frame.to_parquet(tmp, index=False)
+        return args.out
+
     edges = copresence(graph, r, since=since, until=until,
                        min_overlap_minutes=args.min_overlap, purpose=args.purpose,
-                       audit=args.audit or args.data / "tracelab.duckdb", who=args.who)
-    tmp = args.out.with_name(f".{args.out.name}.tmp")
-    edges.to_parquet(tmp, index=False)
-    tmp.replace(args.out)
+                       audit=args.audit or args.data / "tracelab.duckdb", who=args.who,
+                       deliver=deliver)
     people = pd.concat([edges[s.PERSON_A], edges[s.PERSON_B]]).nunique() if len(edges) else 0
     print(f"{len(edges):,} co-present pair(s) among {people:,} people under rule {r.rule_id} "
           f"-> {args.out}")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tracelab._atomic import atomic_path, write_text
 from tracelab.cli.options import add_region_option, region_arg
 from tracelab.synth.county import DEFAULT_REGION
 
@@ -104,13 +105,12 @@ def run(args: argparse.Namespace) -> int:
     keys = [rc.POLICY, *[c for c in result.runs.columns
                          if c not in rc.RUN_KEYS and c not in rc.METRICS]]
     summary = summarise(result.runs, by=keys)
-    result.runs.to_csv(out / "runs.csv", index=False, lineterminator="\n")
-    summary.to_csv(out / "summary.csv", index=False, lineterminator="\n")
-    result.days.to_csv(out / "days.csv", index=False, lineterminator="\n")
-    (out / "replay.json").write_text(json.dumps({
+    for name, frame in (("runs", result.runs), ("summary", summary), ("days", result.days)):
+        with atomic_path(out / f"{name}.csv") as tmp:
+            frame.to_csv(tmp, index=False, lineterminator="\n")
+    write_text(out / "replay.json", json.dumps({
         "scenario": scen.as_dict(), "seeds": seeds,
-        "policies": [p.as_dict() for p in policies]}, indent=1, sort_keys=True) + "\n",
-        encoding="utf-8")
+        "policies": [p.as_dict() for p in policies]}, indent=1, sort_keys=True) + "\n")
     if not args.no_plots:
         _plots(summary, result.days, out, keys)
     print(json.dumps({"out": str(out), "runs": len(result.runs), "policies": len(policies),

@@ -261,10 +261,14 @@ def run_trace(args: argparse.Namespace) -> int:
         windows = case_windows(chosen, r, as_of=as_of)
         lo, hi = windows[WINDOW_START].min(), windows[WINDOW_END].max()
         require_scans(data, lo if pd.notna(lo) else None, hi if pd.notna(hi) else None)
-    exposures = trace(graph, chosen, r, args.hops, as_of=as_of, **_audit_kwargs(args))
     # One order whichever engine answered: Spark returns tied visits in any order.
-    exposures = exposures.sort_values(list(_ROW_ORDER), kind="stable", ignore_index=True)
-    write_csv(exposures, args.out)
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values(list(_ROW_ORDER), kind="stable", ignore_index=True)
+
+    # The file is in place before the query is logged (and removed if it cannot be).
+    exposures = ordered(trace(graph, chosen, r, args.hops, as_of=as_of,
+                              deliver=lambda ex: write_csv(ordered(ex), args.out),
+                              **_audit_kwargs(args)))
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
           f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
           f"venue(s) under rule {r.rule_id} -> {args.out}")
@@ -306,8 +310,8 @@ def run_sources(args: argparse.Namespace) -> int:
     graph, cases, data = _source(args, r, key)
     case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
     ranked = sources(graph, case, r, cases=cases, as_of=as_of,
-                     households=households(args.data, key), **_audit_kwargs(args))
-    write_csv(ranked, args.out)
+                     households=households(args.data, key),
+                     deliver=lambda frame: write_csv(frame, args.out), **_audit_kwargs(args))
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
     n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
     print(f"{n_cases} candidate case(s) and {n_venues} venue(s) ranked under "

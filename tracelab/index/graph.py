@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from tracelab._atomic import fault_point
 from tracelab._validate import require_columns
 from tracelab.index import kernels as ix
 from tracelab.index.kernels import N_TIERS
@@ -193,7 +194,10 @@ class VisitGraph(VisitSource):
         """
         r = as_rule(rule)
         v = visits(scans, venues, r, venue_types=venue_types, dwell_minutes=dwell_minutes)
-        return cls.from_visits(v, venues, dwell=r.dwell, venue_types=venue_types, zone=zone)
+        fault_point("index:visits")
+        graph = cls.from_visits(v, venues, dwell=r.dwell, venue_types=venue_types, zone=zone)
+        fault_point("index:indexed")
+        return graph
 
     @classmethod
     def from_visits(cls, visits_frame: pd.DataFrame, venues: pd.DataFrame, *, dwell: str,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._atomic import atomic_path
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import mask_frame, personal_columns
 
@@ -127,8 +128,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *,
     b"\\xef\\xbb\\xbfname,n\\r\\n'+1 shop,3\\r\\n"
     """
     target = Path(path)
-    safe_frame(frame, keep_personal=keep_personal).to_csv(
-        target, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    with atomic_path(target) as tmp:
+        safe_frame(frame, keep_personal=keep_personal).to_csv(
+            tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return target
 
 
@@ -204,5 +206,6 @@ def write_xlsx(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "data
     for row in safe.itertuples(index=False, name=None):
         sheet.append([cell(v) for v in row])
     target = Path(path)
-    workbook.save(target)
+    with atomic_path(target) as tmp:
+        workbook.save(tmp)
     return target

@@ -18,6 +18,7 @@ from tracelab.io.venues import log_venues, read_venues
 from tracelab.model import regions
 from tracelab.model import schema as s
 from tracelab.model.regions import Region
+from tracelab.privacy.boundary import protect_venues
 from tracelab.privacy.pseudonyms import pseudonymise
 
 __all__ = ["DataDir", "find_table", "folder_region", "pseudonymise_data", "read_dir",
@@ -33,7 +34,7 @@ class DataDir:
 
     ``registry_faults`` lists the registration rules kept venues fail; ``set_aside`` the
     rejected scans whose person could be read (``person_id``, ``venue_id``, ``row``,
-    ``reason``): what each case lost.
+    ``reason``): what each case lost; ``repaired`` the ids cleaned on load.
     """
 
     venues: pd.DataFrame
@@ -49,6 +50,13 @@ class DataDir:
         """The registry-faults table (rejection columns), empty when there is none."""
         loaded = self.loads.get("venues")
         return loaded.faults if loaded is not None else empty_rejections()
+
+    @property
+    def repaired(self) -> pd.DataFrame:
+        """Ids of accepted rows repaired on load, of every table (rejection columns,
+        reason ``repaired_id``); empty when none was."""
+        parts = [ld.repaired for ld in self.loads.values() if len(ld.repaired)]
+        return pd.concat(parts, ignore_index=True) if parts else empty_rejections()
 
     @property
     def set_aside(self) -> pd.DataFrame:
@@ -237,7 +245,8 @@ def pseudonymise_data(data: DataDir, key: bytes) -> DataDir:
 
     Call it right after :func:`tracelab.io.read_dir`, before anything is stored or
     traced; the per-file loads are replaced too, so no raw identifier is left in the
-    result. Venues are unchanged (mask them for display with :func:`mask_frame`);
+    result. The registry's personal data (applicant phones, sole traders' IDs and names,
+    numbers in free text) is protected too (:func:`tracelab.privacy.boundary.protect_venues`);
     rejection rows already show identifiers masked.
 
     Examples
@@ -257,12 +266,13 @@ def pseudonymise_data(data: DataDir, key: bytes) -> DataDir:
     """
     scans = pseudonymise(data.scans, None, key)
     cases = pseudonymise(data.cases, None, key)
+    venues = protect_venues(data.venues, key)
     loads = dict(data.loads)
-    for name, frame in (("scans", scans), ("cases", cases)):
+    for name, frame in (("scans", scans), ("cases", cases), ("venues", venues)):
         if name in loads:
             loads[name] = dataclasses.replace(loads[name], accepted=frame)
     aside = loads["scans"].set_aside if "scans" in loads else None
     if aside is not None:
         loads["scans"] = dataclasses.replace(
             loads["scans"], set_aside=pseudonymise(aside, [s.PERSON_ID], key))
-    return dataclasses.replace(data, scans=scans, cases=cases, loads=loads)
+    return dataclasses.replace(data, venues=venues, scans=scans, cases=cases, loads=loads)

@@ -19,6 +19,7 @@ assumption they were built under.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -26,11 +27,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from tracelab._atomic import atomic_path, write_text
 from tracelab.model import schema as s
 from tracelab.model.schema import (
     DAY,
     DWELL,
 )
+from tracelab.privacy.boundary import require_protected
 
 __all__ = ["DAY", "DWELL", "write_layout", "write_partitioned", "write_visits", "visits_path"]
 
@@ -59,14 +62,21 @@ def write_partitioned(frame: pd.DataFrame, path: str | Path, time_column: str, *
     if time_column not in frame:
         raise ValueError(f"write_partitioned: frame lacks {time_column!r}; columns: "
                          f"{list(frame.columns)}")
-    if path.exists():
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
     out = frame.assign(**{DAY: _local_day(frame[time_column], zone)})
     table = pa.Table.from_pandas(out, preserve_index=False)
     options = ds.ParquetFileFormat().make_write_options(coerce_timestamps="us")
-    ds.write_dataset(table, path, format="parquet", file_options=options,
-                     partitioning=ds.partitioning(pa.schema([(DAY, pa.string())]), flavor="hive"),
-                     basename_template="part-{i}.parquet", existing_data_behavior="error")
+    old = path.with_name(f".{path.name}.{os.getpid()}.old")
+    # Written under a temporary name, then swapped in: a crash leaves the old dataset or
+    # the new one (or, between the two renames, none), never a part of one.
+    with atomic_path(path) as tmp:
+        ds.write_dataset(table, tmp, format="parquet", file_options=options,
+                         partitioning=ds.partitioning(pa.schema([(DAY, pa.string())]),
+                                                      flavor="hive"),
+                         basename_template="part-{i}.parquet", existing_data_behavior="error")
+        if path.exists():
+            os.replace(path, old)
+    if old.exists():
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
     return path
 
 
@@ -74,27 +84,37 @@ def write_layout(folder: str | Path, venues: pd.DataFrame, scans: pd.DataFrame,
                  cases: pd.DataFrame | None = None, *, zone: str = s.DEFAULT_ZONE) -> Path:
     """Write loaded tables (``tracelab.read_dir``) as the layout in ``folder``.
 
-    Returns the folder; ``tracelab.read_dir(folder)`` reads it back.
+    Returns the folder; ``tracelab.read_dir(folder)`` reads it back. The tables must be
+    pseudonymised (:func:`tracelab.io.pseudonymise_data`): a raw identifier in any column
+    is refused (:func:`tracelab.privacy.boundary.require_protected`). Each file is
+    written whole or not at all.
 
     Examples
     --------
     >>> import tempfile
-    >>> from tracelab.io import read_dir
-    >>> data = read_dir("data/sample", now="2030-01-01T00:00+08:00")
+    >>> from tracelab.io import pseudonymise_data, read_dir
+    >>> from tracelab.privacy import DEMO_KEY
+    >>> data = pseudonymise_data(read_dir("data/sample", now="2030-01-01T00:00+08:00"), DEMO_KEY)
     >>> out = write_layout(Path(tempfile.mkdtemp()), data.venues, data.scans, data.cases)
     >>> back = read_dir(out, now="2030-01-01T00:00+08:00")
     >>> len(back.scans) == len(data.scans), len(back.rejections)
     (True, 0)
     """
     folder = Path(folder)
+    tables = {"venues": venues, "scans": scans, "cases": cases}
+    for name, table in tables.items():
+        if table is not None:
+            require_protected(table, f"layout {name}")
     folder.mkdir(parents=True, exist_ok=True)
-    # Loaded venues are WGS-84; without this note read_dir would shift them again as GCJ-02.
-    manifest = {"venue_crs": "WGS-84", "layout": "tracelab.io.layout", "zone": zone}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    venues.to_parquet(folder / "venues.parquet", index=False, coerce_timestamps="us")
-    if cases is not None:
-        cases.to_parquet(folder / "cases.parquet", index=False, coerce_timestamps="us")
+    for name in ("venues", "cases"):
+        if tables[name] is not None:
+            with atomic_path(folder / f"{name}.parquet") as tmp:
+                tables[name].to_parquet(tmp, index=False, coerce_timestamps="us")
     write_partitioned(scans, folder / "scans.parquet", s.SCANNED_AT, zone=zone)
+    # Loaded venues are WGS-84; without this note read_dir would shift them again as GCJ-02.
+    # Written last: a folder with its manifest is a whole layout.
+    manifest = {"venue_crs": "WGS-84", "layout": "tracelab.io.layout", "zone": zone}
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     return folder
 
 

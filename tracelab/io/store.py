@@ -8,10 +8,14 @@ from types import TracebackType
 import duckdb
 import pandas as pd
 
+from tracelab._atomic import atomic_path, fault_point
+from tracelab._db import connect
 from tracelab._validate import require_columns
 from tracelab.io.checks import Loaded
 from tracelab.model import schema as s
 from tracelab.model.tables import APPEND_ONLY, TABLES, create_statements, read_sql
+from tracelab.privacy.boundary import protect_venues, require_protected
+from tracelab.privacy.pseudonyms import pseudonymise
 
 __all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]
 
@@ -27,17 +31,32 @@ def _refuse_append_only(table: str) -> None:
                          "before); Store.write, ingest and import_parquet refuse it")
 
 
+def rollback(con: duckdb.DuckDBPyConnection, error: BaseException) -> None:
+    """Roll back after `error`; if the ROLLBACK fails too, keep `error` as the one raised.
+
+    A full disk fails the write and then, often, the ROLLBACK: the user must read "No
+    space left on device", not the ROLLBACK's own complaint.
+    """
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as failed:
+        error.add_note(f"(the ROLLBACK failed too: {failed})")
+
+
 class Store:
     """A DuckDB database file holding tracelab's tables; open it with :func:`open_store`.
 
     Instants are stored as ``TIMESTAMPTZ`` and read back as ``datetime64[ns, UTC]``; the
     session time zone is UTC so that plain SQL shows UTC too. Analysts can open the same
-    file with the ``duckdb`` command line.
+    file with the ``duckdb`` command line. The store is inside the privacy boundary's
+    exit: every write refuses a raw person id, phone, ID number or individual's name
+    (:func:`tracelab.privacy.boundary.require_protected`); :meth:`ingest` pseudonymises a
+    raw load when given the key.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con = connect(self.path, read_only=read_only)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             for statement in create_statements():
@@ -64,38 +83,66 @@ class Store:
         ValueError
             If ``table`` is unknown or append-only (``audit``: bulk rows would bypass
             the hash chain; use :func:`tracelab.privacy.audit.record_query`).
+        tracelab.privacy.boundary.PrivacyError
+            If the frame holds a raw person id, phone, ID number or individual's name.
         """
-        _check_table(table)
-        _refuse_append_only(table)
-        if mode not in ("append", "replace"):
-            raise ValueError(f"mode: {mode!r} is not 'append' or 'replace'")
-        require_columns(frame, TABLES[table], f"frame for table {table!r}", error=s.SchemaError)
-        columns = ", ".join(f'"{c}"' for c in TABLES[table])
-        self.con.register("_incoming", frame.loc[:, list(TABLES[table])])
+        return self._transaction([(table, frame, mode)])[0]
+
+    def _transaction(self, writes: list[tuple[str, pd.DataFrame, str]]) -> list[int]:
+        """Write several (table, frame, mode) in one transaction: all land or none."""
+        for table, frame, mode in writes:
+            _check_table(table)
+            _refuse_append_only(table)
+            if mode not in ("append", "replace"):
+                raise ValueError(f"mode: {mode!r} is not 'append' or 'replace'")
+            require_columns(frame, TABLES[table], f"frame for table {table!r}",
+                            error=s.SchemaError)
+            require_protected(frame.loc[:, list(TABLES[table])], f"store table {table}")
+        # Registered outside the transaction: an aborted one refuses even an unregister.
+        names = [f"_incoming_{k}" for k in range(len(writes))]
+        for name, (table, frame, _) in zip(names, writes, strict=True):
+            self.con.register(name, frame.loc[:, list(TABLES[table])])
         try:
             self.con.execute("BEGIN")
-            if mode == "replace":
-                self.con.execute(f"DELETE FROM {table}")
-            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
-            self.con.execute("COMMIT")
-        except duckdb.Error:
-            self.con.execute("ROLLBACK")
-            raise
+            try:
+                for name, (table, _, mode) in zip(names, writes, strict=True):
+                    columns = ", ".join(f'"{c}"' for c in TABLES[table])
+                    if mode == "replace":
+                        self.con.execute(f"DELETE FROM {table}")
+                    self.con.execute(f"INSERT INTO {table} ({columns}) "
+                                     f"SELECT {columns} FROM {name}")
+                    fault_point(f"store:inserted:{table}")
+                self.con.execute("COMMIT")
+                fault_point("store:committed")
+            except BaseException as err:
+                rollback(self.con, err)
+                raise
         finally:
-            self.con.unregister("_incoming")
-        return len(frame)
+            for name in names:
+                self.con.unregister(name)
+        return [len(frame) for _, frame, _ in writes]
 
-    def ingest(self, table: str, loaded: Loaded, *, mode: str = "append") -> int:
+    def ingest(self, table: str, loaded: Loaded, *, mode: str = "append",
+               key: bytes | None = None) -> int:
         """Write a loader's accepted rows into ``table``, its rejections and registry faults beside them.
 
-        Refuses the append-only ``audit`` table, like :meth:`write`, before writing anything.
+        All of them in one transaction: a crash leaves all or none. With `key`, person
+        ids are pseudonymised (and a venue registry's personal data protected,
+        :func:`tracelab.privacy.boundary.protect_venues`) on the way in; without it a raw
+        load is refused. Refuses the append-only ``audit`` table, like :meth:`write`,
+        before writing anything.
+
+        Returns the number of accepted rows written.
         """
         _refuse_append_only(table)
-        written = self.write(table, loaded.accepted, mode=mode)
-        self.write("rejections", loaded.rejected)
+        accepted = loaded.accepted
+        if key is not None:
+            accepted = (protect_venues(accepted, key) if table == "venues"
+                        else pseudonymise(accepted, None, key))
+        writes = [(table, accepted, mode), ("rejections", loaded.rejected, "append")]
         if len(loaded.faults):
-            self.write("registry_faults", loaded.faults)
-        return written
+            writes.append(("registry_faults", loaded.faults, "append"))
+        return self._transaction(writes)[0]
 
     def read(self, table: str) -> pd.DataFrame:
         """The whole table as a new frame, instants as ``datetime64[ns, UTC]``."""
@@ -113,10 +160,11 @@ class Store:
         return int(row[0]) if row else 0
 
     def export_parquet(self, table: str, path: str | Path) -> Path:
-        """Write ``table`` to a Parquet file and return its path."""
+        """Write ``table`` to a Parquet file, whole or absent, and return its path."""
         _check_table(table)
         target = Path(path)
-        self.con.execute(f"COPY {table} TO '{_quote(target)}' (FORMAT PARQUET)")
+        with atomic_path(target) as tmp:
+            self.con.execute(f"COPY {table} TO '{_quote(tmp)}' (FORMAT PARQUET)")
         return target
 
     def import_parquet(self, table: str, path: str | Path, *, mode: str = "append") -> int:

@@ -17,6 +17,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from tracelab._atomic import atomic_path
 from tracelab._time import NS_PER_S
 from tracelab.index.graph import VisitGraph
 from tracelab.index.windows import WINDOW_START, case_windows
@@ -71,10 +72,10 @@ class ReplayResult:
         """Write ``days.csv``, ``contacts.csv`` and ``metrics.csv`` into folder ``out``."""
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        self.days.to_csv(folder / "days.csv", index=False, lineterminator="\n")
-        self.contacts.to_csv(folder / "contacts.csv", index=False, lineterminator="\n")
-        pd.DataFrame([self.metrics]).to_csv(folder / "metrics.csv", index=False,
-                                            lineterminator="\n")
+        for name, frame in (("days", self.days), ("contacts", self.contacts),
+                            ("metrics", pd.DataFrame([self.metrics]))):
+            with atomic_path(folder / f"{name}.csv") as tmp:
+                frame.to_csv(tmp, index=False, lineterminator="\n")
         return folder
 
 

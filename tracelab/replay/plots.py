@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._atomic import atomic_path
 from tracelab.replay import columns as rc
 from tracelab.replay.metrics import CI_HIGH, CI_LOW, MEAN, METRIC, t_quantile
 
@@ -36,9 +37,10 @@ def save_figure(fig: Any, out: str | Path) -> list[Path]:
     stem = Path(out)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    fig.savefig(png, dpi=150, metadata={"Software": None})
-    with plt.rc_context({"svg.hashsalt": "tracelab"}):
-        fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    with atomic_path(png) as tmp:
+        fig.savefig(tmp, dpi=150, metadata={"Software": None}, format="png")
+    with plt.rc_context({"svg.hashsalt": "tracelab"}), atomic_path(svg) as tmp:
+        fig.savefig(tmp, metadata={"Date": None, "Creator": None}, format="svg")
     return [png, svg]
 
 

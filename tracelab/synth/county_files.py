@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tracelab._atomic import atomic_path, write_text
 from tracelab.model import schema as s
 from tracelab.model.regions import Region, region_geojson
 from tracelab.synth import columns as c
@@ -317,15 +318,16 @@ def _manifest(sim: Simulation, venues: pd.DataFrame, scans: pd.DataFrame,
 
 
 def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
-    if fmt == "parquet":
-        # Without the pandas metadata (it records the pandas version), the bytes depend
-        # only on the data and the pyarrow version (in "created_by").
-        table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
-        pq.write_table(table, path, compression="zstd", use_dictionary=True,
-                       write_statistics=True)
-    else:
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
-                     date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            # Without the pandas metadata (it records the pandas version), the bytes depend
+            # only on the data and the pyarrow version (in "created_by").
+            table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+            pq.write_table(table, tmp, compression="zstd", use_dictionary=True,
+                           write_statistics=True)
+        else:
+            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n",
+                         date_format="%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def write(county: County, out: str | Path, *, fmt: Literal["parquet", "csv"] = "parquet") -> Path:
@@ -366,13 +368,12 @@ def write(county: County, out: str | Path, *, fmt: Literal["parquet", "csv"] = "
         path = folder / f"{name}.{fmt}"
         _write_table(getattr(county, name), path, fmt)
         digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    geo = folder / "townships.geojson"
-    geo.write_text(county.geojson, encoding="utf-8")
+    geo = write_text(folder / "townships.geojson", county.geojson)
     digests[geo.name] = hashlib.sha256(geo.read_bytes()).hexdigest()
     manifest = {**county.manifest, "format": fmt, "files": dict(sorted(digests.items()))}
-    (folder / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
-        encoding="utf-8")
+    # Written last: a folder with its manifest is a whole county.
+    write_text(folder / "manifest.json",
+               json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
     return folder
 
 

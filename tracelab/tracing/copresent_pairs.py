@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._atomic import atomic_path
 from tracelab._time import NS_PER_MIN, timestamp_ns, to_ns
 from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
@@ -312,12 +313,17 @@ def write_copresence(graph: VisitGraph, path: str | Path, rule: str | Rule = "tw
 
     Returns the path written.
     """
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        _write_pairs(graph, tmp, rule, since, until, min_overlap_minutes, n_buckets)
+    return target
+
+
+def _write_pairs(graph: VisitGraph, tmp: Path, rule: str | Rule, since: Any, until: Any,
+                 min_overlap_minutes: float | None, n_buckets: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
     writer = None
     written: Future[None] | None = None
     try:
@@ -336,8 +342,6 @@ def write_copresence(graph: VisitGraph, path: str | Path, rule: str | Rule = "tw
     finally:
         if writer is not None:
             writer.close()
-    tmp.replace(target)
-    return target
 
 
 def copresence_graph(edges: pd.DataFrame, people: Any = None,

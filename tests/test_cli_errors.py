@@ -1,0 +1,112 @@
+"""Errors are for people and exit codes for scripts: one line, the file, the cause, a status."""
+
+from __future__ import annotations
+
+import errno
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tracelab.cli import EXIT_CODES, error_line, exit_status, main
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def test_the_readme_table_lists_every_exit_status():
+    text = README.read_text(encoding="utf-8").split("| status | meaning |", 1)[1]
+    table = re.findall(r"^\| (\d+) \| (.+) \|$", text.split("\n\n", 1)[0], re.M)
+    assert [int(code) for code, _ in table] == list(EXIT_CODES)
+
+
+def _cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracelab.cli", *argv], capture_output=True,
+                          text=True, cwd=cwd, env={"PATH": "/usr/bin:/bin", "TRACELAB_KEY":
+                                                   "errors-test-key-5d1e0c7b2a9f"})
+
+
+def _one_line(result: subprocess.CompletedProcess, command: str) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"tracelab {command}: error: ") and "Traceback" not in lines[0]
+    return lines[0]
+
+
+def test_audit_of_a_file_that_is_no_store_is_an_input_error(tmp_path):
+    junk = tmp_path / "notes.duckdb"
+    junk.write_text("not a database\n")
+    result = _cli("audit", "--store", str(junk))
+    assert result.returncode == 2
+    assert str(junk) in _one_line(result, "audit")
+
+
+def test_a_store_locked_by_another_process_is_an_environment_error(tmp_path, monkeypatch):
+    import tracelab._db as db
+
+    store = tmp_path / "tracelab.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
+                               f"c = duckdb.connect({str(store)!r}); print('held', flush=True); "
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.5)
+        with pytest.raises(db.StoreBusyError, match=f"in use by process {holder.pid}") as err:
+            db.connect(store, wait_seconds=0.5)
+        assert exit_status(err.value) == 3
+        assert error_line("purge", err.value).count("\n") == 0
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_a_read_only_output_folder_is_an_environment_error(tmp_path):
+    from tracelab.synth import generate
+
+    county = tmp_path / "county"
+    generate(population=60, days=3, seed=2, progress=False).write(county, fmt="csv")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # A read-only mount stops root too; elsewhere the folder's mode stops the user.
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(locked)],
+                             capture_output=True).returncode == 0
+    if not mounted:
+        locked.chmod(0o555)
+    try:
+        result = _cli("validate", str(county), "--out", str(locked / "rejections.csv"))
+        assert result.returncode == 3
+        assert "locked" in _one_line(result, "validate")
+        assert list(locked.iterdir()) == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(locked)], check=False)
+        else:
+            locked.chmod(0o755)
+
+
+def test_a_failed_rollback_keeps_the_disk_full_message():
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device", "/data/tracelab.duckdb")
+        except OSError as disk:
+            raise duckdb.TransactionException("TransactionContext Error: cannot rollback") \
+                from disk
+    except duckdb.Error as err:
+        line, status = error_line("ingest", err), exit_status(err)
+    assert status == 3
+    assert "No space left on device" in line and "/data/tracelab.duckdb" in line
+
+
+def test_a_bug_is_one_line_with_status_4(monkeypatch, capsys):
+    import tracelab.cli.audit as audit_cli
+
+    def broken(args):
+        return 1 // 0
+
+    monkeypatch.setattr(audit_cli, "run", broken)  # register() binds it on the next main()
+    assert main(["audit", "--store", "x.duckdb"]) == 4
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "internal error ZeroDivisionError" in err[0]
+    assert "TRACELAB_DEBUG=1" in err[0]

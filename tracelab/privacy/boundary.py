@@ -1,0 +1,179 @@
+"""The privacy boundary: what may leave the loader, and the check at every exit.
+
+Raw person ids, phone numbers, ID numbers and names exist only between a loader and
+pseudonymisation. :func:`protect_venues` does for a venue registry what
+:func:`tracelab.privacy.pseudonyms.pseudonymise` does for scans and cases: an applicant's
+phone and an individual owner's ID become keyed pseudonyms (the same person links across
+venues, and nobody without the key can recover the number), an individual owner's name is
+masked, and free text (names, addresses) is scrubbed of phone and ID numbers by their shape.
+
+Every exit (the store, the Parquet layout, the briefing) calls :func:`require_protected`,
+which refuses a table still holding a raw identifier, in whatever column it arrived. The one
+planned door out is the field teams' call list, which reveals names and phones for an
+authorised role under a purpose and the key, audited; it does not pass through here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from tracelab.model import ids
+from tracelab.model import schema as s
+from tracelab.privacy.pseudonyms import (
+    PERSON_ID_COLUMNS,
+    is_pseudonym,
+    personal_columns,
+    pseudonym,
+    scrub_text,
+)
+
+__all__ = ["PrivacyError", "protect_venues", "raw_identifiers", "require_protected"]
+
+
+class PrivacyError(ValueError):
+    """A table about to leave the privacy boundary still holds a raw identifier."""
+
+
+def _is_masked(text: str) -> bool:
+    return "*" in text
+
+
+# A pseudonym's 16 hex digits may hold a run of 11 or 15 decimal digits: not a phone.
+_PSEUDONYM_IN_TEXT = re.compile(r"p_[0-9a-f]{16}(?![0-9a-f])")
+
+
+def _identifying(text: str) -> bool:
+    """True when `text` holds a phone or ID number by its shape (pseudonyms aside)."""
+    bare = _PSEUDONYM_IN_TEXT.sub(" ", text)
+    return scrub_text(bare) != bare
+
+
+def _individual(frame: pd.DataFrame) -> pd.Series:
+    if s.OWNER_ID_KIND in frame.columns:
+        return ~frame[s.OWNER_ID_KIND].astype("str").isin([s.USCC, s.REGNO])
+    if s.OWNER_ID in frame.columns:
+        return frame[s.OWNER_ID].map(
+            lambda v: not (ids.is_uscc(v) or ids.is_regno(v)) if isinstance(v, str) else False
+        ).astype(bool)
+    return pd.Series(False, index=frame.index)
+
+
+def _text_columns(frame: pd.DataFrame, skip: Iterable[str]) -> list[str]:
+    skipped = set(skip)
+    return [c for c in frame.columns if c not in skipped
+            and (frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype))]
+
+
+#: Columns that hold codes, not text: a venue or township code is not a phone number.
+_CODES = (s.VENUE_ID, s.PARENT_VENUE_ID, s.TOWNSHIP_CODE, s.OWNER_ID)
+
+
+def protect_venues(venues: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """A copy of a venue registry with its personal data pseudonymised, masked or scrubbed.
+
+    ``applicant_phone`` becomes a keyed pseudonym; where the owner is an individual (a
+    sole trader's resident ID rather than a company's USCC) ``owner_id`` becomes a
+    pseudonym and ``owner_name`` is masked; phone and ID numbers standing in any other
+    text column (a name or an address with a number in it) are masked by their shape.
+
+    Examples
+    --------
+    >>> from tracelab.privacy.pseudonyms import DEMO_KEY
+    >>> v = pd.DataFrame({"venue_id": ["V1"], "name": ["老张面馆 13812345678"],
+    ...                   "applicant_phone": ["13812345678"], "owner_id_kind": ["resident_id"],
+    ...                   "owner_id": ["110105194912310029"], "owner_name": ["张三丰"]})
+    >>> out = protect_venues(v, DEMO_KEY)
+    >>> out.loc[0, "name"], out.loc[0, "owner_name"], out.loc[0, "applicant_phone"][:2]
+    ('老张面馆 138*****678', '张**', 'p_')
+    >>> raw_identifiers(out)
+    {}
+    """
+    out = venues.copy()
+    if s.APPLICANT_PHONE in out.columns:
+        out[s.APPLICANT_PHONE] = out[s.APPLICANT_PHONE].map(
+            lambda v: v if not isinstance(v, str) or not v.strip() or is_pseudonym(v)
+            else pseudonym(v, key)).astype("str")
+    individual = _individual(out)
+    if s.OWNER_ID in out.columns and individual.any():
+        owner = out[s.OWNER_ID].astype("object")
+        owner[individual] = [v if not isinstance(v, str) or is_pseudonym(v) else pseudonym(v, key)
+                             for v in owner[individual]]
+        out[s.OWNER_ID] = owner.astype("str")
+    if s.OWNER_NAME in out.columns and individual.any():
+        name = out[s.OWNER_NAME].astype("object")
+        name[individual] = [ids.mask_name(v) if isinstance(v, str) and not _is_masked(v) else v
+                            for v in name[individual]]
+        out[s.OWNER_NAME] = name.astype("str")
+    for column in _text_columns(out, (*_CODES, s.APPLICANT_PHONE, s.OWNER_NAME)):
+        out[column] = out[column].map(scrub_text).astype(out[column].dtype)
+    return out
+
+
+def raw_identifiers(frame: pd.DataFrame) -> dict[str, tuple[int, str]]:
+    """Columns of `frame` that still hold raw identifiers: ``{column: (count, masked example)}``.
+
+    A person-id column must hold pseudonyms (or masked values); a phone, ID-number or
+    individual owner's column must hold pseudonyms or masks; any other text column must
+    hold no phone or ID number by its shape.
+
+    Examples
+    --------
+    >>> raw_identifiers(pd.DataFrame({"person_id": ["13812345678", "p_0123456789abcdef"],
+    ...                               "note": ["ok", "call 13912345678"]}))
+    {'person_id': (1, '13*******78'), 'note': (1, 'call 139*****678')}
+    """
+    found: dict[str, tuple[int, str]] = {}
+    kinds = personal_columns(frame)
+    individual = _individual(frame)
+    for column in frame.columns:
+        values = frame[column]
+        if column in (s.OWNER_ID, s.OWNER_NAME):
+            values = values[individual]
+        kind = kinds.get(column)
+        if kind is None and column in PERSON_ID_COLUMNS:
+            kind = "person"
+        if kind is not None:
+            bad = [v for v in values.dropna().astype(str)
+                   if v.strip() and not is_pseudonym(v) and not _is_masked(v)]
+            shown = (ids.mask_name if kind == "name" else
+                     ids.mask_phone if kind == "phone" else ids.mask_id)
+        elif column in _CODES or not (values.dtype == object
+                                      or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        else:
+            bad = [v for v in values.dropna() if isinstance(v, str) and _identifying(v)]
+            shown = scrub_text  # type: ignore[assignment]
+        if bad:
+            found[column] = (len(bad), str(shown(bad[0])))
+    return found
+
+
+def require_protected(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Return `frame` if it holds no raw identifier, else raise :class:`PrivacyError`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table about to be stored, written or shown.
+    what : str
+        What it is, for the message (e.g. ``"store table scans"``).
+
+    Examples
+    --------
+    >>> require_protected(pd.DataFrame({"person_id": ["13812345678"]}), "store table scans")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tracelab.privacy.boundary.PrivacyError: store table scans: column person_id holds 1 raw ...
+    """
+    found = raw_identifiers(frame)
+    if found:
+        column, (count, example) = next(iter(found.items()))
+        more = f" (and {len(found) - 1} more column(s))" if len(found) > 1 else ""
+        raise PrivacyError(f"{what}: column {column} holds {count} raw identifier(s), e.g. "
+                           f"{example!r}{more}; pseudonymise first "
+                           "(tracelab.io.pseudonymise_data, or key= where offered)")
+    return frame
