@@ -110,3 +110,28 @@ def test_a_bug_is_one_line_with_status_4(monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "internal error ZeroDivisionError" in err[0]
     assert "TRACELAB_DEBUG=1" in err[0]
+
+
+def test_eight_parallel_traces_on_one_audit_store_all_land(tmp_path):
+    """They queue on the store's lock (tracelab._db.connect) instead of crashing."""
+    from tracelab.privacy.audit import audit_problem, read_audit
+    from tracelab.synth import generate
+
+    county = generate(population=200, days=4, seed=6, progress=False)
+    folder = tmp_path / "county"
+    county.write(folder, fmt="csv")
+    case = str(county.cases["person_id"].iloc[0])
+    audit = tmp_path / "audit.duckdb"
+    env = {"PATH": "/usr/bin:/bin", "TRACELAB_KEY": "errors-test-key-5d1e0c7b2a9f"}
+    runs = [subprocess.Popen(
+        [sys.executable, "-m", "tracelab.cli", "trace", "--data", str(folder), "--case", case,
+         "--now", "2022-12-31T00:00+08:00", "--purpose", f"inv:PAR-{k}", "--audit", str(audit),
+         "--out", str(tmp_path / f"exposures{k}.csv")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env) for k in range(8)]
+    errors = [(run.wait(), run.stderr.read() if run.stderr else "") for run in runs]
+    for run in runs:
+        if run.stderr:
+            run.stderr.close()
+    assert [code for code, _ in errors] == [0] * 8, errors
+    assert sorted(read_audit(audit)["purpose"]) == [f"inv:PAR-{k}" for k in range(8)]
+    assert audit_problem(audit) is None

@@ -11,6 +11,7 @@ no planted phone or ID number anywhere in what is printed or written.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -570,8 +571,15 @@ def test_repaired_ids_are_one_person_and_counted_not_rejected(tmp_path):
     assert list(loaded.repaired.columns) == list(s.REJECTION_COLUMNS)
     venue = loaded.repaired[loaded.repaired[s.COLUMN] == s.VENUE_ID].iloc[0]
     assert venue[s.VALUE] == "V\\x002" and "invisible characters" in venue[s.MESSAGE]
-    data = tl.read_dir(_folder(tmp_path, Case("r", {"scans.csv": _utf8(text)})), now=NOW)
+    folder = _folder(tmp_path, Case("r", {"scans.csv": _utf8(text)}))
+    data = tl.read_dir(folder, now=NOW)
     assert len(data.repaired) == 4 and data.rejections.empty
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["validate", str(folder), "--now", NOW])
+    assert "repaired and kept: 4 id value(s)" in out.getvalue()
+    listed = pd.read_csv(folder / "repaired_ids.csv", encoding="utf-8-sig")
+    assert len(listed) == 4 and set(listed[s.REASON]) == {"repaired_id"}
 
 
 def test_a_phone_in_the_wrong_column_is_masked_in_value_and_message(tmp_path):

@@ -156,3 +156,21 @@ def test_mask_frame_refuses_unknown_kinds_and_columns():
         mask_frame(VENUES, {"nope": "name"})
     with pytest.raises(ValueError, match="kinds"):
         mask_frame(VENUES, {s.NAME: "secret"})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("weak", ["A" * 16, "abcabcabcabcabcabcabc", "0000000011111111"])
+def test_low_entropy_keys_are_refused_with_how_to_make_one(weak, monkeypatch):
+    monkeypatch.setenv("TRACELAB_KEY", weak)
+    with pytest.raises(MissingKeyError, match="openssl rand -hex 32") as err:
+        load_key()
+    assert weak not in str(err.value)  # the key itself is never shown
+    with pytest.raises(ValueError, match="refused"):
+        pseudonym("13812345678", weak.encode())
+
+
+def test_the_demo_key_is_refused_outside_demo_mode(tmp_path):
+    path = tmp_path / "key"
+    path.write_bytes(DEMO_KEY)
+    with pytest.raises(MissingKeyError, match="public demo key"):
+        load_key(path)
+    assert load_key(env="TRACELAB_NO_SUCH_VARIABLE", demo=True) == DEMO_KEY

@@ -89,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
               + (f" (encoding {loaded.encoding})" if loaded.encoding else ""))
         if loaded.ignored_columns:
             print(f"  ignored columns: {', '.join(_shown(c) for c in loaded.ignored_columns)}")
+        if loaded.repaired_count:
+            print(f"  repaired and kept: {loaded.repaired_count:,} id value(s) (invisible "
+                  "characters, full-width forms or look-alike letters)")
         counts = loaded.rejected[s.REASON].value_counts().head(TOP_REASONS)
         for reason, n in counts.items():
             print(f"  {n:>8,}  {reason}: {s.REASONS.get(str(reason), '')}")
@@ -107,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
         fault_path = out.with_name("registry_faults.csv")
         write_csv(faults, fault_path)
         print(f"registry faults: {fault_path} ({len(faults):,} rows)")
+    repaired = pd.concat([ld.repaired for ld in loads.values()], ignore_index=True)
+    if len(repaired):
+        repaired_path = out.with_name("repaired_ids.csv")
+        write_csv(repaired, repaired_path)
+        print(f"repaired ids: {repaired_path} ({len(repaired):,} rows)")
     return 1 if rejected_total else 0
 
 

@@ -9,6 +9,7 @@ DOMAIN.md section 11.5, ``display_masking``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -118,8 +119,53 @@ def load_key(path: str | Path | None = None, env: str = KEY_ENV, *,
             "data only")
     if len(key) < MIN_KEY_BYTES:
         raise MissingKeyError(f"the {where} holds {len(key)} bytes; a key needs at least "
-                              f"{MIN_KEY_BYTES} (e.g. the output of `openssl rand -hex 32`)")
+                              f"{MIN_KEY_BYTES} ({_MAKE_ONE})")
+    weak = key_weakness(key)
+    if weak is not None:
+        raise MissingKeyError(f"the {where} is refused: {weak} ({_MAKE_ONE})")
     return key
+
+
+_MAKE_ONE = ("make one with `openssl rand -hex 32` or "
+             "`python -c \"import secrets; print(secrets.token_hex(32))\"`")
+#: Least estimated entropy of a key, in bits: byte frequencies times length. Random hex of
+#: 32 characters has about 128; a word repeated, or a run of one byte, has far less.
+MIN_KEY_BITS = 64
+#: Least number of different bytes in a key.
+MIN_KEY_DISTINCT = 8
+
+
+def key_weakness(key: bytes) -> str | None:
+    """Why `key` is too weak to pseudonymise with, or None when it is acceptable.
+
+    A key is weak when it is the public demo key, has fewer than
+    :data:`MIN_KEY_DISTINCT` different bytes, or carries fewer than :data:`MIN_KEY_BITS`
+    bits by its byte frequencies (a short word repeated). These are floors that catch
+    mistakes, not a proof of randomness: generate keys, never type them.
+
+    Examples
+    --------
+    >>> key_weakness(b"A" * 16)
+    'it has 1 different byte(s), at least 8 are needed'
+    >>> key_weakness(b"0123456789abcdef0123456789abcdef") is None
+    True
+    """
+    import math
+    from collections import Counter
+
+    if key == DEMO_KEY:
+        return "it is the public demo key, for synthetic data only"
+    counts = Counter(key)
+    if len(counts) < MIN_KEY_DISTINCT:
+        return f"it has {len(counts)} different byte(s), at least {MIN_KEY_DISTINCT} are needed"
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if bits < MIN_KEY_BITS:
+        return f"it carries about {bits:.0f} bits, at least {MIN_KEY_BITS} are needed"
+    return None
+
+
+# pseudonym() checks its key on every call; a county has few keys and many ids.
+_weakness = functools.lru_cache(maxsize=16)(key_weakness)
 
 
 def _check_key(key: object) -> bytes:
@@ -129,6 +175,9 @@ def _check_key(key: object) -> bytes:
         shown = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
         raise ValueError(f"key: got {shown}; need bytes of at least {MIN_KEY_BYTES} "
                          "(use load_key)")
+    weak = _weakness(key) if key != DEMO_KEY else None  # demo mode passes it on purpose
+    if weak is not None:
+        raise ValueError(f"key: refused, {weak} ({_MAKE_ONE})")
     return key
 
 
