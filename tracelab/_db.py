@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["connect", "StoreBusyError", "NotAStoreError", "LOCK_WAIT_SECONDS"]
+__all__ = ["connect", "rollback", "StoreBusyError", "NotAStoreError", "LOCK_WAIT_SECONDS"]
 
 #: How long :func:`connect` waits for another process's lock before giving up.
 LOCK_WAIT_SECONDS = 30.0
@@ -65,3 +65,15 @@ def connect(path: str | Path, *, read_only: bool = False,
                                      "wait for it to finish and retry") from err
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def rollback(con: duckdb.DuckDBPyConnection, error: BaseException) -> None:
+    """Roll back after `error`; if the ROLLBACK fails too, keep `error` as the one raised.
+
+    A full disk fails the write and then, often, the ROLLBACK: the user must read "No
+    space left on device", not the ROLLBACK's own complaint.
+    """
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as failed:
+        error.add_note(f"(the ROLLBACK failed too: {failed})")

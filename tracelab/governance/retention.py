@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 
 from tracelab._atomic import atomic_path, fault_point
-from tracelab._db import connect
-from tracelab.io.store import Store, open_store, rollback
+from tracelab._db import connect, rollback
+from tracelab.io.store import Store, open_store
 from tracelab.model import schema as s
 from tracelab.privacy.audit import append_in_transaction
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
-import duckdb
 import pandas as pd
 
 from tracelab._atomic import atomic_path, fault_point
-from tracelab._db import connect
+from tracelab._db import connect, rollback
 from tracelab._validate import require_columns
 from tracelab.io.checks import Loaded
 from tracelab.model import schema as s
@@ -29,18 +28,6 @@ def _refuse_append_only(table: str) -> None:
         raise ValueError(f"table: {table!r} is append-only through "
                          "tracelab.privacy.audit.record_query (each entry is hash-chained to the one "
                          "before); Store.write, ingest and import_parquet refuse it")
-
-
-def rollback(con: duckdb.DuckDBPyConnection, error: BaseException) -> None:
-    """Roll back after `error`; if the ROLLBACK fails too, keep `error` as the one raised.
-
-    A full disk fails the write and then, often, the ROLLBACK: the user must read "No
-    space left on device", not the ROLLBACK's own complaint.
-    """
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error as failed:
-        error.add_note(f"(the ROLLBACK failed too: {failed})")
 
 
 class Store:

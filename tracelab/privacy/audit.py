@@ -81,7 +81,7 @@ import duckdb
 import pandas as pd
 
 from tracelab._atomic import fault_point, write_text
-from tracelab._db import NotAStoreError, connect
+from tracelab._db import NotAStoreError, connect, rollback
 from tracelab._time import now_utc
 from tracelab.model.schema import (
     AT,
@@ -95,10 +95,10 @@ from tracelab.model.schema import (
 )
 from tracelab.model.tables import TABLES, create_statements, read_sql
 from tracelab.privacy.pseudonyms import (
-    DEMO_KEY,
     IDENTIFIER_IN_TEXT,
     IDENTIFIER_SHAPE,
     KEY_ENV,
+    MissingKeyError,
     load_key,
     scrub_shapes,
     scrub_text,
@@ -295,14 +295,6 @@ def _with_store(store: AuditStore | str | Path, func: Callable[[AuditStore], Any
         opened.con.close()
 
 
-def _rollback(con: duckdb.DuckDBPyConnection, error: BaseException) -> None:
-    # A full disk often fails the ROLLBACK too: the first error is the one to report.
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error as failed:
-        error.add_note(f"(the ROLLBACK failed too: {failed})")
-
-
 # --- the anchor file ------------------------------------------------------------------
 
 def anchor_path(database: str | Path) -> Path:
@@ -329,12 +321,14 @@ def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 def _anchor_key() -> bytes | None:
     """The anchor's HMAC key, derived from ``TRACELAB_KEY``; None when it is unset.
 
-    The demo key is public: a MAC under it would prove nothing, so it counts as no key.
+    The demo key is public and a weak key is refused for pseudonyms: a MAC under either
+    would prove nothing, so both count as no key.
     """
     if not os.environ.get(KEY_ENV, "").strip():
         return None
-    key = load_key(env=KEY_ENV)
-    if hmac.compare_digest(key, DEMO_KEY):
+    try:
+        key = load_key(env=KEY_ENV)
+    except MissingKeyError:
         return None
     return hmac.new(key, _MAC_LABEL, hashlib.sha256).digest()
 
@@ -697,7 +691,7 @@ def record_query(store: AuditStore | str | Path, *, who: str | None = None, purp
             pending = _append(con, fields_)
             con.execute("COMMIT")
         except BaseException as err:
-            _rollback(con, err)
+            rollback(con, err)
             raise
         fault_point("audit:committed")
         pending.finalise()
@@ -1214,7 +1208,7 @@ def adopt_anchor(store: AuditStore | str | Path, *, who: str | None = None,
             entry = _insert(con, fields_, last_seq + 1, last_hash)
             con.execute("COMMIT")
         except BaseException as err:
-            _rollback(con, err)
+            rollback(con, err)
             raise
         # Only after the COMMIT: an anchor must never cover an adoption the log lacks.
         _write_anchor(file, _Anchor(rows + 1, int(entry[SEQ]), str(entry[HASH]), None, None),
