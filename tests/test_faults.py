@@ -205,17 +205,21 @@ def _purge_check(data: Path, work: Path, ref: Path) -> None:
     assert (scans, purges) in ((400_000, 0), (kept, 1)), (scans, purges)
 
 
+def _person_query(verb: str, out: str, purpose: str, *, case: bool = True) -> Callable:
+    """The task of a logged person-level command writing `out` in the work folder."""
+    def task(data: Path, work: Path) -> tuple:
+        who = ["--case", data.joinpath("first_case.txt").read_text()] if case else []
+        return ("cli", [verb, "--data", str(data), "--now", NOW, *who, "--purpose", purpose,
+                        "--audit", str(work / "audit.duckdb"), "--out", str(work / out)])
+    return task
+
+
 COMMANDS = [
     Command("validate",
             lambda data, work: ("cli", ["validate", str(data), "--now", NOW,
                                         "--out", str(work / "rejections.csv")]),
             outputs=("rejections.csv", "registry_faults.csv"), prepare=_validate_prepare),
-    Command("trace",
-            lambda data, work: ("cli", ["trace", "--data", str(data), "--now", NOW,
-                                        "--case", data.joinpath("first_case.txt").read_text(),
-                                        "--purpose", "inv:FAULT-1",
-                                        "--audit", str(work / "audit.duckdb"),
-                                        "--out", str(work / "exposures.csv")]),
+    Command("trace", _person_query("trace", "exposures.csv", "inv:FAULT-1"),
             outputs=("exposures.csv",), check=_trace_check),
     Command("brief",
             lambda data, work: ("cli", ["brief", "--data", str(data),
@@ -226,18 +230,9 @@ COMMANDS = [
                                         "--older-than", "14",
                                         "--now", "2022-12-01T08:00+08:00"]),
             outputs=(), prepare=_purge_prepare, check=_purge_check),
-    Command("sources",
-            lambda data, work: ("cli", ["sources", "--data", str(data), "--now", NOW,
-                                        "--case", data.joinpath("first_case.txt").read_text(),
-                                        "--purpose", "inv:FAULT-2",
-                                        "--audit", str(work / "audit.duckdb"),
-                                        "--out", str(work / "sources.csv")]),
+    Command("sources", _person_query("sources", "sources.csv", "inv:FAULT-2"),
             outputs=("sources.csv",), kills=8),
-    Command("pairs",
-            lambda data, work: ("cli", ["pairs", "--data", str(data), "--now", NOW,
-                                        "--purpose", "inv:FAULT-3",
-                                        "--audit", str(work / "audit.duckdb"),
-                                        "--out", str(work / "pairs.parquet")]),
+    Command("pairs", _person_query("pairs", "pairs.parquet", "inv:FAULT-3", case=False),
             outputs=("pairs.parquet",), kills=8),
     Command("layout",
             lambda data, work: ("cli", ["layout", "--data", str(data), "--now", NOW,

@@ -12,12 +12,9 @@ from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, check_profile, open_raw
 from tracelab.io.files import ColumnMap
 from tracelab.io.parse import (
-    FIRST_YEAR,
-    LAST_YEAR,
     blank,
     parse_bools,
     parse_times,
-    time_out_of_range,
 )
 from tracelab.model import regions
 from tracelab.model import schema as s
@@ -116,13 +113,7 @@ def read_cases(
             continue
         empty = blank(f[col])
         times[col] = parse_times(f[col], zone)
-        unread = times[col].isna().to_numpy() & ~empty
-        if unread.any():
-            far = np.zeros(len(f), dtype=bool)
-            far[unread] = time_out_of_range(f[col][unread])
-            chk.reject(far, col, "time_out_of_range",
-                       f"{col} {{value}} is outside the years {FIRST_YEAR}-{LAST_YEAR} an "
-                       "instant can hold: a wrong year, or epoch time in the wrong unit")
+        chk.reject_far_times(col, times[col].where(~empty, pd.Timestamp(0, tz="UTC")))
         chk.reject(times[col].isna().to_numpy() & ~empty, col, "bad_time",
                    f"{col} {{value}} is not a time (use 2022-11-18 08:05:03 or similar)")
         chk.reject((times[col] > now_at).to_numpy(), col, "future_time",

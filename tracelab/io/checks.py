@@ -11,7 +11,15 @@ import pandas as pd
 
 from tracelab._atomic import fault_point
 from tracelab.io.files import ColumnMap, RawTable, UnreadableFile, read_raw
-from tracelab.io.parse import blank, clean_ids, in_scientific_notation, is_text
+from tracelab.io.parse import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    blank,
+    clean_ids,
+    in_scientific_notation,
+    is_text,
+    time_out_of_range,
+)
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import scrub_shapes
@@ -378,6 +386,21 @@ class RowChecker:
         first = out[next(iter(keys))].astype(str)
         readable = (first != "") & (out[s.REASON] != "id_in_scientific_notation")
         return out[readable].reset_index(drop=True)
+
+    def reject_far_times(self, column: str, parsed: pd.Series) -> None:
+        """Reject times that `parsed` left NaT because their year is out of range.
+
+        Instants hold the years :data:`~tracelab.io.parse.FIRST_YEAR` to
+        :data:`~tracelab.io.parse.LAST_YEAR`; a time outside them is a wrong year or an
+        epoch in the wrong unit, not garbage (``bad_time``).
+        """
+        unread = parsed.isna().to_numpy()
+        if unread.any():
+            far = np.zeros(len(self.frame), dtype=bool)
+            far[unread] = time_out_of_range(self.frame[column][unread])
+            self.reject(far, column, "time_out_of_range",
+                        f"{column} {{value}} is outside the years {FIRST_YEAR}-{LAST_YEAR} an "
+                        "instant can hold: a wrong year, or epoch time in the wrong unit")
 
     def reject_scientific(self, columns: tuple[str, ...]) -> None:
         """Reject ids Excel turned into numbers such as ``3.60323E+13`` (digits are lost)."""

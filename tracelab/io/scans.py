@@ -9,18 +9,15 @@ import numpy as np
 import pandas as pd
 
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
+from tracelab.io.checks import Loaded, check_profile, open_raw
 from tracelab.io.files import ColumnMap
 from tracelab.io.parse import (
-    FIRST_YEAR,
-    LAST_YEAR,
     blank,
     parse_colours,
     parse_floats,
     parse_methods,
     parse_times,
     time_hint,
-    time_out_of_range,
 )
 from tracelab.model import coords, regions
 from tracelab.model import schema as s
@@ -151,7 +148,7 @@ def read_scans(
         chk.reject(~known, s.VENUE_ID, "unknown_venue",
                    "venue_id {value} is not in the venue registry")
     scanned = parse_times(f[s.SCANNED_AT], zone)
-    _reject_far_times(chk, f, s.SCANNED_AT, scanned)
+    chk.reject_far_times(s.SCANNED_AT, scanned)
     chk.reject(scanned.isna().to_numpy(), s.SCANNED_AT, "bad_time",
                lambda v: f"scanned_at {v!r} is not a time{time_hint(v)} (use {_TIME_FORMS})")
     now_at = now_utc(now)
@@ -176,7 +173,7 @@ def read_scans(
     if s.EXIT_AT in f.columns:
         empty = blank(f[s.EXIT_AT])
         exit_at = parse_times(f[s.EXIT_AT], zone)
-        _reject_far_times(chk, f, s.EXIT_AT, exit_at)
+        chk.reject_far_times(s.EXIT_AT, exit_at)
         chk.reject(exit_at.isna().to_numpy() & ~empty, s.EXIT_AT, "bad_time",
                    lambda v: f"exit_at {v!r} is not a time{time_hint(v)} (use {_TIME_FORMS})")
         chk.reject((exit_at < scanned).to_numpy(), s.EXIT_AT, "exit_before_entry",
@@ -225,17 +222,6 @@ def read_scans(
         derived = attrs.assign(**{s.VENUE_ID: venue[keep]}).drop_duplicates(s.VENUE_ID)
     return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()),
                    set_aside=chk.rejected_keys({s.PERSON_ID: person, s.VENUE_ID: venue}), derived=derived)
-
-
-def _reject_far_times(chk: RowChecker, f: pd.DataFrame, column: str, parsed: pd.Series) -> None:
-    """Reject real times outside the years instants can hold (NaT in `parsed`)."""
-    unread = parsed.isna().to_numpy()
-    if unread.any():
-        far = np.zeros(len(f), dtype=bool)
-        far[unread] = time_out_of_range(f[column][unread])
-        chk.reject(far, column, "time_out_of_range",
-                   f"{column} {{value}} is outside the years {FIRST_YEAR}-{LAST_YEAR} an "
-                   "instant can hold: a wrong year, or epoch time in the wrong unit")
 
 
 def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:
