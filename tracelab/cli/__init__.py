@@ -40,8 +40,8 @@ EXIT_CODES = {
 }
 
 #: Sub-command modules, in the order ``tracelab --help`` lists them.
-_COMMANDS = ("synth", "validate", "trace", "pairs", "brief", "replay", "demo", "venues", "audit",
-             "purge", "layout")
+_COMMANDS = ("synth", "validate", "trace", "pairs", "calllist", "followup", "brief", "replay",
+             "demo", "venues", "roles", "audit", "purge", "layout")
 #: OSError numbers that are the machine's state, not the user's input.
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                        errno.EIO, errno.ENOMEM, errno.EMFILE, errno.ENFILE, errno.EBUSY,
