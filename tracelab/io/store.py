@@ -8,11 +8,11 @@ from types import TracebackType
 import pandas as pd
 
 from tracelab._atomic import atomic_path, fault_point
-from tracelab._db import connect, rollback
+from tracelab._db import rollback
 from tracelab._validate import require_columns
 from tracelab.io.checks import Loaded
 from tracelab.model import schema as s
-from tracelab.model.tables import APPEND_ONLY, TABLES, create_statements, read_sql
+from tracelab.model.tables import APPEND_ONLY, TABLES, open_database, read_sql
 from tracelab.privacy.boundary import protect_venues, require_protected
 from tracelab.privacy.pseudonyms import pseudonymise
 
@@ -43,11 +43,7 @@ class Store:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        self.con = connect(self.path, read_only=read_only)
-        self.con.execute("SET TimeZone = 'UTC'")
-        if not read_only:
-            for statement in create_statements():
-                self.con.execute(statement)
+        self.con = open_database(self.path, read_only=read_only)
 
     def __enter__(self) -> Store:
         return self

@@ -7,14 +7,16 @@ holds the same tables whichever touched it first.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from tracelab._db import connect
 from tracelab.model import schema as s
 
-__all__ = ["APPEND_ONLY", "TABLES", "create_statements", "read_sql"]
+__all__ = ["APPEND_ONLY", "TABLES", "create_statements", "open_database", "read_sql"]
 
 _TS = "TIMESTAMPTZ"
 #: Column types of every table, in column order; DESIGN.md section 4.
@@ -72,6 +74,20 @@ def create_statements() -> list[str]:
     return [f"CREATE TABLE IF NOT EXISTS {table} ("
             + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")"
             for table, columns in TABLES.items()]
+
+
+def open_database(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file at `path`: UTC session, every table created if missing.
+
+    Waits for a lock held by another process (:func:`tracelab._db.connect`). Both the store
+    and the audit log open their files through here.
+    """
+    con = connect(path, read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        for statement in create_statements():
+            con.execute(statement)
+    return con
 
 
 def read_sql(con: duckdb.DuckDBPyConnection, query: str,

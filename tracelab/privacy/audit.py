@@ -6,6 +6,11 @@ table: who, when, purpose, what was asked and how many rows came back. Each entr
 covers the previous entry's hash and the entry's canonical JSON (DOMAIN.md section 10,
 threat 1; ``query_binding``, section 11.5).
 
+This module appends, reads, verifies and adopts, and is the public face of the log: it
+re-exports what it builds on, the purpose check (:mod:`tracelab.privacy.purposes`), the
+entries and their hash chain (:mod:`tracelab.privacy.audit_chain`) and the anchor file
+(:mod:`tracelab.privacy.audit_anchor`).
+
 A chain alone cannot show that its newest entries were cut off, or that it was rebuilt
 whole after an edit: anyone who can write the database can do either and leave a valid
 chain. So every append also rewrites an *anchor file* beside the database file,
@@ -65,23 +70,20 @@ from __future__ import annotations
 
 import functools
 import getpass
-import hashlib
-import hmac
 import inspect
-import json
 import os
 import re
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Protocol, cast
 
 import duckdb
 import pandas as pd
 
-from tracelab._atomic import fault_point, write_text
-from tracelab._db import NotAStoreError, connect, rollback
+from tracelab._atomic import fault_point
+from tracelab._db import NotAStoreError, rollback
 from tracelab._time import now_utc
 from tracelab.model.schema import (
     AT,
@@ -93,15 +95,37 @@ from tracelab.model.schema import (
     SEQ,
     WHO,
 )
-from tracelab.model.tables import TABLES, create_statements, read_sql
-from tracelab.privacy.pseudonyms import (
-    IDENTIFIER_IN_TEXT,
-    IDENTIFIER_SHAPE,
-    KEY_ENV,
-    MissingKeyError,
-    load_key,
-    scrub_shapes,
-    scrub_text,
+from tracelab.model.tables import open_database, read_sql
+from tracelab.privacy.audit_anchor import (
+    ANCHOR_FORMAT,
+    ANCHOR_SUFFIX,
+    Anchor,
+    AnchorState,
+    AuditAnchorError,
+    Verdict,
+    anchor_key,
+    anchor_path,
+    database_file,
+    judge_anchor,
+    read_anchor,
+    write_anchor,
+)
+from tracelab.privacy.audit_chain import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    GENESIS_HASH,
+    canonical_json,
+    chain_problem,
+    entry_hash,
+    newest_head,
+    parse_head,
+)
+from tracelab.privacy.pseudonyms import KEY_ENV, scrub_text
+from tracelab.privacy.purposes import (
+    PERSON_QUERY_KINDS,
+    PURPOSE_PATTERN,
+    PurposeError,
+    require_purpose,
 )
 
 __all__ = [
@@ -132,42 +156,9 @@ __all__ = [
     "AuditStore",
 ]
 
-AUDIT_COLUMNS = (SEQ, AT, WHO, PURPOSE, QUERY, COUNTS, PREV_HASH, HASH)
-#: Column types of the ``audit`` table (:data:`tracelab.model.tables.TABLES`).
-AUDIT_TABLE = TABLES["audit"]
 _QUOTED = ", ".join(f'"{c}"' for c in AUDIT_COLUMNS)  # "at" is an SQL keyword
-
-#: A purpose is ``case:`` or ``inv:`` followed by 1-64 letters, digits, ``.``, ``_`` or
-#: ``-`` starting with a letter or digit, e.g. ``case:p_89e942357569d1ea`` (a case's
-#: pseudonym) or ``inv:LX-2022-11-007`` (an investigation number). ``ops:`` purposes
-#: (e.g. ``ops:retention``) are for system operations such as purges, never for queries
-#: about people.
-PURPOSE_PATTERN = r"^(case|inv|ops):[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_PURPOSE_RE = re.compile(PURPOSE_PATTERN)
-#: Purpose kinds accepted for person-level queries.
-PERSON_QUERY_KINDS = ("case", "inv")
-#: prev_hash of the first entry.
-GENESIS_HASH = "0" * 64
-# Digit runs that could be a phone (11) or an ID number (15, 17 + check, 18): masked
-# wherever they appear in free text of the log.
-_IDENTIFIER_RE = IDENTIFIER_IN_TEXT
-
-#: The anchor file of ``t.duckdb`` is ``t.duckdb.audit-anchor``, in the same folder.
-ANCHOR_SUFFIX = ".audit-anchor"
-#: Value of the anchor's ``format`` field. The anchor is a JSON object with exactly the
-#: fields ``format``; ``count``, the rows of the audit table; ``seq`` and ``hash``, the
-#: newest entry (0 and :data:`GENESIS_HASH` before the first); ``intent``, null or
-#: ``{"seq": seq + 1, "hash": ...}``, the entry an append is about to commit; and ``mac``,
-#: null (unkeyed) or the hex HMAC-SHA256 of the canonical JSON (sorted keys, no spaces,
-#: UTF-8) of the other five fields, under the key HMAC-SHA256(county key, ``b"tracelab
-#: audit anchor v1"``); the county key is ``TRACELAB_KEY``'s and is never stored.
-ANCHOR_FORMAT = "tracelab-audit-anchor/1"
 #: Purpose of the entry that :func:`adopt_anchor` logs.
 ADOPT_PURPOSE = "ops:audit-anchor"
-# Domain separation: the anchor's HMAC key is derived from, never equal to, the
-# pseudonymisation key, so a MAC cannot double as a pseudonym or the other way round.
-_MAC_LABEL = b"tracelab audit anchor v1"
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class AuditStore(Protocol):
@@ -180,105 +171,15 @@ class _AuditFile:
     """A DuckDB file opened by the audit log itself, with every table created if missing."""
 
     def __init__(self, path: str | Path, *, read_only: bool) -> None:
-        self.con = connect(path, read_only=read_only)
-        self.con.execute("SET TimeZone = 'UTC'")
-        if not read_only:
-            for statement in create_statements():
-                self.con.execute(statement)
+        self.con = open_database(path, read_only=read_only)
 
 
 def _is_store(store: object) -> bool:
     return isinstance(getattr(store, "con", None), duckdb.DuckDBPyConnection)
 
 
-class PurposeError(ValueError):
-    """A person-level query without a valid purpose."""
-
-
-class AuditAnchorError(ValueError):
-    """The audit log does not match its anchor file, so nothing was appended to it."""
-
-
-def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> str:
-    """Check that `purpose` names a case or investigation, and return it stripped.
-
-    Parameters
-    ----------
-    purpose : object
-        The purpose as given by the caller.
-    kinds : tuple of str, default ("case", "inv")
-        Accepted prefixes; person-level queries accept only cases and investigations.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    PurposeError
-        If `purpose` is missing, empty, does not match :data:`PURPOSE_PATTERN`, has
-        another prefix, or holds something that looks like a phone or ID number (a
-        purpose is logged; it must cite a case pseudonym or an investigation number).
-
-    Examples
-    --------
-    >>> require_purpose(" inv:LX-2022-11-007 ")
-    'inv:LX-2022-11-007'
-    >>> require_purpose(None)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    tracelab.privacy.audit.PurposeError: purpose: a person-level query needs a purpose, ...
-    """
-    allowed = " or ".join(f"'{k}:...'" for k in kinds)
-    example = ("a case or investigation id such as 'case:p_89e942357569d1ea' or "
-               "'inv:LX-2022-11-007'")
-    if purpose is None or (isinstance(purpose, str) and not purpose.strip()):
-        raise PurposeError(f"purpose: a person-level query needs a purpose, {example}; "
-                           f"got {purpose!r}")
-    if not isinstance(purpose, str):
-        raise PurposeError(f"purpose: must be text, got {type(purpose).__name__}; use {example}")
-    text = purpose.strip()
-    # By shape, separators and country code included: case:138-1234-5678 is a phone too.
-    if _IDENTIFIER_RE.search(text) or IDENTIFIER_SHAPE.search(text.replace(":", " ")):
-        raise PurposeError(f"purpose: {scrub_shapes(_scrub(text))!r} holds a phone or ID "
-                           "number; cite the case by its pseudonym or an investigation "
-                           "number instead")
-    if not _PURPOSE_RE.match(text) or text.split(":", 1)[0] not in kinds:
-        raise PurposeError(f"purpose: {text[:80]!r} is not {allowed} followed by 1-64 "
-                           f"letters, digits, '.', '_' or '-'; use {example}")
-    return text
-
-
 def _scrub(text: str) -> str:
     return str(scrub_text(text))
-
-
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _at_text(at: pd.Timestamp) -> str:
-    return at.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def entry_hash(seq: int, at: pd.Timestamp, who: str, purpose: str, query: str, counts: str,
-               prev_hash: str) -> str:
-    """SHA-256 hex of `prev_hash`, a newline and the canonical JSON of the entry.
-
-    The canonical JSON has sorted keys, no spaces, UTF-8 text, and ``at`` as
-    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC; ``counts`` is hashed as stored (text).
-
-    Examples
-    --------
-    >>> h = entry_hash(1, pd.Timestamp("2022-11-25T08:00:00Z"), "ana", "inv:X1", "trace",
-    ...                '{"rows":3}', GENESIS_HASH)
-    >>> len(h), h == entry_hash(1, pd.Timestamp("2022-11-25T08:00:00Z"), "ana", "inv:X1",
-    ...                          "trace", '{"rows":4}', GENESIS_HASH)
-    (64, False)
-    """
-    body = _canonical({SEQ: int(seq), AT: _at_text(at), WHO: who, PURPOSE: purpose,
-                       QUERY: query, COUNTS: counts, PREV_HASH: prev_hash})
-    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
 
 
 def _with_store(store: AuditStore | str | Path, func: Callable[[AuditStore], Any], *,
@@ -295,197 +196,6 @@ def _with_store(store: AuditStore | str | Path, func: Callable[[AuditStore], Any
         opened.con.close()
 
 
-# --- the anchor file ------------------------------------------------------------------
-
-def anchor_path(database: str | Path) -> Path:
-    """The anchor file of the database file `database`: same folder, :data:`ANCHOR_SUFFIX` added.
-
-    Copy, move and back it up together with the database file.
-
-    Examples
-    --------
-    >>> anchor_path("/data/county/tracelab.duckdb").name
-    'tracelab.duckdb.audit-anchor'
-    """
-    path = Path(database)
-    return path.with_name(path.name + ANCHOR_SUFFIX)
-
-
-def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file of the connection's current database; None when it is in memory."""
-    row = con.execute("SELECT path FROM duckdb_databases() "
-                      "WHERE database_name = current_database()").fetchone()
-    return None if row is None or not row[0] else Path(str(row[0]))
-
-
-def _anchor_key() -> bytes | None:
-    """The anchor's HMAC key, derived from ``TRACELAB_KEY``; None when it is unset.
-
-    The demo key is public and a weak key is refused for pseudonyms: a MAC under either
-    would prove nothing, so both count as no key.
-    """
-    if not os.environ.get(KEY_ENV, "").strip():
-        return None
-    try:
-        key = load_key(env=KEY_ENV)
-    except MissingKeyError:
-        return None
-    return hmac.new(key, _MAC_LABEL, hashlib.sha256).digest()
-
-
-@dataclass(frozen=True)
-class _Anchor:
-    count: int
-    seq: int
-    hash: str
-    intent: tuple[int, str] | None
-    mac: str | None
-
-    def body(self) -> dict[str, Any]:
-        """The fields the MAC covers, as written."""
-        intent = None if self.intent is None else {"seq": self.intent[0],
-                                                   "hash": self.intent[1]}
-        return {"format": ANCHOR_FORMAT, "count": self.count, "seq": self.seq,
-                "hash": self.hash, "intent": intent}
-
-    def head(self) -> str:
-        return f"{self.seq}:{self.hash}"
-
-
-def _mac(anchor: _Anchor, key: bytes) -> str:
-    return hmac.new(key, _canonical(anchor.body()).encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _read_anchor(file: Path) -> _Anchor | None:
-    """The anchor in `file`, None if there is no such file.
-
-    Raises ValueError, naming what is wrong, when the file is not an anchor.
-    """
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except UnicodeDecodeError as err:
-        raise ValueError("it is not UTF-8 text") from err
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"it is not JSON ({err.msg} at line {err.lineno})") from err
-    fields = {"format", "count", "seq", "hash", "intent", "mac"}
-    if not isinstance(data, dict) or set(data) != fields:
-        got = sorted(data) if isinstance(data, dict) else type(data).__name__
-        raise ValueError(f"it holds {got}, not the fields {sorted(fields)}")
-    if data["format"] != ANCHOR_FORMAT:
-        raise ValueError(f"format {str(data['format'])[:40]!r} is not {ANCHOR_FORMAT!r}")
-    count, seq, head, intent, mac = (data[k] for k in ("count", "seq", "hash", "intent", "mac"))
-    if not (_is_count(count) and _is_count(seq) and isinstance(head, str)
-            and _HEX64.fullmatch(head) and (seq > 0 or head == GENESIS_HASH)):
-        raise ValueError("count, seq or hash is malformed")
-    pending: tuple[int, str] | None = None
-    if intent is not None:
-        if not (isinstance(intent, dict) and set(intent) == {"seq", "hash"}
-                and intent["seq"] == seq + 1 and isinstance(intent["hash"], str)
-                and _HEX64.fullmatch(intent["hash"])):
-            raise ValueError("intent is not null nor {'seq': seq + 1, 'hash': <64 hex digits>}")
-        pending = (int(intent["seq"]), str(intent["hash"]))
-    if mac is not None and not (isinstance(mac, str) and _HEX64.fullmatch(mac)):
-        raise ValueError("mac is not null nor 64 hex digits")
-    return _Anchor(int(count), int(seq), str(head), pending, mac)
-
-
-def _write_anchor(file: Path, anchor: _Anchor, key: bytes | None) -> None:
-    body = anchor.body()
-    body["mac"] = None if key is None else _mac(anchor, key)
-    write_text(file, json.dumps(body, indent=1, sort_keys=True) + "\n")
-
-
-AnchorState = Literal["matches", "pending", "missing", "none", "in-memory", "mismatch",
-                      "unreadable"]
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    problem: tuple[int, str] | None
-    state: AnchorState
-    keyed: bool | None = None
-    notes: tuple[str, ...] = ()
-
-
-def _judge_anchor(file: Path | None, rows: int, last_seq: int,
-                  hash_at: Callable[[int], str | None], key: bytes | None, *,
-                  writing: bool) -> _Verdict:
-    """Compare a log (its rows, newest seq and hashes by seq) with its anchor file.
-
-    `writing`: judged for an append, which must not go on where a verifier would only
-    note a doubt (a keyed anchor and no key: the new anchor could not be keyed).
-    """
-    at = max(last_seq, 1)
-    if file is None:
-        return _Verdict(None, "in-memory", notes=(
-            "an in-memory database has no anchor file: a cut or rebuilt log is not detected",))
-    try:
-        anchor = _read_anchor(file)
-    except ValueError as err:
-        return _Verdict((at, f"the anchor file {file.name} is not a tracelab anchor: {err}"),
-                        "unreadable")
-    if anchor is None:
-        if last_seq == 0 and rows == 0:
-            return _Verdict(None, "none")
-        return _Verdict((at, f"anchor missing: the log holds {rows} entries but there is no "
-                         f"anchor file {file.name} beside the store; it was deleted, or the "
-                         "store was written by a tracelab from before anchors (check it, then "
-                         "adopt it with `tracelab audit --store FILE --adopt`)"), "missing")
-    keyed = anchor.mac is not None
-    notes: tuple[str, ...] = ()
-    if keyed and key is None:
-        if writing:
-            return _Verdict((at, f"the anchor is keyed (HMAC): set {KEY_ENV} to the key it was "
-                             "written with to append to this log"), "mismatch", keyed)
-        notes = (f"the anchor is keyed (HMAC) but {KEY_ENV} is not set: its HMAC was not "
-                 "checked",)
-    elif keyed and key is not None and not hmac.compare_digest(str(anchor.mac), _mac(anchor, key)):
-        return _Verdict((at, "the anchor's HMAC does not match: the anchor file was rewritten "
-                         f"without the key, or {KEY_ENV} is not the key it was written with"),
-                        "mismatch", keyed)
-    elif not keyed and key is not None:
-        return _Verdict((at, f"the anchor is not keyed although {KEY_ENV} is set: it was "
-                         "replaced by someone without the key, or every append so far ran "
-                         f"without {KEY_ENV} (then re-anchor it with `tracelab audit --adopt` "
-                         "under the key)"), "mismatch", keyed)
-    m = anchor.seq
-    if last_seq < m:
-        if last_seq == 0:
-            reason = (f"the log is empty but its anchor names {m} entries: every entry was "
-                      "deleted, or the table dropped and re-created")
-        else:
-            reason = (f"entries {last_seq + 1} to {m} named by the anchor are missing: the "
-                      "newest entries were cut off")
-        return _Verdict((last_seq + 1, reason), "mismatch", keyed)
-    if m >= 1 and hash_at(m) != anchor.hash:
-        return _Verdict((m, f"entry {m} differs from the anchor: the chain was rebuilt after a "
-                         f"change at or before entry {m}"), "mismatch", keyed)
-    pending = (last_seq == m + 1 and anchor.intent is not None
-               and anchor.intent == (m + 1, hash_at(m + 1)))
-    if last_seq > m and not pending:
-        return _Verdict((m + 1, f"entries {m + 1} to {last_seq} were added after the anchor "
-                         f"({m} entries) without record_query: forged"), "mismatch", keyed)
-    expected = anchor.count + (1 if pending else 0)
-    if rows != expected:
-        return _Verdict((at, f"the log holds {rows} rows but its anchor counts {expected}: "
-                         f"rows were {'deleted' if rows < expected else 'added'}"),
-                        "mismatch", keyed)
-    if pending:
-        notes += (f"entry {m + 1} was committed but the process stopped before the anchor was "
-                  "finalised; it is the entry the anchor announced (the next append "
-                  "finalises the anchor)",)
-        return _Verdict(None, "pending", keyed, notes)
-    return _Verdict(None, "matches", keyed, notes)
-
-
 def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, int, str]:
     """Rows of the audit table, and its newest entry's seq and hash (0, genesis if none)."""
     row = con.execute(f'SELECT count(*), max("{SEQ}") FROM audit').fetchone()
@@ -500,6 +210,15 @@ def _hash_at(con: duckdb.DuckDBPyConnection, seq: int) -> str | None:
     return None if row is None or row[0] is None else str(row[0])
 
 
+def _judge_log(con: duckdb.DuckDBPyConnection, file: Path | None, key: bytes | None
+               ) -> tuple[int, int, str, Verdict]:
+    """Rows of the log, its newest seq and hash, and its anchor `file` judged for an append."""
+    rows, last_seq, last_hash = _head(con)
+    verdict = judge_anchor(file, rows, last_seq, lambda s: _hash_at(con, s), key,
+                           writing=True)
+    return rows, last_seq, last_hash, verdict
+
+
 def _judge_for_append(con: duckdb.DuckDBPyConnection, key: bytes | None
                       ) -> tuple[Path | None, int, int, str]:
     """The anchor file and head of the log, after checking that it may be appended to.
@@ -507,11 +226,9 @@ def _judge_for_append(con: duckdb.DuckDBPyConnection, key: bytes | None
     Raises AuditAnchorError when the log does not match its anchor: a new anchor would
     then cover whatever was changed behind tracelab's back.
     """
-    database = _database_file(con)
+    database = database_file(con)
     file = None if database is None else anchor_path(database)
-    rows, last_seq, last_hash = _head(con)
-    verdict = _judge_anchor(file, rows, last_seq, lambda s: _hash_at(con, s), key,
-                            writing=True)
+    rows, last_seq, last_hash, verdict = _judge_log(con, file, key)
     if verdict.problem is not None:
         where = "the in-memory database" if database is None else repr(str(database))
         raise AuditAnchorError(f"audit: the log of {where} does not match its anchor, so "
@@ -541,7 +258,7 @@ def _fields(who: str | None, purpose: str, query: str, counts: Mapping[str, int]
     at = now_utc(now).floor("us")
     who_text = _scrub(str(who if who is not None else getpass.getuser()).strip() or "unknown")
     return _Fields(at, who_text, purpose, _scrub(str(query)),
-                   _canonical({k: int(v) for k, v in counts.items()}))
+                   canonical_json({k: int(v) for k, v in counts.items()}))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, f: _Fields, seq: int, prev: str) -> dict[str, Any]:
@@ -570,8 +287,8 @@ class PendingEntry:
     def finalise(self) -> None:
         """Point the anchor file at the entry; call it after the ``COMMIT``, not before."""
         if self._file is not None:
-            _write_anchor(self._file, _Anchor(self._rows, int(self.entry[SEQ]),
-                                              str(self.entry[HASH]), None, None), self._key)
+            write_anchor(self._file, Anchor(self._rows, int(self.entry[SEQ]),
+                                            str(self.entry[HASH]), None, None), self._key)
 
 
 def append_in_transaction(con: duckdb.DuckDBPyConnection, *, who: str | None = None,
@@ -617,12 +334,12 @@ def append_in_transaction(con: duckdb.DuckDBPyConnection, *, who: str | None = N
 
 
 def _append(con: duckdb.DuckDBPyConnection, fields_: _Fields) -> PendingEntry:
-    key = _anchor_key()
+    key = anchor_key()
     file, rows, last_seq, last_hash = _judge_for_append(con, key)
     entry = _insert(con, fields_, last_seq + 1, last_hash)
     if file is not None:
-        _write_anchor(file, _Anchor(rows, last_seq, last_hash,
-                                    (last_seq + 1, str(entry[HASH])), None), key)
+        write_anchor(file, Anchor(rows, last_seq, last_hash,
+                                  (last_seq + 1, str(entry[HASH])), None), key)
     return PendingEntry(entry, file, rows + 1, key)
 
 
@@ -738,7 +455,7 @@ def _require_appendable(target: AuditStore | Path) -> None:
     """Raise AuditAnchorError now if an entry could not be appended to `target` later."""
     if not _is_store(target) and not Path(cast("Path", target)).is_file():
         return  # a new log: the first entry starts its anchor
-    _with_store(target, lambda st: _judge_for_append(st.con, _anchor_key()))
+    _with_store(target, lambda st: _judge_for_append(st.con, anchor_key()))
 
 
 _AUDIT_PARAMETERS = """\
@@ -852,7 +569,7 @@ def audited(query: str, counts: Counts | None = None, *,
     >>> who_was_there("V1", audit=path)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tracelab.privacy.audit.PurposeError: purpose: a person-level query needs a purpose, ...
+    tracelab.privacy.purposes.PurposeError: purpose: a person-level query needs a purpose, ...
     >>> print(inspect.signature(who_was_there))
     ... # doctest: +NORMALIZE_WHITESPACE
     (venue, *, purpose: 'str', audit: 'Store | str | Path | None' = None, who: 'str | None' = None,
@@ -899,7 +616,7 @@ def _read_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     try:
         return read_sql(con, f'SELECT {_QUOTED} FROM audit ORDER BY "{SEQ}"')
     except duckdb.CatalogException as err:
-        where = _database_file(con)
+        where = database_file(con)
         raise NotAStoreError(f"store: {str(where or 'the database')!r} has no audit table: it "
                              "is not a tracelab store") from err
 
@@ -938,43 +655,7 @@ def audit_head(store: AuditStore | str | Path) -> str | None:
     >>> audit_head(open_store(pathlib.Path(tempfile.mkdtemp()) / "t.duckdb")) is None
     True
     """
-    log = read_audit(store)
-    return None if log.empty else f"{int(log[SEQ].iloc[-1])}:{log[HASH].iloc[-1]}"
-
-
-def _parse_anchor(anchor: str) -> tuple[int, str]:
-    seq, _, digest = str(anchor).partition(":")
-    if not (seq.isdigit() and int(seq) >= 1 and re.fullmatch(r"[0-9a-f]{64}", digest)):
-        raise ValueError(f"anchor: {anchor!r} is not '<seq>:<64 hex digits>' as printed by "
-                         "`tracelab audit --verify`")
-    return int(seq), digest
-
-
-def _chain_problem(log: pd.DataFrame, expected: tuple[int, str] | None) -> tuple[int, str] | None:
-    """The first entry that breaks the chain (or the head kept elsewhere), and why."""
-    prev = GENESIS_HASH
-    for expected_seq, row in enumerate(log.itertuples(index=False), start=1):
-        seq = int(getattr(row, SEQ))
-        if seq != expected_seq:
-            return expected_seq, f"entry {expected_seq} is missing (next is {seq})"
-        if getattr(row, PREV_HASH) != prev:
-            return seq, "prev_hash does not match the previous entry's hash"
-        fields_ = [getattr(row, c) for c in (WHO, PURPOSE, QUERY, COUNTS)]
-        at = getattr(row, AT)
-        if any(v is None or (isinstance(v, float) and pd.isna(v)) for v in fields_) \
-                or pd.isna(at):
-            return seq, "a field is empty"
-        who, purpose, query, counts = map(str, fields_)
-        digest = entry_hash(seq, pd.Timestamp(at), who, purpose, query, counts, prev)
-        if getattr(row, HASH) != digest:
-            return seq, "hash does not match the entry: it was edited"
-        if expected is not None and seq == expected[0] and digest != expected[1]:
-            return seq, "the chain was rewritten: this entry differs from the anchor"
-        prev = digest
-    if expected is not None and expected[0] > len(log):
-        return len(log) + 1, (f"entries {len(log) + 1} to {expected[0]} of the anchor are "
-                              "missing: the log was cut")
-    return None
+    return newest_head(read_audit(store))
 
 
 @dataclass(frozen=True)
@@ -1045,20 +726,19 @@ def audit_status(store: AuditStore | str | Path, anchor: str | None = None) -> A
     >>> audit_status(path).problem  # doctest: +ELLIPSIS
     (1, 'anchor missing: the log holds 1 entries but there is no anchor file t.duckdb...')
     """
-    expected = _parse_anchor(anchor) if anchor is not None else None
+    expected = parse_head(anchor) if anchor is not None else None
 
     def look(st: AuditStore) -> tuple[pd.DataFrame, Path | None]:
-        return _read_log(st.con), _database_file(st.con)
+        return _read_log(st.con), database_file(st.con)
 
     log, database = _with_store(store, look, read_only=True)
     file = None if database is None else anchor_path(database)
     hashes = {int(s): (None if h is None else str(h)) for s, h in zip(log[SEQ], log[HASH],
                                                                        strict=True)}
-    verdict = _judge_anchor(file, len(log), max(hashes, default=0), hashes.get,
-                            _anchor_key(), writing=False)
-    problem = _chain_problem(log, expected) or verdict.problem
-    head = None if log.empty else f"{int(log[SEQ].iloc[-1])}:{log[HASH].iloc[-1]}"
-    return AuditStatus(len(log), head, problem, verdict.state, file, verdict.keyed,
+    verdict = judge_anchor(file, len(log), max(hashes, default=0), hashes.get,
+                           anchor_key(), writing=False)
+    problem = chain_problem(log, expected) or verdict.problem
+    return AuditStatus(len(log), newest_head(log), problem, verdict.state, file, verdict.keyed,
                        verdict.notes)
 
 
@@ -1174,21 +854,19 @@ def adopt_anchor(store: AuditStore | str | Path, *, who: str | None = None,
     >>> verify_audit(path) is None
     True
     """
-    key = _anchor_key()
+    key = anchor_key()
 
     def adopt(st: AuditStore) -> dict[str, Any]:
         con = st.con
-        database = _database_file(con)
+        database = database_file(con)
         if database is None:
             raise ValueError("store: an in-memory database has no anchor file to adopt")
         file = anchor_path(database)
         con.execute("BEGIN TRANSACTION")
         try:
-            rows, last_seq, last_hash = _head(con)
-            verdict = _judge_anchor(file, rows, last_seq, lambda s: _hash_at(con, s), key,
-                                    writing=True)
+            rows, last_seq, last_hash, verdict = _judge_log(con, file, key)
             try:
-                old = _read_anchor(file)
+                old = read_anchor(file)
             except ValueError:
                 old = None
             if old is not None and old.mac is not None and key is None:
@@ -1211,8 +889,8 @@ def adopt_anchor(store: AuditStore | str | Path, *, who: str | None = None,
             rollback(con, err)
             raise
         # Only after the COMMIT: an anchor must never cover an adoption the log lacks.
-        _write_anchor(file, _Anchor(rows + 1, int(entry[SEQ]), str(entry[HASH]), None, None),
-                      key)
+        write_anchor(file, Anchor(rows + 1, int(entry[SEQ]), str(entry[HASH]), None, None),
+                     key)
         return entry
 
     return _with_store(store, adopt)

@@ -24,6 +24,7 @@ from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import (
     PERSON_ID_COLUMNS,
+    individual_owners,
     is_pseudonym,
     personal_columns,
     pseudonym,
@@ -49,16 +50,6 @@ def _identifying(text: str) -> bool:
     """True when `text` holds a phone or ID number by its shape (pseudonyms aside)."""
     bare = _PSEUDONYM_IN_TEXT.sub(" ", text)
     return scrub_text(bare) != bare
-
-
-def _individual(frame: pd.DataFrame) -> pd.Series:
-    if s.OWNER_ID_KIND in frame.columns:
-        return ~frame[s.OWNER_ID_KIND].astype("str").isin([s.USCC, s.REGNO])
-    if s.OWNER_ID in frame.columns:
-        return frame[s.OWNER_ID].map(
-            lambda v: not (ids.is_uscc(v) or ids.is_regno(v)) if isinstance(v, str) else False
-        ).astype(bool)
-    return pd.Series(False, index=frame.index)
 
 
 def _text_columns(frame: pd.DataFrame, skip: Iterable[str]) -> list[str]:
@@ -96,7 +87,7 @@ def protect_venues(venues: pd.DataFrame, key: bytes) -> pd.DataFrame:
         out[s.APPLICANT_PHONE] = out[s.APPLICANT_PHONE].map(
             lambda v: v if not isinstance(v, str) or not v.strip() or is_pseudonym(v)
             else pseudonym(v, key)).astype("str")
-    individual = _individual(out)
+    individual = individual_owners(out)
     if s.OWNER_ID in out.columns and individual.any():
         owner = out[s.OWNER_ID].astype("object")
         owner[individual] = [v if not isinstance(v, str) or is_pseudonym(v) else pseudonym(v, key)
@@ -127,7 +118,7 @@ def raw_identifiers(frame: pd.DataFrame) -> dict[str, tuple[int, str]]:
     """
     found: dict[str, tuple[int, str]] = {}
     kinds = personal_columns(frame)
-    individual = _individual(frame)
+    individual = individual_owners(frame)
     for column in frame.columns:
         values = frame[column]
         if column in (s.OWNER_ID, s.OWNER_NAME):

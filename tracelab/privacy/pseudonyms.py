@@ -387,7 +387,18 @@ def scrub_shapes(text: object) -> object:
     return IDENTIFIER_SHAPE.sub(_mask_shape, text)
 
 
-def _individual_owner(frame: pd.DataFrame) -> pd.Series:
+def individual_owners(frame: pd.DataFrame) -> pd.Series:
+    """True for venues whose owner is a person (a sole trader), not a company.
+
+    ``owner_id_kind`` decides where present (anything but a USCC or a registration
+    number is a person); else the owner id's shape. An unknown owner counts as a person:
+    masking too much is the safe error.
+
+    Examples
+    --------
+    >>> individual_owners(pd.DataFrame({"owner_id_kind": ["uscc", "resident_id", None]})).tolist()
+    [False, True, True]
+    """
     if s.OWNER_ID_KIND in frame.columns:
         kind = frame[s.OWNER_ID_KIND].astype("str")
         # An unknown kind is treated as an individual: masking too much is the safe error.
@@ -466,7 +477,7 @@ def mask_frame(frame: pd.DataFrame, kinds: Mapping[str, MaskKind] | None = None,
         raise ValueError(f"kinds: {bad!r} name absent columns or unknown kinds; use columns "
                          "of the frame and kinds 'name', 'id', 'phone' or 'person'")
     out = frame.copy()
-    owner_rows = _individual_owner(frame)
+    owner_rows = individual_owners(frame)
     kinds = {c: k for c, k in kinds.items() if c not in set(keep)}
     for column in frame.columns:
         if column in kinds or column in keep or column in _CODE_COLUMNS:

@@ -1,0 +1,87 @@
+"""Purpose binding: what a query's purpose looks like, and the check every person-level query runs.
+
+A query that returns people must name the case or investigation it serves
+(:data:`PURPOSE_PATTERN`); :func:`require_purpose` refuses anything else before the query
+runs, and the purpose it returns is what the audit log records
+(:mod:`tracelab.privacy.audit`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracelab.privacy.pseudonyms import (
+    IDENTIFIER_IN_TEXT,
+    IDENTIFIER_SHAPE,
+    scrub_shapes,
+    scrub_text,
+)
+
+__all__ = ["PURPOSE_PATTERN", "PERSON_QUERY_KINDS", "PurposeError", "require_purpose"]
+
+#: A purpose is ``case:`` or ``inv:`` followed by 1-64 letters, digits, ``.``, ``_`` or
+#: ``-`` starting with a letter or digit, e.g. ``case:p_89e942357569d1ea`` (a case's
+#: pseudonym) or ``inv:LX-2022-11-007`` (an investigation number). ``ops:`` purposes
+#: (e.g. ``ops:retention``) are for system operations such as purges, never for queries
+#: about people.
+PURPOSE_PATTERN = r"^(case|inv|ops):[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_PURPOSE_RE = re.compile(PURPOSE_PATTERN)
+#: Purpose kinds accepted for person-level queries.
+PERSON_QUERY_KINDS = ("case", "inv")
+# Digit runs that could be a phone (11) or an ID number (15, 17 + check, 18): masked
+# wherever they appear in free text of the log.
+_IDENTIFIER_RE = IDENTIFIER_IN_TEXT
+
+
+class PurposeError(ValueError):
+    """A person-level query without a valid purpose."""
+
+
+def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KINDS) -> str:
+    """Check that `purpose` names a case or investigation, and return it stripped.
+
+    Parameters
+    ----------
+    purpose : object
+        The purpose as given by the caller.
+    kinds : tuple of str, default ("case", "inv")
+        Accepted prefixes; person-level queries accept only cases and investigations.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    PurposeError
+        If `purpose` is missing, empty, does not match :data:`PURPOSE_PATTERN`, has
+        another prefix, or holds something that looks like a phone or ID number (a
+        purpose is logged; it must cite a case pseudonym or an investigation number).
+
+    Examples
+    --------
+    >>> require_purpose(" inv:LX-2022-11-007 ")
+    'inv:LX-2022-11-007'
+    >>> require_purpose(None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tracelab.privacy.purposes.PurposeError: purpose: a person-level query needs a purpose, ...
+    """
+    allowed = " or ".join(f"'{k}:...'" for k in kinds)
+    example = ("a case or investigation id such as 'case:p_89e942357569d1ea' or "
+               "'inv:LX-2022-11-007'")
+    if purpose is None or (isinstance(purpose, str) and not purpose.strip()):
+        raise PurposeError(f"purpose: a person-level query needs a purpose, {example}; "
+                           f"got {purpose!r}")
+    if not isinstance(purpose, str):
+        raise PurposeError(f"purpose: must be text, got {type(purpose).__name__}; use {example}")
+    text = purpose.strip()
+    # By shape, separators and country code included: case:138-1234-5678 is a phone too.
+    if _IDENTIFIER_RE.search(text) or IDENTIFIER_SHAPE.search(text.replace(":", " ")):
+        raise PurposeError(f"purpose: {scrub_shapes(scrub_text(text))!r} holds a phone or ID "
+                           "number; cite the case by its pseudonym or an investigation "
+                           "number instead")
+    if not _PURPOSE_RE.match(text) or text.split(":", 1)[0] not in kinds:
+        raise PurposeError(f"purpose: {text[:80]!r} is not {allowed} followed by 1-64 "
+                           f"letters, digits, '.', '_' or '-'; use {example}")
+    return text
