@@ -1,7 +1,7 @@
 """``tracelab brief`` and ``tracelab demo``: the command line writes the page, summary and PDF.
 
-``tracelab brief`` pseudonymises person ids with the key of ``TRACELAB_KEY`` (set here to
-the public demo key, so that its page is the demo's) or ``--key-file``.
+``tracelab brief`` pseudonymises person ids with the key of ``TRACELAB_KEY`` (set here to a
+test key; the public demo key is refused outside demo mode) or ``--key-file``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tracelab.briefing import write_briefing
 from tracelab.cli import main
 from tracelab.privacy import pseudonyms as privacy
 
@@ -19,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 @pytest.fixture(autouse=True)
 def demo_key(monkeypatch):
-    monkeypatch.setenv("TRACELAB_KEY", privacy.DEMO_KEY.decode())
+    monkeypatch.setenv("TRACELAB_KEY", "briefing-cli-test-key-5e8a1c0f")
 
 
 def run_brief(argv: list[str]) -> int:
@@ -62,20 +63,22 @@ def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("TRACELAB_KEY")  # demo mode needs no key
     assert main(["demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line[:3] for line in lines[:4]] == ["1/4", "2/4", "3/4", "4/4"]
+    assert [line[:3] for line in lines[:5]] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
     assert "demo mode" in lines[1] and "inv:DEMO" in lines[2]
-    assert lines[3].startswith("4/4 brief:") and lines[3].endswith("-> out/briefing.html")
+    assert "masked" in lines[3] and lines[3].endswith("-> out/calls.xlsx")
+    assert lines[4].startswith("5/5 brief:") and lines[4].endswith("-> out/briefing.html")
     page = (tmp_path / "out" / "briefing.html").read_bytes()
     assert b"L.map(" in page and (tmp_path / "out" / "briefing.json").is_file()
     # the demo regenerates the committed sample county: its briefing is the same bytes
-    # under the same (demo) key
-    monkeypatch.setenv("TRACELAB_KEY", privacy.DEMO_KEY.decode())
+    # under the same (demo) key, which the library takes (the command line refuses it)
     other = tmp_path / "sample.html"
-    assert run_brief(["--data", str(SAMPLE), "--out", str(other)]) == 0
+    write_briefing(SAMPLE, other, key=privacy.DEMO_KEY)
     assert other.read_bytes() == page
-    # the demo's trace left one entry in its audit log, and its outputs hold pseudonyms
+    # the demo's trace and its call list left one entry each in its audit log, and its
+    # outputs hold pseudonyms
     from tracelab.privacy.audit import read_audit, verify_audit
     log = read_audit(tmp_path / "out" / "tracelab.duckdb")
-    assert len(log) == 1 and verify_audit(tmp_path / "out" / "tracelab.duckdb") is None
+    assert [q.split()[0] for q in log["query"]] == ["trace", "calllist"]
+    assert verify_audit(tmp_path / "out" / "tracelab.duckdb") is None
     exposures = (tmp_path / "out" / "exposures.csv").read_text(encoding="utf-8")
     assert "p_" in exposures and not re.search(r"\bP[0-9]{7}\b", exposures)

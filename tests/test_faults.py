@@ -13,9 +13,9 @@ points spread evenly over those it passed (``TRACELAB_FAULT=@k``), and after eve
 - a person-level result is never logged without being in place.
 
 Runs are forked from a forkserver that has imported tracelab once, so a run costs its
-work, not Python's start-up. A full disk (a real 256 KiB tmpfs where the test may mount
-one, else a simulated ENOSPC at a fault point) ends with exit status 3, one line, and
-outputs whole or absent.
+work, not Python's start-up. A full disk (a real 2 MiB tmpfs filled but 4 KiB, where the
+test may mount one, else a simulated ENOSPC at a fault point) ends with exit status 3, one
+line, and outputs whole or absent.
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ class Command:
     prepare: Callable[[Path, Path], None] = lambda data, work: None
     check: Callable[[Path, Path, Path], None] = lambda data, work, ref: None
     kills: int = KILLS
+    #: Whether an output equals the reference one: its bytes, unless they hold a time.
+    same: Callable[[Path, Path], bool] = lambda a, b: a.read_bytes() == b.read_bytes()
 
 
 def _store_counts(path: Path) -> tuple[int, int]:
@@ -214,6 +216,67 @@ def _person_query(verb: str, out: str, purpose: str, *, case: bool = True) -> Ca
     return task
 
 
+def _same_sheets(a: Path, b: Path) -> bool:
+    """Two call lists alike but for the time they were made (the cover sheet says when)."""
+    import openpyxl
+
+    books = [openpyxl.load_workbook(p, read_only=True) for p in (a, b)]
+    try:
+        sheets = [[[list(r) for r in ws.iter_rows(values_only=True)] for ws in book]
+                  for book in books]
+    finally:
+        for book in books:
+            book.close()
+    return sheets[0][1:] == sheets[1][1:] and len(sheets[0][0]) == len(sheets[1][0])
+
+
+def _logged_whole(output: str) -> Callable[[Path, Path, Path], None]:
+    """A check: when the audit log holds an entry, its result `output` is in place."""
+    def check(data: Path, work: Path, ref: Path) -> None:
+        from tracelab.privacy.audit import read_audit
+
+        _audit_ok(work / "audit.duckdb")
+        if (work / "audit.duckdb").is_file() and len(read_audit(work / "audit.duckdb")):
+            assert (work / output).is_file()
+    return check
+
+
+def _exposures_prepare(data: Path, work: Path) -> None:
+    # The trace a call list starts from, made once per county and copied in.
+    made = data / "exposures.csv.cached"
+    if not made.is_file():
+        os.environ["TRACELAB_KEY"] = KEY
+        try:
+            from tracelab.cli import main
+
+            main(["trace", "--data", str(data), "--now", NOW, "--purpose", "inv:FAULT-4",
+                  "--case", data.joinpath("first_case.txt").read_text(),
+                  "--audit", str(data.parent / "prep-audit.duckdb"), "--out", str(made)])
+        finally:
+            del os.environ["TRACELAB_KEY"]
+    shutil.copyfile(made, work / "exposures.csv")
+
+
+def _sheet_prepare(data: Path, work: Path) -> None:
+    # A returned sheet: pseudonyms with a status and its time, the header in Chinese.
+    rows = [f"p_{i:016x},{'已联系' if i % 2 else '已隔离'},2022-11-2{i % 9} 09:{i % 60:02d}"
+            for i in range(1, 200)]
+    (work / "returned.csv").write_text("联系人编号,状态,状态时间\n" + "\n".join(rows) + "\n",
+                                       encoding="utf-8-sig")
+
+
+def _followup_check(data: Path, work: Path, ref: Path) -> None:
+    store = work / "tracelab.duckdb"
+    if store.is_file():
+        import duckdb
+
+        with duckdb.connect(str(store), read_only=True) as con:
+            tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+            n = con.execute("SELECT count(*) FROM followup").fetchone()[0] \
+                if "followup" in tables else 0
+        assert n in (0, 199), n  # the sheet lands whole or not at all
+
+
 COMMANDS = [
     Command("validate",
             lambda data, work: ("cli", ["validate", str(data), "--now", NOW,
@@ -250,6 +313,23 @@ COMMANDS = [
             outputs=tuple(f"county/{n}" for n in ("manifest.json", "scans.parquet",
                                                    "venues.parquet", "townships.geojson")),
             kills=8),
+    Command("calllist",
+            lambda data, work: ("cli", ["calllist", "--data", str(data), "--now", NOW,
+                                        "--exposures", str(work / "exposures.csv"),
+                                        "--role", "fieldteam", "--purpose", "inv:FAULT-5",
+                                        "--audit", str(work / "audit.duckdb"),
+                                        "--out", str(work / "calls.xlsx")]),
+            outputs=("calls.xlsx",), prepare=_exposures_prepare,
+            check=_logged_whole("calls.xlsx"), same=_same_sheets, kills=8),
+    Command("roles",
+            lambda data, work: ("cli", ["roles", "issue", "fieldteam",
+                                        "--out", str(work / "lead.credential")]),
+            outputs=(), kills=8),
+    Command("followup",
+            lambda data, work: ("cli", ["followup", "import", str(work / "returned.csv"),
+                                        "--store", str(work / "tracelab.duckdb"),
+                                        "--now", NOW]),
+            outputs=(), prepare=_sheet_prepare, check=_followup_check, kills=8),
     Command("Store.ingest",
             lambda data, work: ("ingest", str(data), str(work / "tracelab.duckdb")),
             outputs=(), prepare=_ingest_prepare, check=_ingest_check),
@@ -310,18 +390,18 @@ def test_a_kill_anywhere_leaves_outputs_whole_or_absent(command, county, forkser
         code = _run(forkserver, command.task(county, work), tmp_path, **how)
         assert code == -9 or ("kill_after" in how and code in (0, 1)), (when, code)
         for name, now in _snapshot(work, command.outputs).items():
-            assert now in (before[name], whole[name]), \
-                f"{command.name} killed {when} left a partial {name}"
+            assert now == before[name] or whole[name] is not None and command.same(
+                work / name, ref / name), f"{command.name} killed {when} left a partial {name}"
         command.check(county, work, ref)
 
 
 @contextlib.contextmanager
 def _full_disk(root: Path) -> Iterator[Path | None]:
-    """A 256 KiB tmpfs at ``root/full``, or None where the test cannot mount one."""
+    """A 2 MiB tmpfs at ``root/full``, or None where the test cannot mount one."""
     mount = root / "full"
     mount.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
             capture_output=True).returncode != 0:
         yield None
         return
@@ -340,9 +420,10 @@ def test_a_full_disk_is_exit_3_and_leaves_no_part(command, county, forkserver, t
     with _full_disk(tmp_path) as mount:
         work = mount if mount is not None else _fresh(command, county, tmp_path, "enospc")
         if mount is not None:
-            # Fill the disk but a few KiB, so the command's outputs cannot all fit.
-            (mount / "filler").write_bytes(b"\0" * (252 * 1024))
             command.prepare(county, mount)
+            # Fill the disk but a few KiB, so the command's outputs cannot all fit.
+            free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
+            (mount / "filler").write_bytes(b"\0" * max(free - 4096, 0))
         before = _snapshot(work, command.outputs)
         fault = None if mount is not None else "enospc@1"
         code = _run(forkserver, command.task(county, work), tmp_path, fault)

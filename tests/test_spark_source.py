@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from tracelab.index.graph import QUERY, VisitGraph
 from tracelab.index.presence import visits
-from tracelab.io import read_dir
+from tracelab.io import pseudonymise_data, read_dir
 from tracelab.io.layout import write_layout, write_visits
 from tracelab.model import schema as s
 from tracelab.model.rules import rule
+from tracelab.privacy import DEMO_KEY
 from tracelab.tracing.backward import common_venues, sources
 from tracelab.tracing.companion_grid import companions
 from tracelab.tracing.forward import trace
@@ -32,7 +33,7 @@ RULES = ("twenty", "ninth")
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    data = read_dir(SAMPLE, now=NOW + pd.Timedelta(days=3650))
+    data = pseudonymise_data(read_dir(SAMPLE, now=NOW + pd.Timedelta(days=3650)), DEMO_KEY)
     folder = write_layout(tmp_path_factory.mktemp("layout"), data.venues, data.scans, data.cases)
     graphs = {}
     for name in RULES:
@@ -131,17 +132,21 @@ def test_missing_visits_name_the_fix(spark, county, tmp_path):
 _T0 = pd.Timestamp("2022-11-30 15:50", tz="UTC")  # local midnight of Dec 1 inside the log
 
 
+#: Five people, as pseudonyms: a layout holds no raw id.
+_PEOPLE = [f"p_{k:016x}" for k in range(1, 6)]
+
+
 @st.composite
 def _logs(draw):
     n = draw(st.integers(2, 25))
     minutes = draw(st.lists(st.integers(0, 3 * 1440), min_size=n, max_size=n))
-    people = draw(st.lists(st.sampled_from(["A", "B", "C", "D", "E"]), min_size=n, max_size=n))
+    people = draw(st.lists(st.sampled_from(_PEOPLE), min_size=n, max_size=n))
     where = draw(st.lists(st.sampled_from(["V1", "V2", "V3"]), min_size=n, max_size=n))
     scans = pd.DataFrame({s.PERSON_ID: people, s.VENUE_ID: where,
                           s.SCANNED_AT: _T0 + pd.to_timedelta(minutes, unit="min")})
     scans = scans.drop_duplicates([s.PERSON_ID, s.SCANNED_AT], ignore_index=True)
     onset = _T0 + pd.Timedelta(minutes=draw(st.integers(0, 4 * 1440)))
-    cases = pd.DataFrame({s.PERSON_ID: [draw(st.sampled_from(["A", "B", "C"]))],
+    cases = pd.DataFrame({s.PERSON_ID: [draw(st.sampled_from(_PEOPLE[:3]))],
                           s.KIND: [s.CONFIRMED], s.ONSET_AT: [onset]})
     return scans, cases, draw(st.sampled_from(["twenty", "ninth", "same_day", "nhs"]))
 
@@ -194,8 +199,14 @@ def test_cli_spark_refuses_a_layout_with_raw_ids(spark, county, tmp_path, capsys
     from tracelab.cli import main
 
     monkeypatch.setenv("TRACELAB_KEY", "tracelab-test-key-0123456789")
-    data, folder, _ = county  # written from raw (not pseudonymised) tables
-    case = str(data.cases[s.PERSON_ID].iloc[0])
+    import shutil
+
+    # A layout written by another tool, with raw ids (write_layout refuses to write one).
+    folder = tmp_path / "raw-layout"
+    shutil.copytree(county[1], folder)
+    raw = read_dir(SAMPLE, now=NOW + pd.Timedelta(days=3650)).cases
+    raw.to_parquet(folder / "cases.parquet", index=False)
+    case = str(raw[s.PERSON_ID].iloc[0])
     code = main(["trace", "--data", str(folder), "--engine", "spark", "--case", case,
                  "--purpose", "inv:LX-T1", "--audit", str(tmp_path / "a.duckdb"),
                  "--out", str(tmp_path / "x.csv")])

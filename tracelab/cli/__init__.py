@@ -28,7 +28,8 @@ EXIT_INTERRUPTED = 130
 #: The exit statuses of every command, for scripts (the README's table).
 EXIT_CODES = {
     EXIT_OK: "done",
-    EXIT_REJECTED: "done, with findings: validate rejected rows; audit found a broken chain",
+    EXIT_REJECTED: "done, with findings: validate or followup import rejected rows; audit "
+                   "found a broken chain",
     EXIT_INPUT: "usage or input error: a wrong argument, a missing or malformed file, a "
                 "purpose or key refused; nothing was written",
     EXIT_ENVIRONMENT: "environment error: the store is locked by another process, the disk "

@@ -36,8 +36,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo pipeline; return 0."""
     import pandas as pd
 
-    from tracelab.cli.trace import read_pseudonymised
+    from tracelab.analysis.ranking import rank_contacts
+    from tracelab.governance.call_lists import write_call_list
     from tracelab.index.graph import VisitGraph
+    from tracelab.io import pseudonymise_data, read_dir
     from tracelab.io.exports import write_csv
     from tracelab.model import schema as s
     from tracelab.privacy import pseudonyms as privacy
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     data_dir = out / "data"
-    print(f"1/4 synth: sample county {SAMPLE} -> {data_dir}")
+    print(f"1/5 synth: sample county {SAMPLE} -> {data_dir}")
     county = generate(SAMPLE["population"], days=SAMPLE["days"], seed=SAMPLE["seed"],
                       progress=False)
     county.write(data_dir)
@@ -56,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
     now = (pd.Timestamp(county.manifest["start"], tz=s.DEFAULT_ZONE)
            + pd.Timedelta(days=SAMPLE["days"])).tz_convert("UTC")
     key = privacy.DEMO_KEY  # demo mode, always: the same pseudonyms on every run
-    data = read_pseudonymised(data_dir, key, now=now)
+    raw = read_dir(data_dir, now=now)
+    data = pseudonymise_data(raw, key)
     write_csv(data.rejections, out / "rejections.csv")
-    print(f"2/4 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
+    print(f"2/5 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
           f"{len(data.cases)} cases; {len(data.rejections)} rows rejected "
           f"(the faults the generator injected) -> {out / 'rejections.csv'}; demo mode: "
           "person ids pseudonymised with the public demo key (synthetic data only)")
@@ -68,9 +71,15 @@ def run(args: argparse.Namespace) -> int:
     path = out / "exposures.csv"
     exposures = trace(graph, data.cases, "twenty", purpose=DEMO_PURPOSE, audit=audit,
                       deliver=lambda ex: write_csv(ex, path))
-    print(f"3/4 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
+    print(f"3/5 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
           f"{exposures[s.CASE_ID].nunique()} cases at {exposures[s.VENUE_ID].nunique()} venues "
           f"-> {path}; logged for {DEMO_PURPOSE} in {audit}")
+    ranked = rank_contacts(exposures, data.cases, data.scans, data.venues, calls_per_day=200)
+    calls = write_call_list(ranked, exposures, raw, out / "calls.xlsx", key=key,
+                            purpose=DEMO_PURPOSE, audit=audit, role="fieldteam",
+                            calls_per_day=200)
+    print(f"4/5 call list: {calls.contacts:,} contacts by township and priority, masked "
+          f"(reveal needs a field-team credential) -> {out / 'calls.xlsx'}")
     from tracelab.briefing import build_briefing, folder_extras, write_briefing
 
     extras = folder_extras(data_dir)
@@ -79,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     briefing = build_briefing(data, rule="twenty", **extras)
     paths = write_briefing(briefing, out / "briefing.html")
     h = briefing.headline
-    print(f"4/4 brief: {h['cases']} cases, {h['contacts']:,} people exposed, "
+    print(f"5/5 brief: {h['cases']} cases, {h['contacts']:,} people exposed, "
           f"{h['areas']['high'] + h['areas']['medium']} high/medium risk areas "
           f"-> {paths['html']}")
     print(f"done: files in {out.resolve()}")

@@ -169,6 +169,6 @@ def open_store(path: str | Path, *, read_only: bool = False) -> Store:
     >>> import tempfile, pathlib
     >>> with open_store(pathlib.Path(tempfile.mkdtemp()) / "tracelab.duckdb") as store:
     ...     sorted(store.con.execute("SHOW TABLES").df()["name"])
-    ['audit', 'cases', 'registry_faults', 'rejections', 'scans', 'venues']
+    ['audit', 'cases', 'followup', 'registry_faults', 'rejections', 'scans', 'venues']
     """
     return Store(path, read_only=read_only)

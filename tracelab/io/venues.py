@@ -25,7 +25,7 @@ from tracelab.io.parse import (
 from tracelab.model import coords, ids, reference, regions
 from tracelab.model import schema as s
 from tracelab.model.regions import Region
-from tracelab.privacy.pseudonyms import scrub_shapes
+from tracelab.privacy.pseudonyms import is_pseudonym, scrub_shapes
 
 __all__ = ["read_venues", "infer_id_kind", "log_venues"]
 
@@ -184,7 +184,11 @@ def read_venues(
              f"kept as {OTHER_TYPE}")
     types = types.fillna(OTHER_TYPE)
 
-    owner_id = text[s.OWNER_ID].str.upper()
+    # A protected registry (tracelab.privacy.boundary.protect_venues, e.g. a layout read
+    # back) holds keyed pseudonyms for sole traders' IDs and applicants' phones: kept as
+    # they are, neither upper-cased nor checked as numbers.
+    owner_pseudonym = text[s.OWNER_ID].map(is_pseudonym).astype(bool)
+    owner_id = text[s.OWNER_ID].str.upper().where(~owner_pseudonym, text[s.OWNER_ID])
     owner_given = ~pd.Series(blank(text[s.OWNER_ID]), index=f.index)
     if s.OWNER_ID_KIND in f.columns:
         kinds = _words(_KIND_WORDS, f[s.OWNER_ID_KIND])
@@ -197,13 +201,14 @@ def read_venues(
     kinds = kinds.where(owner_given, None)
     problems = pd.Series(
         [ids.id_problem(k, v) if ok and isinstance(k, str) else None
-         for k, v, ok in zip(kinds, owner_id, chk.good & owner_given.to_numpy(), strict=True)],
+         for k, v, ok in zip(kinds, owner_id, chk.good & owner_given.to_numpy()
+                            & ~owner_pseudonym.to_numpy(), strict=True)],
         index=f.index, dtype=object)
     chk.flag(problems.notna().to_numpy(), s.OWNER_ID, "bad_check_digit",
              "owner_id (" + kinds.astype(str) + "): " + problems.astype(str))
     phones = text[s.APPLICANT_PHONE]
     phone_given = ~blank(phones)
-    phone_ok = phones.map(ids.is_mobile).astype(bool).to_numpy()
+    phone_ok = phones.map(lambda v: ids.is_mobile(v) or is_pseudonym(v)).astype(bool).to_numpy()
     chk.flag(phone_given & ~phone_ok, s.APPLICANT_PHONE, "bad_phone",
              "applicant_phone {value} is not a mainland mobile number (11 digits, 1[3-9]…)")
     if s.APPLICANT_COLOUR in f.columns:

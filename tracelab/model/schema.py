@@ -367,3 +367,50 @@ REASONS = {
 
 class SchemaError(ValueError):
     """Input that does not follow the tables of DESIGN.md section 4."""
+
+# --- call lists and access roles (governance.call_lists, governance.roles) -------------
+VENUE_NAME = "venue_name"  # str: a venue's registered name in a table that also holds a person's name
+ACCESS_ROLE = "role"  # str: access role of a call list (fieldteam, analyst, manager, or a file's)
+VIEW = "view"  # str: what a role sees: "rows" (people, masked unless revealed) or "aggregates"
+REVEAL = "reveal"  # str: ";"-joined columns a role may reveal: name, phone, id_number
+TITLE_ZH = "title_zh"  # str: a role's title in Chinese, for the cover sheet
+TITLE_EN = "title_en"  # str: a role's title in English
+
+
+# --- follow-up of listed contacts (governance.followup) ---------------------------
+FOLLOWUP_KEY = "followup_key"  # str: hash of (contact_id, status, status_at): one row per fact
+#: str or missing: one of FOLLOWUP_STATUSES; missing on a sheet row not followed up yet
+#: (same name as STATUS, a venue's).
+FOLLOWUP_STATUS = "status"
+STATUS_AT = "status_at"  # datetime64[UTC] or NaT: when the field team recorded the status
+LISTED_AT = "listed_at"  # datetime64[UTC] or NaT: when the contact was put on a call list
+IMPORTED_AT = "imported_at"  # datetime64[UTC]: when the row was first imported
+DUE_AT = "due_at"  # datetime64[UTC] or NaT: listed_at + the tier's time limit to locate
+LOCATED_AT = "located_at"  # datetime64[UTC] or NaT: first status that located the contact
+HOURS_OVERDUE = "hours_overdue"  # float64: hours past due_at at as_of, still not located
+N_ATTEMPTS = "n_attempts"  # int64: statuses recorded for the contact by as_of
+N_LISTED = "n_listed"  # int64: contacts listed
+N_LOCATED = "n_located"  # int64: contacts located (a status of LOCATED_STATUSES)
+LOCATED_SHARE = "located_share"  # float64: n_located / n_listed
+N_OVERDUE = "n_overdue"  # int64: past due_at and not located
+N_LATE = "n_late"  # int64: located, but after due_at
+NO_STATUS = "no_status"  # int64: listed, no status recorded yet
+OVERDUE = "overdue"  # bool: past due_at and not located
+LATE = "late"  # bool: located after due_at
+REACHED, NOT_REACHED, WRONG_NUMBER = "reached", "not_reached", "wrong_number"
+QUARANTINED, SAMPLED = "quarantined", "sampled"
+POSITIVE, NEGATIVE = "positive", "negative"
+#: Follow-up statuses in the order a follow-up moves on: at one instant the later one wins.
+FOLLOWUP_STATUSES = (NOT_REACHED, WRONG_NUMBER, REACHED, QUARANTINED, SAMPLED, NEGATIVE, POSITIVE)
+#: Statuses that mean the contact was located (reached in person or by phone, or tested).
+LOCATED_STATUSES = (REACHED, QUARANTINED, SAMPLED, NEGATIVE, POSITIVE)
+
+REASONS.update({
+    "bad_followup_status": "follow-up status not reached, not_reached, wrong_number, quarantined, "
+                           "sampled, positive or negative (已联系, 未接通, 号码错误, 已隔离, 已采样, "
+                           "阳性, 阴性)",
+    "raw_id_without_key": "a raw phone or person id where a pseudonym is expected, and no key "
+                          "to pseudonymise it",
+    "masked_id": "a masked id (holding *), which names nobody",
+    "bad_pseudonym": "starts like a pseudonym (p_) but is not p_ + 16 hex digits: cut or edited",
+})

@@ -40,6 +40,15 @@ TABLES: dict[str, dict[str, str]] = {
         s.SAMPLED_AT: _TS, s.CONFIRMED_AT: _TS, s.ISOLATED_AT: _TS,
         s.FOUND_BY_SCREENING: "BOOLEAN", s.LAST_NEGATIVE_AT: _TS,
     },
+    # Follow-up of listed contacts (tracelab.governance.followup): one row per fact, keyed
+    # by a hash of (contact_id, status, status_at), so a sheet imported twice adds nothing.
+    # A status-less row records a contact on a returned sheet not followed up yet.
+    "followup": {
+        s.FOLLOWUP_KEY: "VARCHAR PRIMARY KEY", s.CONTACT_ID: "VARCHAR NOT NULL",
+        s.FOLLOWUP_STATUS: "VARCHAR", s.STATUS_AT: _TS, s.TOWNSHIP_CODE: "VARCHAR",
+        s.TOWNSHIP: "VARCHAR", s.TIER: "VARCHAR", s.LISTED_AT: _TS, s.SOURCE: "VARCHAR",
+        s.ROW: "BIGINT", s.IMPORTED_AT: f"{_TS} NOT NULL",
+    },
     "rejections": {
         s.SOURCE: "VARCHAR", s.ROW: "BIGINT", s.COLUMN: "VARCHAR", s.VALUE: "VARCHAR",
         s.REASON: "VARCHAR", s.MESSAGE: "VARCHAR",

@@ -42,8 +42,10 @@ def _is_masked(text: str) -> bool:
     return "*" in text
 
 
-# A pseudonym's 16 hex digits may hold a run of 11 or 15 decimal digits: not a phone.
-_PSEUDONYM_IN_TEXT = re.compile(r"p_[0-9a-f]{16}(?![0-9a-f])")
+# A pseudonym's 16 hex digits, or a hash's 24 or more, may hold a run of 11 or 15 decimal
+# digits: not a phone.
+_PSEUDONYM_IN_TEXT = re.compile(r"p_[0-9a-f]{16}(?![0-9a-f])|(?<![0-9A-Za-z])[0-9a-f]{24,}"
+                                r"(?![0-9A-Za-z])")
 
 
 def _identifying(text: str) -> bool:
