@@ -135,3 +135,77 @@ def test_eight_parallel_traces_on_one_audit_store_all_land(tmp_path):
     assert [code for code, _ in errors] == [0] * 8, errors
     assert sorted(read_audit(audit)["purpose"]) == [f"inv:PAR-{k}" for k in range(8)]
     assert audit_problem(audit) is None
+
+
+@pytest.fixture(scope="module")
+def small_county(tmp_path_factory):
+    from tracelab.synth import generate
+
+    county = generate(population=150, days=4, seed=8, progress=False)
+    folder = tmp_path_factory.mktemp("county")
+    county.write(folder, fmt="csv")
+    return folder, str(county.cases["person_id"].iloc[0])
+
+
+NOW = "2022-12-31T00:00+08:00"
+
+
+def _verbs(folder: Path, case: str, out: str) -> dict[str, list[str]]:
+    """Every verb that writes a table, writing it to `out`."""
+    data = ["--data", str(folder), "--now", NOW]
+    return {
+        "trace": ["trace", *data, "--case", case, "--purpose", "inv:E-1", "--out", out],
+        "sources": ["sources", *data, "--case", case, "--purpose", "inv:E-2", "--out", out],
+        "pairs": ["pairs", *data, "--purpose", "inv:E-3", "--out", out],
+        "validate": ["validate", str(folder), "--now", NOW, "--out", out],
+        "venues": ["venues", "regulator", *data, "--out", out],
+    }
+
+
+def _one_error_line(capsys, command: str) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"tracelab {command}: error: "), err
+    return err[0]
+
+
+@pytest.mark.parametrize("verb", ["trace", "sources", "pairs", "validate", "venues"])
+def test_every_table_verb_creates_its_folder_and_refuses_a_wrong_extension(
+        verb, small_county, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRACELAB_KEY", "errors-test-key-5d1e0c7b2a9f")
+    monkeypatch.setenv("TRACELAB_AUDIT", str(tmp_path / "audit.duckdb"))
+    folder, case = small_county
+    suffix = ".parquet" if verb == "pairs" else ".csv"
+    out = tmp_path / "not" / "yet" / f"table{suffix}"
+    assert main(_verbs(folder, case, str(out))[verb]) in (0, 1)
+    assert out.is_file()
+    capsys.readouterr()
+    wrong = tmp_path / "table.txt"
+    assert main(_verbs(folder, case, str(wrong))[verb]) == 2
+    assert "the extension decides the format" in _one_error_line(capsys, verb)
+    assert not wrong.exists()
+
+
+@pytest.mark.parametrize("verb", ["trace", "sources", "pairs"])
+def test_every_keyed_verb_without_a_key_is_one_line(verb, small_county, tmp_path, monkeypatch,
+                                                    capsys):
+    monkeypatch.delenv("TRACELAB_KEY", raising=False)
+    folder, case = small_county
+    out = tmp_path / f"x{'.parquet' if verb == 'pairs' else '.csv'}"
+    assert main(_verbs(folder, case, str(out))[verb]) == 2
+    assert "no pseudonymisation key" in _one_error_line(capsys, verb)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("verb", ["trace", "sources"])
+@pytest.mark.parametrize(("given", "shown"), [("NOBODY-7", "NOBODY-7"),
+                                               ("13912345678", "139*****678")])
+def test_an_unknown_case_is_named_as_given_unless_it_is_a_number(
+        verb, given, shown, small_county, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRACELAB_KEY", "errors-test-key-5d1e0c7b2a9f")
+    monkeypatch.setenv("TRACELAB_AUDIT", str(tmp_path / "audit.duckdb"))
+    folder, _ = small_county
+    out = tmp_path / "x.csv"
+    assert main(_verbs(folder, given, str(out))[verb]) == 2
+    line = _one_error_line(capsys, verb)
+    assert shown in line and (given == shown or given not in line)
+    assert not out.exists() and not (tmp_path / "audit.duckdb").exists()

@@ -429,7 +429,7 @@ def test_cli_import_and_status(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("argv, needle", [
     (["--as-of", "2022-11-21 09:00"], "--as-of '2022-11-21 09:00' has no zone"),
     (["--reach-hours", "call_today=soon"], "--reach-hours 'call_today=soon'"),
-    (["--out", "status.pdf"], "--out status.pdf: use a .csv or .xlsx file"),
+    (["--out", "status.pdf"], "--out status.pdf: the extension decides the format; use .csv or .xlsx"),
 ])
 def test_cli_status_refuses_bad_options_in_one_line(tmp_path, capsys, argv, needle):
     store = _imported(tmp_path)

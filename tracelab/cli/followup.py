@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option, zoned
+from tracelab.cli.options import add_region_option, output, zoned
 from tracelab.cli.trace import add_key_option, cli_key
 from tracelab.governance.followup import (
     REACH_WITHIN_HOURS,
@@ -29,7 +29,7 @@ from tracelab.governance.followup import (
     read_listing,
 )
 from tracelab.io import open_store
-from tracelab.io.exports import write_csv, write_xlsx
+from tracelab.io.exports import write_table
 from tracelab.model import schema as s
 from tracelab.privacy import pseudonyms as privacy
 
@@ -99,17 +99,14 @@ def _optional_key(key_file: Path | None) -> bytes | None:
 
 
 def _check_out(path: Path | None, option: str) -> None:
-    if path is not None and path.suffix.lower() not in (".csv", ".xlsx"):
-        raise ValueError(f"{option} {path}: use a .csv or .xlsx file")
+    if path is not None:
+        output(path, option, formats=(".csv", ".xlsx"))
 
 
 def _write(frame: pd.DataFrame, path: Path | None, sheet: str) -> None:
     if path is None:
         return
-    if path.suffix.lower() == ".xlsx":
-        write_xlsx(frame, path, sheet_name=sheet)
-    else:
-        write_csv(frame, path)
+    write_table(frame, path, sheet_name=sheet)
     print(f"-> {path}")
 
 

@@ -11,7 +11,27 @@ import pandas as pd
 
 from tracelab.model.regions import Region
 
-__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned"]
+__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output"]
+
+
+def output(path: Path, option: str = "--out", formats: tuple[str, ...] = (".csv", ".xlsx",
+                                                                         ".parquet")) -> Path:
+    """Check an output's extension (it decides the format) and create its folder.
+
+    Called before any work, so that a wrong extension costs nothing and logs nothing.
+
+    Examples
+    --------
+    >>> output(Path("out.txt"))
+    Traceback (most recent call last):
+    ...
+    ValueError: --out out.txt: the extension decides the format; use .csv, .xlsx or .parquet
+    """
+    if path.suffix.lower() not in formats:
+        allowed = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
+        raise ValueError(f"{option} {path}: the extension decides the format; use {allowed}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def add_region_option(p: argparse.ArgumentParser, *, default_help: str | None = None) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab._atomic import atomic_path
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, zoned
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, output, zoned
 from tracelab.cli.trace import add_key_option, cli_key, require_scans
 from tracelab.index.graph import VisitGraph
 from tracelab.io import pseudonymise_data, read_dir
+from tracelab.io.exports import write_table
 from tracelab.model import schema as s
 from tracelab.model.rules import PRESETS, as_rule
 from tracelab.privacy.audit import require_purpose
@@ -53,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the edge list; return 0."""
     require_purpose(args.purpose)
+    output(args.out, formats=(".parquet", ".csv"))
     r = as_rule(args.regime)
     since, until = zoned(args.since, "--since"), zoned(args.until, "--until")
     key = cli_key(args.key_file)
@@ -61,15 +62,10 @@ def run(args: argparse.Namespace) -> int:
     require_scans(data, since, until)
     zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
     graph = VisitGraph.from_scans(data.scans, data.venues, r, zone=args.zone or zone)
-    def deliver(frame: pd.DataFrame) -> Path:
-        with atomic_path(args.out) as tmp:
-            frame.to_parquet(tmp, index=False)
-        return args.out
-
     edges = copresence(graph, r, since=since, until=until,
                        min_overlap_minutes=args.min_overlap, purpose=args.purpose,
                        audit=args.audit or args.data / "tracelab.duckdb", who=args.who,
-                       deliver=deliver)
+                       deliver=lambda frame: write_table(frame, args.out))
     people = pd.concat([edges[s.PERSON_A], edges[s.PERSON_B]]).nunique() if len(edges) else 0
     print(f"{len(edges):,} co-present pair(s) among {people:,} people under rule {r.rule_id} "
           f"-> {args.out}")

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, zoned
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, output, zoned
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
-from tracelab.io.exports import write_csv
+from tracelab.io.exports import write_table
 from tracelab.model import schema as s
-from tracelab.model.ids import mask_id
+from tracelab.model.ids import mask_name
 from tracelab.model.rules import PRESETS, Rule, as_rule
 from tracelab.privacy import pseudonyms as privacy
 from tracelab.privacy.audit import require_purpose
@@ -203,12 +204,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _shown(case: str) -> str:
-    """A ``--case`` value fit for an error message: pseudonyms as they are, raw ids masked."""
-    if privacy.is_pseudonym(case.strip()):
-        return case.strip()
-    if privacy.IDENTIFIER_IN_TEXT.fullmatch(case.strip()):
-        return str(privacy.scrub_text(case.strip()))  # phones keep 3 + 3, IDs 2 + 2
-    return mask_id(case)
+    """A ``--case`` value fit for an error message: as given, unless it is personal.
+
+    A phone or ID number (by its shape, separators included) is masked, keeping 3 + 3 or
+    2 + 2 characters; a value holding Chinese characters is a name and keeps its surname.
+    """
+    text = case.strip()
+    scrubbed = str(privacy.scrub_shapes(privacy.scrub_text(text)))
+    if scrubbed != text:
+        return scrubbed
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return mask_name(text)
+    return text
 
 
 def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path) -> pd.DataFrame:
@@ -252,6 +259,7 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
 def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
     require_purpose(args.purpose)
+    output(args.out)
     r = as_rule(args.regime)
     as_of = zoned(args.as_of, "--as-of")
     key = cli_key(args.key_file)
@@ -267,7 +275,7 @@ def run_trace(args: argparse.Namespace) -> int:
 
     # The file is in place before the query is logged (and removed if it cannot be).
     exposures = ordered(trace(graph, chosen, r, args.hops, as_of=as_of,
-                              deliver=lambda ex: write_csv(ordered(ex), args.out),
+                              deliver=lambda ex: write_table(ordered(ex), args.out),
                               **_audit_kwargs(args)))
     print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
           f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
@@ -304,6 +312,7 @@ def households(folder: Path, key: bytes) -> pd.DataFrame | None:
 def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
     require_purpose(args.purpose)
+    output(args.out)
     r = as_rule(args.regime)
     as_of = zoned(args.as_of, "--as-of")
     key = cli_key(args.key_file)
@@ -311,7 +320,7 @@ def run_sources(args: argparse.Namespace) -> int:
     case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
     ranked = sources(graph, case, r, cases=cases, as_of=as_of,
                      households=households(args.data, key),
-                     deliver=lambda frame: write_csv(frame, args.out), **_audit_kwargs(args))
+                     deliver=lambda frame: write_table(frame, args.out), **_audit_kwargs(args))
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
     n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
     print(f"{n_cases} candidate case(s) and {n_venues} venue(s) ranked under "

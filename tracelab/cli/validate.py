@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs
+from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, output
 from tracelab.io import Loaded, read_cases, read_dir, read_raw, read_scans, read_venues
 from tracelab.io.exports import write_csv
 from tracelab.model import schema as s
@@ -72,6 +72,8 @@ def _load_file(path: Path, args: argparse.Namespace) -> dict[str, Loaded]:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.dir``; return 1 when anything was rejected, else 0."""
+    if args.out is not None:
+        output(args.out, formats=(".csv",))
     if args.dir.is_file():
         loads = _load_file(args.dir, args)
         where = args.dir.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option
+from tracelab.cli.options import add_region_option, output
 from tracelab.governance.aggregates import (
     BUCKET,
     MEASURE,
@@ -17,7 +17,7 @@ from tracelab.governance.aggregates import (
     venue_report,
 )
 from tracelab.io import read_dir
-from tracelab.io.exports import write_csv, write_xlsx
+from tracelab.io.exports import write_csv, write_table
 from tracelab.model import schema as s
 
 __all__ = ["register", "run_report", "run_regulator", "run_compliance"]
@@ -66,12 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _write(frame: pd.DataFrame, out: Path | None) -> None:
     if out is None:
         return
-    if out.suffix.lower() == ".xlsx":
-        write_xlsx(frame, out)
-    elif out.suffix.lower() == ".csv":
-        write_csv(frame, out)
-    else:
-        raise ValueError(f"--out {out}: use a .csv or .xlsx file")
+    write_table(frame, output(out, formats=(".csv", ".xlsx")))
     print(f"written: {out}")
 
 

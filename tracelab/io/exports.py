@@ -19,7 +19,8 @@ from tracelab._atomic import atomic_path
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import mask_frame, personal_columns
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "safe_frame", "write_csv", "write_xlsx"]
+__all__ = ["write_table", "TABLE_FORMATS", "FORMULA_PREFIXES", "neutralise", "safe_frame",
+           "write_csv", "write_xlsx"]
 
 #: First characters that make a spreadsheet read a cell as a formula or a command:
 #: ``=``, ``+``, ``-``, ``@``, tab, carriage return; and their full-width forms, which
@@ -208,4 +209,48 @@ def write_xlsx(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "data
     target = Path(path)
     with atomic_path(target) as tmp:
         workbook.save(tmp)
+    return target
+
+
+#: Table formats, by extension: the output's extension decides how it is written.
+TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "data",
+                keep_personal: bool | Sequence[str] = False, zone: str = s.DEFAULT_ZONE,
+                formats: Sequence[str] = TABLE_FORMATS) -> Path:
+    """Write `frame` in the format its extension names, whole or not at all.
+
+    ``.csv`` (:func:`write_csv`, for people: UTF-8 with BOM, formulas neutralised),
+    ``.xlsx`` (:func:`write_xlsx`) or ``.parquet`` (for machines, as the frame is).
+
+    Raises
+    ------
+    ValueError
+        If the extension is not one of `formats`; nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_table(pd.DataFrame({"n": [1]}), folder / "t.parquet").suffix
+    '.parquet'
+    >>> write_table(pd.DataFrame({"n": [1]}), folder / "t.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...t.txt: the extension .txt is not a table format; use .csv, .xlsx or .parquet
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in formats:
+        allowed = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
+        raise ValueError(f"{target}: the extension {suffix or '(none)'} is not a table format; "
+                         f"use {allowed}")
+    if suffix == ".csv":
+        return write_csv(frame, target, keep_personal=keep_personal)
+    if suffix == ".xlsx":
+        return write_xlsx(frame, target, sheet_name=sheet_name, keep_personal=keep_personal,
+                          zone=zone)
+    with atomic_path(target) as tmp:
+        frame.to_parquet(tmp, index=False)
     return target
