@@ -307,3 +307,28 @@ def test_page_over_the_size_limit_is_refused(briefing, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="limit is 10,000"):
         write_briefing(briefing[0], tmp_path / "big.html")
     assert not (tmp_path / "big.html").exists()
+
+
+def test_followup_completeness_shows_beside_the_exposure_counts(briefing, tmp_path):
+    from tracelab.briefing import with_followup
+    from tracelab.governance import import_followup
+    from tracelab.io import open_store
+
+    b = briefing[0]
+    assert b.followup is None and 'data-key="followup-located"' not in briefing[2]
+    listed = b.contacts["contact_id"].tolist()
+    # The field team reached 30 contacts and could not reach 5; the rest have no status yet.
+    rows = [f"{c},reached,2022-11-30 09:00" for c in listed[:30]]
+    rows += [f"{c},not_reached,2022-11-30 09:00" for c in listed[30:35]]
+    sheet = tmp_path / "returned.csv"
+    sheet.write_text("contact_id,status,status_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    store = tmp_path / "tracelab.duckdb"
+    with open_store(store) as st:
+        assert import_followup(st, sheet, now="2022-12-01T00:00+08:00").accepted == 35
+    b2 = with_followup(b, store)
+    assert b2.followup is not None
+    assert (b2.followup["listed"], b2.followup["located"]) == (len(listed), 30)
+    page = render_html(b2)
+    assert re.search(rf'data-key="followup-located">30 / {len(listed):,}<', page) \
+        or re.search(rf'data-key="followup-located">30 / {len(listed)}<', page)
+    assert _number(page, "followup-overdue") == b2.followup["overdue"]

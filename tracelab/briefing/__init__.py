@@ -13,6 +13,7 @@ from tracelab.briefing.build import (
     default_as_of,
     folder_extras,
     load_briefing,
+    with_followup,
 )
 from tracelab.briefing.curve_svg import epi_curve_svg
 from tracelab.briefing.diff import Changes, changes, read_summary, summary, write_summary
@@ -25,6 +26,7 @@ __all__ = [
     "Briefing",
     "build_briefing",
     "load_briefing",
+    "with_followup",
     "folder_extras",
     "default_as_of",
     "render_html",

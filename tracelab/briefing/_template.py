@@ -64,6 +64,14 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
         <span data-key="tier-{{ tier }}">{{ h.contacts_by_tier[tier] }}</span>
         {%- if not loop.last %} · {% endif %}{% endfor %}</div>
     </div>
+    {%- if fu %}
+    <div class="card"><div>{{ t('followup') }}</div>
+      <div class="num" data-key="followup-located">{{ fu.located }} / {{ fu.listed }}</div>
+      <div class="sub">{{ t('followup_located') }}
+        {%- if fu.located_share is not none %} {{ "%.0f"|format(fu.located_share * 100) }}%{% endif %}
+        · {{ t('followup_overdue') }} <span data-key="followup-overdue">{{ fu.overdue }}</span></div>
+    </div>
+    {%- endif %}
     <div class="card"><div>{{ t('venues') }}</div>
       <div class="num" data-key="venues">{{ h.venues }}</div></div>
     <div class="card"><div>{{ t('risk_areas') }}</div>

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from tracelab.io import DataDir
 
 __all__ = ["Briefing", "build_briefing", "load_briefing", "folder_extras", "default_as_of",
-           "contact_category"]
+           "contact_category", "with_followup"]
 
 _AREA_ID, _LEVEL = s.AREA_ID, s.LEVEL
 _TIER = s.TIER
@@ -58,6 +58,9 @@ class Briefing:
     quality: dict[str, Any]
     rejections: pd.DataFrame
     zone: str = s.DEFAULT_ZONE
+    #: Follow-up of the listed contacts (:func:`tracelab.governance.followup_summary`), when
+    #: the folder's store holds any; None otherwise.
+    followup: dict[str, Any] | None = None
 
 
 def default_as_of(scans: pd.DataFrame, cases: pd.DataFrame,
@@ -352,4 +355,24 @@ def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any =
     data = pseudonymise_data(read_dir(path, now=now, region=region), key)
     if extras["persons"] is not None:
         extras["persons"] = pseudonymise(extras["persons"], None, key)
-    return build_briefing(data, rule=rule, as_of=as_of, **extras)
+    b = build_briefing(data, rule=rule, as_of=as_of, **extras)
+    return with_followup(b, Path(path) / "tracelab.duckdb", extras["persons"])
+
+
+def with_followup(b: Briefing, store: str | Path, persons: pd.DataFrame | None = None
+                  ) -> Briefing:
+    """`b` with the follow-up its store records (the field teams' returned sheets), if any.
+
+    The contacts the briefing lists are matched with the statuses in the store's
+    ``followup`` table (:func:`tracelab.governance.followup_summary`); a store without
+    follow-up, or no store, leaves `b` as it is.
+    """
+    from tracelab.governance import followup_summary, listing_from_trace
+    from tracelab.io import open_store
+
+    if not Path(store).is_file():
+        return b
+    with open_store(store, read_only=True) as st:
+        summary = followup_summary(st, listing_from_trace(b.exposures, b.contacts, b.cases,
+                                                          persons), as_of=b.as_of)
+    return dataclasses.replace(b, followup=summary)

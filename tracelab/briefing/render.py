@@ -336,7 +336,7 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
         rule_params=[(k, _param_text(v)) for k, v in b.rule.as_dict().items()],
         area_params=[(k, _param_text(getattr(area_rules, k)))
                      for k in area_rules.__dataclass_fields__],
-        q=b.quality,
+        q=b.quality, fu=b.followup,
         rejections=[dict(r, meaning=s.REASONS.get(r[s.REASON], "")) for r in
                     b.rejections.to_dict("records")],
     )
