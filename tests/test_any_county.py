@@ -45,7 +45,7 @@ def test_another_county_runs_validate_trace_brief_without_the_sample_county(othe
     assert set(county.venues[s.TOWNSHIP]) <= towns
     assert main(["validate", str(folder), "--now", NOW]) == 1  # 3 scans of unknown venues
     said = capsys.readouterr().out
-    assert "南昌县 (360121)" in said and "registry faults" in said
+    assert "南昌县 (360121)" in said and "登记问题" in said
     case = county.cases.sort_values(s.CONFIRMED_AT)[s.PERSON_ID].iloc[-1]
     out = tmp_path / "exposures.csv"
     assert main(["trace", "--data", str(folder), "--case", case, "--out", str(out), "--now",
@@ -80,7 +80,7 @@ def test_a_gbk_export_with_chinese_headers_validates_under_its_region(other, tmp
         argv = ["validate", str(export), "--now", NOW] + (["--region", region] if region else [])
         assert main(argv) == 1  # the 3 scans of unregistered venues
         said = capsys.readouterr().out
-        assert "encoding gb18030" in said and "南昌县 (360121)" in said
+        assert "编码 gb18030" in said and "南昌县 (360121)" in said
     data = tl.read_dir(export, now=NOW)
     assert len(data.venues) == len(county.venues) and data.region.code == OTHER
     assert data.loads["scans"].read == data.loads["scans"].accepted_count + 3
@@ -220,7 +220,7 @@ def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path):
 
 def test_validate_takes_one_file(tmp_path, capsys):
     (tmp_path / "export.csv").write_text(VENUES, encoding="utf-8")
-    assert main(["validate", str(tmp_path / "export.csv"), "--now", NOW]) == 1
+    assert main(["validate", str(tmp_path / "export.csv"), "--now", NOW, "--lang", "en"]) == 1
     said = capsys.readouterr().out
     assert "export.csv: read 3, accepted 2, rejected 1" in said
     assert (tmp_path / "rejections.csv").is_file() and (tmp_path / "registry_faults.csv").is_file()
@@ -234,7 +234,8 @@ def test_region_file_of_ones_own(tmp_path, capsys):
     towns = tmp_path / "mine.csv"
     towns.write_text("township_code,township,seat_lon,seat_lat\n360323101,芦溪镇,114.03,27.63\n"
                      "360323102,宣风镇,114.16,27.66\n", encoding="utf-8")
-    assert main(["validate", str(tmp_path), "--region", str(towns), "--now", NOW]) == 1
+    assert main(["validate", str(tmp_path), "--region", str(towns), "--now", NOW,
+                 "--lang", "en"]) == 1
     said = capsys.readouterr().out
     assert "region: mine" in said
     rejected = pd.read_csv(tmp_path / "rejections.csv", encoding="utf-8-sig")

@@ -24,7 +24,7 @@ def _folder(tmp_path: Path, scans: str = "valid/scans.csv") -> Path:
 
 
 def test_clean_folder_exits_zero(tmp_path, capsys):
-    assert main(["validate", str(_folder(tmp_path)), "--now", NOW]) == 0
+    assert main(["validate", str(_folder(tmp_path)), "--now", NOW, "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "venues.csv: read 3, accepted 3, rejected 0" in out
     assert "cases.csv: read 2, accepted 2, rejected 0" in out
@@ -33,7 +33,7 @@ def test_clean_folder_exits_zero(tmp_path, capsys):
 
 def test_rejections_exit_one_and_are_written_beside_the_data(tmp_path, capsys):
     folder = _folder(tmp_path, "malformed/scans_unknown_venue.csv")
-    assert main(["validate", str(folder), "--now", NOW]) == 1
+    assert main(["validate", str(folder), "--now", NOW, "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "scans.csv: read 3, accepted 2, rejected 1" in out
     assert "unknown_venue" in out
@@ -56,3 +56,21 @@ def test_missing_folder_is_one_clear_line(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "no such folder" in err
+
+
+def test_the_summary_and_the_reasons_are_chinese_by_default(tmp_path, capsys):
+    folder = _folder(tmp_path, "malformed/scans_unknown_venue.csv")
+    assert main(["validate", str(folder), "--now", NOW]) == 1
+    out = capsys.readouterr().out
+    assert "scans.csv：读取 3 行，接受 2，拒收 1" in out
+    assert f"unknown_venue: {s.REASONS_ZH['unknown_venue']}" in out
+    assert (folder / "rejections.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # for Excel
+    table = pd.read_csv(folder / "rejections.csv", dtype=str, encoding="utf-8-sig")
+    # the code stays beside its meaning, for scripts and for people
+    assert table[[s.REASON, s.REASON_TEXT]].values.tolist() == [
+        ["unknown_venue", s.REASONS_ZH["unknown_venue"]]]
+
+
+def test_every_reason_has_its_chinese_meaning():
+    assert set(s.REASONS_ZH) == set(s.REASONS)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text in s.REASONS_ZH.values())

@@ -497,7 +497,7 @@ def test_the_corpus_is_large_and_names_distinct():
 def test_malformed_input_is_rows_not_an_abort(case, tmp_path, capsys):
     folder = _folder(tmp_path, case)
     out_csv = tmp_path / "rejections.csv"
-    argv = ["validate", str(folder), "--now", NOW, "--out", str(out_csv)]
+    argv = ["validate", str(folder), "--now", NOW, "--out", str(out_csv), "--lang", "en"]
     status = main(argv + (["--region", REGION] if case.region else []))
     printed, errors = capsys.readouterr()
     assert status in (0, 1, 2)
@@ -576,7 +576,7 @@ def test_repaired_ids_are_one_person_and_counted_not_rejected(tmp_path):
     assert len(data.repaired) == 4 and data.rejections.empty
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        main(["validate", str(folder), "--now", NOW])
+        main(["validate", str(folder), "--now", NOW, "--lang", "en"])
     assert "repaired and kept: 4 id value(s)" in out.getvalue()
     listed = pd.read_csv(folder / "repaired_ids.csv", encoding="utf-8-sig")
     assert len(listed) == 4 and set(listed[s.REASON]) == {"repaired_id"}

@@ -40,9 +40,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--venue-crs", default=None,
                    help="frame of venue positions: GCJ-02, WGS-84, EPSG:4490 "
                    "(default: manifest.json, else the region's, GCJ-02)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="language of the summary and of the reasons' meanings (default zh)")
     add_region_option(p)
     add_log_options(p)
     p.set_defaults(func=run)
+
+
+#: The summary's lines, Chinese and English.
+_LINES = {
+    "region": ("地区：{label}，时区 {zone}，文件坐标系 {crs}",
+               "region: {label}, {zone}, files in {crs}"),
+    "counts": ("{source}：读取 {read:,} 行，接受 {accepted:,}，拒收 {rejected:,}",
+               "{source}: read {read:,}, accepted {accepted:,}, rejected {rejected:,}"),
+    "encoding": ("（编码 {encoding}）", " (encoding {encoding})"),
+    "ignored": ("  忽略的列：{columns}", "  ignored columns: {columns}"),
+    "repaired": ("  已修复并保留：{n:,} 个编号（不可见字符、全角字符或形似字母）",
+                 "  repaired and kept: {n:,} id value(s) (invisible characters, full-width "
+                 "forms or look-alike letters)"),
+    "faulted": ("  因登记问题标记但保留：{n:,} 个场所", "  kept with registry faults: {n:,} venue(s)"),
+    "table": ("拒收表：{path}（{n:,} 行）", "rejection table: {path} ({n:,} rows)"),
+    "faults": ("登记问题：{path}（{n:,} 行）", "registry faults: {path} ({n:,} rows)"),
+    "repairs": ("已修复编号：{path}（{n:,} 行）", "repaired ids: {path} ({n:,} rows)"),
+}
+
+
+def _say(key: str, lang: str, **fields: object) -> str:
+    return _LINES[key][0 if lang == "zh" else 1].format(**fields)
+
+
+def _meaning(reason: object, lang: str) -> str:
+    return (s.REASONS_ZH if lang == "zh" else s.REASONS).get(str(reason), "")
+
+
+def _for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table with each reason's meaning beside its code, in the reader's language."""
+    return table.assign(**{s.REASON_TEXT: table[s.REASON].map(lambda r: _meaning(r, lang))})
 
 
 def _file_kind(path: Path) -> str:
@@ -72,6 +105,7 @@ def _load_file(path: Path, args: argparse.Namespace) -> dict[str, Loaded]:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.dir``; return 1 when anything was rejected, else 0."""
+    lang = args.lang
     if args.out is not None:
         output(args.out, formats=(".csv",))
     if args.dir.is_file():
@@ -82,41 +116,41 @@ def run(args: argparse.Namespace) -> int:
                         **log_kwargs(args))
         loads, where = data.loads, args.dir
         if data.region is not None:
-            print(f"region: {data.region.label}, {data.region.zone}, files in "
-                  f"{data.region.file_crs}")
+            print(_say("region", lang, label=data.region.label, zone=data.region.zone,
+                       crs=data.region.file_crs))
     rejected_total = 0
     for loaded in loads.values():
-        print(f"{loaded.source}: read {loaded.read:,}, accepted {loaded.accepted_count:,}, "
-              f"rejected {loaded.rejected_count:,}"
-              + (f" (encoding {loaded.encoding})" if loaded.encoding else ""))
+        print(_say("counts", lang, source=loaded.source, read=loaded.read,
+                   accepted=loaded.accepted_count, rejected=loaded.rejected_count)
+              + (_say("encoding", lang, encoding=loaded.encoding) if loaded.encoding else ""))
         if loaded.ignored_columns:
-            print(f"  ignored columns: {', '.join(_shown(c) for c in loaded.ignored_columns)}")
+            print(_say("ignored", lang,
+                       columns=", ".join(_shown(c) for c in loaded.ignored_columns)))
         if loaded.repaired_count:
-            print(f"  repaired and kept: {loaded.repaired_count:,} id value(s) (invisible "
-                  "characters, full-width forms or look-alike letters)")
+            print(_say("repaired", lang, n=loaded.repaired_count))
         counts = loaded.rejected[s.REASON].value_counts().head(TOP_REASONS)
         for reason, n in counts.items():
-            print(f"  {n:>8,}  {reason}: {s.REASONS.get(str(reason), '')}")
+            print(f"  {n:>8,}  {reason}: {_meaning(reason, lang)}")
         if len(loaded.faults):
             kept = loaded.faults[loaded.faults[s.ROW] > 0][s.ROW].nunique()
-            print(f"  kept with registry faults: {kept:,} venue(s)")
+            print(_say("faulted", lang, n=kept))
             for reason, n in loaded.faults[s.REASON].value_counts().head(TOP_REASONS).items():
-                print(f"  {n:>8,}  {reason}: {s.REASONS.get(str(reason), '')}")
+                print(f"  {n:>8,}  {reason}: {_meaning(reason, lang)}")
         rejected_total += len(loaded.rejected)
     rejections = pd.concat([ld.rejected for ld in loads.values()], ignore_index=True)
     out = args.out or where / "rejections.csv"
-    write_csv(rejections, out)
-    print(f"rejection table: {out} ({len(rejections):,} rows)")
+    write_csv(_for_people(rejections, lang), out)
+    print(_say("table", lang, path=out, n=len(rejections)))
     faults = loads["venues"].faults if "venues" in loads else None
     if faults is not None and len(faults):
         fault_path = out.with_name("registry_faults.csv")
-        write_csv(faults, fault_path)
-        print(f"registry faults: {fault_path} ({len(faults):,} rows)")
+        write_csv(_for_people(faults, lang), fault_path)
+        print(_say("faults", lang, path=fault_path, n=len(faults)))
     repaired = pd.concat([ld.repaired for ld in loads.values()], ignore_index=True)
     if len(repaired):
         repaired_path = out.with_name("repaired_ids.csv")
-        write_csv(repaired, repaired_path)
-        print(f"repaired ids: {repaired_path} ({len(repaired):,} rows)")
+        write_csv(_for_people(repaired, lang), repaired_path)
+        print(_say("repairs", lang, path=repaired_path, n=len(repaired)))
     return 1 if rejected_total else 0
 
 

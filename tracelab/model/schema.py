@@ -131,6 +131,8 @@ COLUMN = "column"  # str: canonical column at fault, or "" for the whole row
 VALUE = "value"  # str: the offending value, masked if personal
 REASON = "reason"  # str: a code of REASONS
 MESSAGE = "message"  # str: what is wrong and what is allowed
+#: str: the reason's meaning in the reader's language, beside its code in CSVs for people
+REASON_TEXT = "reason_text"
 
 REJECTION_COLUMNS = (SOURCE, ROW, COLUMN, VALUE, REASON, MESSAGE)
 
@@ -414,3 +416,51 @@ REASONS.update({
     "masked_id": "a masked id (holding *), which names nobody",
     "bad_pseudonym": "starts like a pseudonym (p_) but is not p_ + 16 hex digits: cut or edited",
 })
+
+#: The meaning of each reason code in Chinese, for people (validate's summary, the CSVs
+#: written for people, the briefing); :data:`REASONS` holds the English.
+REASONS_ZH = {
+    "missing_column": "文件缺少必需的列",
+    "missing_value": "必填项为空",
+    "unreadable_file": "文件无法解码或解析",
+    "empty_file": "文件没有表头或没有数据行",
+    "field_too_long": "字段超过长度上限",
+    "unknown_venue_type": "场所类型不在场所类型表中",
+    "bad_owner_id_kind": "证件类型不是统一社会信用代码、工商注册号或身份证",
+    "bad_check_digit": "证件号码校验位或格式错误",
+    "bad_phone": "不是有效的大陆手机号码",
+    "duplicate_applicant_phone": "该申请人手机号已申领过场所码",
+    "duplicate_venue_id": "场所编码重复",
+    "applicant_not_green": "申请人申领时健康码不是绿码",
+    "bad_coordinate": "坐标无法解析、为 (0, 0) 或超出地球范围",
+    "outside_county": "坐标或所填区县不在本登记表所属区县内",
+    "unknown_township": "乡镇不属于本区县",
+    "bad_status": "场所状态不是启用或停用",
+    "swapped_lat_lon": "经度和纬度疑似填反",
+    "bad_time": "时间无法解析",
+    "future_time": "时间晚于本次导入的参考时间",
+    "exit_before_entry": "离开时间早于进入时间",
+    "bad_colour": "健康码颜色不是绿、黄或红",
+    "bad_method": "扫码方式不是本人扫码或代扫",
+    "unknown_venue": "扫码记录的场所不在场所登记表中",
+    "venue_rejected": "扫码记录的场所在登记表中被拒收",
+    "id_in_scientific_notation": "编码被 Excel 转成了科学计数法（如 3.60323E+13）",
+    "region_mismatch": "文件属于另一个地区，而非所指定的地区",
+    "bad_case_kind": "病例类型不是确诊或无症状感染者",
+    "bad_bool": "不是“是/否”",
+    "bad_time_order": "病例各时间先后顺序不对（如确诊早于采样）",
+    "duplicate_case": "同一人重复出现在病例表中",
+    "bad_count": "计数不是非负整数",
+    "time_out_of_range": "时间超出可表示的年份（年份错误，或时间戳单位错误）",
+    "count_too_large": "计数大得不合理",
+    "binary_value": "单元格是二进制数据而非文字",
+    "nested_value": "单元格是嵌套结构（列表或对象）而非单个值",
+    "bad_encoding": "该行含有无法按文件编码解码的字节",
+    "bad_feature": "GeoJSON 要素结构错误",
+    "mixed_script_id": "编码混用了拉丁字母和其他文字中形似的字母",
+    "repaired_id": "编码已修复（去除不可见字符、全角转半角、形似字母归一）并保留",
+    "bad_followup_status": "随访状态不是已联系、未接通、号码错误、已隔离、已采样、阳性或阴性",
+    "raw_id_without_key": "此处应为化名编号，却是原始手机号或身份编号，且未提供密钥",
+    "masked_id": "编号已打码（含 *），无法对应到人",
+    "bad_pseudonym": "以 p_ 开头但不是 p_ 加 16 位十六进制：被截断或修改",
+}
