@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install prereqs sample bench clean
+.PHONY: demo test lint install prereqs sample bench lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ prereqs:
 ## sample: regenerate the committed sample county in data/sample
 sample: install
 	$(BIN)/tracelab synth --population 5000 --days 14 --seed 1 --out data/sample
+
+## lab: the notebooks in JupyterLab, on this machine only (as root too: containers run as root)
+lab: install
+	$(BIN)/jupyter lab notebooks --no-browser --ServerApp.ip=127.0.0.1 \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## bench: run the benchmarks (minutes; not part of test)
 bench: install

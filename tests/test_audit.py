@@ -323,3 +323,12 @@ def test_library_code_uses_the_plain_implementations():
                 if names:
                     offenders.append(f"{rel}: {sorted(names)}")
     assert offenders == []
+
+
+def test_a_purpose_may_be_a_chinese_case_number_but_never_a_name():
+    from tracelab.privacy.purposes import PurposeError, require_purpose
+
+    assert require_purpose("case:流调-2022-031") == "case:流调-2022-031"
+    with pytest.raises(PurposeError, match="looks like a person's name") as err:
+        require_purpose("case:张三丰")
+    assert "张三丰" not in str(err.value)

@@ -332,3 +332,12 @@ def test_followup_completeness_shows_beside_the_exposure_counts(briefing, tmp_pa
     assert re.search(rf'data-key="followup-located">30 / {len(listed):,}<', page) \
         or re.search(rf'data-key="followup-located">30 / {len(listed)}<', page)
     assert _number(page, "followup-overdue") == b2.followup["overdue"]
+
+
+def test_the_rule_reads_as_one_plain_paragraph(briefing):
+    b, _, page = briefing
+    text = re.search(r'<p id="rule-text">(.*?)</p>', page, re.S)
+    assert text and "传染期窗口" in text.group(1) and "同时在场判定" in text.group(1)
+    assert "追踪代数：一代" in text.group(1)  # twenty traces direct contacts
+    # the parameters stay for auditors, folded away (and out of the print)
+    assert '<details class="params">' in page and 'data-param="lookback_days_symptomatic"' in page

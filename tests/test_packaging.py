@@ -83,3 +83,32 @@ def test_public_namespace_is_curated():
     assert callable(tracelab.replay.replay)
     assert tracelab.tracing.trace is tracelab.trace
     assert tracelab.trace.__wrapped__ is not tracelab.trace
+
+
+def test_make_lab_starts_jupyterlab_also_as_root(tmp_path):
+    """The README's `make lab` serves the notebooks, whoever runs it (root needs a flag)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "run"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    lab = subprocess.Popen(["make", "-s", "lab"], cwd=root, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 90
+        assert lab.stdout is not None
+        while time.monotonic() < deadline:
+            line = lab.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "http://127.0.0.1" in line:
+                break
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        lab.communicate(timeout=30)
+    assert any("http://127.0.0.1" in line for line in seen), "".join(seen)[-2000:]

@@ -40,6 +40,7 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
   tr { break-inside: avoid; }
   iframe.tl-map { height: 150mm; }
   h2 { break-after: avoid; }
+  details.params > :not(summary) { display: none; }
 }
 </style>
 </head>
@@ -183,7 +184,8 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
 
 <section id="rules">
   <h2>{{ t('rules') }}</h2>
-  <p>{{ t('rule_id') }}: <code id="rule-id">{{ rule_id }}</code></p>
+  <p id="rule-text">{{ rule_text }}</p>
+  <details class="params"><summary>{{ t('rule_id') }}: <code id="rule-id">{{ rule_id }}</code></summary>
   <table>
     <tr><th>{{ t('parameter') }}</th><th>{{ t('value') }}</th></tr>
     {% for k, v in rule_params %}
@@ -196,6 +198,7 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
     {% for k, v in area_params %}<tr><td><code>{{ k }}</code></td><td>{{ v }}</td></tr>
     {% endfor %}
   </table>
+  </details>
 </section>
 
 <section id="quality">

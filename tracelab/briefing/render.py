@@ -12,7 +12,7 @@ import pandas as pd
 
 from tracelab.briefing.curve_svg import epi_curve_svg
 from tracelab.briefing.diff import Changes
-from tracelab.briefing.text import LANGS, t, venue_type_name
+from tracelab.briefing.text import LANGS, rule_paragraph, t, venue_type_name
 from tracelab.model import reference
 from tracelab.model import schema as s
 
@@ -337,7 +337,8 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
         area_params=[(k, _param_text(getattr(area_rules, k)))
                      for k in area_rules.__dataclass_fields__],
         q=b.quality, fu=b.followup,
-        rejections=[dict(r, meaning=s.REASONS.get(r[s.REASON], "")) for r in
-                    b.rejections.to_dict("records")],
+        rejections=[dict(r, meaning=(s.REASONS_ZH if lang == "zh" else s.REASONS).get(
+            r[s.REASON], "")) for r in b.rejections.to_dict("records")],
+        rule_text=rule_paragraph(b.rule, lang),
     )
     return page

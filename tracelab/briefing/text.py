@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "t", "venue_type_name"]
+from typing import Any
+
+__all__ = ["LANGS", "t", "venue_type_name", "rule_paragraph"]
 
 #: Briefing languages; the first is the default.
 LANGS = ("zh", "en")
@@ -148,3 +150,49 @@ def venue_type_name(code: object, lang: str = "zh") -> str:
     if code in table.index:
         return str(table.at[code, column])
     return "" if code is None else str(code)
+
+
+_DWELL = {
+    "scan_only": ("只按扫码时刻计", "the scan instant only"),
+    "estimated_dwell": ("未扫离场码时按场所类型估计停留时长，并以本人下一次扫码为止",
+                        "without an exit scan, a stay lasts the venue type's usual dwell, "
+                        "until the person's next scan"),
+    "same_day": ("同一天扫过同一场所即算同时在场", "the same venue on the same day counts"),
+    "whole_day": ("扫码当天全天在场", "present the whole day of the scan"),
+}
+
+
+def rule_paragraph(rule: Any, lang: str = "zh") -> str:
+    """The tracing rule as one short plain paragraph: window, co-presence, generations.
+
+    Examples
+    --------
+    >>> from tracelab.model.rules import rule
+    >>> print(rule_paragraph(rule("ninth"), "en"))  # doctest: +NORMALIZE_WHITESPACE
+    Window: from 2 days before onset (symptomatic) or sampling (asymptomatic) until
+    isolation. Co-presence: stays at one venue that overlap by any time; without an exit
+    scan, a stay lasts the venue type's usual dwell, until the person's next scan.
+    Generations traced: two (close contacts and their contacts).
+    """
+    zh = lang == "zh"
+    sym, asym = rule.lookback_days_symptomatic, rule.lookback_days_asymptomatic
+    days = (f"{sym:g}" if sym == asym else f"{sym:g}/{asym:g}")
+    until = ("至隔离" if zh else "until isolation") if rule.end_at_isolation else (
+        "至简报时" if zh else "until the briefing time")
+    overlap = (f"重叠满 {rule.min_overlap_minutes:g} 分钟" if zh else
+               f"overlap by at least {rule.min_overlap_minutes:g} minutes") \
+        if rule.min_overlap_minutes else ("有任何重叠" if zh else "overlap by any time")
+    linger = ""
+    if rule.lingering_minutes:
+        linger = (f"，病例离开后 {rule.lingering_minutes:g} 分钟内到场也算" if zh else
+                  f", or arrive within {rule.lingering_minutes:g} minutes after the case left")
+    dwell = _DWELL.get(rule.dwell, (rule.dwell, rule.dwell))[0 if zh else 1]
+    hops = 2 if rule.secondary_contacts else 1
+    if zh:
+        return (f"传染期窗口：有症状者自发病前、无症状者自采样前 {days} 天起，{until}。"
+                f"同时在场判定：同一场所停留时段{overlap}{linger}；{dwell}。"
+                f"追踪代数：{'两代（密接及其接触者）' if hops == 2 else '一代（直接接触者）'}。")
+    return (f"Window: from {days} days before onset (symptomatic) or sampling (asymptomatic) "
+            f"{until}. Co-presence: stays at one venue that {overlap}{linger}; {dwell}. "
+            f"Generations traced: "
+            f"{'two (close contacts and their contacts)' if hops == 2 else 'one (direct contacts)'}.")

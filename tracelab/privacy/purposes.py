@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tracelab.model import ids
 from tracelab.privacy.pseudonyms import (
     IDENTIFIER_IN_TEXT,
     IDENTIFIER_SHAPE,
@@ -19,12 +20,13 @@ from tracelab.privacy.pseudonyms import (
 
 __all__ = ["PURPOSE_PATTERN", "PERSON_QUERY_KINDS", "PurposeError", "require_purpose"]
 
-#: A purpose is ``case:`` or ``inv:`` followed by 1-64 letters, digits, ``.``, ``_`` or
-#: ``-`` starting with a letter or digit, e.g. ``case:p_89e942357569d1ea`` (a case's
-#: pseudonym) or ``inv:LX-2022-11-007`` (an investigation number). ``ops:`` purposes
-#: (e.g. ``ops:retention``) are for system operations such as purges, never for queries
-#: about people.
-PURPOSE_PATTERN = r"^(case|inv|ops):[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+#: A purpose is ``case:`` or ``inv:`` followed by 1-64 letters (Latin or Chinese), digits,
+#: ``.``, ``_`` or ``-`` starting with a letter or digit, e.g. ``case:p_89e942357569d1ea``
+#: (a case's pseudonym), ``inv:LX-2022-11-007`` or ``case:流调-2022-031`` (a case or
+#: investigation number). ``ops:`` purposes (e.g. ``ops:retention``) are for system
+#: operations such as purges, never for queries about people.
+PURPOSE_PATTERN = (r"^(case|inv|ops):[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff._-]"
+                   r"{0,63}$")
 _PURPOSE_RE = re.compile(PURPOSE_PATTERN)
 #: Purpose kinds accepted for person-level queries.
 PERSON_QUERY_KINDS = ("case", "inv")
@@ -62,6 +64,8 @@ def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KI
     --------
     >>> require_purpose(" inv:LX-2022-11-007 ")
     'inv:LX-2022-11-007'
+    >>> require_purpose("case:流调-2022-031")
+    'case:流调-2022-031'
     >>> require_purpose(None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -84,4 +88,10 @@ def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KI
     if not _PURPOSE_RE.match(text) or text.split(":", 1)[0] not in kinds:
         raise PurposeError(f"purpose: {text[:80]!r} is not {allowed} followed by 1-64 "
                            f"letters, digits, '.', '_' or '-'; use {example}")
+    # Chinese text without a number is a name, not a case or investigation number: the
+    # log must not hold one (a number beside a name cannot be told apart: see the docs).
+    if re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[0-9]", text):
+        raise PurposeError(f"purpose: {text.split(':', 1)[0]}:{ids.mask_name(text.split(':', 1)[1])!r} "
+                           "looks like a person's name; cite a case or investigation number, "
+                           "e.g. 'case:流调-2022-031'")
     return text
