@@ -74,7 +74,7 @@ import pandas as pd
 from tracelab._atomic import atomic_path
 from tracelab._time import now_utc
 from tracelab.model import schema as s
-from tracelab.privacy.pseudonyms import DEMO_KEY, MIN_KEY_BYTES, key_weakness, scrub_text
+from tracelab.privacy.pseudonyms import check_key, scrub_text
 
 __all__ = [
     "Role",
@@ -367,19 +367,6 @@ class Credential:
     holder: str = ""
 
 
-def _key_bytes(key: object) -> bytes:
-    if isinstance(key, str):
-        key = key.encode("utf-8")
-    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
-        shown = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
-        raise ValueError(f"key: got {shown}; need the county key, bytes of at least "
-                         f"{MIN_KEY_BYTES} (tracelab.privacy.load_key)")
-    weak = key_weakness(key) if key != DEMO_KEY else None  # the demo seals synthetic lists
-    if weak is not None:
-        raise ValueError(f"key: refused, {weak}")
-    return key
-
-
 def _derived(key: bytes, label: bytes) -> bytes:
     return hmac.new(key, label, hashlib.sha256).digest()
 
@@ -454,7 +441,7 @@ def issue_credential(role: str | Role, key: bytes, *, days: int = DEFAULT_DAYS,
     """
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days={days!r}; give a whole number of days from 1 to {MAX_DAYS}")
-    key = _key_bytes(key)
+    key = check_key(key)
     chosen = _find_role(role, roles, check_lang(lang))
     issued = now_utc(now).floor("s")
     fields: dict[str, Any] = {
@@ -565,7 +552,7 @@ def verify_credential(credential: Mapping[str, Any] | str | Path, key: bytes, *,
     tracelab.governance.roles.CredentialError: credential ...: expired on 2022-11-21 08:00 ...
     """
     lang = check_lang(lang)
-    key = _key_bytes(key)
+    key = check_key(key)
     obj = read_credential(credential, lang=lang) if isinstance(credential, str | Path) \
         else dict(credential)
     cid = str(obj.get("id", ""))[:8] or "?"

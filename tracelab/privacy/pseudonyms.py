@@ -35,6 +35,7 @@ __all__ = [
     "PSEUDONYM_PREFIX",
     "MissingKeyError",
     "load_key",
+    "check_key",
     "pseudonym",
     "pseudonymise",
     "is_pseudonym",
@@ -168,7 +169,17 @@ def key_weakness(key: bytes) -> str | None:
 _weakness = functools.lru_cache(maxsize=16)(key_weakness)
 
 
-def _check_key(key: object) -> bytes:
+def check_key(key: object) -> bytes:
+    """`key` as bytes if it is long and strong enough to key pseudonyms, else a ValueError.
+
+    Text is taken as its UTF-8 bytes; the public demo key passes (demo mode uses it on
+    purpose: :func:`load_key` is where it is refused for real data).
+
+    Examples
+    --------
+    >>> check_key("fault-injection-key-7f3a9c21e4b8")[:5]
+    b'fault'
+    """
     if isinstance(key, str):
         key = key.encode("utf-8")
     if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
@@ -194,7 +205,7 @@ def pseudonym(value: object, key: bytes) -> str:
     >>> pseudonym("360323200106151237", DEMO_KEY) == pseudonym(" 360323200106151237", DEMO_KEY)
     True
     """
-    key = _check_key(key)
+    key = check_key(key)
     text = ids._as_text(value)
     if text is None or text == "":
         raise ValueError("value: an identifier is missing; only present values get a pseudonym")
@@ -255,7 +266,7 @@ def pseudonymise(frame: pd.DataFrame, columns: Sequence[str] | None, key: bytes)
     >>> out["venue_id"].tolist()
     ['V1', 'V1', 'V2']
     """
-    key = _check_key(key)
+    key = check_key(key)
     if columns is None:
         columns = [c for c in PERSON_ID_COLUMNS if c in frame.columns]
     missing = [c for c in columns if c not in frame.columns]
