@@ -13,8 +13,8 @@ points spread evenly over those it passed (``TRACELAB_FAULT=@k``), and after eve
 - a person-level result is never logged without being in place.
 
 Runs are forked from a forkserver that has imported tracelab once, so a run costs its
-work, not Python's start-up. A full disk (a real 2 MiB tmpfs filled but 4 KiB, where the
-test may mount one, else a simulated ENOSPC at a fault point) ends with exit status 3, one
+work, not Python's start-up. A full disk (a real 2 MiB tmpfs, filled, where the test may
+mount one, else a simulated ENOSPC at a fault point) ends with exit status 3, one
 line, and outputs whole or absent.
 """
 
@@ -421,9 +421,9 @@ def test_a_full_disk_is_exit_3_and_leaves_no_part(command, county, forkserver, t
         work = mount if mount is not None else _fresh(command, county, tmp_path, "enospc")
         if mount is not None:
             command.prepare(county, mount)
-            # Fill the disk but a few KiB, so the command's outputs cannot all fit.
+            # Fill the disk whole: the command's first written byte finds no space.
             free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
-            (mount / "filler").write_bytes(b"\0" * max(free - 4096, 0))
+            (mount / "filler").write_bytes(b"\0" * free)
         before = _snapshot(work, command.outputs)
         fault = None if mount is not None else "enospc@1"
         code = _run(forkserver, command.task(county, work), tmp_path, fault)

@@ -101,7 +101,9 @@ def protect_venues(venues: pd.DataFrame, key: bytes) -> pd.DataFrame:
                             for v in name[individual]]
         out[s.OWNER_NAME] = name.astype("str")
     for column in _text_columns(out, (*_CODES, s.APPLICANT_PHONE, s.OWNER_NAME)):
-        out[column] = out[column].map(scrub_text).astype(out[column].dtype)
+        # Only present values: map() would turn a missing None into NaN.
+        present = out[column].notna()
+        out[column] = out[column].where(~present, out[column].map(scrub_text))
     return out
 
 
