@@ -152,7 +152,7 @@ def test_a_messy_export_keeps_every_scan_of_a_traceable_venue(tmp_path, capsys):
                  str(tmp_path / "a.duckdb")]) == 0
     exposures = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
     assert set(exposures[s.VENUE_ID]) == {"36032310100105"}  # the faulted venue
-    assert "set aside" not in capsys.readouterr().out
+    assert "被搁置" not in capsys.readouterr().out
 
 
 def test_trace_says_per_case_what_was_set_aside(tmp_path, capsys):
@@ -160,10 +160,15 @@ def test_trace_says_per_case_what_was_set_aside(tmp_path, capsys):
     (tmp_path / "cases.csv").write_text(CASES, encoding="utf-8")
     scans = SCANS + "13800000001,36032310100106,44884.6,绿\n13800000001,V404,44884.7,绿\n"
     (tmp_path / "scans.csv").write_text(scans, encoding="utf-8")
-    assert main(["trace", "--data", str(tmp_path), "--case", "13800000001", "--out",
-                 str(tmp_path / "e.csv"), "--now", NOW, "--purpose", "case:LX-901", "--audit",
-                 str(tmp_path / "a.duckdb")]) == 0
+    argv = ["trace", "--data", str(tmp_path), "--case", "13800000001", "--out",
+            str(tmp_path / "e.csv"), "--now", NOW, "--purpose", "case:LX-901", "--audit",
+            str(tmp_path / "a.duckdb")]
+    assert main(argv) == 0
     said = capsys.readouterr().out
+    assert "其 2 条扫码记录被搁置（unknown_venue 1, venue_rejected 1；scans.csv 第 7, 8 行）" \
+        in said
+    assert main([*argv, "--lang", "en"]) == 0
+    said += capsys.readouterr().out
     assert "2 of its scans set aside (unknown_venue 1, venue_rejected 1; scans.csv rows 7, 8)" \
         in said
     assert "13800000001" not in said  # the case appears as its pseudonym
@@ -182,9 +187,13 @@ def test_empty_scans_stop_trace_and_brief(tmp_path, capsys):
     (tmp_path / "scans.csv").write_text("人员编号,场所编码,扫码时间,健康码颜色\n", encoding="utf-8")
     assert main(["trace", "--data", str(tmp_path), "--case", "13800000001", "--out",
                  str(tmp_path / "e.csv"), "--now", NOW, "--purpose", "case:LX-902"]) == 2
+    assert "没有可用的扫码记录" in capsys.readouterr().err
+    assert main(["trace", "--data", str(tmp_path), "--case", "13800000001", "--out",
+                 str(tmp_path / "e.csv"), "--now", NOW, "--purpose", "case:LX-902",
+                 "--lang", "en"]) == 2
     assert "no accepted scan" in capsys.readouterr().err
     assert main(["brief", "--data", str(tmp_path), "--out", str(tmp_path / "b.html")]) == 2
-    assert "no accepted scan" in capsys.readouterr().err
+    assert "no accepted scan" in capsys.readouterr().err  # the briefing library's message
     assert not (tmp_path / "e.csv").exists() and not (tmp_path / "b.html").exists()
 
 
@@ -194,7 +203,8 @@ def test_scans_outside_the_period_stop_trace(tmp_path, capsys):
     late = CASES.replace("2022/11/2", "2022/12/2")
     (tmp_path / "cases.csv").write_text(late, encoding="utf-8")
     assert main(["trace", "--data", str(tmp_path), "--case", "13800000001", "--out",
-                 str(tmp_path / "e.csv"), "--now", NOW, "--purpose", "case:LX-903"]) == 2
+                 str(tmp_path / "e.csv"), "--now", NOW, "--purpose", "case:LX-903",
+                 "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "no scan from" in err and "Asia/Shanghai" in err and "the scans run from" in err
 

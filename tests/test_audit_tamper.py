@@ -308,7 +308,7 @@ def test_killed_between_commit_and_anchor_the_log_verifies_as_pending(log, tmp_p
             "counts={'rows': 1})", "audit:committed", tmp_path)
     status = audit_status(log)
     assert status.entries == 5 and status.problem is None and status.anchor == "pending"
-    assert main(["audit", "--store", str(log), "--verify"]) == 0
+    assert main(["audit", "--store", str(log), "--verify", "--lang", "en"]) == 0
     assert "note: entry 5 was committed" in capsys.readouterr().out
     record_query(log, who="ana", purpose="inv:LX-6", query="trace", counts={"rows": 1})
     assert audit_status(log).anchor == "matches" and verify_audit(log) is None
@@ -319,15 +319,18 @@ def test_killed_between_commit_and_anchor_the_log_verifies_as_pending(log, tmp_p
 def test_cli_exit_codes(log, tmp_path, capsys):
     assert main(["audit", "--store", str(log), "--verify"]) == 0
     out = capsys.readouterr().out
+    assert "审计链完好：共 4 条" in out and "matches（无密钥）" in out
+    assert main(["audit", "--store", str(log), "--verify", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
     assert "intact: 4 entries" in out and "matches (unkeyed)" in out
     _sql(log, "DELETE FROM audit WHERE seq = 4")
-    assert main(["audit", "--store", str(log), "--verify"]) == 1
+    assert main(["audit", "--store", str(log), "--verify", "--lang", "en"]) == 1
     assert "BROKEN at entry 4: entries 4 to 4" in capsys.readouterr().out
     other = tmp_path / "other.duckdb"
     duckdb.connect(str(other)).close()
     for path, words in ((other, "no audit table"),
                         (tmp_path / "none.duckdb", "no such database file")):
-        assert main(["audit", "--store", str(path)]) == 2
+        assert main(["audit", "--store", str(path), "--lang", "en"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and words in err, err
     text = tmp_path / "notes.txt"
@@ -341,12 +344,12 @@ def test_cli_exit_codes(log, tmp_path, capsys):
 
 def test_a_store_from_before_anchors_is_reported_and_can_be_adopted(log, capsys):
     anchor_path(log).unlink()  # what a store written by an older tracelab looks like
-    assert main(["audit", "--store", str(log), "--verify"]) == 1
+    assert main(["audit", "--store", str(log), "--verify", "--lang", "en"]) == 1
     assert "UNVERIFIED: anchor missing" in capsys.readouterr().out
     with pytest.raises(AuditAnchorError, match="anchor missing"):
         record_query(log, who="ana", purpose="inv:X", query="trace", counts={"rows": 1})
     assert main(["audit", "--store", str(log), "--adopt", "--who", "ops-li"]) == 0
-    assert "anchor adopted: entry 5" in capsys.readouterr().out
+    assert "已重新锚定：第 5 条记录了此操作" in capsys.readouterr().out
     entry = read_audit(log).iloc[-1]
     assert entry["purpose"] == ADOPT_PURPOSE and entry["who"] == "ops-li"
     assert "was missing" in entry["query"] and "old anchor none" in entry["query"]

@@ -33,7 +33,7 @@ def test_brief_writes_page_summary_and_pdf(tmp_path, capsys, chromium_path):
     out = tmp_path / "b" / "briefing.html"
     assert run_brief(["--data", str(SAMPLE), "--out", str(out), "--pdf"]) == 0
     printed = capsys.readouterr().out
-    assert "36 cases" in printed and str(out) in printed
+    assert "36 名病例" in printed and str(out) in printed
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in page
     assert out.with_suffix(".json").is_file()
@@ -44,6 +44,9 @@ def test_brief_writes_page_summary_and_pdf(tmp_path, capsys, chromium_path):
 def test_brief_rejects_a_naive_as_of(tmp_path, capsys):
     assert run_brief(["--data", str(SAMPLE), "--out", str(tmp_path / "x.html"),
                       "--as-of", "2022-11-28T00:00"]) == 2
+    assert "--as-of '2022-11-28T00:00' 没有时区" in capsys.readouterr().err
+    assert run_brief(["--data", str(SAMPLE), "--out", str(tmp_path / "x.html"),
+                      "--as-of", "2022-11-28T00:00", "--lang", "en"]) == 2
     assert "has no zone" in capsys.readouterr().err
 
 
@@ -51,6 +54,10 @@ def test_brief_needs_a_key(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("TRACELAB_KEY")
     out = tmp_path / "x.html"
     assert run_brief(["--data", str(SAMPLE), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracelab brief：错误：没有假名化密钥")
+    assert err.count("\n") == 1
+    assert run_brief(["--data", str(SAMPLE), "--out", str(out), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tracelab brief: error: no pseudonymisation key")
     assert err.count("\n") == 1
@@ -64,9 +71,9 @@ def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
     assert main(["demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line[:3] for line in lines[:5]] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
-    assert "demo mode" in lines[1] and "inv:DEMO" in lines[2]
-    assert "masked" in lines[3] and lines[3].endswith("-> out/calls.xlsx")
-    assert lines[4].startswith("5/5 brief:") and lines[4].endswith("-> out/briefing.html")
+    assert "演示模式" in lines[1] and "inv:DEMO" in lines[2]
+    assert "已遮蔽" in lines[3] and lines[3].endswith("-> out/calls.xlsx")
+    assert lines[4].startswith("5/5 简报：") and lines[4].endswith("-> out/briefing.html")
     page = (tmp_path / "out" / "briefing.html").read_bytes()
     assert b"L.map(" in page and (tmp_path / "out" / "briefing.json").is_file()
     # the demo regenerates the committed sample county: its briefing is the same bytes

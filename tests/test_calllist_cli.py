@@ -188,10 +188,11 @@ def test_credentials_of_roles_that_may_not_reveal_are_refused(county, credential
                       str(credentials[role]))) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"tracelab calllist: error: 角色 {role}" in err and "无权显示姓名或电话" in err
+    assert f"tracelab calllist：错误：角色 {role}" in err and "无权显示姓名或电话" in err
     assert main(_argv(county, out, audit, "--reveal", "--credential", str(credentials[role]),
                       "--lang", "en")) == 2
-    assert "may not reveal names or phones" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "tracelab calllist: error: " in err and "may not reveal names or phones" in err
     assert not out.exists() and _entries(audit).empty
 
 

@@ -29,9 +29,10 @@ def _cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def _one_line(result: subprocess.CompletedProcess, command: str) -> str:
+    """The one Chinese error line of a command run without ``--lang``."""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"tracelab {command}: error: ") and "Traceback" not in lines[0]
+    assert lines[0].startswith(f"tracelab {command}：错误：") and "Traceback" not in lines[0]
     return lines[0]
 
 
@@ -108,8 +109,12 @@ def test_a_bug_is_one_line_with_status_4(monkeypatch, capsys):
     monkeypatch.setattr(audit_cli, "run", broken)  # register() binds it on the next main()
     assert main(["audit", "--store", "x.duckdb"]) == 4
     err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tracelab audit：错误：内部错误 ZeroDivisionError")
+    assert "请设 TRACELAB_DEBUG=1 重跑并报告" in err[0]
+    assert main(["audit", "--store", "x.duckdb", "--lang", "en"]) == 4
+    err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "internal error ZeroDivisionError" in err[0]
-    assert "TRACELAB_DEBUG=1" in err[0]
+    assert err[0].startswith("tracelab audit: error: ") and "TRACELAB_DEBUG=1" in err[0]
 
 
 def test_eight_parallel_traces_on_one_audit_store_all_land(tmp_path):
@@ -162,9 +167,10 @@ def _verbs(folder: Path, case: str, out: str) -> dict[str, list[str]]:
     }
 
 
-def _one_error_line(capsys, command: str) -> str:
+def _one_error_line(capsys, command: str, lang: str = "zh") -> str:
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"tracelab {command}: error: "), err
+    head = f"tracelab {command}: error: " if lang == "en" else f"tracelab {command}：错误："
+    assert len(err) == 1 and err[0].startswith(head), err
     return err[0]
 
 
@@ -180,9 +186,13 @@ def test_every_table_verb_creates_its_folder_and_refuses_a_wrong_extension(
     assert out.is_file()
     capsys.readouterr()
     wrong = tmp_path / "table.txt"
-    assert main(_verbs(folder, case, str(wrong))[verb]) == 2
-    assert "the extension decides the format" in _one_error_line(capsys, verb)
+    assert main([*_verbs(folder, case, str(wrong))[verb], "--lang", "en"]) == 2
+    assert "the extension decides the format" in _one_error_line(capsys, verb, "en")
     assert not wrong.exists()
+    if verb != "validate":  # validate's messages are its own (tracelab/cli/validate.py)
+        assert main(_verbs(folder, case, str(wrong))[verb]) == 2
+        assert "输出格式由扩展名决定" in _one_error_line(capsys, verb)
+        assert not wrong.exists()
 
 
 @pytest.mark.parametrize("verb", ["trace", "sources", "pairs"])
@@ -192,7 +202,9 @@ def test_every_keyed_verb_without_a_key_is_one_line(verb, small_county, tmp_path
     folder, case = small_county
     out = tmp_path / f"x{'.parquet' if verb == 'pairs' else '.csv'}"
     assert main(_verbs(folder, case, str(out))[verb]) == 2
-    assert "no pseudonymisation key" in _one_error_line(capsys, verb)
+    assert "没有假名化密钥" in _one_error_line(capsys, verb)
+    assert main([*_verbs(folder, case, str(out))[verb], "--lang", "en"]) == 2
+    assert "no pseudonymisation key" in _one_error_line(capsys, verb, "en")
     assert not out.exists()
 
 
@@ -209,3 +221,57 @@ def test_an_unknown_case_is_named_as_given_unless_it_is_a_number(
     line = _one_error_line(capsys, verb)
     assert shown in line and (given == shown or given not in line)
     assert not out.exists() and not (tmp_path / "audit.duckdb").exists()
+
+
+def _failing(where: Path) -> dict[str, list[str]]:
+    """Every sub-command (and action), run so that it fails on a missing folder or file."""
+    gone, out = str(where / "missing"), str(where / "out")
+    data = ["--data", gone]
+    return {
+        "synth": ["synth", "--population", "10", "--out", out],
+        "validate": ["validate", gone],
+        "trace": ["trace", *data, "--case", "X", "--purpose", "inv:E-1", "--out", out + ".csv"],
+        "sources": ["sources", *data, "--case", "X", "--purpose", "inv:E-2",
+                    "--out", out + ".csv"],
+        "pairs": ["pairs", *data, "--purpose", "inv:E-3", "--out", out + ".parquet"],
+        "calllist": ["calllist", *data, "--exposures", gone + ".csv", "--purpose", "inv:E-4",
+                     "--out", out + ".xlsx"],
+        "followup import": ["followup", "import", gone + ".xlsx", "--store", gone + ".duckdb"],
+        "followup status": ["followup", "status", "--store", gone + ".duckdb"],
+        "brief": ["brief", *data, "--out", out + ".html"],
+        "replay": ["replay", *data, "--out", out],
+        "venues report": ["venues", "report", *data, "--venue", "V1"],
+        "venues regulator": ["venues", "regulator", *data],
+        "venues compliance": ["venues", "compliance", *data],
+        "roles list": ["roles", "list", "--roles", gone + ".csv"],
+        "roles issue": ["roles", "issue", "fieldteam", "--roles", gone + ".csv", "--out", out],
+        "roles check": ["roles", "check", gone + ".json"],
+        "audit": ["audit", "--store", gone + ".duckdb"],
+        "purge": ["purge", "--store", gone + ".duckdb"],
+        "layout": ["layout", *data, "--out", out],
+    }
+
+
+def test_every_command_accepts_lang_en_and_errs_in_chinese_by_default(tmp_path, monkeypatch,
+                                                                      capsys):
+    import tracelab.cli as cli
+    import tracelab.synth
+
+    monkeypatch.setenv("TRACELAB_KEY", "errors-test-key-5d1e0c7b2a9f")
+    monkeypatch.setenv("TRACELAB_AUDIT", str(tmp_path / "audit.duckdb"))
+
+    def no_disk(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "missing"))
+
+    monkeypatch.setattr(tracelab.synth, "generate", no_disk)  # demo fails at once
+    runs = _failing(tmp_path)
+    runs["demo"] = ["demo", "--out", str(tmp_path / "demo")]
+    commands = {name.split()[0] for name in runs}
+    assert commands == set(cli._COMMANDS) | {"sources"}, "a command is not tried here"
+    for name, argv in runs.items():
+        command = argv[0]
+        assert main(argv) in (2, 3), name
+        _one_error_line(capsys, command)
+        assert main([*argv, "--lang", "en"]) in (2, 3), name
+        line = _one_error_line(capsys, command, "en")
+        assert "Traceback" not in line and "错误" not in line, line

@@ -68,6 +68,9 @@ def test_audit_lists_and_verifies(tmp_path, capsys):
     path = _store_with_log(tmp_path / "t.duckdb")
     assert run(["audit", "--store", str(path)]) == 0
     out = capsys.readouterr().out
+    assert out.count("inv:LX-") == 3 and "审计链完好：共 3 条" in out
+    assert run(["audit", "--store", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
     assert out.count("inv:LX-") == 3 and "audit chain intact: 3 entries" in out
     assert run(["audit", "--store", str(path), "--verify"]) == 0
     out = capsys.readouterr().out
@@ -78,13 +81,17 @@ def test_audit_detects_an_sql_edit(tmp_path, capsys):
     path = _store_with_log(tmp_path / "t.duckdb")
     with open_store(path) as store:
         store.con.execute("UPDATE audit SET counts = '{\"rows\":0}' WHERE seq = 2")
-    assert run(["audit", "--store", str(path), "--verify"]) == 1
+    assert run(["audit", "--store", str(path), "--verify", "--lang", "en"]) == 1
     assert "BROKEN at entry 2" in capsys.readouterr().out
+    assert run(["audit", "--store", str(path), "--verify"]) == 1
+    assert "审计链在第 2 条断裂" in capsys.readouterr().out
     assert run(["audit", "--store", str(path)]) == 1
 
 
 def test_audit_missing_store_is_one_line_error(tmp_path, capsys):
     assert run(["audit", "--store", str(tmp_path / "none.duckdb")]) == 2
+    assert "数据库文件不存在" in capsys.readouterr().err
+    assert run(["audit", "--store", str(tmp_path / "none.duckdb"), "--lang", "en"]) == 2
     assert "no such database file" in capsys.readouterr().err
 
 
@@ -148,7 +155,8 @@ def test_purge_reports_counts(tmp_path, capsys):
     assert run(["purge", "--store", str(path), "--older-than", "14",
                 "--now", "2022-11-25T00:00Z"]) == 0
     out = capsys.readouterr().out
-    assert "3 before, 2 removed, 1 kept" in out and "2022-11-01" in out
+    assert "已清除 2022-11-11T00:00:00+00:00 之前的扫码记录：原有 3，清除 2，保留 1" in out
+    assert "2022-11-01" in out
     with open_store(path) as store:
         assert store.count("scans") == 1
     assert run(["purge", "--store", str(path), "--older-than", "-1"]) == 2
@@ -158,18 +166,19 @@ def test_purge_reports_counts(tmp_path, capsys):
 def test_commands_are_wired_into_tracelab_main(tmp_path, capsys):
     from tracelab.cli import main
     path = _store_with_log(tmp_path / "t.duckdb", 1)
-    assert main(["audit", "--store", str(path), "--verify"]) == 0
+    assert main(["audit", "--store", str(path), "--verify", "--lang", "en"]) == 0
     assert "intact: 1 entries" in capsys.readouterr().out
 
 
 def test_audit_anchor_option(tmp_path, capsys):
     path = _store_with_log(tmp_path / "t.duckdb")
-    assert run(["audit", "--store", str(path), "--verify"]) == 0
+    assert run(["audit", "--store", str(path), "--verify", "--lang", "en"]) == 0
     anchor = capsys.readouterr().out.split("head ")[1].split()[0]
     assert run(["audit", "--store", str(path), "--verify", "--anchor", anchor]) == 0
     with open_store(path) as store:
         store.con.execute("DELETE FROM audit WHERE seq = 3")
-    assert run(["audit", "--store", str(path), "--verify", "--anchor", anchor]) == 1
+    assert run(["audit", "--store", str(path), "--verify", "--anchor", anchor,
+                "--lang", "en"]) == 1
     assert "BROKEN at entry 3" in capsys.readouterr().out
     assert run(["audit", "--store", str(path), "--anchor", "x"]) == 2
 

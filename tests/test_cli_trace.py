@@ -45,7 +45,7 @@ def test_trace_writes_the_exposures_table(county_dir, tmp_path, capsys):
             "--purpose", "case:LX-017", "--audit", str(audit), "--who", "ana"]
     for case in ids:
         argv += ["--case", case]
-    assert main(argv) == 0
+    assert main([*argv, "--lang", "en"]) == 0
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert list(table.columns) == list(s.EXPOSURE_COLUMNS)
     # raw ids in, pseudonyms out: the cases asked for, under the key of TRACELAB_KEY
@@ -57,6 +57,9 @@ def test_trace_writes_the_exposures_table(county_dir, tmp_path, capsys):
     assert "exposure row(s) of 2 case(s)" in capsys.readouterr().out
     log = read_audit(audit)
     assert len(log) == 1 and log["purpose"].iloc[0] == "case:LX-017"
+    assert main(argv) == 0  # Chinese by default
+    said = capsys.readouterr().out
+    assert "条暴露记录，涉及 2 名病例：" in said and "（规则 twenty" in said and str(out) in said
     assert log["who"].iloc[0] == "ana" and log["query"].iloc[0].startswith("trace cases=2")
     assert verify_audit(audit) is None
 
@@ -90,10 +93,13 @@ def test_unknown_case_and_bad_rule_fail_with_one_line(county_dir, tmp_path, caps
     out = tmp_path / "x.csv"
     base = ["--data", str(folder), "--out", str(out), "--now", NOW, "--purpose", "case:X1",
             "--audit", str(tmp_path / "a.duckdb")]
-    assert main(["trace", *base, "--case", "NO-SUCH-PERSON"]) == 2
+    assert main(["trace", *base, "--case", "NO-SUCH-PERSON", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     # named as given: it is no phone, ID number or name (those are masked, test_cli_errors)
     assert "not in cases" in err and "NO-SUCH-PERSON" in err
+    assert main(["trace", *base, "--case", "NO-SUCH-PERSON"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracelab trace：错误：") and "['NO-SUCH-PERSON'] 不在 cases.* 中" in err
     assert main(["trace", *base, "--case", "x", "--regime", "eleventh"]) == 2
     assert "is not a preset" in capsys.readouterr().err
     assert main(["trace", *base, "--case", "x", "--as-of", "2022-11-20"]) == 2
@@ -109,6 +115,10 @@ def test_sources_ranks(county_dir, tmp_path, capsys):
     assert read_audit(audit)["query"].tolist() == ["sources case=1 rule=twenty"]
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert table.empty or table[RANK].tolist() == list(range(1, len(table) + 1))
+    assert "个场所（规则 twenty）->" in capsys.readouterr().out
+    assert main(["sources", "--data", str(folder), "--case", case, "--out", str(out),
+                 "--now", NOW, "--purpose", "case:LX-020", "--audit", str(audit),
+                 "--lang", "en"]) == 0
     assert "ranked under rule twenty" in capsys.readouterr().out
 
 
@@ -133,7 +143,8 @@ def test_a_case_whose_window_precedes_the_log_is_an_error_not_zero(county_dir, t
     first = str(cases.sort_values(s.CONFIRMED_AT)[s.PERSON_ID].iloc[0])
     out = tmp_path / "e.csv"
     code = main(["trace", "--data", str(folder), "--case", first, "--out", str(out), "--now",
-                 NOW, "--purpose", "inv:X1", "--audit", str(tmp_path / "a.duckdb")])
+                 NOW, "--purpose", "inv:X1", "--audit", str(tmp_path / "a.duckdb"),
+                 "--lang", "en"])
     # The first case of this seed is an index case, infectious before the log starts.
     assert code == 2
     err = capsys.readouterr().err
@@ -147,7 +158,7 @@ def test_missing_key_is_a_one_line_error(county_dir, tmp_path, capsys, monkeypat
     for verb in ("trace", "sources"):
         assert main([verb, "--data", str(folder), "--case", str(cases[s.PERSON_ID].iloc[0]),
                      "--out", str(tmp_path / "x.csv"), "--now", NOW, "--purpose", "inv:X1",
-                     "--audit", str(audit)]) == 2
+                     "--audit", str(audit), "--lang", "en"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "no pseudonymisation key" in err
         assert "TRACELAB_KEY" in err and "--key-file" in err

@@ -243,7 +243,7 @@ def _logged_whole(output: str) -> Callable[[Path, Path, Path], None]:
 
 def _exposures_prepare(data: Path, work: Path) -> None:
     # The trace a call list starts from, made once per county and copied in.
-    made = data / "exposures.csv.cached"
+    made = data.parent / "exposures-cached.csv"
     if not made.is_file():
         os.environ["TRACELAB_KEY"] = KEY
         try:

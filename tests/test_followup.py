@@ -372,7 +372,7 @@ def test_summary_is_none_without_followup_rows(tmp_path):
 
 def _one_line(capsys: pytest.CaptureFixture[str], command: str = "followup") -> str:
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"tracelab {command}: error: "), err
+    assert len(err) == 1 and err[0].startswith(f"tracelab {command}：错误："), err
     return err[0]
 
 

@@ -80,7 +80,7 @@ def test_pairs_command_on_the_public_data(tmp_path, monkeypatch, capsys):
     edges = pd.read_parquet(out)
     assert len(edges) == len(_independent_pairs_pandas())
     assert edges[s.PERSON_A].str.startswith("p_").all()  # pseudonymised on load
-    assert "co-present pair(s)" in capsys.readouterr().out
+    assert "对同时在场者" in capsys.readouterr().out  # Chinese by default
     audit = tl.privacy.audit.read_audit(tmp_path / "a.duckdb")
     assert audit["query"].iloc[0].startswith("copresence rule=same_day")
 

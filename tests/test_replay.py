@@ -273,7 +273,7 @@ def test_cli_writes_tables_and_plots(tmp_path, capsys):
     out = tmp_path / "out"
     assert _cli(["--population", "300", "--days", "3", "--seeds", "1", "--policy", "none",
                  "--policy", "twenty", "--grid", "delay_hours=6,48", "--out", str(out),
-                 "--workers", "1", "--no-progress"]) == 0
+                 "--workers", "1", "--no-progress", "--lang", "en"]) == 0
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 3
     assert set(runs.loc[runs["policy"] != "none", "delay_hours"]) == {6.0, 48.0}
@@ -283,10 +283,11 @@ def test_cli_writes_tables_and_plots(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["runs"] == 3
 
 
-def test_cli_replays_a_county_folder(tmp_path):
+def test_cli_replays_a_county_folder(tmp_path, capsys):
     out = tmp_path / "o"
     assert _cli(["--data", str(SAMPLE), "--days", "2", "--policy", "none", "--out", str(out),
                  "--no-plots", "--no-progress"]) == 0
+    assert capsys.readouterr().out.startswith("已回放 1 个策略 × 1 个种子，共 1 次运行 -> ")
     runs = pd.read_csv(out / "runs.csv")
     assert runs["seed"].tolist() == [1]
 
@@ -298,6 +299,8 @@ def test_cli_replays_a_county_folder(tmp_path):
 ])
 def test_cli_errors(tmp_path, argv, match):
     with pytest.raises(ValueError, match=match):
+        _cli([*argv, "--out", str(tmp_path), "--lang", "en"])
+    with pytest.raises(ValueError, match="至少为|格式应为"):  # Chinese by default
         _cli([*argv, "--out", str(tmp_path)])
 
 

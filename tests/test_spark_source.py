@@ -209,7 +209,7 @@ def test_cli_spark_refuses_a_layout_with_raw_ids(spark, county, tmp_path, capsys
     case = str(raw[s.PERSON_ID].iloc[0])
     code = main(["trace", "--data", str(folder), "--engine", "spark", "--case", case,
                  "--purpose", "inv:LX-T1", "--audit", str(tmp_path / "a.duckdb"),
-                 "--out", str(tmp_path / "x.csv")])
+                 "--out", str(tmp_path / "x.csv"), "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 2 and "raw person id" in err and "tracelab layout" in err
     assert case not in err

@@ -314,13 +314,19 @@ def test_cli_writes_a_county(tmp_path, capsys):
     from tracelab.cli import main
 
     assert main(["synth", "--population", "200", "--days", "1", "--seed", "1",
-                 "--out", str(tmp_path), "--no-progress", "--exit-scans", "0.5"]) == 0
+                 "--out", str(tmp_path), "--no-progress", "--exit-scans", "0.5",
+                 "--lang", "en"]) == 0
     assert json.loads(capsys.readouterr().out)["persons"] == 200
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["log"]["exit_scan_share"] == 0.5
     assert manifest["venue_crs"] == "GCJ-02"
     assert main(["synth", "--population", "200", "--out", str(tmp_path),
                  "--exit-scans", "2"]) == 2
+    assert "--exit-scans 须在 [0, 1] 之间" in capsys.readouterr().err
+    assert main(["synth", "--population", "200", "--days", "1", "--seed", "1",
+                 "--out", str(tmp_path / "zh"), "--no-progress"]) == 0  # Chinese by default
+    said = capsys.readouterr().out
+    assert said.startswith("已生成合成县 -> ") and "200 人" in said
 
 
 def test_committed_sample_is_reproducible(tmp_path):

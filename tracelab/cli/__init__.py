@@ -2,7 +2,8 @@
 
 Each sub-command module defines ``register(subparsers)``, which adds its parser and sets
 ``func`` to a callable taking the parsed arguments and returning the exit status.
-Every error reaches the user as one line on stderr, ``tracelab <command>: error: ...``,
+Every error reaches the user as one line on stderr, ``tracelab <command>：错误：...``
+(``tracelab <command>: error: ...`` under ``--lang en``, which every sub-command takes),
 naming the file and the cause, never a traceback; the exit status says which kind
 (:data:`EXIT_CODES`). ``TRACELAB_DEBUG=1`` prints the traceback as well, for developers.
 """
@@ -106,35 +107,51 @@ def exit_status(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
-def error_line(command: str, exc: BaseException) -> str:
+def error_line(command: str, exc: BaseException, lang: str = "zh") -> str:
     """One line for stderr: the error, and its first cause when that says more.
 
-    A ROLLBACK that fails after "No space left on device" keeps the disk's message.
+    A ROLLBACK that fails after "No space left on device" keeps the disk's message. The
+    fixed parts are Chinese unless `lang` is ``en``; the message itself is as raised.
+
+    Examples
+    --------
+    >>> error_line("trace", ValueError("--rule: no such rule"))
+    'tracelab trace：错误：--rule: no such rule'
+    >>> error_line("trace", ValueError("--rule: no such rule"), "en")
+    'tracelab trace: error: --rule: no such rule'
     """
+    en = lang == "en"
     chain = _causes(exc)
     text = " ".join(str(chain[0]).split()) or type(chain[0]).__name__
     root = next((e for e in chain[1:] if isinstance(e, OSError) and e.errno), None)
     if root is not None and str(root.strerror or root) not in text:
         where = f" ({root.filename})" if root.filename else ""
-        text += f" (cause: {root.strerror or root}{where})"
+        text += (f" (cause: {root.strerror or root}{where})" if en
+                 else f"（原因：{root.strerror or root}{where}）")
     if exit_status(exc) == EXIT_INTERNAL:
-        text = (f"internal error {type(chain[0]).__name__}: {text}; rerun with "
-                "TRACELAB_DEBUG=1 for the traceback and report it")
-    return f"tracelab {command}: error: {text}"
+        name = type(chain[0]).__name__
+        text = (f"internal error {name}: {text}; rerun with TRACELAB_DEBUG=1 for the "
+                "traceback and report it" if en else
+                f"内部错误 {name}：{text}；请设 TRACELAB_DEBUG=1 重跑并报告")
+    return f"tracelab {command}: error: {text}" if en else f"tracelab {command}：错误：{text}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (:data:`EXIT_CODES`)."""
+    from tracelab.cli.options import lang_of
+
     args = _parser().parse_args(argv)
+    lang = lang_of(args)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
-        print(f"tracelab {args.command}: interrupted", file=sys.stderr)
+        print(f"tracelab {args.command}: interrupted" if lang == "en"
+              else f"tracelab {args.command}：已中断", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # every error is one line and a documented status
         if os.environ.get("TRACELAB_DEBUG", "").strip() not in ("", "0"):
             import traceback
 
             traceback.print_exc()
-        print(error_line(args.command, exc), file=sys.stderr)
+        print(error_line(args.command, exc, lang), file=sys.stderr)
         return exit_status(exc)

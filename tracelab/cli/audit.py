@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab.cli.options import add_lang_option, say
 from tracelab.io.store import open_store
 from tracelab.privacy.audit import (
     ANCHOR_SUFFIX,
@@ -23,6 +24,28 @@ from tracelab.privacy.audit import (
 )
 
 __all__ = ["register", "run"]
+
+#: What audit prints, Chinese and English; reasons and notes stay as the library says them.
+_LINES = {
+    "note": ("注意：{note}", "note: {note}"),
+    "unverified": ("审计日志无法核验：{reason}", "audit log UNVERIFIED: {reason}"),
+    "broken": ("审计链在第 {seq} 条断裂：{reason}", "audit chain BROKEN at entry {seq}: {reason}"),
+    "intact": ("审计链完好：共 {entries} 条，链头 {head}", "audit chain intact: {entries} entries, "
+               "head {head}"),
+    "empty": ("（空）", "(empty)"),
+    "matches": ("（与 --anchor 一致）", " (anchor matches)"),
+    "anchor_file": ("锚点文件 {path}：{state}{keyed}", "anchor file {path}: {state}{keyed}"),
+    "none": ("尚无，日志为空", "none yet, the log is empty"),
+    "pending": ("待定，见上面的注意", "pending, see the note"),
+    "keyed": ("（带密钥）", " (keyed)"),
+    "unkeyed": ("（无密钥）", " (unkeyed)"),
+    "adopted": ("已重新锚定：第 {seq} 条记录了此操作（{query}）",
+                "anchor adopted: entry {seq} logs it ({query})"),
+    "no_store": ("--store {path}：数据库文件不存在", "--store {path}: no such database file"),
+    "adopt_anchor": ("--anchor {anchor}：请在 --adopt 之前或之后单独运行一次来核对保存的链头",
+                     "--anchor {anchor}: check a kept head in a run of its own, before or "
+                     "after --adopt"),
+}
 
 _EPILOG = (
     f"Every append also writes an anchor file beside the store (FILE{ANCHOR_SUFFIX}: the "
@@ -66,39 +89,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "'ops:audit-anchor' entry saying so. Needs TRACELAB_KEY if the old "
                    "anchor was keyed")
     p.add_argument("--who", default=None, help="operator logged with --adopt (default: login)")
+    add_lang_option(p)
     p.set_defaults(func=run)
 
 
-def _report(status: AuditStatus, anchor: str | None) -> int:
+def _report(status: AuditStatus, anchor: str | None, lang: str = "en") -> int:
     for note in status.notes:
-        print(f"note: {note}")
+        print(say(_LINES, "note", lang, note=note))
     if status.problem is not None:
         seq, reason = status.problem
         if status.anchor == "missing":
-            print(f"audit log UNVERIFIED: {reason}")
+            print(say(_LINES, "unverified", lang, reason=reason))
         else:
-            print(f"audit chain BROKEN at entry {seq}: {reason}")
+            print(say(_LINES, "broken", lang, seq=seq, reason=reason))
         return 1
-    keyed = " (keyed)" if status.keyed else " (unkeyed)" if status.keyed is False else ""
-    state = {"none": "none yet, the log is empty", "pending": "pending, see the note"}.get(
-        status.anchor, status.anchor)
-    print(f"audit chain intact: {status.entries} entries, head {status.head or '(empty)'}"
-          + (" (anchor matches)" if anchor else ""))
+    keyed = (say(_LINES, "keyed", lang) if status.keyed
+             else say(_LINES, "unkeyed", lang) if status.keyed is False else "")
+    state = (say(_LINES, status.anchor, lang) if status.anchor in ("none", "pending")
+             else status.anchor)
+    print(say(_LINES, "intact", lang, entries=status.entries,
+              head=status.head or say(_LINES, "empty", lang))
+          + (say(_LINES, "matches", lang) if anchor else ""))
     if status.anchor_file is not None:
-        print(f"anchor file {status.anchor_file}: {state}{keyed}")
+        print(say(_LINES, "anchor_file", lang, path=status.anchor_file, state=state,
+                  keyed=keyed))
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """List and verify the audit log; return 1 if it is broken or unverified, else 0."""
+    lang = args.lang
     if not args.store.is_file():
-        raise FileNotFoundError(f"--store {args.store}: no such database file")
+        raise FileNotFoundError(say(_LINES, "no_store", lang, path=args.store))
     if args.adopt:
         if args.anchor is not None:
-            raise ValueError(f"--anchor {args.anchor}: check a kept head in a run of its own, "
-                             "before or after --adopt")
+            raise ValueError(say(_LINES, "adopt_anchor", lang, anchor=args.anchor))
         entry = adopt_anchor(args.store, who=args.who)
-        print(f"anchor adopted: entry {entry['seq']} logs it ({entry['query']})")
+        print(say(_LINES, "adopted", lang, seq=entry["seq"], query=entry["query"]))
     with open_store(args.store, read_only=True) as store:
         status = audit_status(store, args.anchor)
         log = read_audit(store) if not args.verify else None
@@ -107,4 +134,4 @@ def run(args: argparse.Namespace) -> int:
         for row in shown.itertuples(index=False):
             print(f"{row.seq:>6}  {row.at:%Y-%m-%dT%H:%M:%SZ}  {row.who}  {row.purpose}  "
                   f"{row.query}  {row.counts}  {row.hash[:12]}")
-    return _report(status, args.anchor)
+    return _report(status, args.anchor, lang)

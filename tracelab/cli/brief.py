@@ -11,10 +11,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option
+from tracelab.cli.options import add_lang_option, add_region_option, say
 from tracelab.cli.trace import add_key_option
 
 __all__ = ["register", "run"]
+
+_LINES = {
+    "done": ("{county} 简报（截至 {as_of}，{zone}；规则 {rule}）：{cases} 名病例，{contacts:,} 人"
+             "暴露于 {venues} 个场所，高/中风险区 {areas} 个 -> {paths}",
+             "briefing of {county} as of {as_of} ({zone}) (rule {rule}): {cases} cases, "
+             "{contacts:,} people exposed at {venues} venues, {areas} high/medium risk areas "
+             "-> {paths}"),
+    "no_zone": ("--as-of {text!r} 没有时区；请加上，例如 {text}+08:00",
+                "--as-of {text!r} has no zone; add one, e.g. {text}+08:00"),
+    "no_since": ("--since {path}：文件不存在", "--since {path}: no such file"),
+    "playwright": ("--pdf 需要 Playwright：pip install playwright",
+                   "--pdf needs Playwright: pip install playwright"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", default=None,
                    help="briefing time with zone, e.g. '2022-12-01T08:00+08:00' (default: "
                    "end of a synthetic period, else the last record)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
+    add_lang_option(p, help="language of the page and of messages (default zh)")
     p.add_argument("--pdf", action="store_true", help="also write a PDF (headless Chromium)")
     add_key_option(p)
     add_region_option(p)
@@ -47,14 +60,14 @@ def run(args: argparse.Namespace) -> int:
     from tracelab.briefing import load_briefing, write_briefing
     from tracelab.cli.trace import cli_key
 
+    lang = args.lang
     as_of = None
     if args.as_of is not None:
         as_of = pd.Timestamp(args.as_of)
         if as_of.tz is None:
-            raise ValueError(f"--as-of {args.as_of!r} has no zone; add one, e.g. "
-                             f"{args.as_of}+08:00")
+            raise ValueError(say(_LINES, "no_zone", lang, text=args.as_of))
     if args.since is not None and not args.since.is_file():
-        raise FileNotFoundError(f"--since {args.since}: no such file")
+        raise FileNotFoundError(say(_LINES, "no_since", lang, path=args.since))
     if args.pdf:
         # Fail before the minutes of work, not after.
         from tracelab.briefing.pdf import find_chromium
@@ -63,14 +76,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             import playwright.sync_api  # noqa: F401
         except ImportError:
-            raise ValueError("--pdf needs Playwright: pip install playwright") from None
-    key = cli_key(args.key_file)
+            raise ValueError(say(_LINES, "playwright", lang)) from None
+    key = cli_key(args.key_file, lang=lang)
     b = load_briefing(args.data, key=key, rule=args.regime, as_of=as_of, region=args.region)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
-    print(f"briefing of {b.county or args.data} as of {b.as_of.tz_convert(b.zone):%Y-%m-%d %H:%M} "
-          f"({b.zone}) "
-          f"(rule {b.rule.rule_id}): {h['cases']} cases, {h['contacts']:,} people exposed at "
-          f"{h['venues']} venues, {h['areas']['high'] + h['areas']['medium']} high/medium "
-          f"risk areas -> {', '.join(str(p) for p in paths.values())}")
+    print(say(_LINES, "done", lang, county=b.county or args.data,
+              as_of=f"{b.as_of.tz_convert(b.zone):%Y-%m-%d %H:%M}", zone=b.zone,
+              rule=b.rule.rule_id, cases=h["cases"], contacts=h["contacts"],
+              venues=h["venues"], areas=h["areas"]["high"] + h["areas"]["medium"],
+              paths=", ".join(str(p) for p in paths.values())))
     return 0

@@ -12,12 +12,37 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab.cli.options import add_lang_option, say
+
 __all__ = ["register", "run", "SAMPLE", "DEMO_PURPOSE"]
 
 #: Parameters of the committed sample county (``make sample`` uses the same).
 SAMPLE = {"population": 5000, "days": 14, "seed": 1}
 #: Purpose logged for the demo's trace of every case.
 DEMO_PURPOSE = "inv:DEMO-sample-county"
+
+#: The demo's numbered lines, Chinese and English.
+_LINES = {
+    "synth": ("1/5 生成：示例县 {sample} -> {out}", "1/5 synth: sample county {sample} -> {out}"),
+    "validate": ("2/5 校验：{venues} 个场所，{scans:,} 条扫码记录，{cases} 名病例；拒收 {rejected} 行"
+                 "（生成器故意加入的错误）-> {out}；演示模式：person_id 用公开的演示密钥假名化"
+                 "（仅限合成数据）",
+                 "2/5 validate: {venues} venues, {scans:,} scans, {cases} cases; {rejected} rows "
+                 "rejected (the faults the generator injected) -> {out}; demo mode: person ids "
+                 "pseudonymised with the public demo key (synthetic data only)"),
+    "trace": ("3/5 追踪（规则 twenty）：{people:,} 人与 {cases} 名病例在 {venues} 个场所有暴露 "
+              "-> {out}；已按 {purpose} 记入审计日志 {audit}",
+              "3/5 trace (rule twenty): {people:,} people exposed to {cases} cases at {venues} "
+              "venues -> {out}; logged for {purpose} in {audit}"),
+    "calls": ("4/5 电话名单：{contacts:,} 名接触者，按乡镇和优先级排列，已遮蔽（查看原文需流调队"
+              "凭证）-> {out}",
+              "4/5 call list: {contacts:,} contacts by township and priority, masked (reveal "
+              "needs a field-team credential) -> {out}"),
+    "brief": ("5/5 简报：{cases} 名病例，{contacts:,} 人暴露，高/中风险区 {areas} 个 -> {out}",
+              "5/5 brief: {cases} cases, {contacts:,} people exposed, {areas} high/medium risk "
+              "areas -> {out}"),
+    "done": ("完成：文件在 {out}", "done: files in {out}"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "OUT/tracelab.duckdb), write the results and the command-HQ briefing into OUT "
         "(default ./out). Prints where the files went.")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
+    add_lang_option(p)
     p.set_defaults(func=run)
 
 
@@ -47,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
     from tracelab.tracing.audited_verbs import trace
 
     out: Path = args.out
+    lang = args.lang
     data_dir = out / "data"
-    print(f"1/5 synth: sample county {SAMPLE} -> {data_dir}")
+    print(say(_LINES, "synth", lang, sample=SAMPLE, out=data_dir))
     county = generate(SAMPLE["population"], days=SAMPLE["days"], seed=SAMPLE["seed"],
                       progress=False)
     county.write(data_dir)
@@ -61,25 +88,23 @@ def run(args: argparse.Namespace) -> int:
     raw = read_dir(data_dir, now=now)
     data = pseudonymise_data(raw, key)
     write_csv(data.rejections, out / "rejections.csv")
-    print(f"2/5 validate: {len(data.venues)} venues, {len(data.scans):,} scans, "
-          f"{len(data.cases)} cases; {len(data.rejections)} rows rejected "
-          f"(the faults the generator injected) -> {out / 'rejections.csv'}; demo mode: "
-          "person ids pseudonymised with the public demo key (synthetic data only)")
+    print(say(_LINES, "validate", lang, venues=len(data.venues), scans=len(data.scans),
+              cases=len(data.cases), rejected=len(data.rejections),
+              out=out / "rejections.csv"))
 
     graph = VisitGraph.from_scans(data.scans, data.venues)
     audit = out / "tracelab.duckdb"
     path = out / "exposures.csv"
     exposures = trace(graph, data.cases, "twenty", purpose=DEMO_PURPOSE, audit=audit,
                       deliver=lambda ex: write_csv(ex, path))
-    print(f"3/5 trace (rule twenty): {exposures[s.CONTACT_ID].nunique():,} people exposed to "
-          f"{exposures[s.CASE_ID].nunique()} cases at {exposures[s.VENUE_ID].nunique()} venues "
-          f"-> {path}; logged for {DEMO_PURPOSE} in {audit}")
+    print(say(_LINES, "trace", lang, people=exposures[s.CONTACT_ID].nunique(),
+              cases=exposures[s.CASE_ID].nunique(), venues=exposures[s.VENUE_ID].nunique(),
+              out=path, purpose=DEMO_PURPOSE, audit=audit))
     ranked = rank_contacts(exposures, data.cases, data.scans, data.venues, calls_per_day=200)
     calls = write_call_list(ranked, exposures, raw, out / "calls.xlsx", key=key,
                             purpose=DEMO_PURPOSE, audit=audit, role="fieldteam",
                             calls_per_day=200)
-    print(f"4/5 call list: {calls.contacts:,} contacts by township and priority, masked "
-          f"(reveal needs a field-team credential) -> {out / 'calls.xlsx'}")
+    print(say(_LINES, "calls", lang, contacts=calls.contacts, out=out / "calls.xlsx"))
     from tracelab.briefing import build_briefing, folder_extras, write_briefing
 
     extras = folder_extras(data_dir)
@@ -88,8 +113,7 @@ def run(args: argparse.Namespace) -> int:
     briefing = build_briefing(data, rule="twenty", **extras)
     paths = write_briefing(briefing, out / "briefing.html")
     h = briefing.headline
-    print(f"5/5 brief: {h['cases']} cases, {h['contacts']:,} people exposed, "
-          f"{h['areas']['high'] + h['areas']['medium']} high/medium risk areas "
-          f"-> {paths['html']}")
-    print(f"done: files in {out.resolve()}")
+    print(say(_LINES, "brief", lang, cases=h["cases"], contacts=h["contacts"],
+              areas=h["areas"]["high"] + h["areas"]["medium"], out=paths["html"]))
+    print(say(_LINES, "done", lang, out=out.resolve()))
     return 0

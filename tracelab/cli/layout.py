@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from tracelab._atomic import atomic_path
-from tracelab.cli.options import add_region_option
+from tracelab.cli.options import add_lang_option, add_region_option, say
 from tracelab.cli.trace import add_key_option, cli_key, households, read_pseudonymised
 from tracelab.index.presence import visits
 from tracelab.io.layout import write_layout, write_visits
@@ -18,6 +18,14 @@ from tracelab.model import schema as s
 from tracelab.model.rules import PRESETS, as_rule
 
 __all__ = ["register", "run"]
+
+_LINES = {
+    "done": ("{scans:,} 条扫码记录（{people:,} 人）、{venues:,} 个场所、{cases:,} 名病例 -> {out}"
+             "（已假名化；访问记录：{visits}）",
+             "{scans:,} scans of {people:,} people, {venues:,} venues and {cases:,} cases -> "
+             "{out} (pseudonymised; visits for {visits})"),
+    "none": ("无", "none"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,13 +43,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="reference time for 'in the future' checks on load (default: now)")
     add_key_option(p)
     add_region_option(p)
+    add_lang_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the layout; return 0."""
     rules = [as_rule(name) for name in args.visits]
-    key = cli_key(args.key_file)
+    lang = args.lang
+    key = cli_key(args.key_file, lang=lang)
     data = read_pseudonymised(args.data, key, now=args.now, region=args.region)
     args.out.mkdir(parents=True, exist_ok=True)
     roster = households(args.data, key)
@@ -52,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         write_visits(args.out, visits(data.scans, data.venues, r), r.dwell)
     # Last, as its manifest marks a whole layout.
     write_layout(args.out, data.venues, data.scans, data.cases)
-    print(f"{len(data.scans):,} scans of {data.scans[s.PERSON_ID].nunique():,} people, "
-          f"{len(data.venues):,} venues and {len(data.cases):,} cases -> {args.out} "
-          f"(pseudonymised; visits for {', '.join(sorted({r.dwell for r in rules})) or 'none'})")
+    print(say(_LINES, "done", lang, scans=len(data.scans),
+              people=data.scans[s.PERSON_ID].nunique(), venues=len(data.venues),
+              cases=len(data.cases), out=args.out,
+              visits=", ".join(sorted({r.dwell for r in rules})) or say(_LINES, "none", lang)))
     return 0

@@ -11,11 +11,48 @@ import pandas as pd
 
 from tracelab.model.regions import Region
 
-__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output"]
+__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output",
+           "LANGS", "add_lang_option", "say", "lang_of"]
+
+#: Languages of what the command line prints: Chinese (the default) and English.
+LANGS = ("zh", "en")
+
+
+def add_lang_option(p: argparse.ArgumentParser,
+                    help: str = "language of messages and summaries (default zh, Chinese)"
+                    ) -> None:
+    """Add ``--lang {zh,en}``, default ``zh``."""
+    p.add_argument("--lang", choices=LANGS, default="zh", help=help)
+
+
+def say(lines: dict[str, tuple[str, str]], key: str, lang: str, **fields: object) -> str:
+    """Line `key` of a ``{key: (zh, en)}`` table in `lang`, filled in with `fields`.
+
+    Examples
+    --------
+    >>> table = {"done": ("已写入 {path}", "written: {path}")}
+    >>> say(table, "done", "zh", path="a.csv"), say(table, "done", "en", path="a.csv")
+    ('已写入 a.csv', 'written: a.csv')
+    """
+    return lines[key][1 if lang == "en" else 0].format(**fields)
+
+
+def lang_of(args: object) -> str:
+    """The ``--lang`` of parsed arguments: ``en`` only when asked for, else ``zh``."""
+    return "en" if getattr(args, "lang", None) == "en" else "zh"
+
+
+_LINES = {
+    "extension": ("{option} {path}：输出格式由扩展名决定，请用 {allowed}",
+                  "{option} {path}: the extension decides the format; use {allowed}"),
+    "no_zone": ("{option} {text!r} 没有时区；请加上，例如 {text}+08:00",
+                "{option} {text!r} has no zone; add one, e.g. {text}+08:00"),
+}
 
 
 def output(path: Path, option: str = "--out", formats: tuple[str, ...] = (".csv", ".xlsx",
-                                                                         ".parquet")) -> Path:
+                                                                         ".parquet"),
+           lang: str = "en") -> Path:
     """Check an output's extension (it decides the format) and create its folder.
 
     Called before any work, so that a wrong extension costs nothing and logs nothing.
@@ -28,8 +65,11 @@ def output(path: Path, option: str = "--out", formats: tuple[str, ...] = (".csv"
     ValueError: --out out.txt: the extension decides the format; use .csv, .xlsx or .parquet
     """
     if path.suffix.lower() not in formats:
-        allowed = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
-        raise ValueError(f"{option} {path}: the extension decides the format; use {allowed}")
+        last = " 或 " if lang == "zh" else " or "
+        allowed = (("、" if lang == "zh" else ", ").join(formats[:-1]) + last + formats[-1]
+                   if len(formats) > 1 else formats[0])
+        raise ValueError(say(_LINES, "extension", lang, option=option, path=path,
+                             allowed=allowed))
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -87,7 +127,7 @@ def log_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {"profile": args.profile, "columns": columns, "zone": args.zone}
 
 
-def zoned(text: str | None, option: str) -> pd.Timestamp | None:
+def zoned(text: str | None, option: str, lang: str = "en") -> pd.Timestamp | None:
     """The time an option gives, which must carry its zone; None when not given.
 
     Examples
@@ -99,7 +139,7 @@ def zoned(text: str | None, option: str) -> pd.Timestamp | None:
         return None
     stamp = pd.Timestamp(text)
     if stamp.tz is None:
-        raise ValueError(f"{option} {text!r} has no zone; add one, e.g. {text}+08:00")
+        raise ValueError(say(_LINES, "no_zone", lang, option=option, text=text))
     return stamp
 
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, output, zoned
+from tracelab.cli.options import (
+    add_lang_option,
+    add_log_options,
+    add_region_option,
+    log_kwargs,
+    output,
+    say,
+    zoned,
+)
 from tracelab.cli.trace import add_key_option, cli_key, require_scans
 from tracelab.index.graph import VisitGraph
 from tracelab.io import pseudonymise_data, read_dir
@@ -18,6 +26,11 @@ from tracelab.privacy.audit import require_purpose
 from tracelab.tracing.audited_verbs import copresence
 
 __all__ = ["register", "run"]
+
+_LINES = {
+    "done": ("{n:,} 对同时在场者，涉及 {people:,} 人（规则 {rule}）-> {out}",
+             "{n:,} co-present pair(s) among {people:,} people under rule {rule} -> {out}"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,19 +60,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_key_option(p)
     add_region_option(p)
     add_log_options(p)
+    add_lang_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the edge list; return 0."""
+    lang = args.lang
     require_purpose(args.purpose)
-    output(args.out, formats=(".parquet", ".csv"))
+    output(args.out, formats=(".parquet", ".csv"), lang=lang)
     r = as_rule(args.regime)
-    since, until = zoned(args.since, "--since"), zoned(args.until, "--until")
-    key = cli_key(args.key_file)
+    since, until = zoned(args.since, "--since", lang), zoned(args.until, "--until", lang)
+    key = cli_key(args.key_file, lang=lang)
     data = pseudonymise_data(read_dir(args.data, now=args.now, region=args.region,
                                       **log_kwargs(args)), key)
-    require_scans(data, since, until)
+    require_scans(data, since, until, lang)
     zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
     graph = VisitGraph.from_scans(data.scans, data.venues, r, zone=args.zone or zone)
     edges = copresence(graph, r, since=since, until=until,
@@ -67,6 +82,5 @@ def run(args: argparse.Namespace) -> int:
                        audit=args.audit or args.data / "tracelab.duckdb", who=args.who,
                        deliver=lambda frame: write_table(frame, args.out))
     people = pd.concat([edges[s.PERSON_A], edges[s.PERSON_B]]).nunique() if len(edges) else 0
-    print(f"{len(edges):,} co-present pair(s) among {people:,} people under rule {r.rule_id} "
-          f"-> {args.out}")
+    print(say(_LINES, "done", lang, n=len(edges), people=people, rule=r.rule_id, out=args.out))
     return 0

@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab.cli.options import add_lang_option, say
 from tracelab.governance.retention import SCAN_RETENTION_DAYS, purge
 
 __all__ = ["register", "run"]
+
+_LINES = {
+    "done": ("已清除 {cutoff} 之前的扫码记录：原有 {before:,}，清除 {removed:,}，保留 {kept:,}",
+             "purged scans before {cutoff}: {before:,} before, {removed:,} removed, "
+             "{kept:,} kept"),
+    "no_store": ("--store {path}：数据库文件不存在", "--store {path}: no such database file"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,16 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "section 11.5); 0 removes every scan before now")
     p.add_argument("--now", default=None,
                    help="reference time with zone, e.g. 2022-12-01T00:00+08:00 (default: now)")
+    add_lang_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Purge the store; return 0."""
     if not args.store.is_file():
-        raise FileNotFoundError(f"--store {args.store}: no such database file")
+        raise FileNotFoundError(say(_LINES, "no_store", args.lang, path=args.store))
     done = purge(args.store, args.older_than, args.now)
     for day, n in done.removed_by_day.items():
         print(f"  {day}  {n:>10,}")
-    print(f"purged scans before {done.cutoff.isoformat()}: {done.before:,} before, "
-          f"{done.removed:,} removed, {done.kept:,} kept")
+    print(say(_LINES, "done", args.lang, cutoff=done.cutoff.isoformat(), before=done.before,
+              removed=done.removed, kept=done.kept))
     return 0

@@ -9,10 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from tracelab._atomic import atomic_path, write_text
-from tracelab.cli.options import add_region_option, region_arg
+from tracelab.cli.options import add_lang_option, add_region_option, region_arg, say
 from tracelab.synth.county import DEFAULT_REGION
 
 __all__ = ["register", "run"]
+
+_LINES = {
+    "done": ("已回放 {policies} 个策略 × {seeds} 个种子，共 {runs} 次运行 -> {out}；"
+             "平均最终规模：{sizes}", ""),  # English: the JSON line of before
+    "seeds": ("--seeds 至少为 1，收到 {v}", "--seeds must be at least 1, got {v}"),
+    "population": ("--population 至少为 50，收到 {v}", "--population must be at least 50, got {v}"),
+    "days": ("--days 至少为 1，收到 {v}", "--days must be at least 1, got {v}"),
+    "grid": ("--grid {item!r} 的格式应为 FIELD=V1,V2（例如 compliance=1,0.7）",
+             "--grid {item!r} must look like FIELD=V1,V2 (e.g. compliance=1,0.7)"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG/SVG plots")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_lang_option(p, help="language of the summary (default zh; en prints the summary as "
+                    "one JSON line)")
     p.set_defaults(func=run)
 
 
@@ -60,13 +72,12 @@ def _value(text: str) -> Any:
     return int(number) if number.is_integer() and "." not in text else number
 
 
-def _axes(items: list[str]) -> dict[str, list[Any]]:
+def _axes(items: list[str], lang: str = "en") -> dict[str, list[Any]]:
     axes: dict[str, list[Any]] = {}
     for item in items:
         key, sep, values = item.partition("=")
         if not sep or not key or not values:
-            raise ValueError(f"--grid {item!r} must look like FIELD=V1,V2 (e.g. "
-                             "compliance=1,0.7)")
+            raise ValueError(say(_LINES, "grid", lang, item=item))
         axes[key.strip()] = [_value(v) for v in values.split(",")]
     return axes
 
@@ -76,25 +87,26 @@ def run(args: argparse.Namespace) -> int:
     from tracelab.replay import Scenario, as_policy, grid, scenario_from_dir, summarise, sweep
     from tracelab.replay import columns as rc
 
+    lang = args.lang
     if args.seeds < 1:
-        raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
+        raise ValueError(say(_LINES, "seeds", lang, v=args.seeds))
     if args.data is not None:
         scen, seed0 = scenario_from_dir(args.data, days=args.days)
         if args.region is not None:
             scen = scen.replace(region=region_arg(args.region).code)
     else:
         if args.population < 50:
-            raise ValueError(f"--population must be at least 50, got {args.population}")
+            raise ValueError(say(_LINES, "population", lang, v=args.population))
         scen, seed0 = Scenario(population=args.population, days=args.days or 30), 0
         if args.region is not None:
             scen = scen.replace(region=region_arg(args.region).code)
     if args.days is not None and args.days < 1:
-        raise ValueError(f"--days must be at least 1, got {args.days}")
+        raise ValueError(say(_LINES, "days", lang, v=args.days))
     first = seed0 if args.seed is None else args.seed
     seeds = list(range(first, first + args.seeds))
     names = args.policy or ["none", "twenty"]
     policies = [as_policy(n) for n in names]
-    axes = _axes(args.grid)
+    axes = _axes(args.grid, lang)
     if axes:
         policies = [q for p in policies
                     for q in ([p] if not p.tracing else grid(p, **axes))]
@@ -113,11 +125,14 @@ def run(args: argparse.Namespace) -> int:
         "policies": [p.as_dict() for p in policies]}, indent=1, sort_keys=True) + "\n")
     if not args.no_plots:
         _plots(summary, result.days, out, keys)
+    sizes = {k: float(v) for k, v in result.runs.groupby(
+        rc.POLICY, sort=False)[rc.FINAL_SIZE].mean().items()}
     print(json.dumps({"out": str(out), "runs": len(result.runs), "policies": len(policies),
-                      "seeds": len(seeds),
-                      "final_size": {k: float(v) for k, v in result.runs.groupby(
-                          rc.POLICY, sort=False)[rc.FINAL_SIZE].mean().items()}},
-                     ensure_ascii=False), file=sys.stdout)
+                      "seeds": len(seeds), "final_size": sizes}, ensure_ascii=False)
+          if lang == "en" else
+          say(_LINES, "done", lang, policies=len(policies), seeds=len(seeds),
+              runs=len(result.runs), out=out,
+              sizes="，".join(f"{k} {v:g}" for k, v in sizes.items())), file=sys.stdout)
     return 0
 
 

@@ -7,10 +7,19 @@ import json
 import sys
 from dataclasses import replace
 
-from tracelab.cli.options import add_region_option, region_arg
+from tracelab.cli.options import add_lang_option, add_region_option, region_arg, say
 from tracelab.synth.county import DEFAULT_REGION
 
 __all__ = ["register", "run"]
+
+_LINES = {
+    "done": ("已生成合成县 -> {out}：{persons:,} 人，{venues:,} 个场所，{scans:,} 条扫码记录，"
+             "{infections:,} 例感染，{cases:,} 名报告病例",
+             ""),  # English: the JSON line of before
+    "exit_scans": ("--exit-scans 须在 [0, 1] 之间，收到 {v}",
+                   "--exit-scans must lie in [0, 1], got {v}"),
+    "population": ("--population 至少为 50，收到 {v}", "--population must be at least 50, got {v}"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--start", default="2022-11-18", help="first local day (default 2022-11-18)")
     add_region_option(p, default_help=f"{DEFAULT_REGION}, the sample county's")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_lang_option(p, help="language of the summary (default zh; en prints the summary as "
+                    "one JSON line)")
     p.set_defaults(func=run)
 
 
@@ -39,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
     """Generate and write; print a one-line summary. Returns the exit status."""
     from tracelab.synth import OutbreakParams, generate
 
+    lang = args.lang
     if not 0.0 <= args.exit_scans <= 1.0:
-        raise ValueError(f"--exit-scans must lie in [0, 1], got {args.exit_scans}")
+        raise ValueError(say(_LINES, "exit_scans", lang, v=args.exit_scans))
     if args.population < 50:
-        raise ValueError(f"--population must be at least 50, got {args.population}")
+        raise ValueError(say(_LINES, "population", lang, v=args.population))
     outbreak = OutbreakParams()
     if args.index_cases is not None:
         outbreak = replace(outbreak, index_cases=args.index_cases)
@@ -52,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
                       region=region_arg(args.region) if args.region else DEFAULT_REGION)
     folder = county.write(args.out, fmt=args.format)
     counts = county.manifest["counts"]
-    print(json.dumps({"out": str(folder), "persons": counts["persons"],
-                      "venues": counts["venues"], "scans": counts["scans"],
-                      "infections": counts["infections"], "cases": counts["cases"]},
-                     ensure_ascii=False), file=sys.stdout)
+    summary = {"out": str(folder), "persons": counts["persons"], "venues": counts["venues"],
+               "scans": counts["scans"], "infections": counts["infections"],
+               "cases": counts["cases"]}
+    print(json.dumps(summary, ensure_ascii=False) if lang == "en"
+          else say(_LINES, "done", lang, **summary), file=sys.stdout)
     return 0

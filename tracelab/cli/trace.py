@@ -15,7 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, output, zoned
+from tracelab.cli.options import (
+    add_lang_option,
+    add_log_options,
+    add_region_option,
+    log_kwargs,
+    output,
+    say,
+    zoned,
+)
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
@@ -33,6 +41,49 @@ __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "set_aside_lines"]
 
 
+#: What trace and sources print, Chinese and English.
+_LINES = {
+    "trace": ("{n:,} 条暴露记录，涉及 {cases} 名病例：{people:,} 人、{venues:,} 个场所"
+              "（规则 {rule}）-> {out}",
+              "{n:,} exposure row(s) of {cases} case(s): {people:,} people at {venues:,} "
+              "venue(s) under rule {rule} -> {out}"),
+    "sources": ("已排序 {cases} 个可能的传染源病例和 {venues} 个场所（规则 {rule}）-> {out}",
+                "{cases} candidate case(s) and {venues} venue(s) ranked under rule {rule} "
+                "-> {out}"),
+    "set_aside": ("病例 {case}：其 {n} 条扫码记录被搁置（{why}；{source} 第 {rows} 行）",
+                  "case {case}: {n} of its scans set aside ({why}; {source} rows {rows})"),
+    "no_key": ("没有假名化密钥：请设置环境变量 {env} 或用 --key-file FILE 指定（至少 16 字节，"
+               "例如 `openssl rand -hex 32` 生成）；只有 `tracelab demo` 无需密钥，使用公开的"
+               "演示密钥",
+               "no pseudonymisation key: set the environment variable {env} or pass "
+               "--key-file FILE (at least 16 bytes, e.g. from `openssl rand -hex 32`); only "
+               "`tracelab demo` runs without one, on a public demo key"),
+    "no_scan": ("{path}：没有可用的扫码记录（读取 {read:,} 行，拒收 {rejected:,}）；无从追踪："
+                "请先对该文件夹运行 `tracelab validate`",
+                "{path}: no accepted scan (read {read:,}, rejected {rejected:,}); nothing to "
+                "trace: run `tracelab validate` on the folder"),
+    "no_scan_in": ("{path}：{span}（{zone}）没有扫码记录；扫码记录的时间为 {first} 至 {last}："
+                   "请检查 --as-of 和病例的日期",
+                   "{path}: no scan from {span} ({zone}); the scans run from {first} to "
+                   "{last}: check --as-of and the cases' dates"),
+    "to": (" 至 ", " to "),
+    "unknown_case": ("{folder}：病例 {missing} 不在 cases.* 中；请给出病例表中的 person_id"
+                     "（原始值，或用同一密钥假名化后的值）",
+                     "{folder}: case(s) {missing} not in cases.*; give person_id values from "
+                     "the cases table (raw, or pseudonymised with the same key)"),
+    "no_layout": ("--data {data}：不是 Parquet 布局（没有 scans.parquet/ 文件夹）；请用 "
+                  "`tracelab layout --data DIR --out LAYOUT` 生成",
+                  "--data {data}: not a Parquet layout (no scans.parquet/ folder); write one "
+                  "with `tracelab layout --data DIR --out LAYOUT`"),
+    "no_cases": ("--data {data}：没有病例表（cases.parquet）",
+                 "--data {data}: no cases table (cases.parquet)"),
+    "raw_ids": ("--data {data}：布局中有 {n} 个未假名化的 person_id，例如 {example!r}；请用 "
+                "`tracelab layout` 生成布局，它在读取时即假名化",
+                "--data {data}: the layout holds {n} raw person id(s), e.g. {example!r}; "
+                "write it with `tracelab layout`, which pseudonymises on load"),
+}
+
+
 def add_key_option(p: argparse.ArgumentParser) -> None:
     """Add ``--key-file``, the pseudonymisation key (default: environment TRACELAB_KEY)."""
     p.add_argument("--key-file", type=Path, default=None, metavar="FILE",
@@ -40,10 +91,11 @@ def add_key_option(p: argparse.ArgumentParser) -> None:
                    "variable TRACELAB_KEY); person ids are replaced by keyed pseudonyms on load")
 
 
-def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
+def cli_key(key_file: Path | None, *, demo: bool = False, lang: str = "en") -> bytes:
     """The pseudonymisation key of ``--key-file``, else of ``TRACELAB_KEY``.
 
-    Read before any data, so that a missing key fails before minutes of loading.
+    Read before any data, so that a missing key fails before minutes of loading; the
+    message of a missing key is in `lang`.
 
     Raises
     ------
@@ -51,10 +103,7 @@ def cli_key(key_file: Path | None, *, demo: bool = False) -> bytes:
         If neither gives a key (outside demo mode), or the key is too short.
     """
     if key_file is None and not os.environ.get(privacy.KEY_ENV, "").strip() and not demo:
-        raise privacy.MissingKeyError(
-            f"no pseudonymisation key: set the environment variable {privacy.KEY_ENV} or pass "
-            "--key-file FILE (at least 16 bytes, e.g. from `openssl rand -hex 32`); only "
-            "`tracelab demo` runs without one, on a public demo key")
+        raise privacy.MissingKeyError(say(_LINES, "no_key", lang, env=privacy.KEY_ENV))
     return privacy.load_key(key_file, demo=demo)
 
 
@@ -68,8 +117,8 @@ def read_pseudonymised(folder: Path, key: bytes, *, now: object = None,
 
 
 def require_scans(data: DataDir, since: pd.Timestamp | None = None,
-                  until: pd.Timestamp | None = None) -> None:
-    """Stop with a clear message when there is no scan to trace (in the period).
+                  until: pd.Timestamp | None = None, lang: str = "en") -> None:
+    """Stop with a clear message (in `lang`) when there is no scan to trace (in the period).
 
     A trace or briefing of an empty log would report zero people exposed with confidence.
     """
@@ -77,9 +126,8 @@ def require_scans(data: DataDir, since: pd.Timestamp | None = None,
     source = loaded.source if loaded is not None else "scans"
     if not len(data.scans):
         read = loaded.read if loaded is not None else 0
-        raise ValueError(f"{data.path / source}: no accepted scan (read {read:,}, rejected "
-                         f"{loaded.rejected_count if loaded is not None else 0:,}); nothing to "
-                         "trace: run `tracelab validate` on the folder")
+        raise ValueError(say(_LINES, "no_scan", lang, path=data.path / source, read=read,
+                             rejected=loaded.rejected_count if loaded is not None else 0))
     times = data.scans[s.SCANNED_AT]
     inside = times.notna()
     if since is not None:
@@ -89,16 +137,18 @@ def require_scans(data: DataDir, since: pd.Timestamp | None = None,
     if not inside.any():
         zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
         fmt = "%Y-%m-%d %H:%M"
-        span = (f"{since.tz_convert(zone):{fmt}}" if since is not None else "…") + " to " + (
-            f"{until.tz_convert(zone):{fmt}}" if until is not None else "…")
-        raise ValueError(
-            f"{data.path / source}: no scan from {span} ({zone}); the scans run from "
-            f"{times.min().tz_convert(zone):{fmt}} to {times.max().tz_convert(zone):{fmt}}: "
-            "check --as-of and the cases' dates")
+        span = (f"{since.tz_convert(zone):{fmt}}" if since is not None else "…") + say(
+            _LINES, "to", lang) + (f"{until.tz_convert(zone):{fmt}}" if until is not None
+                                   else "…")
+        raise ValueError(say(_LINES, "no_scan_in", lang, path=data.path / source, span=span,
+                             zone=zone, first=f"{times.min().tz_convert(zone):{fmt}}",
+                             last=f"{times.max().tz_convert(zone):{fmt}}"))
 
 
-def set_aside_lines(data: DataDir, cases: list[str]) -> list[str]:
-    """One line per case whose own scans were rejected: how many, and why.
+def set_aside_lines(data: DataDir, cases: list[str], lang: str = "en") -> list[str]:
+    """One line per case whose own scans were rejected: how many, and why (in `lang`).
+
+    Reason codes, the file's name and its row numbers are kept as they are.
 
     Examples
     --------
@@ -110,6 +160,8 @@ def set_aside_lines(data: DataDir, cases: list[str]) -> list[str]:
     ...                {"scans": scans}, Path("."))
     >>> set_aside_lines(data, ["p_1", "p_2"])
     ['case p_1: 2 of its scans set aside (bad_time 1, venue_rejected 1; scans.csv rows 3, 9)']
+    >>> set_aside_lines(data, ["p_1"], "zh")
+    ['病例 p_1：其 2 条扫码记录被搁置（bad_time 1, venue_rejected 1；scans.csv 第 3, 9 行）']
     """
     aside = data.set_aside
     lines = []
@@ -121,8 +173,8 @@ def set_aside_lines(data: DataDir, cases: list[str]) -> list[str]:
         rows = ", ".join(str(r) for r in mine[s.ROW].head(10)) + (
             ", …" if len(mine) > 10 else "")
         source = data.loads["scans"].source if "scans" in data.loads else "scans"
-        lines.append(f"case {case}: {len(mine)} of its scans set aside ({why}; {source} rows "
-                     f"{rows})")
+        lines.append(say(_LINES, "set_aside", lang, case=case, n=len(mine), why=why,
+                         source=source, rows=rows))
     return lines
 
 
@@ -166,6 +218,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_key_option(p)
     add_region_option(p)
     add_log_options(p)
+    add_lang_option(p)
 
 
 #: The exposures file's row order: a total order, so both engines write the same bytes.
@@ -218,14 +271,14 @@ def _shown(case: str) -> str:
     return text
 
 
-def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path) -> pd.DataFrame:
+def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path,
+           lang: str = "en") -> pd.DataFrame:
     ids = set(cases[s.PERSON_ID].astype(str))
     wanted = list(dict.fromkeys(wanted))
     chosen = case_pseudonyms(wanted, key)
     missing = [_shown(w) for w, p in zip(wanted, chosen, strict=True) if p not in ids]
     if missing:
-        raise ValueError(f"{folder}: case(s) {missing} not in cases.*; give person_id values "
-                         "from the cases table (raw, or pseudonymised with the same key)")
+        raise ValueError(say(_LINES, "unknown_case", lang, folder=folder, missing=missing))
     return cases[cases[s.PERSON_ID].astype(str).isin(set(chosen))].reset_index(drop=True)
 
 
@@ -235,40 +288,40 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
     if args.engine == "embedded":
         data = read_pseudonymised(args.data, key, now=args.now, region=args.region,
                                   **log_kwargs(args))
-        require_scans(data)
+        require_scans(data, lang=args.lang)
         zone = args.zone or (data.region.zone if data.region is not None else s.DEFAULT_ZONE)
         return VisitGraph.from_scans(data.scans, data.venues, r, zone=zone), data.cases, data
     from tracelab.spark import SparkSource, session
 
     found = find_table(args.data, "cases")
     if not (args.data / "visits.parquet").is_dir() and not (args.data / "scans.parquet").is_dir():
-        raise ValueError(f"--data {args.data}: not a Parquet layout (no scans.parquet/ folder); "
-                         "write one with `tracelab layout --data DIR --out LAYOUT`")
+        raise ValueError(say(_LINES, "no_layout", args.lang, data=args.data))
     if found is None:
-        raise ValueError(f"--data {args.data}: no cases table (cases.parquet)")
+        raise ValueError(say(_LINES, "no_cases", args.lang, data=args.data))
     cases = read_cases(found, now=args.now).accepted
     raw = [p for p in cases[s.PERSON_ID].astype(str) if not privacy.is_pseudonym(p)]
     if raw:
-        raise ValueError(f"--data {args.data}: the layout holds {len(raw)} raw person id(s), e.g. "
-                         f"{_shown(raw[0])!r}; write it with `tracelab layout`, which "
-                         "pseudonymises on load")
+        raise ValueError(say(_LINES, "raw_ids", args.lang, data=args.data, n=len(raw),
+                             example=_shown(raw[0])))
     spark = session(args.spark_master)
     return SparkSource(spark, args.data, r, build=True), cases, None
 
 
 def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
+    lang = args.lang
     require_purpose(args.purpose)
-    output(args.out)
+    output(args.out, lang=lang)
     r = as_rule(args.regime)
-    as_of = zoned(args.as_of, "--as-of")
-    key = cli_key(args.key_file)
+    as_of = zoned(args.as_of, "--as-of", lang)
+    key = cli_key(args.key_file, lang=lang)
     graph, cases, data = _source(args, r, key)
-    chosen = _cases(cases, args.case, key, args.data)
+    chosen = _cases(cases, args.case, key, args.data, lang)
     if data is not None:
         windows = case_windows(chosen, r, as_of=as_of)
         lo, hi = windows[WINDOW_START].min(), windows[WINDOW_END].max()
-        require_scans(data, lo if pd.notna(lo) else None, hi if pd.notna(hi) else None)
+        require_scans(data, lo if pd.notna(lo) else None, hi if pd.notna(hi) else None,
+                      lang)
     # One order whichever engine answered: Spark returns tied visits in any order.
     def ordered(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.sort_values(list(_ROW_ORDER), kind="stable", ignore_index=True)
@@ -277,10 +330,11 @@ def run_trace(args: argparse.Namespace) -> int:
     exposures = ordered(trace(graph, chosen, r, args.hops, as_of=as_of,
                               deliver=lambda ex: write_table(ordered(ex), args.out),
                               **_audit_kwargs(args)))
-    print(f"{len(exposures):,} exposure row(s) of {len(chosen)} case(s): "
-          f"{exposures[s.CONTACT_ID].nunique():,} people at {exposures[s.VENUE_ID].nunique():,} "
-          f"venue(s) under rule {r.rule_id} -> {args.out}")
-    for line in set_aside_lines(data, chosen[s.PERSON_ID].tolist()) if data is not None else []:
+    print(say(_LINES, "trace", lang, n=len(exposures), cases=len(chosen),
+              people=exposures[s.CONTACT_ID].nunique(), venues=exposures[s.VENUE_ID].nunique(),
+              rule=r.rule_id, out=args.out))
+    for line in (set_aside_lines(data, chosen[s.PERSON_ID].tolist(), lang) if data is not None
+                 else []):
         print(line)
     return 0
 
@@ -311,20 +365,21 @@ def households(folder: Path, key: bytes) -> pd.DataFrame | None:
 
 def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
+    lang = args.lang
     require_purpose(args.purpose)
-    output(args.out)
+    output(args.out, lang=lang)
     r = as_rule(args.regime)
-    as_of = zoned(args.as_of, "--as-of")
-    key = cli_key(args.key_file)
+    as_of = zoned(args.as_of, "--as-of", lang)
+    key = cli_key(args.key_file, lang=lang)
     graph, cases, data = _source(args, r, key)
-    case = _cases(cases, [args.case], key, args.data)[s.PERSON_ID].iloc[0]
+    case = _cases(cases, [args.case], key, args.data, lang)[s.PERSON_ID].iloc[0]
     ranked = sources(graph, case, r, cases=cases, as_of=as_of,
                      households=households(args.data, key),
                      deliver=lambda frame: write_table(frame, args.out), **_audit_kwargs(args))
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
     n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
-    print(f"{n_cases} candidate case(s) and {n_venues} venue(s) ranked under "
-          f"rule {r.rule_id} -> {args.out}")
-    for line in set_aside_lines(data, [case]) if data is not None else []:
+    print(say(_LINES, "sources", lang, cases=n_cases, venues=n_venues, rule=r.rule_id,
+              out=args.out))
+    for line in set_aside_lines(data, [case], lang) if data is not None else []:
         print(line)
     return 0

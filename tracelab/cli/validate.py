@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs, output
+from tracelab.cli.options import (
+    add_lang_option,
+    add_log_options,
+    add_region_option,
+    log_kwargs,
+    output,
+    say,
+)
 from tracelab.io import Loaded, read_cases, read_dir, read_raw, read_scans, read_venues
 from tracelab.io.exports import write_csv
 from tracelab.model import schema as s
@@ -40,8 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--venue-crs", default=None,
                    help="frame of venue positions: GCJ-02, WGS-84, EPSG:4490 "
                    "(default: manifest.json, else the region's, GCJ-02)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                   help="language of the summary and of the reasons' meanings (default zh)")
+    add_lang_option(p, help="language of the summary and of the reasons' meanings (default zh)")
     add_region_option(p)
     add_log_options(p)
     p.set_defaults(func=run)
@@ -66,7 +72,7 @@ _LINES = {
 
 
 def _say(key: str, lang: str, **fields: object) -> str:
-    return _LINES[key][0 if lang == "zh" else 1].format(**fields)
+    return say(_LINES, key, lang, **fields)
 
 
 def _meaning(reason: object, lang: str) -> str:

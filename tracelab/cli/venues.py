@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option, output
+from tracelab.cli.options import add_lang_option, add_region_option, output, say
 from tracelab.governance.aggregates import (
     BUCKET,
     MEASURE,
@@ -24,6 +24,21 @@ __all__ = ["register", "run_report", "run_regulator", "run_compliance"]
 
 #: Rows of each list printed by ``tracelab venues compliance``.
 TOP = 5
+
+#: What venues prints, Chinese and English; list names and sections stay as they are.
+_LINES = {
+    "written": ("已写入：{out}", "written: {out}"),
+    "report": ("场所 {venue}：仅汇总数据；'<5' 表示少于 5，'c' 表示为保护小计数而隐藏",
+               "venue {venue}: aggregates only; '<5' = fewer than 5, 'c' = hidden to "
+               "protect a small count"),
+    "unknown": ("--venue {venue!r} 不是 {data} 中场所登记表里的场所",
+                "--venue {venue!r} is not a venue of the registry in {data}"),
+    "far": ("{n} 条扫码离场所较远（转发的场所码图片？）",
+            "{n} scans far from the venue (forwarded code image?)"),
+    "bursts": ("{n} 次同一编号的集中扫码（3 条以上）", "{n} bursts of 3+ scans under one person id"),
+    "duplicates": ("因申请人电话已持有场所码而拒收的场所：{n}",
+                   "venues rejected for an applicant phone that already holds a code: {n}"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,28 +76,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     checks.add_argument("--now", default=None,
                         help="end of the observed period, with zone (default: the last scan)")
     add_region_option(checks)
+    for sub in (report, regulator, checks):
+        add_lang_option(sub)
 
 
-def _write(frame: pd.DataFrame, out: Path | None) -> None:
+def _write(frame: pd.DataFrame, out: Path | None, lang: str = "en") -> None:
     if out is None:
         return
-    write_table(frame, output(out, formats=(".csv", ".xlsx")))
-    print(f"written: {out}")
+    write_table(frame, output(out, formats=(".csv", ".xlsx"), lang=lang))
+    print(say(_LINES, "written", lang, out=out))
 
 
 def run_report(args: argparse.Namespace) -> int:
     """Print (and optionally write) one venue's manager report; return 0."""
     data = read_dir(args.data, now=args.now, region=args.region)
     if args.venue not in set(data.venues[s.VENUE_ID].astype("str")):
-        raise ValueError(f"--venue {args.venue!r} is not a venue of the registry in "
-                         f"{args.data}")
+        raise ValueError(say(_LINES, "unknown", args.lang, venue=args.venue, data=args.data))
     report = venue_report(data.scans, args.venue)
-    print(f"venue {args.venue}: aggregates only; '<5' = fewer than 5, 'c' = hidden to "
-          "protect a small count")
+    print(say(_LINES, "report", args.lang, venue=args.venue))
     for section, rows in report.groupby(SECTION, sort=False):
         print(f"  {section}: " + ", ".join(f"{b} {v}" for b, v in
                                            zip(rows[BUCKET], rows[SHOWN], strict=True)))
-    _write(report, args.out)
+    _write(report, args.out, args.lang)
     return 0
 
 
@@ -95,17 +110,17 @@ def run_regulator(args: argparse.Namespace) -> int:
     order = list(dict.fromkeys(report[MEASURE]))  # entries, colours, abnormal, methods
     wide = wide[order].fillna("")
     print(wide.to_string())
-    _write(report, args.out)
+    _write(report, args.out, args.lang)
     return 0
 
 
-def _per_venue(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+def _per_venue(frame: pd.DataFrame, what: str, lang: str = "en") -> pd.DataFrame:
     """Count person-level findings per venue, so the list holds no person data."""
     from tracelab.governance.compliance import SCORE
 
     counts = frame.groupby(s.VENUE_ID).size().sort_values(ascending=False)
     return pd.DataFrame({s.VENUE_ID: counts.index, SCORE: counts.to_numpy().astype(float),
-                         s.WHY: [f"{n} {what}" for n in counts]})
+                         s.WHY: [say(_LINES, what, lang, n=n) for n in counts]})
 
 
 def run_compliance(args: argparse.Namespace) -> int:
@@ -118,10 +133,10 @@ def run_compliance(args: argparse.Namespace) -> int:
         "silent_venues": c.silent_venues(data.scans, data.venues, now=now),
         "low_volume_venues": c.low_volume_venues(data.scans, data.venues, now=now),
         "abnormal_admissions": c.abnormal_admissions(data.scans),
-        "forwarded_code_scans": _per_venue(c.far_scans(data.scans, data.venues),
-                                           "scans far from the venue (forwarded code image?)"),
-        "group_bursts": _per_venue(c.group_bursts(data.scans, min_scans=3),
-                                   "bursts of 3+ scans under one person id"),
+        "forwarded_code_scans": _per_venue(c.far_scans(data.scans, data.venues), "far",
+                                           args.lang),
+        "group_bursts": _per_venue(c.group_bursts(data.scans, min_scans=3), "bursts",
+                                   args.lang),
         "unregistered_venues": c.unregistered_venues(None, rejections=data.rejections),
     }
     duplicates = int((data.rejections[s.REASON] == "duplicate_applicant_phone").sum())
@@ -132,5 +147,5 @@ def run_compliance(args: argparse.Namespace) -> int:
         if args.out is not None:
             args.out.mkdir(parents=True, exist_ok=True)
             write_csv(frame, args.out / f"{name}.csv")
-    print(f"venues rejected for an applicant phone that already holds a code: {duplicates}")
+    print(say(_LINES, "duplicates", args.lang, n=duplicates))
     return 0
