@@ -29,7 +29,7 @@ from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
 from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
 from tracelab.io.exports import write_table
 from tracelab.model import schema as s
-from tracelab.model.ids import mask_name
+from tracelab.model.ids import mask_id, mask_name
 from tracelab.model.rules import PRESETS, Rule, as_rule
 from tracelab.privacy import pseudonyms as privacy
 from tracelab.privacy.audit import require_purpose
@@ -302,7 +302,7 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
     raw = [p for p in cases[s.PERSON_ID].astype(str) if not privacy.is_pseudonym(p)]
     if raw:
         raise ValueError(say(_LINES, "raw_ids", args.lang, data=args.data, n=len(raw),
-                             example=_shown(raw[0])))
+                             example=mask_id(raw[0])))  # an id from the data: masked
     spark = session(args.spark_master)
     return SparkSource(spark, args.data, r, build=True), cases, None
 
