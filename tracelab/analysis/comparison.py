@@ -55,7 +55,9 @@ def stable_key(*parts: Any) -> str:
 
 
 def _label(person: Any) -> str:
-    return str(person) if privacy.is_pseudonym(person) else ids.mask_id(person)
+    # A pseudonym's first 6 hex digits tell people apart on screen; its 16 can hold a run
+    # of 11 digits that reads as a phone number to anyone scanning the file.
+    return f"{str(person)[:8]}…" if privacy.is_pseudonym(person) else ids.mask_id(person)
 
 
 def _day(value: Any) -> str | None:
@@ -92,7 +94,7 @@ def snapshot(*, contacts: pd.DataFrame | None = None, exposures: pd.DataFrame | 
     >>> snap = snapshot(contacts=pd.DataFrame({"contact_id": ["p_0123456789abcdef"],
     ...                                          "tier": ["monitor"]}))
     >>> snap["contacts"]
-    {'c4plidoblbqmd6lf': {'label': 'p_0123456789abcdef', 'tier': 'monitor'}}
+    {'c4plidoblbqmd6lf': {'label': 'p_012345…', 'tier': 'monitor'}}
     """
     out: dict[str, Any] = {"version": SNAPSHOT_VERSION, "contacts": {}, "exposures": {},
                            "venues": {}, "areas": {}}

@@ -370,14 +370,14 @@ def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
 def unwrap_cells(values: pd.Series) -> pd.Series:
     """Strip Excel's text markers: a leading apostrophe and a ``="…"`` wrapper.
 
-    Exports made "safe" for Excel carry ``'36032310100104`` or ``="13123456789"``; read
+    Exports made "safe" for Excel carry ``'11010510100104`` or ``="13123456789"``; read
     as they are they would make a second venue or person. Only text columns change, and
     only the cells that carry a marker, so clean logs pay one vectorised test.
 
     Examples
     --------
-    >>> unwrap_cells(pd.Series(["'36032310100104", '="13123456789"', "V1"])).tolist()
-    ['36032310100104', '13123456789', 'V1']
+    >>> unwrap_cells(pd.Series(["'11010510100104", '="13123456789"', "V1"])).tolist()
+    ['11010510100104', '13123456789', 'V1']
     """
     if not is_text(values):
         return values

@@ -59,9 +59,9 @@ def infer_id_kind(value: str) -> str:
 
     Examples
     --------
-    >>> infer_id_kind("360323600012341"), infer_id_kind("92360323600123450Y")
+    >>> infer_id_kind("110105600012340"), infer_id_kind("92110105600123450G")
     ('regno', 'uscc')
-    >>> infer_id_kind("36032320030302224X")
+    >>> infer_id_kind("11010520030302224X")
     'resident_id'
     """
     v = str(value).strip().upper()

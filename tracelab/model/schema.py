@@ -250,7 +250,7 @@ CUMULATIVE = "cumulative"  # int64: running total of n_cases (per township when 
 
 # --- briefing comparison (analysis.comparison) ------------------------------------
 KEY = "key"  # str: stable id of the item
-LABEL = "label"  # str: what to show (pseudonym or masked id, venue id, area id)
+LABEL = "label"  # str: what to show (pseudonym prefix or masked id, venue id, area id)
 CHANGE = "change"  # str: new, dropped, changed or lifted
 
 # --- aggregate views (governance.aggregates) --------------------------------------

@@ -200,9 +200,9 @@ def pseudonym(value: object, key: bytes) -> str:
 
     Examples
     --------
-    >>> pseudonym("360323200106151237", DEMO_KEY)
-    'p_89e942357569d1ea'
-    >>> pseudonym("360323200106151237", DEMO_KEY) == pseudonym(" 360323200106151237", DEMO_KEY)
+    >>> pseudonym("110105200106151237", DEMO_KEY)
+    'p_29eee8f7e1018464'
+    >>> pseudonym("110105200106151237", DEMO_KEY) == pseudonym(" 110105200106151237", DEMO_KEY)
     True
     """
     key = check_key(key)
@@ -333,10 +333,10 @@ def scrub_text(text: object) -> object:
 
     Examples
     --------
-    >>> scrub_text("call 13123456789 or 360323200106151237 about V1")
-    'call 131*****789 or 36**************37 about V1'
-    >>> scrub_text("36032310100001"), scrub_text(7)
-    ('36032310100001', 7)
+    >>> scrub_text("call 13123456789 or 110105200106151237 about V1")
+    'call 131*****789 or 11**************37 about V1'
+    >>> scrub_text("11010510100001"), scrub_text(7)
+    ('11010510100001', 7)
     """
     if not isinstance(text, str):
         return text
@@ -348,7 +348,7 @@ def scrub_text(text: object) -> object:
 #: What a mainland mobile or an ID number looks like wherever it stands, as typed by people:
 #: a mobile with or without ``+86``, ``0086`` or ``86``, and either, digits grouped by
 #: ``-``, ``.`` or a space (``131-2345-6789``, ``+86 131 2345 6789``,
-#: ``360323 20010615 1237``), and a mobile read as a number (``13123456789.0``). Longer
+#: ``110105 20010615 1237``), and a mobile read as a number (``13123456789.0``). Longer
 #: digit runs, grouped or not, are not matched.
 IDENTIFIER_SHAPE = re.compile(
     r"(?<![0-9])(?<![0-9][-. ])(?:"
@@ -389,8 +389,8 @@ def scrub_shapes(text: object) -> object:
     --------
     >>> scrub_shapes("scanned_at '+86 131-2345-6789' is not a time")
     "scanned_at '131*****789' is not a time"
-    >>> scrub_shapes("360323 20010615 1237, 13123456789, 36032310100104, 2022-11-20 08:05")
-    '36**************37, 131*****789, 36032310100104, 2022-11-20 08:05'
+    >>> scrub_shapes("110105 20010615 1237, 13123456789, 11010510100104, 2022-11-20 08:05")
+    '11**************37, 131*****789, 11010510100104, 2022-11-20 08:05'
     >>> scrub_shapes(None)
     """
     if not isinstance(text, str):
@@ -476,10 +476,10 @@ def mask_frame(frame: pd.DataFrame, kinds: Mapping[str, MaskKind] | None = None,
     ...     "venue_id": ["V1", "V3"], "name": ["好又多超市", "老李小吃"],
     ...     "owner_name": ["某县好又多商贸有限公司", "李建国"],
     ...     "owner_id_kind": ["uscc", "resident_id"],
-    ...     "owner_id": ["92360323600123450Y", "360323200106151237"],
+    ...     "owner_id": ["92110105600123450G", "110105200106151237"],
     ...     "applicant_phone": ["13123456789", "15870001234"]})
     >>> mask_frame(venues)[["owner_name", "owner_id", "applicant_phone"]].values.tolist()
-    [['某县好又多商贸有限公司', '92360323600123450Y', '131*****789'], ['李**', '36**************37', '158*****234']]
+    [['某县好又多商贸有限公司', '92110105600123450G', '131*****789'], ['李**', '11**************37', '158*****234']]
     """
     kinds = dict(personal_columns(frame) if kinds is None else kinds)
     bad = {c: k for c, k in kinds.items()
