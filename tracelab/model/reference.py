@@ -172,8 +172,8 @@ def simplified(text: str) -> str:
 
     Examples
     --------
-    >>> simplified("蘆溪鎮")
-    '芦溪镇'
+    >>> simplified("長樂鎮")
+    '长乐镇'
     """
     return text.translate(_TRAD_TO_SIMP)
 
