@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from tracelab.analysis.ranking import rank_contacts
-from tracelab.cli.options import add_log_options, add_region_option, log_kwargs
+from tracelab.cli.options import add_audit_options, add_log_options, add_region_option, log_kwargs
 from tracelab.cli.trace import add_key_option, cli_key
 from tracelab.governance.call_lists import (
     DEFAULT_CALLS_PER_DAY,
@@ -60,9 +60,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True,
                    help=".xlsx (cover sheet + list, for people) or .csv (UTF-8 with BOM); "
                    "its folder is created if missing")
-    p.add_argument("--purpose", required=True,
-                   help="the case or investigation this list serves, e.g. case:LX-017; "
-                   "logged and shown on the cover")
     p.add_argument("--role", default=None,
                    help="fieldteam, analyst, manager, or a role of --roles; with --reveal "
                    "the role is the credential's (a different one is refused)")
@@ -82,9 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--now", default=None,
                    help="reference time for 'in the future' checks on load (default: now); "
                    "never used for a credential's expiry")
-    p.add_argument("--audit", type=Path, default=None,
-                   help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
-    p.add_argument("--who", default=None, help="the operator, for the audit log")
+    add_audit_options(p, "the case or investigation this list serves, e.g. case:LX-017; "
+                      "logged and shown on the cover", "the operator, for the audit log")
     add_key_option(p)
     add_region_option(p)
     add_log_options(p)

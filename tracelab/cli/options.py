@@ -11,7 +11,7 @@ import pandas as pd
 
 from tracelab.model.regions import Region
 
-__all__ = ["add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output",
+__all__ = ["add_audit_options", "add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output",
            "LANGS", "add_lang_option", "say", "lang_of"]
 
 #: Languages of what the command line prints: Chinese (the default) and English.
@@ -148,3 +148,12 @@ def region_arg(value: str) -> Region:
     from tracelab.io.folders import resolve_region
 
     return resolve_region(value)
+
+
+def add_audit_options(p: argparse.ArgumentParser, purpose_help: str,
+                      who_help: str = "the analyst, for the audit log") -> None:
+    """Add ``--purpose`` (required), ``--audit`` and ``--who``: a person-level query's log."""
+    p.add_argument("--purpose", required=True, help=purpose_help)
+    p.add_argument("--audit", type=Path, default=None,
+                   help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
+    p.add_argument("--who", default=None, help=who_help)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tracelab.cli.options import (
+    add_audit_options,
     add_lang_option,
     add_log_options,
     add_region_option,
@@ -52,11 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="keep overlaps of at least this many minutes (default: the rule's)")
     p.add_argument("--now", default=None,
                    help="reference time for 'in the future' checks on load (default: now)")
-    p.add_argument("--purpose", required=True,
-                   help="the investigation or study this serves, e.g. inv:2022-11-network")
-    p.add_argument("--audit", type=Path, default=None,
-                   help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
-    p.add_argument("--who", default=None, help="the analyst, for the audit log")
+    add_audit_options(p, "the investigation or study this serves, e.g. inv:2022-11-network")
     add_key_option(p)
     add_region_option(p)
     add_log_options(p)

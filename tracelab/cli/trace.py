@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from tracelab.cli.options import (
+    add_audit_options,
     add_lang_option,
     add_log_options,
     add_region_option,
@@ -202,12 +203,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", default=None,
                    help="reference time for 'in the future' checks on load (default: now)")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    p.add_argument("--purpose", required=True,
-                   help="the case or investigation this query serves, e.g. case:LX-017 or "
-                   "inv:2022-11-cluster-3; logged with the query (DOMAIN.md section 10)")
-    p.add_argument("--audit", type=Path, default=None,
-                   help="DuckDB store holding the audit log (default DIR/tracelab.duckdb)")
-    p.add_argument("--who", default=None, help="the analyst, for the audit log")
+    add_audit_options(p, "the case or investigation this query serves, e.g. case:LX-017 or "
+                      "inv:2022-11-cluster-3; logged with the query (DOMAIN.md section 10)")
     p.add_argument("--engine", choices=("embedded", "spark"), default="embedded",
                    help="embedded (default): load DIR and index it in memory; spark: DIR is a "
                    "Parquet layout written by `tracelab layout`, queried through PySpark "

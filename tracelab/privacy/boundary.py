@@ -130,8 +130,11 @@ def raw_identifiers(frame: pd.DataFrame) -> dict[str, tuple[int, str]]:
         kind = kinds.get(column)
         if kind is None and column in PERSON_ID_COLUMNS:
             kind = "person"
+        # Each distinct value is judged once: a log of millions of rows holds far fewer.
+        present = values.dropna()
         if kind is not None:
-            bad = [v for v in values.dropna().astype(str)
+            present = present.astype(str)
+            bad = [v for v in pd.unique(present)
                    if v.strip() and not is_pseudonym(v) and not _is_masked(v)]
             shown = (ids.mask_name if kind == "name" else
                      ids.mask_phone if kind == "phone" else ids.mask_id)
@@ -139,10 +142,10 @@ def raw_identifiers(frame: pd.DataFrame) -> dict[str, tuple[int, str]]:
                                       or isinstance(values.dtype, pd.StringDtype)):
             continue
         else:
-            bad = [v for v in values.dropna() if isinstance(v, str) and _identifying(v)]
+            bad = [v for v in pd.unique(present) if isinstance(v, str) and _identifying(v)]
             shown = scrub_text  # type: ignore[assignment]
         if bad:
-            found[column] = (len(bad), str(shown(bad[0])))
+            found[column] = (int(present.isin(bad).sum()), str(shown(bad[0])))
     return found
 
 
