@@ -328,7 +328,7 @@ COMMANDS = [
     Command("followup",
             lambda data, work: ("cli", ["followup", "import", str(work / "returned.csv"),
                                         "--store", str(work / "tracelab.duckdb"),
-                                        "--now", NOW]),
+                                        "--now", NOW, "--purpose", "case:C-031"]),
             outputs=(), prepare=_sheet_prepare, check=_followup_check, kills=8),
     Command("Store.ingest",
             lambda data, work: ("ingest", str(data), str(work / "tracelab.duckdb")),

@@ -24,6 +24,7 @@ from tracelab.io import open_store
 from tracelab.io.exports import write_csv, write_xlsx
 from tracelab.model import schema as s
 from tracelab.privacy import DEMO_KEY
+from tracelab.privacy.audit import read_audit
 from tracelab.privacy.pseudonyms import pseudonym
 
 from .conftest import NOW
@@ -256,6 +257,7 @@ LISTED = pd.DataFrame({
     s.LISTED_AT: pd.to_datetime(["2022-11-20T08:00+08:00"] * 5, utc=True),
 })
 AS_OF = "2022-11-21T07:00+08:00"
+PURPOSE = ["--purpose", "case:C-031"]
 
 
 def _imported(tmp_path: Path) -> Path:
@@ -385,14 +387,15 @@ def test_cli_import_of_a_missing_or_wrong_file_exits_2_with_one_line(tmp_path, c
     if name.endswith(".pdf"):
         (tmp_path / name).write_bytes(b"%PDF-1.4\n")
     store = tmp_path / "tracelab.duckdb"
-    status = main(["followup", "import", str(tmp_path / name), "--store", str(store)])
+    status = main(["followup", "import", str(tmp_path / name), "--store", str(store), *PURPOSE])
     assert status == 2 and needle in _one_line(capsys)
     assert not store.exists()  # nothing written
 
 
 def test_cli_import_of_a_sheet_without_the_columns_exits_2(tmp_path, capsys):
     sheet = _csv(tmp_path, "姓名,备注,状态\n张三,13812345678,已联系\n")
-    assert main(["followup", "import", str(sheet), "--store", str(tmp_path / "s.duckdb")]) == 2
+    assert main(["followup", "import", str(sheet), "--store", str(tmp_path / "s.duckdb"),
+                 *PURPOSE]) == 2
     line = _one_line(capsys)
     assert "contact_id (联系人编号), status_at absent" in line and "13812345678" not in line
     assert not (tmp_path / "s.duckdb").exists()
@@ -403,16 +406,16 @@ def test_cli_import_and_status(tmp_path, capsys, monkeypatch):
     store = tmp_path / "tracelab.duckdb"
     sheet = _csv(tmp_path, ENGLISH + f"{PHONE},,,,reached,2022-11-20\n")
     now = ["--now", "2022-12-31T00:00Z"]
-    assert main(["followup", "import", str(sheet), "--store", str(store), *now]) == 1
+    assert main(["followup", "import", str(sheet), "--store", str(store), *now, *PURPOSE]) == 1
     out = capsys.readouterr().out
     assert "读取 6 行，接受 5 行" in out and "raw_id_without_key" in out and PHONE not in out
     assert main(["followup", "import", str(sheet), "--store", str(store), "--lang", "en",
-                 *now]) == 1
+                 *now, *PURPOSE]) == 1
     assert "0 new, 5 already recorded" in capsys.readouterr().out
     listing = write_csv(LISTED, tmp_path / "calls.csv")
     status = main(["followup", "status", "--store", str(store), "--exposures", str(listing),
                    "--as-of", AS_OF, "--out", str(tmp_path / "status.csv"),
-                   "--overdue-out", str(tmp_path / "overdue.xlsx")])
+                   "--overdue-out", str(tmp_path / "overdue.xlsx"), *PURPOSE])
     out = capsys.readouterr().out
     assert status == 0
     assert "随访完成情况" in out and "超时未落实 2 人" in out and B in out
@@ -424,6 +427,34 @@ def test_cli_import_and_status(tmp_path, capsys, monkeypatch):
     assert main(["followup", "status", "--store", str(store), "--as-of", AS_OF,
                  "--lang", "en", "--reach-hours", "call_today=none"]) == 0
     assert "overdue: 0" in capsys.readouterr().out
+    # Two imports and one named status: three entries; a status without a purpose shows
+    # counts only, names nobody, and logs nothing.
+    assert len(read_audit(store)) == 3
+    assert main(["followup", "status", "--store", str(store), "--exposures", str(listing),
+                 "--as-of", AS_OF]) == 0
+    out = capsys.readouterr().out
+    assert "超时未落实 2 人" in out and B not in out and "需 --purpose" in out
+    assert len(read_audit(store)) == 3
+    assert main(["followup", "status", "--store", str(store), "--overdue-out",
+                 str(tmp_path / "o2.csv")]) == 2
+    assert "--overdue-out" in _one_line(capsys) and not (tmp_path / "o2.csv").exists()
+
+
+def test_cli_import_needs_a_purpose_and_logs_one_entry(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TRACELAB_KEY", raising=False)
+    store = tmp_path / "tracelab.duckdb"
+    sheet = _csv(tmp_path, ENGLISH)
+    with pytest.raises(SystemExit):
+        main(["followup", "import", str(sheet), "--store", str(store)])
+    assert not store.exists()
+    assert main(["followup", "import", str(sheet), "--store", str(store), "--purpose",
+                 "13812345678", "--now", "2022-12-31T00:00Z"]) == 2
+    assert "13812345678" not in capsys.readouterr().err and not store.exists()
+    assert main(["followup", "import", str(sheet), "--store", str(store), *PURPOSE,
+                 "--who", "lead", "--now", "2022-12-31T00:00Z"]) == 0
+    log = read_audit(store)
+    assert len(log) == 1 and log["purpose"].iloc[0] == PURPOSE[1]
+    assert log["query"].iloc[0] == f"followup import {sheet.name}" and log["who"].iloc[0] == "lead"
 
 
 @pytest.mark.parametrize("argv, needle", [

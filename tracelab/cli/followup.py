@@ -4,6 +4,11 @@ show how far follow-up has got by township and tier, and who is overdue.
 The store keeps contacts' pseudonyms only: a revealed sheet's raw phones or person ids
 are pseudonymised with the key (``--key-file`` or ``TRACELAB_KEY``), or rejected
 without one. Output for people is Chinese by default (``--lang en``).
+
+Both are person-level: an import records what happened to named contacts, and the overdue
+list names them (by pseudonym). So ``import`` needs ``--purpose`` and leaves one entry in
+the store's audit log after its rows are committed; ``status`` prints the completeness
+table (counts) to anyone, and the overdue list only under ``--purpose``, audited.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from tracelab.io import open_store
 from tracelab.io.exports import write_table
 from tracelab.model import schema as s
 from tracelab.privacy import pseudonyms as privacy
+from tracelab.privacy.audit import record_query
+from tracelab.privacy.purposes import require_purpose
 
 __all__ = ["register", "run_import", "run_status", "reach_hours"]
 
@@ -83,7 +90,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="write the overdue list to this .csv or .xlsx file")
     add_region_option(st)
     st.set_defaults(func=run_status)
+    imp.add_argument("--purpose", required=True,
+                     help="case or investigation the follow-up serves, e.g. case:C-031 "
+                     "(logged in the store's audit log)")
+    st.add_argument("--purpose", default=None,
+                    help="case or investigation id; needed to list overdue contacts (by "
+                    "pseudonym), which is then logged in the store's audit log; without it "
+                    "only counts are shown")
     for sub in (imp, st):
+        sub.add_argument("--who", default=None, help="the operator, for the audit log")
         sub.add_argument("--store", type=Path, required=True,
                          help="the county's DuckDB store (tracelab.duckdb)")
         sub.add_argument("--lang", choices=("zh", "en"), default="zh",
@@ -112,6 +127,7 @@ def _write(frame: pd.DataFrame, path: Path | None, sheet: str) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Record a returned sheet; return 0, or 1 when rows were rejected."""
+    purpose = require_purpose(args.purpose)
     key = _optional_key(args.key_file)
     loaded = read_followup(args.file, key=key, zone=args.zone, now=zoned(args.now, "--now"))
     whole = loaded.rejected[(loaded.rejected[s.ROW] == 0)
@@ -120,6 +136,10 @@ def run_import(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.file}: {whole[s.MESSAGE].iloc[0]}")
     with open_store(args.store) as store:
         got = import_followup(store, loaded, now=zoned(args.now, "--now"))
+        record_query(store, who=args.who, purpose=purpose,
+                     query=f"followup import {Path(args.file).name}",
+                     counts={"read": got.read, "accepted": got.accepted, "added": got.added,
+                             "rejected": got.rejected})
     reasons = got.rejections[s.REASON].value_counts()
     why = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
     if args.lang == "zh":
@@ -180,7 +200,7 @@ def _listing(args: argparse.Namespace, as_of: pd.Timestamp | None) -> pd.DataFra
     return listing_from_trace(b.exposures, b.contacts, b.cases, persons)
 
 
-def _print(got: FollowupStatus, lang: Any) -> None:
+def _print(got: FollowupStatus, lang: Any, named: bool) -> None:
     table = got.completeness.copy()
     for column in (s.TIER, s.TOWNSHIP):  # codes, and "unknown", in the reader's language
         table[column] = table[column].map(lambda t: label(t, lang))
@@ -203,7 +223,10 @@ def _print(got: FollowupStatus, lang: Any) -> None:
                f"overdue: {len(overdue)} (limits: ")
               + ", ".join(f"{label(k, lang)} {v:g} h" for k, v in got.reach_within_hours.items()
                           if v is not None) + ("）" if lang == "zh" else ")"))
-        if len(overdue):
+        if len(overdue) and not named:
+            print("（逐人名单需 --purpose，并记入审计日志）" if lang == "zh" else
+                  "(listing them needs --purpose, and is logged in the audit log)")
+        elif len(overdue):
             shown = overdue.head(SHOWN).copy()
             for column in (s.LISTED_AT, s.DUE_AT):
                 shown[column] = shown[column].dt.tz_convert(s.DEFAULT_ZONE).dt.strftime(
@@ -226,6 +249,11 @@ def _print(got: FollowupStatus, lang: Any) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print completeness and the overdue list (and write them); return 0."""
+    purpose = None if args.purpose is None else require_purpose(args.purpose)
+    if args.overdue_out is not None and purpose is None:
+        raise ValueError("--overdue-out 列出逐人名单，需要 --purpose（如 case:C-031）"
+                         if args.lang == "zh" else "--overdue-out lists people: give "
+                         "--purpose (e.g. case:C-031)")
     _check_out(args.out, "--out")
     _check_out(args.overdue_out, "--overdue-out")
     as_of = zoned(args.as_of, "--as-of")
@@ -238,7 +266,11 @@ def run_status(args: argparse.Namespace) -> int:
     with open_store(args.store, read_only=True) as store:
         got = followup_status(store, listed, as_of=as_of, listed_at=listed_at,
                               reach_within_hours=hours)
-    _print(got, args.lang)
+    _print(got, args.lang, named=purpose is not None)
     _write(got.completeness, args.out, "completeness")
     _write(got.overdue, args.overdue_out, "overdue")
+    if purpose is not None:  # after the outputs exist: an entry never claims a missing file
+        record_query(args.store, who=args.who, purpose=purpose, query="followup status",
+                     counts={"listed": int(got.completeness[s.N_LISTED].sum()),
+                             "overdue": len(got.overdue)})
     return 0

@@ -14,6 +14,8 @@ _LINES = {
     "done": ("已清除 {cutoff} 之前的扫码记录：原有 {before:,}，清除 {removed:,}，保留 {kept:,}",
              "purged scans before {cutoff}: {before:,} before, {removed:,} removed, "
              "{kept:,} kept"),
+    "followup": ("已清除 {cutoff} 之前的随访记录 {n:,} 条", "purged {n:,} follow-up records "
+                 "before {cutoff}"),
     "no_store": ("--store {path}：数据库文件不存在", "--store {path}: no such database file"),
 }
 
@@ -21,7 +23,7 @@ _LINES = {
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``purge`` sub-command."""
     p = subparsers.add_parser(
-        "purge", help="delete scans older than the retention period and report what went",
+        "purge", help="delete scans and follow-up records older than the retention period",
         description="Delete scans whose entry time is more than DAYS days before now, print "
         "how many were removed per local day, and log the purge in the audit table, in the "
         "same transaction: after a crash both happened or neither. Refused, deleting "
@@ -45,4 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {day}  {n:>10,}")
     print(say(_LINES, "done", args.lang, cutoff=done.cutoff.isoformat(), before=done.before,
               removed=done.removed, kept=done.kept))
+    if done.followup_removed:
+        print(say(_LINES, "followup", args.lang, cutoff=done.cutoff.isoformat(),
+                  n=done.followup_removed))
     return 0

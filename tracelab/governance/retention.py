@@ -49,6 +49,9 @@ class Purged:
         Scan rows before the purge, removed, and left.
     removed_by_day : dict of str to int
         Removed rows per local day (``YYYY-MM-DD`` in Asia/Shanghai); sums to `removed`.
+    followup_removed : int
+        Follow-up records (``followup`` table) removed: those whose status, or import when
+        they have none, is before the cutoff.
     """
 
     cutoff: pd.Timestamp
@@ -56,6 +59,19 @@ class Purged:
     removed: int
     kept: int
     removed_by_day: dict[str, int]
+    followup_removed: int = 0
+
+
+def _purge_followup(con: duckdb.DuckDBPyConnection, cutoff: pd.Timestamp) -> int:
+    """Delete follow-up facts older than `cutoff`; the number deleted (0 without the table)."""
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    if "followup" not in tables:
+        return 0
+    when = f'coalesce("{s.STATUS_AT}", "{s.IMPORTED_AT}") < ?'
+    at = [cutoff.to_pydatetime()]
+    row = con.execute("SELECT count(*) FROM followup WHERE " + when, at).fetchone()
+    con.execute("DELETE FROM followup WHERE " + when, at)
+    return int(row[0]) if row else 0
 
 
 def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
@@ -94,13 +110,16 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
 
     Notes
     -----
-    Only scans are purged; venues (not personal once masked), cases and the audit log
-    stay. The deletion and its counts are logged in the audit table under the purpose
-    ``ops:retention``, without any person identifier, in the same transaction as the
-    deletion: after a crash either both happened or neither. DuckDB keeps deleted rows in
-    free blocks of the database file until they are overwritten (measured: purged person ids
-    still readable in the file after ``DELETE`` and ``CHECKPOINT``); ``compact=True``
-    copies the database into a fresh file, which holds none of them.
+    Scans are purged, and so are follow-up records (what field teams recorded about a
+    contact) past the same cutoff, since they are as personal as the scans they came from
+    (the same period is a design default: DOMAIN.md gives none for either); venues (not
+    personal once masked), cases and the audit log stay. The deletion and its counts are
+    logged in the audit table under the purpose ``ops:retention``, without any person
+    identifier, in the same transaction as the deletion: after a crash either both happened
+    or neither. DuckDB keeps deleted rows in free blocks of the database file until they are
+    overwritten (measured: purged person ids still readable in the file after ``DELETE`` and
+    ``CHECKPOINT``); ``compact=True`` copies the database into a fresh file, which holds
+    none of them.
 
     Examples
     --------
@@ -142,13 +161,15 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
                         [cutoff.to_pydatetime()])
             kept = int(_value(con, "SELECT count(*) FROM scans"))
             by_day = {str(day): int(n) for day, n in days}
-            done = Purged(cutoff, before, before - kept, kept, by_day)
+            done = Purged(cutoff, before, before - kept, kept, by_day,
+                          _purge_followup(con, cutoff))
             fault_point("purge:deleted")
             pending = append_in_transaction(
                 con, who=who, purpose=PURGE_PURPOSE, kinds=("ops",),
                 query=f"purge scans older_than_days={older_than_days} "
                 f"cutoff={cutoff.isoformat()}",
-                counts={"before": done.before, "removed": done.removed, "kept": done.kept})
+                counts={"before": done.before, "removed": done.removed, "kept": done.kept,
+                        "followup_removed": done.followup_removed})
             con.execute("COMMIT")
         except BaseException as err:
             rollback(con, err)
