@@ -20,6 +20,7 @@ from tracelab.briefing import (
     build_briefing,
     folder_extras,
     html_to_pdf,
+    network_section,
     read_summary,
     render_html,
     summary,
@@ -27,6 +28,7 @@ from tracelab.briefing import (
 )
 from tracelab.io import pseudonymise_data, read_dir
 from tracelab.maps import external_refs
+from tracelab.maps.base import check_townships
 from tracelab.model import schema as s
 from tracelab.privacy import DEMO_KEY, pseudonymise
 
@@ -166,7 +168,8 @@ def test_page_has_no_external_script_or_stylesheet(briefing):
 def test_same_data_gives_byte_identical_page_and_summary(briefing):
     b, paths, page = briefing
     # folium's random ids are renumbered and no clock is read
-    assert render_html(b).encode("utf-8") == paths["html"].read_bytes()
+    page = render_html(b, network=network_section(b)).encode("utf-8")
+    assert page == paths["html"].read_bytes()
     assert json.loads(paths["json"].read_text(encoding="utf-8")) == json.loads(
         json.dumps(summary(b)))
 
@@ -243,7 +246,8 @@ def _open(page, path: Path):
     page.goto(path.as_uri())
     frame = page.frame_locator("iframe.tl-map")
     frame.locator(".leaflet-container").wait_for()
-    frame.locator("path.tl-venue").first.wait_for()
+    frame.locator(".tl-label").first.wait_for(state="attached")
+    frame.locator(".tl-venue-rank, .tl-cluster").first.wait_for(state="attached")
     return frame
 
 
@@ -258,11 +262,14 @@ def _assert_clean(page) -> None:
 def test_browser_draws_what_the_data_says(browser_page, briefing):
     b, paths, _ = briefing
     frame = _open(browser_page, paths["html"])
-    assert frame.locator("path.tl-venue").count() == b.exposures[s.VENUE_ID].nunique()
+    # Venues: drawn alone, as ranked badges, or counted inside a cluster at county zoom.
+    drawn = frame.locator("path.tl-venue, .tl-venue-rank").count()
+    clustered = sum(int(n) for n in frame.locator(".tl-cluster-n").all_inner_texts())
+    assert drawn + clustered == b.exposures[s.VENUE_ID].nunique()
     assert frame.locator("path.tl-risk").count() == len(b.areas)
     assert frame.locator("path.tl-risk-high").count() == (b.areas["level"] == "high").sum()
-    assert frame.locator("path.tl-choropleth").count() == len(b.townships)
-    assert frame.locator("path.tl-township").count() == len(b.townships)
+    assert frame.locator("path.tl-choropleth").count() == len(check_townships(b.townships))
+    assert frame.locator("path.tl-township").count() == len(check_townships(b.townships))
     assert frame.locator(".leaflet-control-layers-overlays label").count() == 4
     # the onset curve's bars add up to the cases
     bars = browser_page.locator("svg.tl-epicurve").first.locator("rect.tl-bar")
@@ -281,8 +288,12 @@ def test_browser_shows_a_hostile_venue_name_as_text(browser_page, xss_briefing):
     assert row.locator(".venue-name").inner_text() == XSS_NAME
     assert XSS_ADDRESS in row.inner_text()
     assert browser_page.locator("section img, section script").count() == 0
-    # The busiest venue is drawn first, under smaller circles that hide its centre.
-    frame.locator("path.tl-venue").first.dispatch_event("click")
+    # At street zoom every venue is drawn alone; the busiest is the table's first rank.
+    inner = next(f for f in browser_page.frames if f != browser_page.main_frame)
+    inner.evaluate("z => window[Object.keys(window).find(k => /^map_/.test(k) && "
+                   "window[k] instanceof L.Map)].setZoom(z, {animate: false})", 16)
+    frame.locator(f'.tl-venue-rank:has([data-venue="{busiest}"]), '
+                  f'path.tl-venue[data-venue="{busiest}"]').first.dispatch_event("click")
     popup = frame.locator(".leaflet-popup-content")
     assert XSS_NAME in popup.inner_text() and XSS_ADDRESS in popup.inner_text()
     assert popup.locator("img, script").count() == 0

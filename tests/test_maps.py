@@ -14,8 +14,10 @@ folium = pytest.importorskip("folium")
 
 from tests import test_maps_data as data  # noqa: E402
 from tracelab.maps import (  # noqa: E402
+    CHOROPLETH_COLOURS,
     LEVEL,
     TIER,
+    area_radii,
     assert_offline,
     base_map,
     contacts_per_township,
@@ -29,6 +31,7 @@ from tracelab.maps import (  # noqa: E402
     replay_map,
     risk_area_map,
     tile_source,
+    township_classes,
     township_map,
     trajectory_map,
     venue_map,
@@ -54,9 +57,9 @@ def class_count(page: str, name: str) -> int:
     return page.count(f'"className": "{name}"')
 
 
-def points_of(page: str, class_name: str) -> list[dict]:
-    """The data array of the circle-marker script drawing `class_name`."""
-    match = re.search(rf"/\* tl-points {class_name} \*/ var pts = (\[.*?\]);\n", page)
+def points_of(page: str, tag: str = "tl-venues") -> list[dict]:
+    """The data array of the tracelab script call tagged `tag` (venues by default)."""
+    match = re.search(rf"/\* tl-call {tag} \*/ var data = (\[.*?\]);\n", page)
     return json.loads(match.group(1)) if match else []
 
 
@@ -199,9 +202,10 @@ def test_gcj02_intranet_tiles_shift_polygons():
 
 def test_labels_are_chinese_by_default_and_english_on_request():
     zh, en = page_of(all_kinds()), page_of(all_kinds(lang="en"))
-    for word in ("涉疫场所", "风险区", "疫情回放", "各乡镇密接人数", "病例轨迹"):
+    for word in ("涉疫场所", "风险区", "疫情回放", "暴露人数（按场所所在乡镇）", "病例轨迹"):
         assert has_text(zh, word) and not has_text(en, word)
-    for word in ("Exposure venues", "Risk areas", "Outbreak replay", "Contacts per township"):
+    for word in ("Exposure venues", "Risk areas", "Outbreak replay",
+                 "People exposed (by township of the venue)"):
         assert has_text(en, word) and not has_text(zh, word)
 
 
@@ -305,7 +309,7 @@ def test_people_exposed_per_venue_and_tier():
 
 def test_venue_circles_sized_by_exposed_and_coloured_by_tier():
     page = page_of(venue_map(data.exposures(), data.venues()))
-    circles = points_of(page, "tl-venue")
+    circles = points_of(page)
     assert len(circles) == 4
     radii = [c["r"] for c in circles]
     assert radii == sorted(radii, reverse=True) and radii[0] == pytest.approx(24.0)
@@ -316,7 +320,7 @@ def test_venue_circles_sized_by_exposed_and_coloured_by_tier():
 
 def test_venue_circles_coloured_by_count_without_tiers():
     page = page_of(venue_map(data.exposures(tiers=False), data.venues()))
-    circles = points_of(page, "tl-venue")
+    circles = points_of(page)
     assert len(circles) == 4
     assert not has_text(page, "今日联系")
     assert len({c["c"] for c in circles}) == 3  # three distinct counts: 3, 2, 1
@@ -325,7 +329,7 @@ def test_venue_circles_coloured_by_count_without_tiers():
 
 def test_empty_exposures_draw_no_venue():
     page = page_of(venue_map(data.exposures().iloc[:0], data.venues()))
-    assert points_of(page, "tl-venue") == []
+    assert points_of(page) == []
     assert_offline(page)
 
 
@@ -334,7 +338,7 @@ def test_unknown_tier_is_refused():
     with pytest.raises(ValueError, match=r"value\(s\) \['urgent'\] outside tier_order"):
         venue_map(exposures, data.venues())
     page = page_of(venue_map(exposures, data.venues(), tier_order=["urgent"]))
-    assert {c["c"] for c in points_of(page, "tl-venue")} == {"#c0392b"}
+    assert {c["c"] for c in points_of(page)} == {"#c0392b"}
 
 
 # --- risk areas and townships ---------------------------------------------------------
@@ -409,6 +413,129 @@ def test_outlines_are_the_base_layer_when_given():
     page = page_of(venue_map(data.exposures(), data.venues(), townships=data.townships()))
     assert "L.tileLayer(" not in page
     assert class_count(page, "tl-township") == 11
+
+
+def test_close_contacts_by_township_of_residence_and_of_venue():
+    t, close = data.townships(), schema.CLOSE_CONTACT
+    by_home = contacts_per_township(data.exposures(), data.venues(), t, persons=data.persons(),
+                                    category=close)
+    # close contacts: 101 (lives in 0), 102 (lives in 2), 104 (lives outside the county)
+    assert by_home["contacts"].tolist()[:3] == [1, 0, 1] and by_home["contacts"].sum() == 2
+    assert by_home.attrs == {"basis": "residence", "category": close, "unplaced": 1}
+    everyone = contacts_per_township(data.exposures(), data.venues(), t, persons=data.persons())
+    assert everyone["contacts"].tolist()[:3] == [1, 1, 1] and everyone.attrs["unplaced"] == 2
+    by_venue = contacts_per_township(data.exposures(), data.venues(), t, category=close)
+    # close rows: 101 and 102 at v1 (township 0), 104 at v3 (township 1)
+    assert by_venue["contacts"].tolist()[:3] == [2, 1, 0]
+    assert by_venue.attrs == {"basis": "venue", "category": close, "unplaced": 0}
+
+
+def test_residence_from_the_home_venue_when_persons_have_no_township():
+    homes = data.persons().drop(columns=schema.TOWNSHIP_CODE).assign(
+        **{schema.HOME_VENUE_ID: ["v3", "v5", "v1", "v6"]})
+    out = contacts_per_township(data.exposures(), data.venues(), data.townships(), persons=homes)
+    # 103 at v1 (township 0), 101 at v3 (1), 102 at v5 and 104 at v6 (2); 105 unknown
+    assert out["contacts"].tolist()[:3] == [1, 1, 2] and out.attrs["unplaced"] == 1
+    with pytest.raises(ValueError, match="persons needs 'township_code' or 'home_venue_id'"):
+        contacts_per_township(data.exposures(), data.venues(), data.townships(),
+                              persons=homes.drop(columns=schema.HOME_VENUE_ID))
+
+
+def test_township_layer_says_what_it_counts_and_by_which_township():
+    args = (data.townships(), data.exposures(), data.venues())
+    page = page_of(township_map(*args, persons=data.persons(), category=schema.CLOSE_CONTACT))
+    assert has_text(page, "密接人数（按居住乡镇）") and has_text(page, "另有1人居住地不在图中乡镇或不详")
+    page = page_of(township_map(*args, category=schema.CLOSE_CONTACT, lang="en"))
+    assert has_text(page, "Close contacts (by township of the venue)")
+    assert "data-lo=" in page and "tl-township-labels" in page
+
+
+def test_a_county_outline_among_the_townships_is_not_drawn_as_a_township():
+    t = data.townships()
+    county = t.iloc[:1].assign(**{schema.TOWNSHIP_CODE: "360323", schema.TOWNSHIP: "全县"})
+    county = county.set_geometry([t.geometry.union_all()], crs=t.crs)
+    both = pd.concat([t, county], ignore_index=True)
+    page = page_of(township_map(both, data.exposures(), data.venues()))
+    assert class_count(page, "tl-choropleth") == 11 and class_count(page, "tl-county") == 1
+    assert not has_text(page, "全县")
+    out = contacts_per_township(data.exposures(), data.venues(), both)
+    assert len(out) == 11 and "360323" not in set(out[schema.TOWNSHIP_CODE])
+
+
+def test_overlapping_townships_are_refused():
+    t = data.townships()
+    grown = t.set_geometry([t.geometry.iloc[0].buffer(0.02)] + list(t.geometry.iloc[1:]),
+                           crs=t.crs)
+    with pytest.raises(ValueError, match=r"overlap by \d+% of the smaller one"):
+        township_map(grown)
+
+
+def test_the_sample_townships_do_not_overlap():
+    from tracelab.maps.base import check_townships
+
+    t = check_townships(data.townships())
+    shapes = t.to_crs(t.estimate_utm_crs()).geometry.tolist()
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            assert a.intersection(b).area < 1.0  # square metres: shared borders only
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_count_falls_in_the_legend_row_of_its_colour(seed):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, rng.choice([2, 10, 3000]), size=rng.integers(1, 30))
+    counts[rng.integers(0, len(counts))] = 0
+    colours, ranges = township_classes(counts)
+    rows = {colour: (lo, hi) for colour, lo, hi in ranges}
+    assert len(rows) == len(ranges)  # one row per colour
+    for n, colour in zip(counts, colours, strict=True):
+        lo, hi = rows[colour]
+        assert lo <= n <= hi
+    assert max(rows) == (len(CHOROPLETH_COLOURS) - 1 if counts.max() > 0 else 0)
+    lows = [lo for _, lo, _ in ranges]
+    assert lows == sorted(lows) and [hi + 1 for _, _, hi in ranges[:-1]] == lows[1:]
+
+
+def test_ranked_venues_carry_their_number_and_come_first():
+    page = page_of(venue_map(data.exposures(), data.venues(), ranks={"v5": 1, "v3": 2}))
+    points = points_of(page)
+    assert [(p["v"], p["k"]) for p in points] == [("v5", 1), ("v3", 2), ("v1", 0), ("v2", 0)]
+    assert points[0]["t"].startswith("1. ") and "重点场所第1名" in points[0]["p"]
+    with pytest.raises(ValueError, match="ranks are positive integers"):
+        venue_map(data.exposures(), data.venues(), ranks={"v5": 0})
+
+
+def test_clustering_can_be_turned_off():
+    on = re.search(r'"cell": (\d+)', page_of(venue_map(data.exposures(), data.venues())))
+    off = re.search(r'"cell": (\d+)', page_of(venue_map(data.exposures(), data.venues(),
+                                                         cluster=False)))
+    assert int(on.group(1)) > 0 and int(off.group(1)) == 0
+
+
+def test_risk_area_radius_is_the_farthest_boundary_point_in_metres():
+    radii = area_radii(data.areas())
+    # the high area is a box of 0.008 x 0.006 degrees: half its diagonal, ~0.4 x ~0.33 km
+    assert 480 < radii["radius_m"].iloc[1] < 560
+    page = page_of(risk_area_map(data.areas()))
+    marks = points_of(page, "tl-risk-marks")
+    assert [m["l"] for m in marks] == ["medium", "high"]
+    assert marks[1]["m"] == round(radii["radius_m"].iloc[1])
+    assert f"半径约{marks[1]['m']:,}米" in marks[1]["t"]
+    assert points_of(page_of(risk_area_map(data.areas(), min_px=0)), "tl-risk-marks") == []
+
+
+def style_of(page: str, class_name: str) -> dict:
+    """The style folium writes for the GeoJson layer of class `class_name`."""
+    match = re.search(r'return (\{[^{}]*\});(?:(?!return \{).)*?"className": "' + class_name
+                      + '"', page, re.S)
+    assert match, f"no layer of class {class_name}"
+    return json.loads(match.group(1))
+
+
+def test_the_low_area_can_be_an_outline_that_covers_nothing():
+    assert style_of(page_of(risk_area_map(data.areas())), "tl-risk tl-risk-low")["fillOpacity"] > 0
+    low = style_of(page_of(risk_area_map(data.areas(), low_fill=False)), "tl-risk tl-risk-low")
+    assert low["fill"] is False and "fillOpacity" not in low
 
 
 # --- heat and replay ------------------------------------------------------------------
@@ -520,7 +647,7 @@ def test_amap_shifts_every_point_layer():
     venues = data.venues().set_index(schema.VENUE_ID)
     lon, lat = wgs84_to_gcj02(venues.loc["v1", schema.LON], venues.loc["v1", schema.LAT])
     page = page_of(venue_map(data.exposures(), data.venues(), tiles="amap"))
-    first = points_of(page, "tl-venue")[0]
+    first = points_of(page)[0]
     assert (first["lat"], first["lon"]) == pytest.approx((lat, lon), abs=1e-6)
     page = page_of(heat_map(data.exposures(), data.venues(), tiles="amap"))
     assert f"[{round(lat, 6)}, {round(lon, 6)}, 1.0]" in page
@@ -528,7 +655,7 @@ def test_amap_shifts_every_point_layer():
     assert f"[{round(lat, 6)}, {round(lon, 6)}, " in page
     intranet = tile_source("http://10.0.0.1/{z}/{x}/{y}.png", frame="GCJ-02")
     page = page_of(venue_map(data.exposures(), data.venues(), tiles=intranet))
-    first = points_of(page, "tl-venue")[0]
+    first = points_of(page)[0]
     assert (first["lat"], first["lon"]) == pytest.approx((lat, lon), abs=1e-6)
 
 
@@ -540,7 +667,7 @@ def test_tiers_from_a_contact_table():
     # v1: 101, 102 (call today), 103; v3: 104 (24 h), 105; v2: 105; v5: 102 (call today)
     assert out[TIER].tolist() == ["call_today", "within_24h", "monitor", "call_today"]
     page = page_of(venue_map(exposures.drop(columns=TIER), data.venues(), contact_tiers=ranked))
-    assert [c["c"] for c in points_of(page, "tl-venue")][0] == "#c0392b"
+    assert [c["c"] for c in points_of(page)][0] == "#c0392b"
 
 
 @pytest.mark.parametrize(("with_column", "tiers", "match"), [

@@ -7,6 +7,7 @@ under tests/artifacts/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ pytest.importorskip("folium")
 
 from tests import test_maps_data as data  # noqa: E402
 from tracelab.maps import (  # noqa: E402
+    MIN_MARK_PX,
+    SPLIT_ZOOM,
+    area_radii,
     heat_map,
     replay_map,
     risk_area_map,
@@ -22,6 +26,7 @@ from tracelab.maps import (  # noqa: E402
     trajectory_map,
     venue_map,
 )
+from tracelab.model import schema  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +58,20 @@ def count(page, selector: str) -> int:
     return page.locator(selector).count()
 
 
+#: The page's Leaflet map (folium names it map_<id>).
+MAP = "window[Object.keys(window).find(k => /^map_/.test(k) && window[k] instanceof L.Map)]"
+
+
+def set_zoom(page, zoom: int) -> None:
+    page.evaluate(f"z => {MAP}.setZoom(z, {{animate: false}})", zoom)
+
+
+def venues_shown(page) -> int:
+    """Venues drawn: circles, numbered badges and the venues counted in clusters."""
+    return page.evaluate("""() => document.querySelectorAll('path.tl-venue, .tl-venue-rank').length
+        + [...document.querySelectorAll('.tl-cluster-n')].reduce((n, e) => n + +e.textContent, 0)""")
+
+
 def test_trajectory_draws_numbered_stops_in_order(browser_page, tmp_path):
     m = trajectory_map(data.visits(), data.venues(), case_id=data.CASE_ID)
     page = open_map(browser_page, m, tmp_path, "trajectory")
@@ -68,7 +87,7 @@ def test_trajectory_draws_numbered_stops_in_order(browser_page, tmp_path):
 
 
 def test_venue_circles_match_the_data_and_names_show_as_text(browser_page, tmp_path):
-    m = venue_map(data.exposures(), data.venues())
+    m = venue_map(data.exposures(), data.venues(), cluster=False)
     page = open_map(browser_page, m, tmp_path, "venues")
     assert count(page, "path.tl-venue") == 4
     page.locator("path.tl-venue").first.click()  # v1, the largest, drawn first
@@ -97,6 +116,63 @@ def test_township_choropleth_and_outlines(browser_page, tmp_path):
     assert count(page, "path.tl-township") == 11
     assert count(page, "path.tl-county") == 1
     assert count(page, ".tl-legend") == 1
+    assert_clean(page)
+
+
+def test_township_names_label_the_map_and_let_the_mouse_through(browser_page, tmp_path):
+    m = township_map(data.townships(), data.exposures(), data.venues())
+    page = open_map(browser_page, m, tmp_path, "township_labels")
+    names = data.townships()[schema.TOWNSHIP].tolist()
+    labels = page.locator(".tl-label")
+    assert sorted(t.splitlines()[0] for t in labels.all_inner_texts()) == sorted(names)
+    first = labels.first.bounding_box()  # the label's corner is its anchor point
+    hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).getAttribute('class')",
+                        [first["x"], first["y"]])
+    assert "tl-choropleth" in hit
+    page.mouse.move(first["x"], first["y"])
+    assert names[0] in page.locator(".leaflet-tooltip").last.inner_text()
+    assert_clean(page)
+
+
+def test_close_venues_cluster_and_split_when_zoomed_in(browser_page, tmp_path):
+    # v1 and v2 lie ~1 km apart: one cluster at county zoom, apart in the street view
+    m = venue_map(data.exposures(), data.venues(), ranks={"v2": 1, "v5": 2})
+    page = open_map(browser_page, m, tmp_path, "venue_clusters")
+    set_zoom(page, 10)
+    assert count(page, ".tl-cluster") >= 1 and venues_shown(page) == 4
+    cluster = page.locator(".tl-cluster").first
+    ranks = cluster.locator(".tl-cluster-ranks")
+    assert ranks.count() == 0 or set(ranks.get_attribute("data-ranks").split()) <= {"1", "2"}
+    cluster.hover()
+    tip = page.locator(".leaflet-tooltip").last.inner_text()
+    assert re.fullmatch(r"\d+个涉疫场所(，含重点场所第[12、]+名)?；点击放大", tip), tip
+    before = page.evaluate(f"() => {MAP}.getZoom()")
+    cluster.click()
+    page.wait_for_function(f"z => {MAP}.getZoom() > z", arg=before)
+    set_zoom(page, SPLIT_ZOOM)
+    assert count(page, ".tl-cluster") == 0 and venues_shown(page) == 4
+    badges = page.locator(".tl-rank")
+    assert dict(zip(badges.evaluate_all("bs => bs.map(b => b.dataset.venue)"),
+                    badges.all_inner_texts(), strict=True)) == {"v2": "1", "v5": "2"}
+    assert_clean(page)
+
+
+def test_small_risk_areas_get_a_mark_that_states_their_radius(browser_page, tmp_path):
+    m = risk_area_map(data.areas())
+    page = open_map(browser_page, m, tmp_path, "risk_marks")
+    set_zoom(page, 8)  # the high area is ~0.5 km across, the medium one ~3 km
+    marks = page.locator("path.tl-risk-mark")
+    assert marks.count() == 2  # the high and the medium area; the low one is the county
+    widths = marks.evaluate_all("ms => ms.map(m => m.getBBox().width)")
+    assert min(widths) >= 2 * MIN_MARK_PX - 0.5
+    radii = area_radii(data.areas())["radius_m"].round().astype(int).tolist()
+    marks.last.hover()  # the high area, drawn last
+    tip = page.locator(".leaflet-tooltip").last.inner_text()
+    assert f"半径约{radii[1]:,}米" in tip and "高风险区" in tip
+    set_zoom(page, 10)  # the medium area is larger than a mark now: its polygon shows
+    assert marks.count() == 1
+    set_zoom(page, 14)
+    assert marks.count() == 0
     assert_clean(page)
 
 
@@ -151,10 +227,11 @@ def test_all_kinds_layered_with_one_layer_control(browser_page, tmp_path):
 
     page = open_map(browser_page, all_kinds(lang="en"), tmp_path, "all_kinds")
     labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in labels][:2] == ["Contacts per township", "Township outlines"]
+    assert [t.strip() for t in labels][:2] == ["People exposed (by township of the venue)",
+                                               "Township outlines"]
     assert len(labels) == 7
-    assert count(page, "path.tl-venue") == 4
+    assert venues_shown(page) == 4
     page.locator(".leaflet-control-layers-overlays label", has_text="Exposure venues").click()
-    assert count(page, "path.tl-venue") == 0
+    assert venues_shown(page) == 0
     assert count(page, ".leaflet-control-layers") == 1
     assert_clean(page)

@@ -1,7 +1,8 @@
 """Hand-checkable map inputs shared by test_maps.py and test_maps_browser.py (no tests here).
 
-Six venues in three townships of the synthetic county, one case with four stops, seven
-exposure rows (five distinct contacts) over three local days, and three risk areas.
+Six venues in three townships of the synthetic county, one case with four stops, eight
+exposure rows (five distinct contacts, three of them close contacts) over three local
+days, the contacts' residences, and three risk areas.
 Venue names include script injections; owner and applicant columns carry personal data
 that must never reach a map.
 """
@@ -66,7 +67,10 @@ def visits() -> pd.DataFrame:
 
 
 def exposures(tiers: bool = True) -> pd.DataFrame:
-    """Seven rows: v1 has 3 distinct contacts, v3 2, v5 1, v2 1; days 11-01, 11-02, 11-03."""
+    """Eight rows: v1 has 3 distinct contacts, v3 2, v5 1, v2 1; days 11-01, 11-02, 11-03.
+
+    Close-contact rows: 101 and 102 at v1, 104 at v3; the others are venue co-exposures.
+    """
     frame = pd.DataFrame({
         schema.CASE_ID: [CASE_ID] * 7,
         schema.CONTACT_ID: [CONTACTS[i] for i in (0, 1, 2, 0, 3, 4, 1)],
@@ -78,10 +82,24 @@ def exposures(tiers: bool = True) -> pd.DataFrame:
     frame = pd.concat([frame, pd.DataFrame({
         schema.CASE_ID: [CASE_ID], schema.CONTACT_ID: [CONTACTS[4]], schema.VENUE_ID: ["v2"],
         schema.OVERLAP_START: pd.to_datetime(["2022-11-01T05:10Z"])})], ignore_index=True)
+    frame[schema.CATEGORY] = [schema.CLOSE_CONTACT if i in (0, 1, 4) else schema.CO_EXPOSURE
+                              for i in range(len(frame))]
     if tiers:
         frame[TIER] = ["monitor", "call_today", "monitor", "monitor", "within_24h", "monitor",
                        "monitor", "monitor"]
     return frame
+
+
+def persons() -> pd.DataFrame:
+    """Residences: 101 in township 0, 102 in township 2, 103 in township 1, 104 outside the
+    county; 105 has no row. Names and phones are there to be left unread."""
+    codes = townships()[schema.TOWNSHIP_CODE].tolist()
+    return pd.DataFrame({
+        schema.PERSON_ID: CONTACTS[:4],
+        schema.TOWNSHIP_CODE: [codes[0], codes[2], codes[1], "360000000"],
+        "name": [OWNER_NAME] * 4,
+        "phone": [PHONE] * 4,
+    })
 
 
 def areas() -> gpd.GeoDataFrame:

@@ -8,8 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracelab.analysis.ranking import TIERS, infectiousness, occupancy, rank_contacts, rank_venues
+from tracelab.analysis.ranking import (
+    TIERS,
+    capacity,
+    infectiousness,
+    occupancy,
+    rank_contacts,
+    rank_venues,
+)
 from tracelab.model import schema as s
+from tracelab.model.rules import rule
 
 T0 = pd.Timestamp("2022-11-20 02:00", tz="UTC")
 MIN = pd.Timedelta(minutes=1)
@@ -124,6 +132,28 @@ def test_capacity_sets_tiers():
     assert r[s.CONTACT_ID].iloc[0] == "X6"
 
 
+def test_capacity_comes_from_the_rule():
+    rows = [exposure("C1", f"X{i}", "S", 0, 10 + i) for i in range(7)]
+    ex = pd.DataFrame(rows)
+    tiers = lambda r: r["tier"].value_counts().reindex(TIERS, fill_value=0).tolist()  # noqa: E731
+    # the rule given, else the rule the exposures were traced with, else 200
+    assert tiers(rank_contacts(ex, CASES, rule=rule("twenty", calls_per_day=2))) == [2, 2, 3]
+    assert tiers(rank_contacts(ex.assign(rule_id="ninth(calls_per_day=3)"), CASES)) == [3, 3, 1]
+    assert tiers(rank_contacts(ex, CASES)) == [7, 0, 0]
+    # a number given wins over the rule
+    assert tiers(rank_contacts(ex, CASES, rule="twenty(calls_per_day=2)", calls_per_day=1)) == [
+        1, 1, 5]
+    assert capacity("ten(calls_per_day=40)") == 40 and capacity() == 200
+
+
+def test_exposures_traced_under_two_capacities_are_refused():
+    ex = pd.DataFrame([exposure("C1", "A", "S", 0, 10), exposure("C1", "B", "S", 0, 20)])
+    mixed = ex.assign(rule_id=["twenty(calls_per_day=3)", "twenty"])
+    with pytest.raises(ValueError, match=r"different calls_per_day \[3, 200\]"):
+        rank_contacts(mixed, CASES)
+    assert len(rank_contacts(mixed, CASES, calls_per_day=5)) == 2
+
+
 def test_cutoffs_without_capacity():
     rows = [exposure("C1", "A", "R", 0, 120), exposure("C1", "B", "P", 0, 1)]
     r = rank_contacts(pd.DataFrame(rows), CASES, venues=VENUES, calls_per_day=None,
@@ -158,6 +188,8 @@ def test_empty_exposures_give_empty_ranking():
 @pytest.mark.parametrize("kw, match", [
     ({"per": "venue"}, "per='venue'"),
     ({"calls_per_day": 0}, "calls_per_day=0"),
+    ({"calls_per_day": 2.5}, "calls_per_day=2.5"),
+    ({"calls_per_day": "many"}, "calls_per_day='many'"),
     ({"cutoffs": (1.0, 5.0)}, "cutoffs="),
 ])
 def test_bad_arguments_raise(kw, match):

@@ -114,6 +114,32 @@ def test_bad_rule_ids_are_refused(rule_id, match):
         parse_rule_id(rule_id)
 
 
+def test_calls_per_day_is_a_rule_parameter_that_round_trips():
+    r = rule("ninth", calls_per_day=50)
+    assert r.rule_id == "ninth(calls_per_day=50)"
+    assert as_rule(r.rule_id) == r and as_rule(r.rule_id).calls_per_day == 50
+    assert r.as_dict()["calls_per_day"] == 50 and Rule(**r.as_dict()) == r
+    # the default leaves every preset's id as it was
+    assert all(p.calls_per_day == 200 and p.rule_id == name for name, p in PRESETS.items())
+    assert rule("twenty", calls_per_day=np.int64(80)).as_dict()["calls_per_day"] == 80
+    assert type(rule("twenty", calls_per_day=np.int64(80)).calls_per_day) is int
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True, "200", None])
+def test_calls_per_day_must_be_a_whole_number_of_people(bad):
+    with pytest.raises(ValueError, match=rf"calls_per_day={bad!r} must be a whole number of "
+                       "people, at least 1"):
+        rule("twenty", calls_per_day=bad)
+
+
+def test_rule_id_with_a_bad_number_is_refused_in_one_sentence():
+    with pytest.raises(ValueError, match=r"'twenty\(calls_per_day=lots\)': calls_per_day='lots' "
+                       "must be a whole number"):
+        as_rule("twenty(calls_per_day=lots)")
+    with pytest.raises(ValueError, match="lingering_minutes='x' must be a number"):
+        as_rule("twenty(lingering_minutes=x)")
+
+
 def test_close_contact_types_given_as_a_list_become_a_sorted_tuple():
     assert rule("twenty", close_contact_types=["school", "hotel"]).close_contact_types == (
         "hotel", "school")

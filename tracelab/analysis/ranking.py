@@ -20,6 +20,7 @@ from tracelab._validate import require_columns
 from tracelab.index.presence import visits as build_visits
 from tracelab.model import reference
 from tracelab.model import schema as s
+from tracelab.model.rules import DEFAULT_CALLS_PER_DAY, Rule, as_rule
 from tracelab.model.schema import (
     BIN_START,
     CASE_HOURS,
@@ -48,7 +49,7 @@ from tracelab.model.schema import (
 
 __all__ = [
     "rank_contacts", "rank_venues", "occupancy", "infectiousness", "INFECTIOUSNESS_PROFILE",
-    "COLOUR_FACTORS", "HOP_FACTORS", "TIERS",
+    "COLOUR_FACTORS", "HOP_FACTORS", "TIERS", "capacity",
 ]
 
 _TIER_TEXT = {"call_today": "call today", "within_24h": "call within 24 hours",
@@ -162,6 +163,35 @@ def _exposure_components(ex: pd.DataFrame, cases: pd.DataFrame,
     }, index=ex.index)
 
 
+def capacity(rule: Rule | str | None = None, exposures: pd.DataFrame | None = None) -> int:
+    """People the teams can call per day: the rule's ``calls_per_day``.
+
+    The rule is `rule` if given, else the one the exposures were traced with (their
+    ``rule_id`` column); without either, :data:`tracelab.model.rules.DEFAULT_CALLS_PER_DAY`.
+
+    Raises
+    ------
+    ValueError
+        If the exposures were traced under rules with different capacities (pass one).
+
+    Examples
+    --------
+    >>> capacity("twenty"), capacity("twenty(calls_per_day=50)")
+    (200, 50)
+    >>> capacity(exposures=pd.DataFrame({"rule_id": ["ninth(calls_per_day=80)"] * 2}))
+    80
+    """
+    if rule is not None:
+        return as_rule(rule).calls_per_day
+    if exposures is None or s.RULE_ID not in exposures:
+        return DEFAULT_CALLS_PER_DAY
+    found = {as_rule(str(r)).calls_per_day for r in exposures[s.RULE_ID].dropna().unique()}
+    if len(found) > 1:
+        raise ValueError(f"the exposures were traced under rules with different "
+                         f"calls_per_day {sorted(found)}; pass calls_per_day= or rule=")
+    return found.pop() if found else DEFAULT_CALLS_PER_DAY
+
+
 def rank_contacts(
     exposures: pd.DataFrame,
     cases: pd.DataFrame,
@@ -170,7 +200,8 @@ def rank_contacts(
     *,
     venue_types: pd.DataFrame | None = None,
     per: Literal["contact", "pair"] = "contact",
-    calls_per_day: int | None = 200,
+    calls_per_day: int | Literal["rule"] | None = "rule",
+    rule: Rule | str | None = None,
     cutoffs: tuple[float, float] = (20.0, 5.0),
     beta_per_hour: float = 0.5,
     close_range: float = 8.0,
@@ -205,9 +236,12 @@ def rank_contacts(
         Venue-type table with ``weight``; default :func:`tracelab.model.reference.venue_types`.
     per : {"contact", "pair"}
         One row per contact, or per (case, contact) pair.
-    calls_per_day : int or None, default 200
+    calls_per_day : int, "rule" or None, default "rule"
         Capacity: ranks 1..N are ``call_today``, N+1..2N ``within_24h``, the rest
-        ``monitor``. None uses ``cutoffs`` instead.
+        ``monitor``. ``"rule"`` takes N from the rule (:func:`capacity`: `rule`, else the
+        exposures' ``rule_id``, else 200). None uses ``cutoffs`` instead.
+    rule : Rule or str, optional
+        The rule whose ``calls_per_day`` sets the capacity when ``calls_per_day="rule"``.
     cutoffs : (float, float), default (20, 5)
         Score at or above which a row is ``call_today``, ``within_24h`` (design default).
     beta_per_hour : float, default 0.5
@@ -262,8 +296,10 @@ def rank_contacts(
     """
     if per not in ("contact", "pair"):
         raise ValueError(f"per={per!r}; allowed: 'contact', 'pair'")
-    if calls_per_day is not None and calls_per_day < 1:
-        raise ValueError(f"calls_per_day={calls_per_day!r}; give a positive int or None")
+    n_calls = capacity(rule, exposures) if calls_per_day == "rule" else calls_per_day
+    if n_calls is not None and (isinstance(n_calls, bool | str) or not isinstance(
+            n_calls, int | np.integer) or n_calls < 1):
+        raise ValueError(f"calls_per_day={calls_per_day!r}; give a positive int, 'rule' or None")
     if not cutoffs[0] >= cutoffs[1] >= 0:
         raise ValueError(f"cutoffs={cutoffs!r}; give (call_today, within_24h) scores, "
                          "first >= second >= 0")
@@ -291,7 +327,7 @@ def rank_contacts(
         _minutes=minutes, _by_venue=by_venue, _by_infectious=by_infectious,
         _by_crowding=by_crowding, _dose=by_crowding * hop_factor / 60,
         _co_present=comp["n_co"].to_numpy() * minutes,
-        _venue_type=ex[s.VENUE_ID].map(vtype).fillna("venue"))
+        _venue_type=ex[s.VENUE_ID].map(vtype).astype(object).fillna("venue"))
     per_contact = work.groupby(keys, sort=True)
     agg = per_contact.agg(**{
         s.HOP: (s.HOP, "min"), N_CASES: (s.CASE_ID, "nunique"), N_EXPOSURES: (s.HOP, "size"),
@@ -328,9 +364,8 @@ def rank_contacts(
                                         ascending=[False, False] + [True] * len(keys),
                                         kind="stable", ignore_index=True)
     out[RANK] = np.arange(1, len(out) + 1, dtype=np.int64)
-    if calls_per_day is not None:
-        tier = np.where(out[RANK] <= calls_per_day, 0,
-                        np.where(out[RANK] <= 2 * calls_per_day, 1, 2))
+    if n_calls is not None:
+        tier = np.where(out[RANK] <= n_calls, 0, np.where(out[RANK] <= 2 * n_calls, 1, 2))
     else:
         tier = np.where(out[SCORE] >= cutoffs[0], 0, np.where(out[SCORE] >= cutoffs[1], 1, 2))
     out[TIER] = pd.array(np.asarray(TIERS, dtype=object)[tier], dtype="str")

@@ -2,7 +2,9 @@
 
 :func:`load_briefing` / :func:`build_briefing` gather the numbers and tables,
 :func:`render_html` formats them (Chinese by default), :func:`write_briefing` writes the
-page, a JSON summary for the next ``--since`` and optionally a PDF.
+page, a JSON summary for the next ``--since`` and optionally a PDF. Beside it: the chains
+of transmission (:func:`network_view`), the public trajectory notice of a case
+(:func:`case_notice`, audited) and the map layers for GIS (:func:`export_layers`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from tracelab.briefing.build import (
 )
 from tracelab.briefing.curve_svg import epi_curve_svg
 from tracelab.briefing.diff import Changes, changes, read_summary, summary, write_summary
+from tracelab.briefing.layers_export import export_layers
+from tracelab.briefing.network_svg import (
+    NetworkView,
+    network_page,
+    network_section,
+    network_view,
+)
+from tracelab.briefing.notice import build_notice, case_notice
+from tracelab.briefing.notice_render import write_notice
 from tracelab.briefing.output import MAX_BYTES, summary_path, write_briefing
 from tracelab.briefing.pdf import html_to_pdf
 from tracelab.briefing.quality import quality_counts, rejections_by_reason
@@ -44,4 +55,12 @@ __all__ = [
     "quality_counts",
     "rejections_by_reason",
     "MAX_BYTES",
+    "NetworkView",
+    "network_view",
+    "network_page",
+    "network_section",
+    "build_notice",
+    "case_notice",
+    "write_notice",
+    "export_layers",
 ]

@@ -31,20 +31,42 @@ svg.tl-epicurve { max-width: 100%; height: auto; display: block; }
 .lvl-medium { color: #d68910; font-weight: bold; }
 .note { font-size: 12px; color: #555; }
 footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #ccc; }
-@page { size: A4; margin: 12mm; }
+.delta { font-size: 12px; color: #1b2631; margin-top: 2px; }
+.capacity { font-size: 12px; color: #1b2631; margin-top: 2px; }
+/* Every printed page: the briefing and its time at the left, the page number at the right
+   (CSS margin boxes; Chromium prints them in --pdf and in the print dialog). */
+@page {
+  size: A4; margin: 11mm 12mm 14mm;
+  @bottom-left { content: {{ footer_left }}; font-size: 8pt; color: #555;
+    font-family: "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", sans-serif; }
+  @bottom-right { content: {{ footer_right }}; font-size: 8pt; color: #555;
+    font-family: "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", sans-serif; }
+}
+/* Page 1 holds the title, the headline cards and the map; the tables follow. */
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
+  h1 { font-size: 18px; margin: 0; }
+  .meta { font-size: 10px; margin: 2px 0 0; }
+  h2 { font-size: 14px; margin: 8px 0 4px; break-after: avoid; }
   section { break-inside: avoid-page; }
-  section.page-break { break-before: page; }
   section.long { break-inside: auto; }
+  #contacts { break-before: page; }
+  .cards { flex-wrap: nowrap; gap: 6px; }
+  .card { flex: 1 1 0; min-width: 0; padding: 3px 7px; }
+  .card .num { font-size: 20px; }
+  .card .sub, .delta, .capacity { font-size: 9px; }
+  iframe.tl-map { height: 184mm; }  /* what A4 leaves below the cards, with room to spare */
+  #map .note { margin: 2px 0 0; font-size: 9px; }
+  .screen-only { display: none; }
   tr { break-inside: avoid; }
-  iframe.tl-map { height: 150mm; }
-  h2 { break-after: avoid; }
   details.params > :not(summary) { display: none; }
 }
 </style>
 </head>
 <body>
+{#- A headline card's change since the previous briefing (--since), e.g. "+12 较上次". #}
+{%- macro delta(key) %}{% if key in deltas %}<div class="delta" data-delta="{{ key }}">
+  {{- delta_text(deltas[key]) }}</div>{% endif %}{% endmacro %}
 <header>
   <h1>{{ county }} {{ t('title') }}</h1>
   <p class="meta">{{ t('as_of') }}: <span id="as-of">{{ as_of_text }}</span> ·
@@ -58,12 +80,16 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
       <div class="num" data-key="cases">{{ h.cases }}</div>
       <div class="sub">{{ t('confirmed') }} <span data-key="confirmed">{{ h.confirmed }}</span> ·
         {{ t('asymptomatic') }} <span data-key="asymptomatic">{{ h.asymptomatic }}</span></div>
+      {{ delta('cases') }}
     </div>
     <div class="card"><div>{{ t('contacts') }}</div>
       <div class="num" data-key="contacts">{{ h.contacts }}</div>
       <div class="sub">{% for tier in tiers %}{{ t(tier) }}
         <span data-key="tier-{{ tier }}">{{ h.contacts_by_tier[tier] }}</span>
         {%- if not loop.last %} · {% endif %}{% endfor %}</div>
+      <div class="capacity" data-key="capacity" data-calls="{{ calls_per_day }}">
+        {{- t('capacity', n=calls_per_day) }}</div>
+      {{ delta('contacts') }}
     </div>
     {%- if fu %}
     <div class="card"><div>{{ t('followup') }}</div>
@@ -74,15 +100,28 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
     </div>
     {%- endif %}
     <div class="card"><div>{{ t('venues') }}</div>
-      <div class="num" data-key="venues">{{ h.venues }}</div></div>
+      <div class="num" data-key="venues">{{ h.venues }}</div>
+      {{ delta('venues') }}
+    </div>
     <div class="card"><div>{{ t('risk_areas') }}</div>
       <div class="num" data-key="areas">{{ h.areas.high + h.areas.medium }}</div>
       <div class="sub">{% for lvl in levels %}{{ t(lvl) }}
         <span data-key="areas-{{ lvl }}">{{ h.areas[lvl] }}</span>
         {%- if not loop.last %} · {% endif %}{% endfor %}</div>
+      {{ delta('areas') }}
     </div>
   </div>
-  <h3>{{ t('contacts_by') }}</h3>
+</section>
+
+<section id="map">
+  <h2>{{ t('map') }}</h2>
+  <iframe class="tl-map" title="{{ t('map') }}" sandbox="allow-scripts"
+    srcdoc="{{ map_page }}"></iframe>
+  <p class="note">{{ t('map_note') }}<span class="screen-only"> {{ t('map_hint') }}</span></p>
+</section>
+
+<section id="contacts">
+  <h2>{{ t('contacts_by') }}</h2>
   <table id="contacts-by">
     <tr><th>{{ t('category') }}</th>
       {%- for tier in tiers %}<th class="n">{{ t(tier) }}</th>{% endfor -%}
@@ -94,14 +133,8 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
       <td class="n" data-tier="total">{{ h.contacts_by_category[cat] }}</td></tr>
     {% endfor %}
   </table>
+  <p id="capacity">{{ capacity_text }}</p>
   <p class="note">{{ t('privacy') }}</p>
-</section>
-
-<section id="map" class="page-break">
-  <h2>{{ t('map') }}</h2>
-  <iframe class="tl-map" title="{{ t('map') }}" sandbox="allow-scripts"
-    srcdoc="{{ map_page }}"></iframe>
-  <p class="note">{{ t('map_note') }}</p>
 </section>
 
 <section id="epi">
@@ -110,6 +143,10 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
   {{ svg_report }}
   {% if undated %}<p class="note">{{ t('undated') }}: {{ undated }}</p>{% endif %}
 </section>
+
+{#- Slot: the chains of transmission, a whole <section> of trusted HTML built by our
+    own code (render_html(network=...)); empty leaves no trace. #}
+{{ network }}
 
 <section id="top-venues" class="long">
   <h2>{{ t('top_venues') }}</h2>
@@ -129,7 +166,7 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
   </table>{% else %}<p>{{ t('none') }}</p>{% endif %}
   {% if townships %}<h3>{{ t('top_townships') }}</h3>
   <table>
-    <tr><th>{{ t('township') }}</th><th class="n">{{ t('contacts') }}</th>
+    <tr><th>{{ t('township') }}</th><th class="n">{{ township_title }}</th>
       <th class="n">{{ t('cases') }}</th></tr>
     {% for r in townships %}<tr><td>{{ r.name }}</td><td class="n">{{ r.contacts }}</td>
       <td class="n">{{ r.cases }}</td></tr>

@@ -61,6 +61,9 @@ class Briefing:
     #: Follow-up of the listed contacts (:func:`tracelab.governance.followup_summary`), when
     #: the folder's store holds any; None otherwise.
     followup: dict[str, Any] | None = None
+    #: Where people live (``persons.*`` limited to person id, home venue and township), for
+    #: counting contacts by residence; None without a persons table. Never in the summary.
+    persons: pd.DataFrame | None = None
 
 
 def default_as_of(scans: pd.DataFrame, cases: pd.DataFrame,
@@ -181,7 +184,8 @@ def build_briefing(
         Loaded venues (WGS-84), scans, cases, rejections and per-file counts.
     rule : str or Rule, default "twenty"
         Rule preset or rule id (:func:`tracelab.model.rules.as_rule`); its name also picks
-        the risk-area rules (``ninth``, ``twenty``, ``ten``; others use ``twenty``).
+        the risk-area rules (``ninth``, ``twenty``, ``ten``; others use ``twenty``), its
+        ``calls_per_day`` the contacts' tiers.
     as_of : tz-aware time, optional
         Briefing time: cases reported and scans made later are left out. Default
         :func:`default_as_of`.
@@ -246,7 +250,8 @@ def build_briefing(
                                   zone=region.zone if region is not None else s.DEFAULT_ZONE)
     exposures = trace(graph, cases, rule, as_of=stamp)
     if len(exposures):
-        contacts = rank_contacts(exposures, cases, scans, venues=data.venues)
+        contacts = rank_contacts(exposures, cases, scans, venues=data.venues,
+                                 calls_per_day=rule.calls_per_day)
         ranking = rank_venues(exposures, cases, scans, data.venues)
     else:
         contacts = pd.DataFrame({s.CONTACT_ID: pd.Series([], dtype=object),
@@ -258,6 +263,8 @@ def build_briefing(
     homes = None
     if persons is not None:
         homes = persons[[c for c in _PERSON_COLUMNS if c in persons.columns]]
+        if not {HOME_VENUE_ID, s.TOWNSHIP_CODE} & set(homes.columns):
+            homes = None  # ids alone say nothing about where people live
     areas = risk_areas(cases, case_visits, data.venues, rule=area_regime, as_of=stamp,
                        persons=homes, venue_crs="WGS-84",
                        outline=region.outline if region is not None else None,
@@ -266,7 +273,10 @@ def build_briefing(
     if townships is not None:
         from tracelab.maps import contacts_per_township
 
-        township_counts = contacts_per_township(exposures, data.venues, townships)
+        # Close contacts by where they live when that is known (what a township must
+        # follow up), else by the township of the venue: the table and the map agree.
+        township_counts = contacts_per_township(exposures, data.venues, townships,
+                                                persons=homes, category=s.CLOSE_CONTACT)
         if homes is not None and s.TOWNSHIP_CODE in homes:
             where = homes.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[s.TOWNSHIP_CODE]
             per = cases[s.PERSON_ID].map(where).value_counts()
@@ -285,7 +295,7 @@ def build_briefing(
         areas=areas, townships=townships, township_counts=township_counts,
         epi_onset=epi_curve(cases, by="onset"), epi_report=epi_curve(cases, by="report"),
         quality=quality, zone=region.zone if region is not None else s.DEFAULT_ZONE,
-        rejections=rejections_by_reason(data.rejections))
+        rejections=rejections_by_reason(data.rejections), persons=homes)
 
 
 def folder_extras(path: str | Path) -> dict[str, Any]:

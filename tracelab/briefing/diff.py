@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tracelab.briefing.build import Briefing
 
 __all__ = ["summary", "write_summary", "read_summary", "changes", "Changes", "venue_name",
-           "SUMMARY_VERSION"]
+           "card_deltas", "SUMMARY_VERSION"]
 
 #: Version of the briefing part of the summary (the snapshot part has its own).
 SUMMARY_VERSION = 1
@@ -36,11 +36,28 @@ def summary(b: Briefing) -> dict[str, Any]:
     """
     from tracelab.analysis.comparison import snapshot
 
-    snap = snapshot(contacts=b.contacts, exposures=b.exposures,
+    snap = snapshot(contacts=b.contacts, exposures=_without_capacity(b.exposures),
                     venues=b.venue_ranking if len(b.venue_ranking) else None, areas=b.areas)
     snap[_BRIEFING] = {"version": SUMMARY_VERSION, "as_of": b.as_of.isoformat(),
                        "rule_id": b.rule.rule_id, "regime": b.regime, "headline": b.headline}
     return snap
+
+
+def _without_capacity(exposures: pd.DataFrame) -> pd.DataFrame:
+    """`exposures` with rule ids stripped of ``calls_per_day``.
+
+    The capacity orders the calls but decides no exposure: a briefing made for more
+    calls a day must not list every exposure as dropped and new.
+    """
+    from tracelab.model.rules import DEFAULT_CALLS_PER_DAY, as_rule
+
+    if s.RULE_ID not in exposures or not len(exposures):
+        return exposures
+    ids = {r: as_rule(str(r)).replace(calls_per_day=DEFAULT_CALLS_PER_DAY).rule_id
+           for r in exposures[s.RULE_ID].dropna().unique()}
+    if all(k == v for k, v in ids.items()):
+        return exposures
+    return exposures.assign(**{s.RULE_ID: exposures[s.RULE_ID].map(ids)})
 
 
 def write_summary(b: Briefing, path: str | Path) -> Path:
@@ -116,6 +133,30 @@ def changes(previous: Mapping[str, Any], b: Briefing) -> Changes:
     return Changes(previous_as_of=str(part.get("as_of", "")), figures=figures, counts=counts,
                    venues=table[table[KIND] == "venue"].reset_index(drop=True),
                    areas=table[table[KIND] == "area"].reset_index(drop=True))
+
+
+def card_deltas(ch: Changes | None) -> dict[str, int]:
+    """Change of each headline card's number since the previous briefing.
+
+    Keys are the cards' ``data-key``: ``cases``, ``contacts``, ``venues`` and ``areas``
+    (high plus medium); empty without a previous briefing.
+
+    Examples
+    --------
+    >>> ch = Changes("2022-11-28T00:00+08:00", [("cases", 20, 36), ("contacts", 900, 880),
+    ...     ("venues", 9, 16), ("areas_high", 5, 9), ("areas_medium", 1, 0)], {},
+    ...     pd.DataFrame(), pd.DataFrame())
+    >>> card_deltas(ch)
+    {'cases': 16, 'contacts': -20, 'venues': 7, 'areas': 3}
+    >>> card_deltas(None)
+    {}
+    """
+    if ch is None:
+        return {}
+    by_name = {name: new - old for name, old, new in ch.figures}
+    return {"cases": by_name.get("cases", 0), "contacts": by_name.get("contacts", 0),
+            "venues": by_name.get("venues", 0),
+            "areas": by_name.get("areas_high", 0) + by_name.get("areas_medium", 0)}
 
 
 def venue_name(venues: pd.DataFrame, venue_id: Any) -> str:

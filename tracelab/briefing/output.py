@@ -8,6 +8,7 @@ from typing import Any
 from tracelab._atomic import atomic_path, fault_point, write_bytes
 from tracelab.briefing.build import Briefing, load_briefing
 from tracelab.briefing.diff import changes, read_summary, write_summary
+from tracelab.briefing.network_svg import network_section
 from tracelab.briefing.render import render_html
 from tracelab.model.rules import Rule
 
@@ -38,6 +39,7 @@ def write_briefing(
     lang: str = "zh",
     pdf: bool = False,
     key: bytes | None = None,
+    network: bool = True,
 ) -> dict[str, Path]:
     """Build (or take) a briefing and write ``out``, its JSON summary and optionally a PDF.
 
@@ -58,6 +60,9 @@ def write_briefing(
         Also print the page to PDF through headless Chromium.
     key : bytes, optional
         Pseudonymisation key for a data folder (:func:`load_briefing`).
+    network : bool, default True
+        Include the chains-of-transmission section (cases and the venues that link them,
+        contacts as counts: :func:`tracelab.briefing.network_svg.network_section`).
 
     Returns
     -------
@@ -85,7 +90,8 @@ def write_briefing(
     for name in ("cases", "exposures", "contacts"):
         require_protected(getattr(b, name), f"briefing {name}")
     diff = changes(previous, b) if previous is not None else None
-    page = render_html(b, lang=lang, changes=diff).encode("utf-8")
+    section = network_section(b, lang=lang) if network else ""
+    page = render_html(b, lang=lang, changes=diff, network=section).encode("utf-8")
     if len(page) > MAX_BYTES:
         raise ValueError(f"briefing page is {len(page):,} bytes; the limit is {MAX_BYTES:,}")
     out.parent.mkdir(parents=True, exist_ok=True)

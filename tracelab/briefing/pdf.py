@@ -36,6 +36,10 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *,
                 executable_path: str | None = None, timeout_ms: float = 60_000) -> Path:
     """Render an HTML file to an A4 PDF with print styles, the network blocked.
 
+    The briefing's own stylesheet lays out the pages: page 1 the title, headline cards
+    and map, the foot of each page the briefing time and the page number (CSS ``@page``
+    margin boxes, printed by Chromium 131 and later).
+
     Parameters
     ----------
     html_path : str or Path

@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tracelab.briefing.curve_svg import epi_curve_svg
-from tracelab.briefing.diff import Changes
-from tracelab.briefing.text import LANGS, rule_paragraph, t, venue_type_name
+from tracelab.briefing.diff import Changes, card_deltas
+from tracelab.briefing.printing import footer_content, printable_map
+from tracelab.briefing.text import (
+    LANGS,
+    capacity_text,
+    delta_text,
+    rule_paragraph,
+    t,
+    venue_type_name,
+)
 from tracelab.model import reference
 from tracelab.model import schema as s
 
@@ -92,8 +100,15 @@ def _venue_reason(row: Any, lang: str) -> str:
 
 
 def _map_areas(b: Briefing, lang: str) -> pd.DataFrame:
-    reasons = [_area_reason(r, b.regime, lang) for r in b.areas.to_dict("records")]
-    return b.areas.assign(**{_REASON: reasons})
+    """The areas with their reason and a name for the map's tooltips (venue name, escaped
+    by the map)."""
+    records = b.areas.to_dict("records")
+    reasons = [_area_reason(r, b.regime, lang) for r in records]
+    names = b.venues.drop_duplicates(s.VENUE_ID).set_index(s.VENUE_ID)
+    named = names[s.NAME] if s.NAME in names else pd.Series(dtype=object)
+    labels = [t("rest_of_county", lang) if r[_AREA_ID] == _REST else
+              str(named.get(r.get(s.VENUE_ID), r.get(s.VENUE_ID) or "")) for r in records]
+    return b.areas.assign(**{_REASON: reasons, s.NAME: labels})
 
 
 _REFIT_JS = """{% macro script(this, kwargs) %}
@@ -139,22 +154,31 @@ def _refit(m: folium.Map, bounds: list[list[float]]) -> None:
 
 
 def briefing_map(b: Briefing, *, lang: str = "zh") -> folium.Map:
-    """The briefing's map: township choropleth and outlines, exposure venues, risk areas.
+    """The briefing's map: close contacts per township, risk areas, exposure venues.
 
-    Venues are sized by people exposed and coloured by their most urgent contact's
-    tier; the layer control switches each group. Works offline (tracelab.maps).
+    The township layer counts close contacts (密接) by township of residence when the
+    briefing carries the persons table, else by the venue's township, and says which;
+    a county outline among the townships is drawn as an outline only. The county-wide
+    low-risk area is an outline too, so it neither tints the townships nor takes their
+    hovers; small high and medium areas get a mark of a minimum size. Venues are
+    clustered at county zoom and the top venues carry their rank in the 重点场所 table
+    (:func:`_venue_rows`). Works offline (tracelab.maps).
     """
     from tracelab.maps import base_map, risk_area_map, township_map, venue_map
 
     m = None
     if b.townships is not None:
-        m = township_map(b.townships, b.exposures, b.venues, lang=lang)
+        # Close contacts by residence when the briefing has the persons table, else by
+        # the venue's township; the legend says which.
+        m = township_map(b.townships, b.exposures, b.venues, persons=b.persons,
+                         category=s.CLOSE_CONTACT, lang=lang)
     if len(b.areas):
-        m = risk_area_map(_map_areas(b, lang), m=m, lang=lang)
-    # Venues last: drawn on top, so the county-wide low area does not swallow their clicks.
+        m = risk_area_map(_map_areas(b, lang), m=m, lang=lang, low_fill=False)
+    # Venues last: drawn on top.
     if len(b.exposures):
         tiers = b.contacts[[s.CONTACT_ID, _TIER]]
-        m = venue_map(b.exposures, b.venues, contact_tiers=tiers, m=m, lang=lang)
+        ranks = {r["venue_id"]: r["rank"] for r in _venue_rows(b, lang)}
+        m = venue_map(b.exposures, b.venues, contact_tiers=tiers, ranks=ranks, m=m, lang=lang)
     m = base_map(lang=lang) if m is None else m
     bounds = _bounds(b)
     if bounds is not None:
@@ -163,8 +187,9 @@ def briefing_map(b: Briefing, *, lang: str = "zh") -> folium.Map:
 
 
 def map_page(b: Briefing, *, lang: str = "zh") -> str:
-    """The map as a self-contained HTML page, with element ids made deterministic."""
-    return _stable_ids(briefing_map(b, lang=lang).get_root().render())
+    """The map as a self-contained HTML page, with element ids made deterministic and
+    its controls left off the printout (:func:`tracelab.briefing.printing.printable_map`)."""
+    return printable_map(_stable_ids(briefing_map(b, lang=lang).get_root().render()))
 
 
 def _venue_rows(b: Briefing, lang: str) -> list[dict[str, Any]]:
@@ -215,6 +240,16 @@ def _township_rows(b: Briefing) -> list[dict[str, Any]]:
             for r in table.to_dict("records")]
 
 
+def _township_title(b: Briefing, lang: str) -> str:
+    """What the township table counts, as the map's legend says it."""
+    from tracelab.maps.townships import count_title
+
+    counts = b.township_counts
+    if counts is None or "basis" not in counts.attrs:
+        return t("contacts", lang)
+    return count_title(counts.attrs.get("category"), counts.attrs["basis"], lang)
+
+
 def _param_text(value: Any) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(map(str, value))
@@ -260,7 +295,8 @@ def _change_rows(b: Briefing, ch: Changes | None, lang: str) -> list[dict[str, A
     return rows
 
 
-def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None) -> str:
+def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None,
+                network: str = "") -> str:
     """Render briefing `b` as one self-contained, print-friendly HTML page.
 
     Parameters
@@ -269,14 +305,20 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
         From :func:`tracelab.briefing.build.build_briefing`.
     lang : {"zh", "en"}, default "zh"
     changes : Changes, optional
-        What changed since a previous briefing (:func:`tracelab.briefing.diff.changes`).
+        What changed since a previous briefing (:func:`tracelab.briefing.diff.changes`):
+        a table, and each headline card's change.
+    network : str, default ""
+        The chains-of-transmission section, trusted HTML from tracelab's own code (every
+        registration text in it already escaped), placed after the epidemic curves.
 
     Returns
     -------
     str
         The page: every text value is autoescaped; the map is an offline Leaflet page
-        in an ``iframe srcdoc``; the epidemic curves are inline SVG. Equal inputs give
-        equal strings (no clock; folium's random ids are renumbered).
+        in an ``iframe srcdoc``; the epidemic curves are inline SVG. Printed (A4), page 1
+        holds the title, the headline cards and the map, and every page's foot the
+        briefing time and the page number. Equal inputs give equal strings (no clock;
+        folium's random ids are renumbered).
 
     Examples
     --------
@@ -318,9 +360,17 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
 
     local = b.as_of.tz_convert(b.zone)
     area_rules = AREA_RULES[b.regime]
+    county, as_of_text = b.county or t("county", lang), local.strftime("%Y-%m-%d %H:%M %Z")
+    footer_left, footer_right = footer_content(
+        f"{county} {t('title', lang)} · {t('as_of', lang)} {as_of_text}", lang)
+    monitored = b.headline["contacts_by_category_tier"][s.CLOSE_CONTACT][TIERS[-1]]
     page = template.render(
         lang=lang, t=lambda key, **kw: t(key, lang, **kw), figure_name=figure_name,
-        county=b.county or t("county", lang), as_of_text=local.strftime("%Y-%m-%d %H:%M %Z"),
+        county=county, as_of_text=as_of_text, footer_left=footer_left,
+        footer_right=footer_right, deltas=card_deltas(changes),
+        delta_text=lambda n: delta_text(n, lang), calls_per_day=b.rule.calls_per_day,
+        capacity_text=capacity_text(b.rule.calls_per_day, monitored, lang),
+        network=Markup(network),
         regime=b.regime, rule_id=b.rule.rule_id, h=b.headline, tiers=TIERS,
         categories=(s.CLOSE_CONTACT, s.CO_EXPOSURE), levels=("high", "medium", "low"),
         map_page=map_page(b, lang=lang),
@@ -331,6 +381,7 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
         undated=int(b.epi_onset.attrs.get("undated", 0)) + int(b.epi_report.attrs.get(
             "undated", 0)),
         venues=_venue_rows(b, lang), townships=_township_rows(b), areas=_area_rows(b, lang),
+        township_title=_township_title(b, lang),
         ch=changes, change_rows=_change_rows(b, changes, lang),
         previous_as_of=_local_text(changes.previous_as_of, b.zone) if changes else "",
         rule_params=[(k, _param_text(v)) for k, v in b.rule.as_dict().items()],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LANGS", "t", "venue_type_name", "rule_paragraph"]
+__all__ = ["LANGS", "t", "venue_type_name", "rule_paragraph", "delta_text", "capacity_text"]
 
 #: Briefing languages; the first is the default.
 LANGS = ("zh", "en")
@@ -39,10 +39,27 @@ _TEXT: dict[str, tuple[str, str]] = {
     "monitor": ("观察", "Monitor"),
     "total": ("合计", "Total"),
     "map": ("地图", "Map"),
-    "map_note": ("场所圆点大小表示暴露人数，颜色表示最高优先级；乡镇底色表示暴露人数；"
-                 "可在右上角切换图层。",
+    "map_note": ("场所圆点大小表示暴露人数，颜色表示最高优先级；乡镇底色表示密接人数（图例注明按居住"
+                 "乡镇或场所所在乡镇统计）；数字圆标为重点场所名次（同重点场所表），灰色圆为合并的相邻"
+                 "场所，放大即分开；小风险区以最小尺寸圆标出，悬停显示实际半径。",
                  "Circles are sized by people exposed and coloured by the most urgent "
-                 "priority; townships are shaded by people exposed; switch layers top right."),
+                 "priority; townships are shaded by close contacts (the legend says whether "
+                 "by township of residence or of the venue); numbered badges are the ranks "
+                 "of the top-venue table; grey circles merge nearby venues and split as you "
+                 "zoom in; small risk areas are drawn at a minimum size, with the true "
+                 "radius on hover."),
+    # Said on screen only: the printout has no layer control.
+    "map_hint": ("可在右上角切换图层。", "Switch layers top right."),
+    "capacity": ("按每日可联系 {n} 人排序", "ranked for {n} calls a day"),
+    "capacity_tiers": ("按每日可联系 {n} 人排序：第 1–{n} 名今日联系，第 {n1}–{n2} 名24小时内联系，"
+                       "其余观察。",
+                       "Ranked for {n} calls a day: ranks 1–{n} call today, {n1}–{n2} within "
+                       "24 hours, the rest monitor."),
+    "capacity_monitored": ("疑似密切接触者中有 {m} 人因此列为观察。",
+                           "{m} close-contact candidates are therefore monitored."),
+    "delta": ("{d} 较上次", "{d} since last"),
+    "delta_zero": ("较上次持平", "unchanged since last"),
+    "page_of": ("第 {page} / {pages} 页", "page {page} of {pages}"),
     "epi": ("流行曲线", "Epidemic curve"),
     "by_onset": ("按发病日期（无症状者按首次阳性采样日期）",
                  "By onset date (asymptomatic: first positive sample)"),
@@ -134,6 +151,38 @@ def t(key: str, lang: str = "zh", **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def delta_text(change: int, lang: str = "zh") -> str:
+    """A headline card's change since the previous briefing, e.g. "+12 较上次".
+
+    Examples
+    --------
+    >>> delta_text(12), delta_text(-3, "en"), delta_text(0)
+    ('+12 较上次', '-3 since last', '较上次持平')
+    """
+    return t("delta", lang, d=f"{change:+d}") if change else t("delta_zero", lang)
+
+
+def capacity_text(calls_per_day: int, close_monitored: int, lang: str = "zh") -> str:
+    """What the capacity does to the tiers, and how many close-contact candidates it
+    leaves to be monitored (said only when there are any).
+
+    Examples
+    --------
+    >>> text = capacity_text(200, 612)
+    >>> text.startswith("按每日可联系 200 人排序：第 1–200 名今日联系，第 201–400 名24小时内联系")
+    True
+    >>> text.endswith("其余观察。疑似密切接触者中有 612 人因此列为观察。")
+    True
+    >>> print(capacity_text(50, 0, "en"))
+    Ranked for 50 calls a day: ranks 1–50 call today, 51–100 within 24 hours, the rest monitor.
+    """
+    text = t("capacity_tiers", lang, n=calls_per_day, n1=calls_per_day + 1,
+             n2=2 * calls_per_day)
+    if close_monitored:
+        text += ("" if lang == "zh" else " ") + t("capacity_monitored", lang, m=close_monitored)
+    return text
+
+
 def venue_type_name(code: object, lang: str = "zh") -> str:
     """Name of a venue-type code in `lang`; unknown codes are returned as given.
 
@@ -172,7 +221,8 @@ def rule_paragraph(rule: Any, lang: str = "zh") -> str:
     Window: from 2 days before onset (symptomatic) or sampling (asymptomatic) until
     isolation. Co-presence: stays at one venue that overlap by any time; without an exit
     scan, a stay lasts the venue type's usual dwell, until the person's next scan.
-    Generations traced: two (close contacts and their contacts).
+    Generations traced: two (close contacts and their contacts). Calls: ranked for 200
+    calls a day.
     """
     zh = lang == "zh"
     sym, asym = rule.lookback_days_symptomatic, rule.lookback_days_asymptomatic
@@ -188,11 +238,14 @@ def rule_paragraph(rule: Any, lang: str = "zh") -> str:
                   f", or arrive within {rule.lingering_minutes:g} minutes after the case left")
     dwell = _DWELL.get(rule.dwell, (rule.dwell, rule.dwell))[0 if zh else 1]
     hops = 2 if rule.secondary_contacts else 1
+    calls = t("capacity", lang, n=rule.calls_per_day)
     if zh:
         return (f"传染期窗口：有症状者自发病前、无症状者自采样前 {days} 天起，{until}。"
                 f"同时在场判定：同一场所停留时段{overlap}{linger}；{dwell}。"
-                f"追踪代数：{'两代（密接及其接触者）' if hops == 2 else '一代（直接接触者）'}。")
+                f"追踪代数：{'两代（密接及其接触者）' if hops == 2 else '一代（直接接触者）'}。"
+                f"联系顺序：{calls}。")
     return (f"Window: from {days} days before onset (symptomatic) or sampling (asymptomatic) "
             f"{until}. Co-presence: stays at one venue that {overlap}{linger}; {dwell}. "
             f"Generations traced: "
-            f"{'two (close contacts and their contacts)' if hops == 2 else 'one (direct contacts)'}.")
+            f"{'two (close contacts and their contacts)' if hops == 2 else 'one (direct contacts)'}. "
+            f"Calls: {calls}.")

@@ -25,6 +25,9 @@ _LINES = {
     "no_zone": ("--as-of {text!r} 没有时区；请加上，例如 {text}+08:00",
                 "--as-of {text!r} has no zone; add one, e.g. {text}+08:00"),
     "no_since": ("--since {path}：文件不存在", "--since {path}: no such file"),
+    "calls": ("--calls-per-day {n}：请给出每日可联系的人数，至少为 1",
+              "--calls-per-day {n}: give the number of people the teams can call per day, "
+              "at least 1"),
     "playwright": ("--pdf 需要 Playwright：pip install playwright",
                    "--pdf needs Playwright: pip install playwright"),
 }
@@ -45,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="summary of a previous briefing: show what changed")
     p.add_argument("--regime", "--rule", dest="regime", default="twenty",
                    help="rule preset or rule id (default twenty)")
+    p.add_argument("--calls-per-day", type=int, default=None, metavar="N",
+                   help="people the teams can call per day: ranks 1..N call today, N+1..2N "
+                   "within 24 hours, the rest monitor (default: the rule's calls_per_day, "
+                   "200); stated on the page and part of the rule id")
     p.add_argument("--as-of", default=None,
                    help="briefing time with zone, e.g. '2022-12-01T08:00+08:00' (default: "
                    "end of a synthetic period, else the last record)")
@@ -59,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the briefing; return 0."""
     from tracelab.briefing import load_briefing, write_briefing
     from tracelab.cli.trace import cli_key
+    from tracelab.model.rules import as_rule
 
     lang = args.lang
     as_of = None
@@ -66,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
         as_of = pd.Timestamp(args.as_of)
         if as_of.tz is None:
             raise ValueError(say(_LINES, "no_zone", lang, text=args.as_of))
+    rule = as_rule(args.regime)
+    if args.calls_per_day is not None:
+        if args.calls_per_day < 1:
+            raise ValueError(say(_LINES, "calls", lang, n=args.calls_per_day))
+        rule = rule.replace(calls_per_day=args.calls_per_day)
     if args.since is not None and not args.since.is_file():
         raise FileNotFoundError(say(_LINES, "no_since", lang, path=args.since))
     if args.pdf:
@@ -78,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise ValueError(say(_LINES, "playwright", lang)) from None
     key = cli_key(args.key_file, lang=lang)
-    b = load_briefing(args.data, key=key, rule=args.regime, as_of=as_of, region=args.region)
+    b = load_briefing(args.data, key=key, rule=rule, as_of=as_of, region=args.region)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
     print(say(_LINES, "done", lang, county=b.county or args.data,

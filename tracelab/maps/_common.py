@@ -71,6 +71,14 @@ def layer_control(m: Any) -> Any:
     return m
 
 
+def check_area_geometry(geom: Any) -> None:
+    """Raise ``ValueError`` unless `geom` is a non-empty Polygon or MultiPolygon."""
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = "empty" if geom is None or geom.is_empty else geom.geom_type
+        raise ValueError(f"geometry of type {kind} cannot be drawn as an area; "
+                         "use Polygon or MultiPolygon")
+
+
 def area(geom: Any, m: Any, *, class_name: str, style: dict[str, Any],
          tooltip: str | None = None, popup: str | None = None) -> Any:
     """A folium GeoJson layer of one (Multi)Polygon in the map's frame, one SVG path.
@@ -79,10 +87,7 @@ def area(geom: Any, m: Any, *, class_name: str, style: dict[str, Any],
     attribute of the input frame reaches the page.
     """
     folium = import_folium()
-    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        kind = "empty" if geom is None else geom.geom_type
-        raise ValueError(f"geometry of type {kind} cannot be drawn as an area; "
-                         "use Polygon or MultiPolygon")
+    check_area_geometry(geom)
     shifted = shapely.transform(geometry_to_map_frame(geom, m),
                                 lambda xy: np.round(xy, _COORD_DIGITS))
     feature = {"type": "Feature", "properties": {}, "geometry": mapping(shifted)}
@@ -111,58 +116,37 @@ def js_string(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def add_legend(m: Any, title: str, items: Sequence[tuple[str, str]], name: str) -> None:
-    """Add a legend control of coloured swatches (plain HTML, no plugin) to `m`."""
+def add_legend(m: Any, title: str, items: Sequence[tuple[str, str]], name: str, *,
+               ranges: Sequence[tuple[int, int]] | None = None, opacity: float = 1.0,
+               note: str | Sequence[str] | None = None, position: str = "bottomright") -> None:
+    """Add a legend control of coloured swatches (plain HTML, no plugin) to `m`.
+
+    `ranges` gives each item's (low, high) count as ``data-lo``/``data-hi`` attributes;
+    `opacity` is the fill opacity of what the swatches stand for, so that they show the
+    colour as drawn; `note` is a line (or lines) under the items. Texts are escaped here.
+    """
     from branca.element import MacroElement, Template
 
+    bounds = list(ranges) if ranges is not None else [None] * len(items)
     rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;'
-        f'background:{colour};margin-right:4px;border:1px solid #555"></span>'
-        f"{escape_text(text)}</div>" for colour, text in items)
+        f'<div class="tl-legend-item" data-colour="{colour}"'
+        + (f' data-lo="{r[0]}" data-hi="{r[1]}"' if r is not None else "")
+        + '><span class="tl-swatch" style="display:inline-block;width:12px;height:12px;'
+        f'background:{colour};opacity:{opacity:g};margin-right:4px;border:1px solid #555">'
+        f"</span>{escape_text(text)}</div>" for (colour, text), r in zip(items, bounds, strict=True))
+    for line in [note] if isinstance(note, str) else (note or ()):
+        rows += f'<div class="tl-legend-note" style="font-size:11px">{escape_text(line)}</div>'
     content = (f'<div class="tl-legend" style="background:#fff;padding:6px 8px;'
-               f'font:12px sans-serif;border:1px solid #999;border-radius:4px">'
+               f'font:12px sans-serif;border:1px solid #999;border-radius:4px;max-width:240px">'
                f"<b>{escape_text(title)}</b>{rows}</div>")
     element: Any = MacroElement()  # Any: the template reads attributes set below
     element._template = Template(
         "{% macro script(this, kwargs) %}"
-        "(function(){var c = L.control({position: 'bottomright'});"
+        "(function(){var c = L.control({position: {{ this.position_js }}});"
         "c.onAdd = function(){var d = L.DomUtil.create('div');"
         " d.innerHTML = {{ this.content_js }}; return d;};"
         " c.addTo({{ this._parent.get_name() }});})();"
         "{% endmacro %}")
     element.content_js = js_string(content)
+    element.position_js = js_string(position)
     m.add_child(element, name=name)
-
-
-_POINTS_JS = """
-(function () {
-  /* tl-points {{ this.class_name }} */ var pts = {{ this.points_js }};
-  var group = {{ this._parent.get_name() }};
-  pts.forEach(function (p) {
-    var mark = L.circleMarker([p.lat, p.lon], {radius: p.r, color: "#333", weight: 1,
-      fillColor: p.c, fillOpacity: 0.75, className: {{ this.class_js }}});
-    mark.bindPopup(p.p, {maxWidth: 320});
-    mark.bindTooltip(p.t);
-    group.addLayer(mark);
-  });
-})();
-"""
-
-
-def add_points(group: Any, points: list[dict[str, Any]], class_name: str) -> None:
-    """Add circle markers to a folium FeatureGroup from compact data, in one script.
-
-    Each point is ``{"lat", "lon", "r" (px), "c" (fill colour), "p" (popup HTML),
-    "t" (tooltip HTML)}``; popup and tooltip must already be escaped. One script
-    with a data array is some 20 times smaller and faster to build than one folium
-    element per marker, which matters for a briefing with hundreds of venues.
-    """
-    from branca.element import MacroElement, Template
-
-    element: Any = MacroElement()  # Any: the template reads attributes set below
-    element._template = Template("{% macro script(this, kwargs) %}" + _POINTS_JS
-                                 + "{% endmacro %}")
-    element.class_name = class_name
-    element.class_js = js_string(class_name)
-    element.points_js = js_string(points)
-    group.add_child(element)

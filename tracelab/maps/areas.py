@@ -1,4 +1,10 @@
-"""Area map kinds: township and county outlines, a choropleth of contacts, risk-area polygons."""
+"""Risk areas: polygons coloured by level, and a mark of minimum size over the small ones.
+
+A high-risk area is often a compound some 50 m across: at county zoom its true polygon is
+a speck, so a circle of at least :data:`MIN_MARK_PX` pixels marks it, and its tooltip
+gives the true radius in metres. The county-wide low-risk area can be drawn as an outline
+only, so that it neither tints nor covers what lies beneath it.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from tracelab.maps._common import (
     add_legend,
     area,
+    check_area_geometry,
     check_columns,
     layer_control,
     wgs84_frame,
 )
+from tracelab.maps._scripts import add_call
 from tracelab.maps.assets import import_folium
-from tracelab.maps.base import add_outlines, check_townships, target_map
+from tracelab.maps.base import target_map
 from tracelab.maps.columns import (
     AREA_REASON,
     AREA_STATUS,
-    CONTACTS,
     DESIGNATED_ON,
     GEOMETRY,
     HIGH,
@@ -31,6 +39,7 @@ from tracelab.maps.columns import (
     MEDIUM,
 )
 from tracelab.maps.labels import day_text, escape_text, label
+from tracelab.maps.tiles import to_map_frame
 from tracelab.model import schema
 
 if TYPE_CHECKING:
@@ -39,13 +48,14 @@ if TYPE_CHECKING:
 
     from tracelab.maps.tiles import TileSource
 
-__all__ = ["township_map", "risk_area_map", "contacts_per_township",
-           "LEVEL_COLOURS"]
+__all__ = ["risk_area_map", "area_radii", "LEVEL_COLOURS", "MIN_MARK_PX"]
 
 #: Fill colours of the risk levels.
 LEVEL_COLOURS = {HIGH: "#c0392b", MEDIUM: "#f39c12", LOW: "#f7dc6f"}
+#: Smallest radius, in screen pixels, at which a high or medium area is drawn.
+MIN_MARK_PX = 7
 _LIFTED_COLOUR = "#7f8c8d"
-_CHOROPLETH_STEPS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+_LOW_OUTLINE = "#b7950b"  # the low level's yellow, dark enough for a line
 
 
 def _bounds(gdf: Any) -> list[list[float]]:
@@ -53,149 +63,30 @@ def _bounds(gdf: Any) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def contacts_per_township(
-    exposures: pd.DataFrame, venues: pd.DataFrame, townships: gpd.GeoDataFrame,
-) -> pd.DataFrame:
-    """Count distinct contacts per township of the venue where they were exposed.
+def area_radii(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Centre (WGS-84) and true radius in metres of each area: the farthest boundary point.
 
-    Parameters
-    ----------
-    exposures : pandas.DataFrame
-        ``CONTACT_ID, VENUE_ID``.
-    venues : pandas.DataFrame
-        ``VENUE_ID, TOWNSHIP_CODE``.
-    townships : geopandas.GeoDataFrame
-        ``TOWNSHIP_CODE, TOWNSHIP``: every township gets a row, 0 if none.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``TOWNSHIP_CODE, TOWNSHIP, CONTACTS`` in the order of `townships`.
-
-    Raises
-    ------
-    ValueError
-        If an exposure venue is missing from `venues`, or lies in a township code
-        that `townships` does not have.
-
-    Notes
-    -----
-    A contact exposed in two townships counts once in each.
+    The radius is measured in the area's UTM zone from the centroid, so a circle of it
+    around the centre covers the whole area.
 
     Examples
     --------
     >>> import geopandas as gpd
-    >>> from shapely.geometry import box
-    >>> t = gpd.GeoDataFrame({"township_code": ["A", "B"], "township": ["甲", "乙"]},
-    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326")
-    >>> v = pd.DataFrame({"venue_id": ["v1", "v2"], "township_code": ["A", "A"]})
-    >>> e = pd.DataFrame({"contact_id": ["x", "y", "x"], "venue_id": ["v1", "v2", "v2"]})
-    >>> contacts_per_township(e, v, t)
-      township_code township  contacts
-    0             A        甲         2
-    1             B        乙         0
+    >>> from shapely.geometry import Point
+    >>> ring = gpd.GeoSeries([Point(500000, 3050000).buffer(60)], crs="EPSG:32650")
+    >>> out = area_radii(gpd.GeoDataFrame(geometry=ring).to_crs("EPSG:4326"))
+    >>> round(float(out["radius_m"].iloc[0]))
+    60
     """
-    check_columns(exposures, (schema.CONTACT_ID, schema.VENUE_ID), "exposures")
-    check_columns(venues, (schema.VENUE_ID, schema.TOWNSHIP_CODE), "venues")
-    check_columns(townships, (schema.TOWNSHIP_CODE, schema.TOWNSHIP), "townships")
-    codes = venues.drop_duplicates(schema.VENUE_ID).set_index(schema.VENUE_ID)[
-        schema.TOWNSHIP_CODE]
-    unknown = sorted(set(map(str, exposures[schema.VENUE_ID])) - set(map(str, codes.index)))
-    if unknown:
-        raise ValueError(f"exposures names {len(unknown)} venue(s) not in venues: "
-                         f"{unknown[:10]}; pass the full venue registry")
-    joined = exposures[[schema.CONTACT_ID, schema.VENUE_ID]].assign(
-        **{schema.TOWNSHIP_CODE: exposures[schema.VENUE_ID].map(codes)})
-    counts = joined.groupby(schema.TOWNSHIP_CODE)[schema.CONTACT_ID].nunique()
-    stray = sorted(set(map(str, counts.index)) - set(map(str, townships[schema.TOWNSHIP_CODE])))
-    if stray:
-        raise ValueError(f"exposure venues lie in township code(s) {stray[:10]} that "
-                         "townships does not have; pass every township of the county")
-    out = pd.DataFrame({schema.TOWNSHIP_CODE: townships[schema.TOWNSHIP_CODE].to_numpy(),
-                        schema.TOWNSHIP: townships[schema.TOWNSHIP].to_numpy()})
-    out[CONTACTS] = out[schema.TOWNSHIP_CODE].map(counts).fillna(0).astype("int64")
-    return out
-
-
-def _step_edges(values: np.ndarray) -> np.ndarray:
-    top = max(int(values.max()) if len(values) else 0, 1)
-    # Steps of equal width from 1 to the maximum; 0 has its own (lightest) colour.
-    return np.unique(np.ceil(np.linspace(1, top + 1, len(_CHOROPLETH_STEPS))).astype(int))
-
-
-def township_map(
-    townships: gpd.GeoDataFrame,
-    exposures: pd.DataFrame | None = None,
-    venues: pd.DataFrame | None = None,
-    *,
-    m: folium.Map | None = None,
-    lang: str = "zh",
-    tiles: str | TileSource = "none",
-    key: str | None = None,
-) -> folium.Map:
-    """Draw township outlines and, given exposures, a choropleth of contacts per township.
-
-    Parameters
-    ----------
-    townships : geopandas.GeoDataFrame
-        ``TOWNSHIP_CODE, TOWNSHIP`` and polygons, with a CRS.
-    exposures, venues : pandas.DataFrame, optional
-        Exposure rows and the venue registry (``VENUE_ID, TOWNSHIP_CODE``), see
-        :func:`contacts_per_township`; without them only the outlines are drawn.
-    m, lang, tiles, key
-        As in :func:`tracelab.maps.layers.trajectory_map`.
-
-    Returns
-    -------
-    folium.Map
-
-    Raises
-    ------
-    ValueError
-        If only one of `exposures` and `venues` is given, or as
-        :func:`contacts_per_township`.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import box
-    >>> t = gpd.GeoDataFrame({"township_code": ["A", "B"], "township": ["甲", "乙"]},
-    ...     geometry=[box(114.0, 27.6, 114.1, 27.7), box(114.1, 27.6, 114.2, 27.7)],
-    ...     crs="EPSG:4326")
-    >>> v = pd.DataFrame({"venue_id": ["v1"], "township_code": ["A"]})
-    >>> e = pd.DataFrame({"contact_id": ["x", "y"], "venue_id": ["v1", "v1"]})
-    >>> township_map(t, e, v).get_root().render().count('"className": "tl-choropleth"')
-    2
-    """
-    folium = import_folium()
-    if (exposures is None) != (venues is None):
-        raise ValueError("township_map needs both exposures and venues for the choropleth, "
-                         "or neither for outlines only")
-    gdf = check_townships(townships)
-    target = target_map(m, lang, tiles, key, None)
-    if exposures is not None and venues is not None:
-        counts = contacts_per_township(exposures, venues, gdf)[CONTACTS].to_numpy()
-        edges = _step_edges(counts)
-        colours = _CHOROPLETH_STEPS
-        group = folium.FeatureGroup(name=label("choropleth", lang))
-        for geom, name, n in zip(gdf[GEOMETRY], gdf[schema.TOWNSHIP], counts, strict=True):
-            step = 0 if n == 0 else min(int(np.searchsorted(edges, n, side="right")),
-                                        len(colours) - 1)
-            area(geom, target, class_name="tl-choropleth",
-                 style={"color": "#7b7d7d", "weight": 1, "fillColor": colours[step],
-                        "fillOpacity": 0.7},
-                 tooltip=f"{escape_text(name)}: {label('contacts', lang)} {int(n)}",
-                 ).add_to(group)
-        group.add_to(target)
-        items = [(colours[0], "0")]
-        for i in range(1, min(len(edges), len(colours))):
-            lo, hi = int(edges[i - 1]), int(edges[i]) - 1
-            items.append((colours[i], str(lo) if lo == hi else f"{lo}–{hi}"))
-        add_legend(target, label("contacts", lang), items, name="tl_legend_choropleth")
-    add_outlines(gdf, target, lang=lang)
-    if m is None:
-        target.fit_bounds(_bounds(gdf))
-    return layer_control(target)
+    gdf = wgs84_frame(areas, "areas")
+    if not len(gdf):
+        return pd.DataFrame({"lon": [], "lat": [], "radius_m": []})
+    metric = gdf[GEOMETRY].to_crs(gdf[GEOMETRY].estimate_utm_crs())
+    centres = metric.centroid
+    radii = shapely.hausdorff_distance(centres.to_numpy(), metric.to_numpy())
+    wgs = centres.to_crs("EPSG:4326")
+    return pd.DataFrame({"lon": wgs.x.to_numpy(), "lat": wgs.y.to_numpy(),
+                         "radius_m": np.asarray(radii, dtype=float)}, index=gdf.index)
 
 
 def _check_areas(areas: Any) -> Any:
@@ -204,6 +95,8 @@ def _check_areas(areas: Any) -> Any:
     bad = sorted(set(map(str, gdf[LEVEL])) - set(LEVELS))
     if bad:
         raise ValueError(f"areas column {LEVEL!r} has value(s) {bad[:10]}; allowed: {LEVELS}")
+    for geom in gdf[GEOMETRY]:
+        check_area_geometry(geom)
     return gdf
 
 
@@ -215,6 +108,8 @@ def risk_area_map(
     tiles: str | TileSource = "none",
     key: str | None = None,
     townships: gpd.GeoDataFrame | None = None,
+    low_fill: bool = True,
+    min_px: float = MIN_MARK_PX,
 ) -> folium.Map:
     """Draw risk areas as polygons coloured by level, with reason and dates in popups.
 
@@ -223,14 +118,23 @@ def risk_area_map(
     areas : geopandas.GeoDataFrame
         ``LEVEL`` (high/medium/low), ``AREA_REASON`` (shown escaped), ``DESIGNATED_ON``,
         ``LIFTS_ON`` (missing: not set) and (Multi)Polygon geometry, with a CRS; an
-        optional ``AREA_STATUS`` column marks ``LIFTED`` areas, drawn grey and dashed.
+        optional ``AREA_STATUS`` column marks ``LIFTED`` areas, drawn grey and dashed,
+        and an optional ``NAME`` (escaped) names the area in its tooltip.
     m, lang, tiles, key, townships
         As in :func:`tracelab.maps.layers.trajectory_map`.
+    low_fill : bool, default True
+        False draws low-risk areas as a dashed outline without fill: on a map with a
+        township choropleth the county-wide low area then neither tints the townships
+        nor takes their hovers (only its outline shows its tooltip).
+    min_px : float, default :data:`MIN_MARK_PX`
+        High and medium areas smaller than this radius on screen get a circle of this
+        radius over their centre (class ``tl-risk-mark``) until zoomed in; 0 draws none.
 
     Returns
     -------
     folium.Map
-        High areas are drawn last, on top.
+        High areas are drawn last, on top. Every tooltip states the area's true radius
+        in metres (:func:`area_radii`).
 
     Raises
     ------
@@ -250,6 +154,8 @@ def risk_area_map(
     >>> page = risk_area_map(areas, lang="en").get_root().render()
     >>> [page.count(f'"className": "tl-risk tl-risk-{level}"') for level in ("high", "low")]
     [1, 1]
+    >>> "High-risk area: radius about 742 m" in page
+    True
     """
     folium = import_folium()
     gdf = _check_areas(areas)
@@ -260,27 +166,47 @@ def risk_area_map(
     # Lifted areas first (underneath), then low, medium, high: the most severe on top.
     rank = gdf[LEVEL].map({lvl: -i for i, lvl in enumerate(LEVELS)}).where(~lifted, -99)
     order = gdf.assign(tl_rank=rank.to_numpy(), tl_lifted=lifted.to_numpy())
-    for row in order.sort_values("tl_rank", kind="stable").itertuples(index=False):
+    order = order.sort_values("tl_rank", kind="stable").reset_index(drop=True)
+    radii = area_radii(order)
+    lon, lat = to_map_frame(radii["lon"], radii["lat"], target)
+    names = (order[schema.NAME].map(escape_text).tolist() if schema.NAME in order.columns
+             else [""] * len(order))
+    marks = []
+    for i, (row, name) in enumerate(zip(order.itertuples(index=False), names, strict=True)):
         level = getattr(row, LEVEL)
+        small = level != LOW and not row.tl_lifted
         lifts = day_text(getattr(row, LIFTS_ON)) or label("not_set", lang)
         heading = label(level, lang)
         if row.tl_lifted:
             heading = f"{heading} ({label('lifted', lang)})"
-        popup = (f"<b>{heading}</b><br>"
+        named = f"{heading}: {name}" if name else heading
+        metres = int(round(float(radii["radius_m"].iloc[i])))
+        radius = label("radius", lang, m=f"{metres:,}")
+        popup = (f"<b>{named}</b><br>"
                  f"{label('reason', lang)}: {escape_text(getattr(row, AREA_REASON))}<br>"
                  f"{label('designated_on', lang)}: {day_text(getattr(row, DESIGNATED_ON))}<br>"
-                 f"{label('lifts_on', lang)}: {escape_text(lifts)}")
+                 f"{label('lifts_on', lang)}: {escape_text(lifts)}"
+                 + (f"<br>{radius}" if level != LOW else ""))
         if row.tl_lifted:
             style = {"color": _LIFTED_COLOUR, "weight": 1.5, "dashArray": "5 4",
                      "fillColor": _LIFTED_COLOUR, "fillOpacity": 0.1}
             class_name = "tl-risk tl-risk-lifted"
+        elif level == LOW and not low_fill:
+            style = {"color": _LOW_OUTLINE, "weight": 2, "dashArray": "6 4", "fill": False}
+            class_name = f"tl-risk tl-risk-{level}"
         else:
             style = {"color": LEVEL_COLOURS[level], "weight": 2,
                      "fillColor": LEVEL_COLOURS[level],
                      "fillOpacity": 0.45 if level != LOW else 0.2}
             class_name = f"tl-risk tl-risk-{level}"
         area(getattr(row, GEOMETRY), target, class_name=class_name, style=style,
-             tooltip=heading, popup=popup).add_to(group)
+             tooltip=f"{named}: {radius}" if level != LOW else named, popup=popup).add_to(group)
+        if small:
+            marks.append({"lat": round(float(lat[i]), 6), "lon": round(float(lon[i]), 6),
+                          "m": metres, "l": level, "c": LEVEL_COLOURS[level], "p": popup,
+                          "t": f"{named}: {radius} ({label('enlarged', lang)})"})
+    if min_px > 0 and marks:
+        add_call(target, group, "riskMarks", marks, {"minPx": float(min_px)}, tag="tl-risk-marks")
     group.add_to(target)
     add_legend(target, label("level", lang),
                [(LEVEL_COLOURS[lvl], label(lvl, lang)) for lvl in LEVELS], name="tl_legend_risk")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely
 
 from tracelab.maps._common import area, check_columns, wgs84_frame
@@ -28,6 +29,10 @@ __all__ = ["add_outlines", "base_map", "check_townships", "target_map"]
 _OUTLINE_COLOUR = "#566573"
 _COUNTY_COLOUR = "#1b2631"
 _NONE_BACKGROUND = "#f4f1ea"
+#: A row holding this share of two or more other rows' area is an outline, not a township.
+_CONTAINER_SHARE = 0.5
+#: Townships may overlap by this share of the smaller one (slivers of simplified borders).
+_OVERLAP_SHARE = 0.01
 
 
 def base_map(
@@ -101,9 +106,46 @@ def base_map(
 
 
 def check_townships(townships: Any) -> Any:
+    """Return the township rows of `townships` in EPSG:4326: no row covers another.
+
+    A row whose polygon holds most of two or more other rows is an outline of the
+    county (or city) shipped with its townships, not a township: it is left out, since
+    drawn as one it would cover them. Townships that still overlap by more than
+    :data:`_OVERLAP_SHARE` of the smaller one are refused: a choropleth of them would
+    show one colour over another.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> t = gpd.GeoDataFrame({"township_code": ["T1", "T2", "C"], "township": ["东镇", "西镇", "全县"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 0, 2, 1)], crs="EPSG:4326")
+    >>> check_townships(t)["township"].tolist()
+    ['东镇', '西镇']
+    """
     gdf = wgs84_frame(townships, "townships")
     check_columns(gdf, (schema.TOWNSHIP_CODE, schema.TOWNSHIP, GEOMETRY), "townships")
-    return gdf
+    if len(gdf) < 2:
+        return gdf
+    geoms = shapely.make_valid(gdf[GEOMETRY].to_numpy())
+    sizes = shapely.area(geoms)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left != right
+    left, right = left[keep], right[keep]
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    holds = shared >= _CONTAINER_SHARE * sizes[right]
+    container = np.bincount(left[holds], minlength=len(gdf)) >= 2
+    both = ~container[left] & ~container[right] & (left < right)
+    share = shared / np.maximum(np.minimum(sizes[left], sizes[right]), 1e-30)
+    bad = both & (share > _OVERLAP_SHARE)
+    if bad.any():
+        i, j = int(left[bad][0]), int(right[bad][0])
+        names = gdf[schema.TOWNSHIP].to_numpy()
+        raise ValueError(
+            f"townships {names[i]!s} and {names[j]!s} overlap by {share[bad][0]:.0%} of the "
+            f"smaller one ({int(bad.sum())} overlapping pair(s)); a township map needs "
+            "polygons that do not overlap")
+    return gdf[~container].reset_index(drop=True)
 
 
 def add_outlines(townships: gpd.GeoDataFrame, m: folium.Map, *, lang: str = "zh") -> folium.Map:

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_RULE",
     "BOUNDARIES",
     "DWELL_MODES",
+    "DEFAULT_CALLS_PER_DAY",
     "rule",
     "as_rule",
     "parse_rule_id",
@@ -54,6 +55,9 @@ _MINUTE_ROUNDING = ("exact", "nearest")
 
 #: The preset a ``Rule()`` without a name starts from (DOMAIN §1).
 DEFAULT_RULE = "twenty"
+#: People the teams can call per day unless a rule says otherwise (design default: a
+#: county's epidemiological teams, DOMAIN §5).
+DEFAULT_CALLS_PER_DAY = 200
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -143,6 +147,11 @@ class Rule:
         Look-back of the companion rule (§11.3: 14).
     companion_cumulative_hours : float
         Either party's stay in the cell within the look-back must exceed this (§11.3: 30).
+    calls_per_day : int
+        Capacity: people the teams can call per day (design default
+        :data:`DEFAULT_CALLS_PER_DAY`). Contact ranking puts ranks 1..N in ``call_today``,
+        N+1..2N in ``within_24h`` and the rest in ``monitor``
+        (:func:`tracelab.analysis.ranking.rank_contacts`); it decides no exposure.
 
     Examples
     --------
@@ -185,6 +194,7 @@ class Rule:
     companion_min_minutes: float = 10.0
     companion_lookback_days: float = 14.0
     companion_cumulative_hours: float = 30.0
+    calls_per_day: int = DEFAULT_CALLS_PER_DAY
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -247,13 +257,16 @@ def _problems(r: Rule) -> list[str]:
             problems.append(f"{key}={getattr(r, key)!r} must be True or False")
     for field in dataclasses.fields(r):
         value = getattr(r, field.name)
-        if field.type in ("float", "int"):
+        if field.type in ("float", "int") and field.name != "calls_per_day":
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 problems.append(f"{field.name}={value!r} must be a number")
             elif not np.isfinite(value) or value < 0:
                 problems.append(f"{field.name}={value!r} must be finite and >= 0")
     if isinstance(r.rounding_minutes, (int, np.integer)) is False:
         problems.append(f"rounding_minutes={r.rounding_minutes!r} must be a whole number")
+    calls = r.calls_per_day
+    if isinstance(calls, bool) or not isinstance(calls, (int, np.integer)) or calls < 1:
+        problems.append(f"calls_per_day={calls!r} must be a whole number of people, at least 1")
     if r.scan_instant_minutes == 0 if isinstance(r.scan_instant_minutes, (int, float)) else False:
         problems.append("scan_instant_minutes=0 makes every scan-only visit empty; use > 0")
     if (isinstance(r.incubation_min_days, (int, float))
@@ -325,6 +338,8 @@ def _check_keys(overrides: Mapping[str, Any]) -> None:
 
 def _coerce(overrides: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(overrides)
+    if isinstance(out.get("calls_per_day"), np.integer):
+        out["calls_per_day"] = int(out["calls_per_day"])  # plain int: ids and JSON read it
     if isinstance(out.get("close_contact_types"), (list, set, frozenset)):
         out["close_contact_types"] = tuple(sorted(out["close_contact_types"]))
     return out
@@ -420,10 +435,12 @@ def parse_rule_id(rule_id: str) -> tuple[str, dict[str, Any]]:
             if raw not in ("True", "False"):
                 raise ValueError(f"rule id {rule_id!r}: {key}={raw!r} must be True or False")
             overrides[key] = raw == "True"
-        elif kind == "float":
-            overrides[key] = float(raw)
-        elif kind == "int":
-            overrides[key] = int(raw)
+        elif kind in ("float", "int"):
+            try:
+                overrides[key] = float(raw) if kind == "float" else int(raw)
+            except ValueError:
+                raise ValueError(f"rule id {rule_id!r}: {key}={raw!r} must be a "
+                                 f"{'number' if kind == 'float' else 'whole number'}") from None
         elif kind.startswith("tuple"):
             overrides[key] = tuple(filter(None, raw.split("|")))
         else:
