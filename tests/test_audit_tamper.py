@@ -319,7 +319,7 @@ def test_killed_between_commit_and_anchor_the_log_verifies_as_pending(log, tmp_p
 def test_cli_exit_codes(log, tmp_path, capsys):
     assert main(["audit", "--store", str(log), "--verify"]) == 0
     out = capsys.readouterr().out
-    assert "审计链完好：共 4 条" in out and "matches（无密钥）" in out
+    assert "审计链完好：共 4 条" in out and "一致（无密钥）" in out
     assert main(["audit", "--store", str(log), "--verify", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "intact: 4 entries" in out and "matches (unkeyed)" in out
@@ -339,7 +339,7 @@ def test_cli_exit_codes(log, tmp_path, capsys):
     with pytest.raises(ValueError, match="not a tracelab store"):
         audit_status(text)
     assert main(["audit", "--store", str(text)]) != 0
-    assert "not a tracelab store" in capsys.readouterr().err
+    assert "不是 tracelab 数据库" in capsys.readouterr().err
 
 
 def test_a_store_from_before_anchors_is_reported_and_can_be_adopted(log, capsys):

@@ -168,7 +168,7 @@ def test_missing_key_is_a_one_line_error(county_dir, tmp_path, capsys, monkeypat
     assert main(["trace", "--data", str(folder), "--case", "x", "--out", str(tmp_path / "x.csv"),
                  "--now", NOW, "--purpose", "inv:X1", "--key-file", str(short)]) == 2
     err = capsys.readouterr().err
-    assert "at least 16" in err and "abc" not in err
+    assert "至少需要 16 字节" in err and "abc" not in err
 
 
 def test_key_file_gives_the_pseudonyms_of_the_same_key(county_dir, tmp_path, monkeypatch):

@@ -55,7 +55,7 @@ def test_command_line_entry_point(tmp_path):
 def test_missing_folder_is_one_clear_line(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "no such folder" in err
+    assert err.count("\n") == 0 and "文件夹不存在" in err
 
 
 def test_the_summary_and_the_reasons_are_chinese_by_default(tmp_path, capsys):

@@ -458,9 +458,9 @@ def test_cli_import_needs_a_purpose_and_logs_one_entry(tmp_path, capsys, monkeyp
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["--as-of", "2022-11-21 09:00"], "--as-of '2022-11-21 09:00' has no zone"),
+    (["--as-of", "2022-11-21 09:00"], "--as-of '2022-11-21 09:00' 没有时区"),
     (["--reach-hours", "call_today=soon"], "--reach-hours 'call_today=soon'"),
-    (["--out", "status.pdf"], "--out status.pdf: the extension decides the format; use .csv or .xlsx"),
+    (["--out", "status.pdf"], "--out status.pdf：输出格式由扩展名决定，请用 .csv 或 .xlsx"),
 ])
 def test_cli_status_refuses_bad_options_in_one_line(tmp_path, capsys, argv, needle):
     store = _imported(tmp_path)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from tracelab._i18n import msg
+
 __all__ = ["connect", "rollback", "StoreBusyError", "NotAStoreError", "LOCK_WAIT_SECONDS"]
 
 #: How long :func:`connect` waits for another process's lock before giving up.
@@ -54,15 +56,17 @@ def connect(path: str | Path, *, read_only: bool = False,
         except duckdb.IOException as err:
             text = str(err)
             if "not a valid DuckDB database" in text:
-                raise NotAStoreError(f"{path}: not a tracelab store (not a DuckDB database "
-                                     "file)") from err
+                raise NotAStoreError(msg("{path}: not a tracelab store (not a DuckDB database "
+                                         "file)", path=path)) from err
             if "lock" not in text.lower():
                 raise
             if time.monotonic() >= deadline:
                 holder = re.search(r"PID (\d+)", text)
-                who = f"process {holder.group(1)}" if holder else "another process"
-                raise StoreBusyError(f"{path}: in use by {who} for over {wait_seconds:.0f} s; "
-                                     "wait for it to finish and retry") from err
+                who = (msg("process {pid}", pid=holder.group(1)) if holder
+                       else msg("another process"))
+                raise StoreBusyError(msg("{path}: in use by {who} for over {wait_seconds:.0f} s; "
+                                         "wait for it to finish and retry", path=path, who=who,
+                                         wait_seconds=wait_seconds)) from err
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 

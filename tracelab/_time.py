@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
+
 __all__ = [
     "NAT", "NS_PER_DAY", "NS_PER_HOUR", "NS_PER_MIN", "NS_PER_S", "from_ns",
     "local_minutes", "now_utc", "timestamp_ns", "timestamp_from_ns", "to_ns",
@@ -75,8 +77,9 @@ def to_ns(series: pd.Series, table: str = "cases") -> np.ndarray:
         return np.where(fits, raw * scale, NAT)
     if series.isna().all():
         return np.full(len(series), NAT, dtype=np.int64)
-    raise ValueError(f"{table} column {series.name!r} has dtype {dtype}; expected tz-aware UTC "
-                     f"times (load {table} with tracelab.read_{table})")
+    raise ValueError(msg("{table} column {name!r} has dtype {dtype}; expected tz-aware UTC times "
+                         "(load {table} with tracelab.read_{table})", table=table,
+                         name=series.name, dtype=dtype))
 
 
 def timestamp_ns(value: Any, name: str = "as_of") -> int:
@@ -98,8 +101,9 @@ def timestamp_ns(value: Any, name: str = "as_of") -> int:
     """
     ts = pd.Timestamp(value)
     if ts.tz is None:
-        raise ValueError(f"{name}={value!r} is naive; give a tz-aware time, e.g. "
-                         "pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')")
+        raise ValueError(msg("{name}={value!r} is naive; give a tz-aware time, e.g. "
+                             "pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')", name=name,
+                             value=value))
     return int(ts.tz_convert("UTC").as_unit("ns").value)
 
 
@@ -160,5 +164,6 @@ def now_utc(now: Any = None, name: str = "now") -> pd.Timestamp:
         return pd.Timestamp.now(tz="UTC")
     ts = pd.Timestamp(now)
     if ts.tzinfo is None:
-        raise ValueError(f"{name}: {now!r} has no time zone; give e.g. '2022-11-25T08:00:00Z'")
+        raise ValueError(msg("{name}: {now!r} has no time zone; give e.g. '2022-11-25T08:00:00Z'",
+                             name=name, now=now))
     return ts.tz_convert("UTC")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from tracelab._i18n import msg
+
 __all__ = ["ON_INVALID", "check_on_invalid", "require_columns"]
 
 #: What a step does with an invalid row: raise (the default) or return it as a rejection.
@@ -51,8 +53,11 @@ def require_columns(frame: Any, columns: Iterable[str], what: str, *, hint: str 
     missing = [c for c in columns if c not in have]
     if missing:
         shown = have if len(have) <= 30 else [*have[:30], "..."]
-        raise error(f"{what} lacks column(s) {missing}; it has {shown}"
-                    + (f"; {hint}" if hint else ""))
+        if hint:
+            raise error(msg("{what} lacks column(s) {missing}; it has {shown}; {hint}",
+                            what=what, missing=missing, shown=shown, hint=hint))
+        raise error(msg("{what} lacks column(s) {missing}; it has {shown}", what=what,
+                        missing=missing, shown=shown))
 
 
 def check_on_invalid(on_invalid: object) -> OnInvalid:
@@ -68,6 +73,6 @@ def check_on_invalid(on_invalid: object) -> OnInvalid:
     ValueError: on_invalid='drop'; allowed: raise, reject (there is no silent drop)
     """
     if on_invalid not in ON_INVALID:
-        raise ValueError(f"on_invalid={on_invalid!r}; allowed: raise, reject (there is no "
-                         "silent drop)")
+        raise ValueError(msg("on_invalid={on_invalid!r}; allowed: raise, reject (there is no "
+                             "silent drop)", on_invalid=on_invalid))
     return on_invalid  # type: ignore[return-value]

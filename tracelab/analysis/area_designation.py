@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.index.presence import visits as build_visits
 from tracelab.model import coords, ids, reference
@@ -94,13 +95,14 @@ def _case_days(cases: pd.DataFrame, as_of: pd.Timestamp, zone: str) -> pd.DataFr
     for col in (s.CONFIRMED_AT, s.SAMPLED_AT, s.ONSET_AT):
         if col in cases and not isinstance(cases[col].dtype, pd.DatetimeTZDtype) \
                 and not cases[col].isna().all():
-            raise ValueError(f"cases column {col!r} has dtype {cases[col].dtype}; give tz-aware "
-                             "UTC times (load with tracelab.io.read_cases)")
+            raise ValueError(msg("cases column {col!r} has dtype {dtype}; give tz-aware UTC times "
+                                 "(load with tracelab.io.read_cases)", col=col,
+                                 dtype=cases[col].dtype))
         if col in cases:
             t = pd.to_datetime(cases[col], utc=True)
             when = t if when is None else when.fillna(t)
     if when is None:
-        raise ValueError("cases need confirmed_at (or sampled_at, onset_at) to date the areas")
+        raise ValueError(msg("cases need confirmed_at (or sampled_at, onset_at) to date the areas"))
     # Start of the period examined: onset, else sampling, else the report itself.
     anchor = None
     for col in (s.ONSET_AT, s.SAMPLED_AT):
@@ -125,8 +127,8 @@ def _stays(f: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
         return f[[s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT]]
     if s.SCANNED_AT in f:
         return build_visits(f, venues)[[s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT]]
-    raise ValueError("visits: give visits (t_in, t_out), scans (scanned_at) or "
-                     "exposures (case_t_in, case_t_out)")
+    raise ValueError(msg("visits: give visits (t_in, t_out), scans (scanned_at) or exposures "
+                         "(case_t_in, case_t_out)"))
 
 
 def _disc(lon: float, lat: float, radius_m: float) -> Polygon:
@@ -253,12 +255,13 @@ def risk_areas(
     """
     regime = rule if isinstance(rule, str) else rule.name
     if regime not in AREA_RULES:
-        raise ValueError(f"rule={regime!r}; the area rules know {list(AREA_RULES)}")
+        raise ValueError(msg("rule={regime!r}; the area rules know {known}", regime=regime,
+                             known=list(AREA_RULES)))
     rules = AREA_RULES[regime]
     as_of_ts = pd.Timestamp(as_of)
     if as_of_ts.tz is None:
-        raise ValueError(f"as_of={as_of!r} is naive; give a tz-aware time, e.g. "
-                         "pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')")
+        raise ValueError(msg("as_of={as_of!r} is naive; give a tz-aware time, e.g. "
+                             "pd.Timestamp('2022-11-20 08:00', tz='Asia/Shanghai')", as_of=as_of))
     require_columns(venues, (s.VENUE_ID, s.VENUE_TYPE, s.LON, s.LAT), "venues")
     today = as_of_ts.tz_convert(zone).date()
     reported = _case_days(cases, as_of_ts, zone)

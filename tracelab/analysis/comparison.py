@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.model.schema import (
@@ -154,9 +155,10 @@ def compare(previous: Mapping[str, Any], current: Mapping[str, Any]) -> pd.DataF
     """
     for name, snap in (("previous", previous), ("current", current)):
         if snap.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"{name} snapshot has version {snap.get('version')!r}; "
-                             f"expected {SNAPSHOT_VERSION} (make it with "
-                             "tracelab.analysis.comparison.snapshot)")
+            raise ValueError(msg("{name} snapshot has version {version!r}; expected "
+                                 "{expected} (make it with "
+                                 "tracelab.analysis.comparison.snapshot)", name=name,
+                                 version=snap.get("version"), expected=SNAPSHOT_VERSION))
     rows = []
     for part, kind in _KINDS.items():
         old, new = previous.get(part, {}), current.get(part, {})

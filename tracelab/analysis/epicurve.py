@@ -6,6 +6,7 @@ from typing import Literal
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.model.schema import (
@@ -71,14 +72,15 @@ def epi_curve(
     2  2022-11-22            1               0        1           3
     """
     if by not in ("onset", "report"):
-        raise ValueError(f"by={by!r}; allowed: 'onset', 'report'")
+        raise ValueError(msg("by={by!r}; allowed: 'onset', 'report'", by=by))
     col = s.ONSET_AT if by == "onset" else s.CONFIRMED_AT
     needed = [s.PERSON_ID, col] + ([s.SAMPLED_AT] if by == "onset" else [])
-    require_columns(cases, needed, "cases", hint=f"by={by!r} needs them")
+    require_columns(cases, needed, "cases", hint=msg("by={by!r} needs them", by=by))
     for c in needed[1:]:
         if not isinstance(cases[c].dtype, pd.DatetimeTZDtype) and not cases[c].isna().all():
-            raise ValueError(f"cases column {c!r} has dtype {cases[c].dtype}; give tz-aware "
-                             "times (load with tracelab.io.read_cases)")
+            raise ValueError(msg("cases column {col!r} has dtype {dtype}; give tz-aware times "
+                                 "(load with tracelab.io.read_cases)", col=c,
+                                 dtype=cases[c].dtype))
     when = pd.to_datetime(cases[col], utc=True)
     if by == "onset":
         when = when.fillna(pd.to_datetime(cases[s.SAMPLED_AT], utc=True))
@@ -120,6 +122,6 @@ def _townships(cases: pd.DataFrame, persons: pd.DataFrame | None) -> pd.Series:
     elif s.TOWNSHIP_CODE in cases:
         found = cases[s.TOWNSHIP_CODE]
     else:
-        raise ValueError("township=True needs township_code in cases, or persons= with "
-                         "person_id and township_code")
+        raise ValueError(msg("township=True needs township_code in cases, or persons= with "
+                             "person_id and township_code"))
     return found.fillna("unknown").astype("str")

@@ -5,7 +5,10 @@ Each sub-command module defines ``register(subparsers)``, which adds its parser 
 Every error reaches the user as one line on stderr, ``tracelab <command>：错误：...``
 (``tracelab <command>: error: ...`` under ``--lang en``, which every sub-command takes),
 naming the file and the cause, never a traceback; the exit status says which kind
-(:data:`EXIT_CODES`). ``TRACELAB_DEBUG=1`` prints the traceback as well, for developers.
+(:data:`EXIT_CODES`). The library raises its messages with :func:`tracelab._i18n.msg`,
+English as their value and Chinese from one catalogue, so the line is Chinese throughout;
+argparse's own usage errors are translated by :class:`tracelab.cli.parsing.Parser`.
+``TRACELAB_DEBUG=1`` prints the traceback as well, for developers.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ import argparse
 import errno
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
+
+from tracelab._i18n import error_text, os_error_text
+from tracelab.cli.parsing import Parser, argv_lang
 
 __all__ = ["main", "EXIT_CODES", "EXIT_OK", "EXIT_REJECTED", "EXIT_INPUT", "EXIT_ENVIRONMENT",
            "EXIT_INTERNAL", "EXIT_INTERRUPTED", "exit_status"]
@@ -42,17 +49,17 @@ EXIT_CODES = {
 }
 
 #: Sub-command modules, in the order ``tracelab --help`` lists them.
-_COMMANDS = ("synth", "validate", "trace", "pairs", "calllist", "followup", "brief", "replay",
-             "demo", "venues", "roles", "audit", "purge", "layout")
+_COMMANDS = ("synth", "validate", "trace", "pairs", "calllist", "followup", "brief", "chains",
+             "notice", "export", "replay", "demo", "venues", "roles", "audit", "purge", "layout")
 #: OSError numbers that are the machine's state, not the user's input.
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                        errno.EIO, errno.ENOMEM, errno.EMFILE, errno.ENFILE, errno.EBUSY,
                        errno.EAGAIN, errno.ETXTBSY}
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tracelab", description="Venue-code (场所码) contact tracing workbench.",
+def _parser(lang: str = "zh") -> argparse.ArgumentParser:
+    parser = Parser(
+        lang=lang, prog="tracelab", description="Venue-code (场所码) contact tracing workbench.",
         epilog="exit status: " + "; ".join(f"{k} {v.split(':')[0]}"
                                            for k, v in EXIT_CODES.items()))
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -107,27 +114,53 @@ def exit_status(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+#: What an error is, in Chinese, when its message has no Chinese of its own (an exception
+#: of a library, not raised with :func:`tracelab._i18n.msg`); the first class that
+#: matches by name along the exception's MRO.
+_KIND_ZH = {"_duckdb.Error": "数据库出错", "builtins.UnicodeError": "编码错误",
+            "builtins.ValueError": "输入有误", "builtins.LookupError": "找不到",
+            "builtins.FileNotFoundError": "找不到文件", "builtins.PermissionError": "没有权限",
+            "builtins.OSError": "系统错误"}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _lead(exc: BaseException) -> str:
+    for cls in type(exc).__mro__:
+        kind = _KIND_ZH.get(f"{cls.__module__.split('.')[0]}.{cls.__name__}")
+        if kind is not None:
+            return kind + "："
+    return ""
+
+
 def error_line(command: str, exc: BaseException, lang: str = "zh") -> str:
     """One line for stderr: the error, and its first cause when that says more.
 
-    A ROLLBACK that fails after "No space left on device" keeps the disk's message. The
-    fixed parts are Chinese unless `lang` is ``en``; the message itself is as raised.
+    A ROLLBACK that fails after "No space left on device" keeps the disk's message. In
+    Chinese (unless `lang` is ``en``) a message raised with :func:`tracelab._i18n.msg`
+    is rendered from the catalogue, an error of the operating system names its file and
+    says what happened (:data:`tracelab._i18n.ERRNO_ZH`), and any other message gets a
+    Chinese lead saying what kind of error it is.
 
     Examples
     --------
-    >>> error_line("trace", ValueError("--rule: no such rule"))
-    'tracelab trace：错误：--rule: no such rule'
-    >>> error_line("trace", ValueError("--rule: no such rule"), "en")
-    'tracelab trace: error: --rule: no such rule'
+    >>> from tracelab._i18n import msg
+    >>> error_line("trace", ValueError(msg("--data {folder}: no such folder", folder="d")))
+    'tracelab trace：错误：--data d：文件夹不存在'
+    >>> error_line("trace", ValueError(msg("--data {folder}: no such folder", folder="d")), "en")
+    'tracelab trace: error: --data d: no such folder'
+    >>> error_line("validate", PermissionError(13, "Permission denied", "out/r.csv"))
+    'tracelab validate：错误：out/r.csv：没有权限'
     """
     en = lang == "en"
     chain = _causes(exc)
-    text = " ".join(str(chain[0]).split()) or type(chain[0]).__name__
+    text = " ".join(error_text(chain[0], lang).split()) or type(chain[0]).__name__
+    if not en and not _CJK.search(text):
+        text = _lead(chain[0]) + text
     root = next((e for e in chain[1:] if isinstance(e, OSError) and e.errno), None)
-    if root is not None and str(root.strerror or root) not in text:
-        where = f" ({root.filename})" if root.filename else ""
-        text += (f" (cause: {root.strerror or root}{where})" if en
-                 else f"（原因：{root.strerror or root}{where}）")
+    if root is not None and str(root.strerror or root) not in str(chain[0]):
+        cause = " ".join((os_error_text(root, lang) if root.strerror else str(root)).split())
+        if cause not in text:
+            text += f" (cause: {cause})" if en else f"（原因：{cause}）"
     if exit_status(exc) == EXIT_INTERNAL:
         name = type(chain[0]).__name__
         text = (f"internal error {name}: {text}; rerun with TRACELAB_DEBUG=1 for the "
@@ -140,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (:data:`EXIT_CODES`)."""
     from tracelab.cli.options import lang_of
 
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv_lang(argv)).parse_args(argv)
     lang = lang_of(args)
     try:
         return int(args.func(args))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab._i18n import render
 from tracelab.cli.options import add_lang_option, say
 from tracelab.io.store import open_store
 from tracelab.privacy.audit import (
@@ -25,7 +26,8 @@ from tracelab.privacy.audit import (
 
 __all__ = ["register", "run"]
 
-#: What audit prints, Chinese and English; reasons and notes stay as the library says them.
+#: What audit prints, Chinese and English; the library's reasons and notes are messages
+#: (:func:`tracelab._i18n.msg`), shown in the same language.
 _LINES = {
     "note": ("注意：{note}", "note: {note}"),
     "unverified": ("审计日志无法核验：{reason}", "audit log UNVERIFIED: {reason}"),
@@ -42,6 +44,8 @@ _LINES = {
     "adopted": ("已重新锚定：第 {seq} 条记录了此操作（{query}）",
                 "anchor adopted: entry {seq} logs it ({query})"),
     "no_store": ("--store {path}：数据库文件不存在", "--store {path}: no such database file"),
+    "state_matches": ("一致", "matches"),
+    "state_in-memory": ("内存数据库，无锚点文件", "in-memory"),
     "adopt_anchor": ("--anchor {anchor}：请在 --adopt 之前或之后单独运行一次来核对保存的链头",
                      "--anchor {anchor}: check a kept head in a run of its own, before or "
                      "after --adopt"),
@@ -95,9 +99,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _report(status: AuditStatus, anchor: str | None, lang: str = "en") -> int:
     for note in status.notes:
-        print(say(_LINES, "note", lang, note=note))
+        print(say(_LINES, "note", lang, note=render(note, lang)))
     if status.problem is not None:
-        seq, reason = status.problem
+        seq, reason = status.problem[0], render(status.problem[1], lang)
         if status.anchor == "missing":
             print(say(_LINES, "unverified", lang, reason=reason))
         else:
@@ -106,7 +110,8 @@ def _report(status: AuditStatus, anchor: str | None, lang: str = "en") -> int:
     keyed = (say(_LINES, "keyed", lang) if status.keyed
              else say(_LINES, "unkeyed", lang) if status.keyed is False else "")
     state = (say(_LINES, status.anchor, lang) if status.anchor in ("none", "pending")
-             else status.anchor)
+             else say(_LINES, f"state_{status.anchor}", lang)
+             if f"state_{status.anchor}" in _LINES else status.anchor)
     print(say(_LINES, "intact", lang, entries=status.entries,
               head=status.head or say(_LINES, "empty", lang))
           + (say(_LINES, "matches", lang) if anchor else ""))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab._i18n import msg
 from tracelab.analysis.ranking import rank_contacts
 from tracelab.cli.options import add_audit_options, add_log_options, add_region_option, log_kwargs
 from tracelab.cli.trace import add_key_option, cli_key
@@ -91,15 +92,16 @@ def run(args: argparse.Namespace) -> int:
     """Write the call list; return 0."""
     lang = check_lang(args.lang)
     purpose = require_purpose(args.purpose)
-    key = cli_key(args.key_file)
+    key = cli_key(args.key_file, lang=lang)
     roles = load_roles(args.roles)
     # Refused roles and credentials stop here, before minutes of loading; write_call_list
     # checks them again, as any caller of the library.
     authorise(args.role, reveal=args.reveal, credential=args.credential, key=key, roles=roles,
               lang=lang)
     if args.calls_per_day < 1:
-        raise ValueError(f"--calls-per-day {args.calls_per_day}: give the number of people "
-                         "the teams can reach per day, at least 1")
+        raise ValueError(msg("--calls-per-day {calls_per_day}: give the number of people the "
+                             "teams can reach per day, at least 1",
+                             calls_per_day=args.calls_per_day))
     exposures = read_exposures(args.exposures)
     raw = read_dir(args.data, now=args.now, region=args.region, **log_kwargs(args))
     data = pseudonymise_data(raw, key)

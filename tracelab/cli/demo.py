@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     lang = args.lang
+    out.mkdir(parents=True, exist_ok=True)  # a bad --out fails now, not after the synthesis
     data_dir = out / "data"
     print(say(_LINES, "synth", lang, sample=SAMPLE, out=data_dir))
     county = generate(SAMPLE["population"], days=SAMPLE["days"], seed=SAMPLE["seed"],

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracelab._i18n import msg, one_of
 from tracelab.model.regions import Region
 
 __all__ = ["add_audit_options", "add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output",
@@ -42,20 +43,14 @@ def lang_of(args: object) -> str:
     return "en" if getattr(args, "lang", None) == "en" else "zh"
 
 
-_LINES = {
-    "extension": ("{option} {path}：输出格式由扩展名决定，请用 {allowed}",
-                  "{option} {path}: the extension decides the format; use {allowed}"),
-    "no_zone": ("{option} {text!r} 没有时区；请加上，例如 {text}+08:00",
-                "{option} {text!r} has no zone; add one, e.g. {text}+08:00"),
-}
-
-
 def output(path: Path, option: str = "--out", formats: tuple[str, ...] = (".csv", ".xlsx",
                                                                          ".parquet"),
            lang: str = "en") -> Path:
     """Check an output's extension (it decides the format) and create its folder.
 
     Called before any work, so that a wrong extension costs nothing and logs nothing.
+    The refusal is a :func:`tracelab._i18n.msg`, shown in the command line's language
+    whatever `lang` says (kept for the callers that pass it).
 
     Examples
     --------
@@ -65,11 +60,8 @@ def output(path: Path, option: str = "--out", formats: tuple[str, ...] = (".csv"
     ValueError: --out out.txt: the extension decides the format; use .csv, .xlsx or .parquet
     """
     if path.suffix.lower() not in formats:
-        last = " 或 " if lang == "zh" else " or "
-        allowed = (("、" if lang == "zh" else ", ").join(formats[:-1]) + last + formats[-1]
-                   if len(formats) > 1 else formats[0])
-        raise ValueError(say(_LINES, "extension", lang, option=option, path=path,
-                             allowed=allowed))
+        raise ValueError(msg("{option} {path}: the extension decides the format; use "
+                             "{allowed}", option=option, path=path, allowed=one_of(formats)))
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -108,27 +100,30 @@ def log_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         if not text.lstrip().startswith("{"):
             path = Path(text)
             if not path.is_file():
-                raise FileNotFoundError(f"--columns {text}: no such file (or give a JSON object)")
+                raise FileNotFoundError(msg("--columns {text}: no such file (or give a JSON "
+                                            "object)", text=text))
             text = path.read_text(encoding="utf-8")
         try:
             columns = json.loads(text)
         except ValueError as exc:
-            raise ValueError(f"--columns: not valid JSON ({exc})") from None
+            raise ValueError(msg("--columns: not valid JSON ({exc})", exc=exc)) from None
         if not isinstance(columns, dict):
-            raise ValueError("--columns: give a JSON object, tracelab column -> header")
+            raise ValueError(msg("--columns: give a JSON object, tracelab column -> header"))
     if args.zone is not None:
         import zoneinfo
 
         try:
             zoneinfo.ZoneInfo(args.zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"--zone {args.zone!r} is not an IANA zone such as "
-                             "Asia/Shanghai") from None
+            raise ValueError(msg("--zone {zone!r} is not an IANA zone such as Asia/Shanghai",
+                                 zone=args.zone)) from None
     return {"profile": args.profile, "columns": columns, "zone": args.zone}
 
 
 def zoned(text: str | None, option: str, lang: str = "en") -> pd.Timestamp | None:
     """The time an option gives, which must carry its zone; None when not given.
+
+    A time without its zone is refused (the message in the command line's language).
 
     Examples
     --------
@@ -139,7 +134,8 @@ def zoned(text: str | None, option: str, lang: str = "en") -> pd.Timestamp | Non
         return None
     stamp = pd.Timestamp(text)
     if stamp.tz is None:
-        raise ValueError(say(_LINES, "no_zone", lang, option=option, text=text))
+        raise ValueError(msg("{option} {text!r} has no zone; add one, e.g. {text}+08:00",
+                             option=option, text=text))
     return stamp
 
 

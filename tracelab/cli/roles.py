@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracelab._i18n import msg
 from tracelab.cli.trace import add_key_option, cli_key
 from tracelab.governance.roles import (
     DEFAULT_DAYS,
@@ -95,11 +96,12 @@ def run_issue(args: argparse.Namespace) -> int:
     """Write a credential; return 0."""
     lang = check_lang(args.lang)
     if not 1 <= args.days <= MAX_DAYS:
-        raise ValueError(f"--days {args.days}: give 1 to {MAX_DAYS} days")
-    key = cli_key(args.key_file)
+        raise ValueError(msg("--days {days}: give 1 to {most} days", days=args.days,
+                             most=MAX_DAYS))
+    key = cli_key(args.key_file, lang=lang)
     if args.audit is not None and not args.audit.parent.is_dir():
-        raise FileNotFoundError(f"--audit {args.audit}: folder {args.audit.parent} does not "
-                                "exist")
+        raise FileNotFoundError(msg("--audit {audit}: folder {parent} does not exist",
+                                    audit=args.audit, parent=args.audit.parent))
     credential = issue_credential(args.role, key, days=args.days, roles=load_roles(args.roles),
                                   holder=args.holder, lang=lang)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +132,7 @@ def run_issue(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """Verify a credential; return 0 if valid (a refusal exits 2)."""
     lang = check_lang(args.lang)
-    key = cli_key(args.key_file)
+    key = cli_key(args.key_file, lang=lang)
     verified = verify_credential(args.credential, key, lang=lang)
     until = f"{verified.expires_at.tz_convert(s.DEFAULT_ZONE):%Y-%m-%d %H:%M}"
     reveals = ", ".join(verified.role.reveal) or ("无" if lang == "zh" else "nothing")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.cli.options import (
     add_lang_option,
     add_log_options,
@@ -68,6 +69,8 @@ _LINES = {
     "table": ("拒收表：{path}（{n:,} 行）", "rejection table: {path} ({n:,} rows)"),
     "faults": ("登记问题：{path}（{n:,} 行）", "registry faults: {path} ({n:,} rows)"),
     "repairs": ("已修复编号：{path}（{n:,} 行）", "repaired ids: {path} ({n:,} rows)"),
+    "no_registry": ("{name}：未对照场所登记表检查，查不出未知场所",
+                    "{name}: checked without the venue registry: unknown venues are not found"),
 }
 
 
@@ -93,8 +96,8 @@ def _file_kind(path: Path) -> str:
     for kind, column in _KIND_COLUMNS.items():
         if column in columns:
             return kind
-    raise ValueError(f"{path}: cannot tell whether this is a venues, scans or cases table "
-                     "(name it venues.*, scans.* or cases.*)")
+    raise ValueError(msg("{path}: cannot tell whether this is a venues, scans or cases table "
+                         "(name it venues.*, scans.* or cases.*)", path=path))
 
 
 def _load_file(path: Path, args: argparse.Namespace) -> dict[str, Loaded]:
@@ -104,7 +107,7 @@ def _load_file(path: Path, args: argparse.Namespace) -> dict[str, Loaded]:
         return {kind: read_venues(path, region=args.region, crs=args.venue_crs, now=args.now,
                                   **how)}
     if kind == "scans":
-        print(f"{path.name}: checked without the venue registry: unknown venues are not found")
+        print(_say("no_registry", args.lang, name=path.name))
         return {kind: read_scans(path, None, now=args.now, **how)}
     return {kind: read_cases(path, now=args.now, **how)}
 
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate ``args.dir``; return 1 when anything was rejected, else 0."""
     lang = args.lang
     if args.out is not None:
-        output(args.out, formats=(".csv",))
+        output(args.out, formats=(".csv",), lang=lang)
     if args.dir.is_file():
         loads = _load_file(args.dir, args)
         where = args.dir.parent

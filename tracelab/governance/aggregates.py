@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.model.schema import (
@@ -131,9 +132,9 @@ def protect(counts: Sequence[int] | np.ndarray, min_cell: int = MIN_CELL) -> tup
     """
     values = np.asarray(counts, dtype=np.int64)
     if min_cell < 1:
-        raise ValueError(f"min_cell: {min_cell!r} must be >= 1")
+        raise ValueError(msg("min_cell: {min_cell!r} must be >= 1", min_cell=min_cell))
     if (values < 0).any():
-        raise ValueError("counts: must be non-negative")
+        raise ValueError(msg("counts: must be non-negative"))
     state = np.where(values < min_cell, _PRIMARY, _SHOWN)
     withheld = False
     while _pinned(values, state, min_cell):
@@ -189,8 +190,8 @@ def report_days(period: Sequence[str] | None, zone: str, first: pd.Timestamp | N
         return pd.date_range(pd.Timestamp(period[0]).tz_localize(zone),
                              pd.Timestamp(period[1]).tz_localize(zone), freq="D")
     except (TypeError, ValueError, IndexError):
-        raise ValueError(f"period: {period!r} must be two ISO days such as "
-                         "('2022-11-18', '2022-11-30')") from None
+        raise ValueError(msg("period: {period!r} must be two ISO days such as ('2022-11-18', "
+                             "'2022-11-30')", period=period)) from None
 
 
 def venue_report(scans: pd.DataFrame, venue_id: str, *, min_cell: int = MIN_CELL,
@@ -261,8 +262,9 @@ def venue_report(scans: pd.DataFrame, venue_id: str, *, min_cell: int = MIN_CELL
     }
     outside = int((~keys["day"][0].isin(day_domain)).sum())
     if outside:
-        raise ValueError(f"period: {period!r} leaves out {outside} entries of venue "
-                         f"{venue_id!r}; widen it")
+        raise ValueError(msg("period: {period!r} leaves out {outside} entries of venue "
+                             "{venue_id!r}; widen it", period=period, outside=outside,
+                             venue_id=venue_id))
     if total < min_cell:
         rows = [{SECTION: "total", BUCKET: "all", COUNT: pd.NA, SHOWN: SUPPRESSED, SHARE: np.nan}]
         rows += [{SECTION: k, BUCKET: WITHHELD, COUNT: pd.NA, SHOWN: WITHHELD, SHARE: np.nan}
@@ -339,8 +341,8 @@ def regulator_report(scans: pd.DataFrame, venues: pd.DataFrame,
     require_columns(scans, (s.VENUE_ID, s.CODE_COLOUR, s.METHOD), "scans", error=s.SchemaError)
     unknown = ~scans[s.VENUE_ID].isin(venues[s.VENUE_ID])
     if unknown.any():
-        raise ValueError(f"scans: {int(unknown.sum())} scans name venues absent from "
-                         "venues; load both with read_dir, which rejects them")
+        raise ValueError(msg("scans: {n} scans name venues absent from venues; load both with "
+                             "read_dir, which rejects them", n=int(unknown.sum())))
     keys = venues[[s.VENUE_ID, *by]].astype("str")
     rows_domain = keys[by].drop_duplicates().sort_values(by).reset_index(drop=True)
     joined = scans[[s.VENUE_ID, s.CODE_COLOUR, s.METHOD]].merge(keys, on=s.VENUE_ID,

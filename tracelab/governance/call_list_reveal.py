@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.io import DataDir, find_table
 from tracelab.io.files import detect_encoding
@@ -94,30 +95,33 @@ def read_exposures(path: str | Path) -> pd.DataFrame:
     """
     file = Path(path)
     if not file.is_file():
-        raise FileNotFoundError(f"--exposures {file}: no such file")
+        raise FileNotFoundError(msg("--exposures {file}: no such file", file=file))
     if file.suffix.lower() == ".csv":
         frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False,
                             na_values=[""])
     elif file.suffix.lower() == ".parquet":
         frame = pd.read_parquet(file)
     else:
-        raise ValueError(f"--exposures {file.name}: {file.suffix!r} is not an exposures "
-                         "file; give the .csv (or .parquet) `tracelab trace` writes")
+        raise ValueError(msg("--exposures {name}: {suffix!r} is not an exposures file; give the "
+                             ".csv (or .parquet) `tracelab trace` writes", name=file.name,
+                             suffix=file.suffix))
     needed = (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN, s.OVERLAP_START,
               s.OVERLAP_END, s.OVERLAP_MIN)
     require_columns(frame, needed, f"--exposures {file.name}",
-                    hint="give the file `tracelab trace` writes")
+                    hint=msg("give the file `tracelab trace` writes"))
     if not len(frame):
-        raise ValueError(f"--exposures {file.name}: no exposure rows, so nobody to call")
+        raise ValueError(msg("--exposures {name}: no exposure rows, so nobody to call",
+                             name=file.name))
     out = frame.copy()
     for column in (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID):
         out[column] = unwrap_cells(out[column].astype("object")).map(text).astype("object")
     for column in (s.CASE_ID, s.CONTACT_ID):
         bad = [v for v in out[column] if not privacy.is_pseudonym(v)]
         if bad:
-            raise ValueError(f"--exposures {file.name}: {column} holds {len(bad)} value(s) that "
-                             f"are not pseudonyms, e.g. {ids.mask_id(bad[0])!r}; give the file "
-                             "`tracelab trace` writes (person ids pseudonymised)")
+            raise ValueError(msg("--exposures {name}: {column} holds {n} value(s) that are not "
+                                 "pseudonyms, e.g. {example!r}; give the file `tracelab trace` "
+                                 "writes (person ids pseudonymised)", name=file.name,
+                                 column=column, n=len(bad), example=ids.mask_id(bad[0])))
     for column in (s.CASE_T_IN, s.CASE_T_OUT, s.CONTACT_T_IN, s.CONTACT_T_OUT,
                    s.OVERLAP_START, s.OVERLAP_END):
         if column not in out:
@@ -125,14 +129,15 @@ def read_exposures(path: str | Path) -> pd.DataFrame:
         try:
             out[column] = pd.to_datetime(out[column], utc=True, format="ISO8601")
         except (ValueError, TypeError):
-            raise ValueError(f"--exposures {file.name}: column {column} holds a value that "
-                             "is not an ISO 8601 time with its offset, e.g. "
-                             "2022-11-18T08:05:00+08:00") from None
+            raise ValueError(msg("--exposures {name}: column {column} holds a value that is not "
+                                 "an ISO 8601 time with its offset, e.g. 2022-11-18T08:05:00+08:00",
+                                 name=file.name, column=column)) from None
     try:
         out[s.HOP] = pd.to_numeric(out[s.HOP]).astype(np.int64)
         out[s.OVERLAP_MIN] = pd.to_numeric(out[s.OVERLAP_MIN]).astype(np.float64)
     except (ValueError, TypeError):
-        raise ValueError(f"--exposures {file.name}: hop and overlap_minutes must be numbers"
+        raise ValueError(msg("--exposures {name}: hop and overlap_minutes must be numbers",
+                             name=file.name)
                          ) from None
     return out
 
@@ -165,8 +170,8 @@ def _read_persons(folder: Path) -> pd.DataFrame | None:
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         if isinstance(exc, PermissionError):
             raise
-        raise ValueError(f"{found}: the persons table cannot be read "
-                         f"({type(exc).__name__}); give CSV, XLSX or Parquet") from None
+        raise ValueError(msg("{found}: the persons table cannot be read ({kind}); give CSV, "
+                             "XLSX or Parquet", found=found, kind=type(exc).__name__)) from None
     lookup = {h.casefold(): c for c, hs in _PERSON_HEADERS.items() for h in (c, *hs)}
     names: dict[str, str] = {}
     for header in frame.columns:
@@ -175,8 +180,9 @@ def _read_persons(folder: Path) -> pd.DataFrame | None:
             names[str(header)] = canonical
     frame = frame.rename(columns=names).loc[:, list(names.values())]
     if s.PERSON_ID not in frame:
-        raise ValueError(f"{found}: the persons table has no person_id (人员编号) column, so "
-                         "its names and phones cannot be matched; add it or remove the file")
+        raise ValueError(msg("{found}: the persons table has no person_id (人员编号) column, so its "
+                             "names and phones cannot be matched; add it or remove the file",
+                             found=found))
     out = pd.DataFrame({c: unwrap_cells(frame[c].map(text).astype("object"))
                         for c in frame.columns})
     out[s.PERSON_ID] = clean_ids(out[s.PERSON_ID])[0]
@@ -255,23 +261,26 @@ def _expected_tiers(ranks: pd.Series, calls_per_day: int) -> pd.Series:
 
 def check_ranked(ranked: pd.DataFrame, exposures: pd.DataFrame, calls_per_day: int) -> None:
     require_columns(ranked, (s.CONTACT_ID, TIER, RANK), "ranked",
-                    hint="pass rank_contacts(exposures, ..., calls_per_day=N) output")
+                    hint=msg("pass rank_contacts(exposures, ..., calls_per_day=N) output"))
     if s.CASE_ID in ranked:
-        raise ValueError("ranked has case_id: one row per (case, contact) pair; the call list "
-                         "needs rank_contacts(..., per='contact')")
+        raise ValueError(msg("ranked has case_id: one row per (case, contact) pair; the call list "
+                             "needs rank_contacts(..., per='contact')"))
     expected = _expected_tiers(ranked[RANK].astype(np.int64), calls_per_day)
     off = ranked[TIER].astype(str) != expected
     if off.any():
         first = ranked[off].iloc[0]
-        raise ValueError(f"ranked: rank {int(first[RANK])} is {first[TIER]!r}, but "
-                         f"calls_per_day={calls_per_day} makes it {expected[off].iloc[0]!r}; "
-                         f"rank with rank_contacts(..., calls_per_day={calls_per_day})")
+        raise ValueError(msg("ranked: rank {n} is {tier!r}, but calls_per_day={calls_per_day} "
+                             "makes it {expected!r}; rank with rank_contacts(..., "
+                             "calls_per_day={calls_per_day})", n=int(first[RANK]),
+                             tier=first[TIER], calls_per_day=calls_per_day,
+                             expected=expected[off].iloc[0]))
     stray = ~ranked[s.CONTACT_ID].isin(set(exposures[s.CONTACT_ID]))
     if stray.any():
-        raise ValueError(f"ranked: {int(stray.sum())} contact(s) are not in exposures, e.g. "
-                         f"{ids.mask_id(ranked.loc[stray, s.CONTACT_ID].iloc[0])!r}; rank the "
-                         "same exposures you pass")
+        raise ValueError(msg("ranked: {n} contact(s) are not in exposures, e.g. {example!r}; rank "
+                             "the same exposures you pass", n=int(stray.sum()),
+                             example=ids.mask_id(ranked.loc[stray, s.CONTACT_ID].iloc[0])))
     bad = [c for c in ranked[s.CONTACT_ID] if not privacy.is_pseudonym(c)]
     if bad:
-        raise ValueError(f"ranked: contact_id holds {len(bad)} value(s) that are not "
-                         f"pseudonyms, e.g. {ids.mask_id(bad[0])!r}; trace pseudonymised data")
+        raise ValueError(msg("ranked: contact_id holds {n} value(s) that are not pseudonyms, e.g. "
+                             "{example!r}; trace pseudonymised data", n=len(bad),
+                             example=ids.mask_id(bad[0])))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import atomic_path, fault_point
+from tracelab._i18n import msg
 from tracelab.governance.call_list_reveal import UNKNOWN_TOWNSHIP
 from tracelab.governance.roles import Credential, Role
 from tracelab.io.exports import neutralise, write_csv
@@ -330,6 +331,7 @@ def write(result: CallList, target: Path, purpose: str) -> Path:
 
 
 def output(out: str | Path, lang: str) -> Path:
+    """The checked --out of a call list; the refusal of a wrong extension is in `lang`."""
     target = Path(out)
     if target.suffix.lower() not in OUTPUT_FORMATS:
         raise ValueError(
@@ -338,5 +340,6 @@ def output(out: str | Path, lang: str) -> Path:
             f"--out {target.name}: suffix {target.suffix or '(none)'!r} is not allowed; use "
             ".xlsx (for people) or .csv (UTF-8 with BOM)")
     if target.is_dir():
-        raise ValueError(f"--out {target}: is a folder; name a .xlsx or .csv file")
+        raise ValueError(msg("--out {target}: is a folder; name a .xlsx or .csv file",
+                             target=target))
     return target

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import fault_point
+from tracelab._i18n import msg
 from tracelab._time import now_utc
 from tracelab._validate import require_columns
 from tracelab.governance.call_list_reveal import (
@@ -109,10 +110,10 @@ def call_list(ranked: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.D
     1      莲塘镇     monitor  张**  131*****789  36**************34
     """
     require_columns(ranked, (s.CONTACT_ID, TIER, RANK), "ranked",
-                    hint="pass rank_contacts(...) output")
+                    hint=msg("pass rank_contacts(...) output"))
     if s.CASE_ID in ranked:
-        raise ValueError("ranked has case_id: one row per (case, contact) pair; the call list "
-                         "needs rank_contacts(..., per='contact')")
+        raise ValueError(msg("ranked has case_id: one row per (case, contact) pair; the call list "
+                             "needs rank_contacts(..., per='contact')"))
     out = ranked.reset_index(drop=True)
     info = pd.DataFrame(index=out.index)
     if persons is not None:
@@ -181,7 +182,8 @@ def export_contacts(ranked: pd.DataFrame, path: str | Path, persons: pd.DataFram
     target = Path(path)
     fmt = fmt or target.suffix.lstrip(".").lower()  # type: ignore[assignment]
     if fmt not in ("csv", "xlsx"):
-        raise ValueError(f"fmt={fmt!r}; allowed: 'csv', 'xlsx' (or a .csv / .xlsx path)")
+        raise ValueError(msg("fmt={fmt!r}; allowed: 'csv', 'xlsx' (or a .csv / .xlsx path)",
+                             fmt=fmt))
     table = call_list(ranked, persons)
     if fmt == "csv":
         return write_csv(table, target)
@@ -201,9 +203,9 @@ def _build(ranked: pd.DataFrame, exposures: pd.DataFrame, data: DataDir, key: by
     contacts = ranked[s.CONTACT_ID].astype(str).tolist()
     people = identities(data, contacts, key)
     if len(people) and not people["_found"].any():
-        raise ValueError(f"--data {data.path}: none of the {len(people)} contact(s) is a "
-                         "person of this folder under this key; give the folder and key "
-                         "the exposures were traced with")
+        raise ValueError(msg("--data {path}: none of the {n} contact(s) is a person of this "
+                             "folder under this key; give the folder and key the exposures were "
+                             "traced with", path=data.path, n=len(people)))
     fault_point("calllist:identified")
     names = township_names(data)
     code, town = residence(people, data.venues, names)
@@ -400,13 +402,13 @@ def write_call_list(ranked: pd.DataFrame, exposures: pd.DataFrame, data: DataDir
     target = output(out, lang)
     if isinstance(calls_per_day, bool) or not isinstance(calls_per_day, int | np.integer) \
             or calls_per_day < 1:
-        raise ValueError(f"calls_per_day={calls_per_day!r}; give a whole number of people "
-                         "the teams can reach per day, at least 1")
+        raise ValueError(msg("calls_per_day={calls_per_day!r}; give a whole number of people the "
+                             "teams can reach per day, at least 1", calls_per_day=calls_per_day))
     chosen, revealed, cred = authorise(role, reveal=reveal, credential=credential, key=key,
                                        roles=roles, lang=lang)
     require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.OVERLAP_START,
                                 s.OVERLAP_END, s.OVERLAP_MIN), "exposures",
-                    hint="give read_exposures(...) of the file `tracelab trace` wrote")
+                    hint=msg("give read_exposures(...) of the file `tracelab trace` wrote"))
     check_ranked(ranked, exposures, int(calls_per_day))
     folder = data if isinstance(data, DataDir) else read_dir(data)
     result: CallList = _audited_build(

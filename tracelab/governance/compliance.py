@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.model import ids
 from tracelab.model import schema as s
@@ -62,7 +63,8 @@ def _end(scans: pd.DataFrame, now: pd.Timestamp | str | None) -> pd.Timestamp:
         return scans[s.SCANNED_AT].max()
     stamp = pd.Timestamp(now)
     if stamp.tzinfo is None:
-        raise ValueError(f"now: {now!r} has no time zone; give e.g. '2022-12-01T00:00Z'")
+        raise ValueError(msg("now: {now!r} has no time zone; give e.g. '2022-12-01T00:00Z'",
+                             now=now))
     return stamp.tz_convert("UTC")
 
 
@@ -411,7 +413,7 @@ def unregistered_venues(scans: pd.DataFrame | None, venues: pd.DataFrame | None 
     parts = []
     if scans is not None:
         if venues is None:
-            raise ValueError("venues: needed with scans, to know which venues are registered")
+            raise ValueError(msg("venues: needed with scans, to know which venues are registered"))
         require_columns(scans, (s.VENUE_ID,), "scans", error=s.SchemaError)
         unknown = ~scans[s.VENUE_ID].isin(venues[s.VENUE_ID])
         parts.append(scans.loc[unknown, s.VENUE_ID].astype("str"))
@@ -420,7 +422,7 @@ def unregistered_venues(scans: pd.DataFrame | None, venues: pd.DataFrame | None 
         rows = rejections[rejections[s.REASON] == "unknown_venue"]
         parts.append(rows[s.VALUE].astype("str"))
     if not parts:
-        raise ValueError("scans, rejections: give raw scans with venues, or a rejection table")
+        raise ValueError(msg("scans, rejections: give raw scans with venues, or a rejection table"))
     counts = pd.concat(parts, ignore_index=True).value_counts()
     out = pd.DataFrame({s.VENUE_ID: counts.index.astype("str"),
                         OBSERVED: counts.to_numpy().astype("int64")})

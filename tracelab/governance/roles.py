@@ -72,6 +72,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from tracelab._atomic import atomic_path
+from tracelab._i18n import msg
 from tracelab._time import now_utc
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import check_key, scrub_text
@@ -138,7 +139,8 @@ def check_lang(lang: object) -> str:
     ValueError: lang='fr'; allowed: 'zh' (Chinese, the default), 'en'
     """
     if lang not in LANGS:
-        raise ValueError(f"lang={lang!r}; allowed: 'zh' (Chinese, the default), 'en'")
+        raise ValueError(msg("lang={lang!r}; allowed: 'zh' (Chinese, the default), 'en'",
+                             lang=lang))
     return str(lang)
 
 
@@ -209,15 +211,15 @@ def _role(name: object, view: object, reveal: object, title_zh: object = "",
     """A Role from a file's fields, checked; `where` names the file and row."""
     text = str(name).strip() if name is not None else ""
     if not _ROLE_NAME.match(text):
-        raise RoleError(f"{where}: role {text[:40]!r} is not lower-case letters, digits, '_' "
-                        "or '-' starting with a letter (at most 32)")
+        raise RoleError(msg("{where}: role {text!r} is not lower-case letters, digits, '_' or '-' "
+                            "starting with a letter (at most 32)", where=where, text=text[:40]))
     if text in BUILTIN_ROLES:
-        raise RoleError(f"{where}: role {text!r} is built in and cannot be redefined; give "
-                        "your role another name")
+        raise RoleError(msg("{where}: role {text!r} is built in and cannot be redefined; give "
+                            "your role another name", where=where, text=text))
     v = str(view).strip() if view is not None else ""
     if v not in VIEWS:
-        raise RoleError(f"{where}: role {text!r} has view {v!r}; allowed: 'rows', "
-                        "'aggregates'")
+        raise RoleError(msg("{where}: role {text!r} has view {v!r}; allowed: 'rows', 'aggregates'",
+                            where=where, text=text, v=v))
     if isinstance(reveal, str):
         parts = [p.strip() for p in re.split(r"[;,|\s]+", reveal) if p.strip()]
     elif reveal is None or (isinstance(reveal, float) and reveal != reveal):
@@ -225,14 +227,16 @@ def _role(name: object, view: object, reveal: object, title_zh: object = "",
     elif isinstance(reveal, list | tuple):
         parts = [str(p).strip() for p in reveal]
     else:
-        raise RoleError(f"{where}: role {text!r}: reveal must be a list or ';'-joined text")
+        raise RoleError(msg("{where}: role {text!r}: reveal must be a list or ';'-joined text",
+                            where=where, text=text))
     bad = [p for p in parts if p not in REVEALABLE]
     if bad:
-        raise RoleError(f"{where}: role {text!r} reveals {bad!r}; allowed: "
-                        f"{', '.join(REVEALABLE)} (or nothing)")
+        raise RoleError(msg("{where}: role {text!r} reveals {bad!r}; allowed: {names} (or nothing)",
+                            where=where, text=text, bad=bad, names=", ".join(REVEALABLE)))
     if v == "aggregates" and parts:
-        raise RoleError(f"{where}: role {text!r} sees aggregates only, so it can reveal "
-                        f"nothing; drop {parts!r} or give it view 'rows'")
+        raise RoleError(msg("{where}: role {text!r} sees aggregates only, so it can reveal "
+                            "nothing; drop {parts!r} or give it view 'rows'", where=where,
+                            text=text, parts=parts))
     order = tuple(c for c in REVEALABLE if c in parts)
 
     def title(value: object) -> str:
@@ -274,41 +278,44 @@ def read_roles(path: str | Path) -> dict[str, Role]:
     """
     file = Path(path)
     if not file.is_file():
-        raise FileNotFoundError(f"--roles {file}: no such file")
+        raise FileNotFoundError(msg("--roles {file}: no such file", file=file))
     name = file.name
     if file.suffix.lower() == ".json":
         try:
             raw = json.loads(file.read_text(encoding="utf-8-sig"))
         except ValueError as exc:
-            raise RoleError(f"--roles {name}: not valid JSON ({exc})") from None
+            raise RoleError(msg("--roles {name}: not valid JSON ({exc})", name=name,
+                                exc=exc)) from None
         if isinstance(raw, dict):
             raw = raw.get("roles")
         if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-            raise RoleError(f"--roles {name}: give a list of objects with role, view and "
-                            'reveal, or {"roles": [...]}')
+            raise RoleError(msg('--roles {name}: give a list of objects with role, view and '
+                                'reveal, or {{"roles": [...]}}', name=name))
         rows = [(i + 1, r) for i, r in enumerate(raw)]
     elif file.suffix.lower() in (".csv", ".txt"):
         try:
             frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False)
         except (ValueError, pd.errors.ParserError) as exc:
-            raise RoleError(f"--roles {name}: cannot be read as CSV "
-                            f"({type(exc).__name__})") from None
+            raise RoleError(msg("--roles {name}: cannot be read as CSV ({kind})", name=name,
+                                kind=type(exc).__name__)) from None
         frame.columns = [str(c).strip() for c in frame.columns]
         missing = [c for c in (s.ACCESS_ROLE, s.VIEW) if c not in frame.columns]
         if missing:
-            raise RoleError(f"--roles {name}: missing column(s) {missing}; a roles file has "
-                            "role, view, reveal and optionally title_zh, title_en")
+            raise RoleError(msg("--roles {name}: missing column(s) {missing}; a roles file has "
+                                "role, view, reveal and optionally title_zh, title_en",
+                                name=name, missing=missing))
         rows = [(i + 2, r) for i, r in enumerate(frame.to_dict("records"))]
     else:
-        raise RoleError(f"--roles {name}: {file.suffix or 'no suffix'!r} is not a roles "
-                        "file; give a .csv or .json file")
+        raise RoleError(msg("--roles {name}: {suffix!r} is not a roles file; give a .csv or .json "
+                            "file", name=name, suffix=file.suffix or msg("no suffix")))
     roles: dict[str, Role] = {}
     for row, record in rows:
         role = _role(record.get(s.ACCESS_ROLE), record.get(s.VIEW), record.get(s.REVEAL),
                      record.get(s.TITLE_ZH, ""), record.get(s.TITLE_EN, ""),
                      where=f"--roles {name} row {row}")
         if role.name in roles:
-            raise RoleError(f"--roles {name} row {row}: role {role.name!r} is defined twice")
+            raise RoleError(msg("--roles {name} row {row}: role {role!r} is defined twice",
+                                name=name, row=row, role=role.name))
         roles[role.name] = role
     return roles
 
@@ -440,7 +447,8 @@ def issue_credential(role: str | Role, key: bytes, *, days: int = DEFAULT_DAYS,
     'fieldteam'
     """
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days={days!r}; give a whole number of days from 1 to {MAX_DAYS}")
+        raise ValueError(msg("days={days!r}; give a whole number of days from 1 to {most}",
+                             days=days, most=MAX_DAYS))
     key = check_key(key)
     chosen = _find_role(role, roles, check_lang(lang))
     issued = now_utc(now).floor("s")
@@ -667,7 +675,7 @@ def authorise(role: str | Role | None, *, reveal: bool, credential: Any = None,
             "revealing names and phones needs a credential of the role (--credential FILE, "
             "issued by `tracelab roles issue`); a role cannot be claimed"))
     if key is None:
-        raise ValueError("key: revealing needs the county key")
+        raise ValueError(msg("key: revealing needs the county key"))
     cred = verify_credential(credential, key, lang=lang)
     asked = role.name if isinstance(role, Role) else (None if role is None else str(role).strip())
     if asked is not None and asked != cred.role.name:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import fault_point
+from tracelab._i18n import msg
 from tracelab.io.files import ColumnMap, RawTable, UnreadableFile, read_raw
 from tracelab.io.parse import (
     FIRST_YEAR,
@@ -41,7 +42,8 @@ def check_profile(profile: str) -> str:
     'research'
     """
     if profile not in PROFILES:
-        raise ValueError(f"profile={profile!r}; allowed: {', '.join(PROFILES)}")
+        raise ValueError(msg("profile={profile!r}; allowed: {names}", profile=profile,
+                             names=", ".join(PROFILES)))
     return profile
 
 #: Longest text kept for one field; longer ones are rejected (a huge field is an attack or a
@@ -226,7 +228,8 @@ class RowChecker:
               message: str | Callable[[str], str] | pd.Series,
               values: pd.Series | None) -> pd.DataFrame | None:
         if reason not in s.REASONS:
-            raise ValueError(f"reason: {reason!r} is not a code of schema.REASONS")
+            raise ValueError(msg("reason: {reason!r} is not a code of schema.REASONS",
+                                 reason=reason))
         if not new.any():
             return None
         idx = np.flatnonzero(new)
@@ -254,7 +257,8 @@ class RowChecker:
     def file_problem(self, reason: str, message: str, *, row: int = 0, column: str = "") -> None:
         """Record a problem of the file or of a row the reader could not split."""
         if reason not in s.REASONS:
-            raise ValueError(f"reason: {reason!r} is not a code of schema.REASONS")
+            raise ValueError(msg("reason: {reason!r} is not a code of schema.REASONS",
+                                 reason=reason))
         self._parts.append(pd.DataFrame({
             s.SOURCE: [self.raw.source], s.ROW: [row], s.COLUMN: [column], s.VALUE: [""],
             s.REASON: [reason], s.MESSAGE: [str(scrub_shapes(message))],

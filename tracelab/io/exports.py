@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import atomic_path
+from tracelab._i18n import msg, one_of
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import mask_frame, personal_columns
 
@@ -83,7 +84,8 @@ def safe_frame(frame: pd.DataFrame, *,
         keep = list(keep_personal or ())
         unknown = [c for c in keep if c not in frame.columns]
         if unknown:
-            raise ValueError(f"keep_personal: {unknown!r} are not columns of the frame")
+            raise ValueError(msg("keep_personal: {unknown!r} are not columns of the frame",
+                                 unknown=unknown))
         out = mask_frame(frame, personal_columns(frame), keep=keep)
     for column in out.columns:
         series = out[column]
@@ -243,9 +245,9 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "dat
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in formats:
-        allowed = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
-        raise ValueError(f"{target}: the extension {suffix or '(none)'} is not a table format; "
-                         f"use {allowed}")
+        raise ValueError(msg("{target}: the extension {suffix} is not a table format; use "
+                             "{allowed}", target=target, suffix=suffix or msg("(none)"),
+                             allowed=one_of(formats)))
     if suffix == ".csv":
         return write_csv(frame, target, keep_personal=keep_personal)
     if suffix == ".xlsx":

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.io.parse import parse_floats, parse_times, unwrap_cells
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import IDENTIFIER_SHAPE, scrub_shapes
@@ -81,7 +82,7 @@ _CANDIDATES = ("utf-8", "gb18030")
 #: Stands in the decoded text for bytes that are not text: a lone surrogate, which no
 #: strict decoder produces, so a record holding one is a record the bytes touched.
 _MARK = "\udcff"
-_ENCODINGS_HINT = "pass the right encoding= (utf-8, gbk, gb18030, utf-16)"
+_ENCODINGS_HINT = msg("pass the right encoding= (utf-8, gbk, gb18030, utf-16)")
 
 
 class UnreadableFile(ValueError):
@@ -196,12 +197,13 @@ def detect_encoding(path: str | Path) -> str:
         best = min(_CANDIDATES, key=failing.__getitem__)
         if failing[best] * 2 > len(lines):
             raise UnreadableFile(
-                f"{Path(path).name}: the text is neither UTF-8, UTF-16 nor GBK/GB18030 "
-                f"({failing[best]:,} of {len(lines):,} lines fail under each); re-save it "
-                "as UTF-8 or pass encoding= explicitly") from None
+                msg("{name}: the text is neither UTF-8, UTF-16 nor GBK/GB18030 ({failing:,} of "
+                    "{n:,} lines fail under each); re-save it as UTF-8 or pass encoding= "
+                    "explicitly", name=Path(path).name, failing=failing[best],
+                    n=len(lines))) from None
     if not _reads_as_text(head, best):
-        raise UnreadableFile(f"{Path(path).name}: binary data, not text: most of its first "
-                             "characters are control, private-use or unassigned ones")
+        raise UnreadableFile(msg("{name}: binary data, not text: most of its first characters are "
+                                 "control, private-use or unassigned ones", name=Path(path).name))
     return best
 
 
@@ -372,8 +374,9 @@ def _read_csv(path: Path, encoding: str) -> tuple[
     if len(marks) and marks[0] <= header_end:
         bad = errors[0]
         raise UnreadableFile(
-            f"{path.name}: the header line cannot be decoded as {encoding} ({bad.reason} "
-            f"at byte {bad.offset:,}); {_ENCODINGS_HINT}")
+            msg("{name}: the header line cannot be decoded as {encoding} ({reason} at byte "
+                "{offset:,}); {hint}", name=path.name, encoding=encoding, reason=bad.reason,
+                offset=bad.offset, hint=_ENCODINGS_HINT))
     header = header or []
     good, numbers = [], []
     broken: list[tuple[int, str]] = []
@@ -397,9 +400,10 @@ def _read_csv(path: Path, encoding: str) -> tuple[
     if len(lost) * 2 > rows:
         bad = errors[0]
         raise UnreadableFile(
-            f"{path.name}: cannot decode as {encoding}: {len(lost):,} of {rows:,} rows hold "
-            f"bytes that are not {encoding} text (the first at byte {bad.offset:,}, line "
-            f"{marks[0]}: {bad.reason}); {_ENCODINGS_HINT}")
+            msg("{name}: cannot decode as {encoding}: {n:,} of {rows:,} rows hold bytes that are "
+                "not {encoding} text (the first at byte {offset:,}, line {line}: {reason}); "
+                "{hint}", name=path.name, encoding=encoding, n=len(lost), rows=rows,
+                offset=bad.offset, line=marks[0], reason=bad.reason, hint=_ENCODINGS_HINT))
     frame = pd.DataFrame(good, columns=header, dtype=str)
     return frame, np.asarray(numbers, dtype=np.int64), tuple(broken), tuple(lost)
 
@@ -475,26 +479,32 @@ def _read_geojson(path: Path) -> tuple[pd.DataFrame, np.ndarray,
     try:
         doc = json.loads(path.read_bytes())  # UTF-8, -16 or -32, told from the first bytes
     except RecursionError:
-        raise UnreadableFile(f"{path.name}: the JSON is nested too deeply to read; a GeoJSON "
-                             "FeatureCollection of points nests five levels") from None
+        raise UnreadableFile(msg("{name}: the JSON is nested too deeply to read; a GeoJSON "
+                                 "FeatureCollection of points nests five levels",
+                                 name=path.name)) from None
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{path.name}: not UTF-8 text ({exc.reason} at byte "
-                             f"{exc.start:,}); GeoJSON is UTF-8 (RFC 7946)") from None
+        raise UnreadableFile(msg("{name}: not UTF-8 text ({reason} at byte {start:,}); GeoJSON is "
+                                 "UTF-8 (RFC 7946)", name=path.name, reason=exc.reason,
+                                 start=exc.start)) from None
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno}, "
-                             f"column {exc.colno})") from None
+        raise UnreadableFile(msg("{name}: not valid JSON ({what} at line {lineno}, column "
+                                 "{colno})", name=path.name, what=exc.msg, lineno=exc.lineno,
+                                 colno=exc.colno)) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise UnreadableFile(f"{path.name}: not valid JSON ({exc})") from None
+        raise UnreadableFile(msg("{name}: not valid JSON ({exc})", name=path.name,
+                                 exc=exc)) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         kind = doc.get("type") if isinstance(doc, dict) else None
-        got = (f"type {kind!r}" if kind in ("Feature", "Point", "GeometryCollection")
-               else f"an object of type {_json_kind(kind)}" if isinstance(doc, dict)
-               else _json_kind(doc))
-        raise UnreadableFile(f"{path.name}: expected a GeoJSON FeatureCollection, got {got}")
+        got = (msg("type {kind!r}", kind=kind) if kind in ("Feature", "Point",
+                                                           "GeometryCollection")
+               else msg("an object of type {kind}", kind=_json_kind(kind))
+               if isinstance(doc, dict) else _json_kind(doc))
+        raise UnreadableFile(msg("{name}: expected a GeoJSON FeatureCollection, got {got}",
+                                 name=path.name, got=got))
     features = doc.get("features") or []
     if not isinstance(features, list):
-        raise UnreadableFile(f"{path.name}: features is {_json_kind(features)}, not a list "
-                             "of Feature objects")
+        raise UnreadableFile(msg("{name}: features is {kind}, not a list of Feature objects",
+                                 name=path.name, kind=_json_kind(features)))
     records, numbers, lost = [], [], []
     for number, feature in enumerate(features, start=1):
         props, problem = _feature(feature)
@@ -514,12 +524,12 @@ def _read_geojson(path: Path) -> tuple[pd.DataFrame, np.ndarray,
 def _json_kind(value: object) -> str:
     """What a JSON value is, in words, without repeating it (it may be huge or personal)."""
     if isinstance(value, str):
-        return "text"
+        return msg("text")
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, (int, float)):
-        return "a number"
-    return "a list" if isinstance(value, list) else "an object"
+        return msg("a number")
+    return msg("a list") if isinstance(value, list) else msg("an object")
 
 
 def _json_cell(value: object) -> object:
@@ -618,8 +628,8 @@ def map_columns(frame: pd.DataFrame, columns: ColumnMap | None) -> pd.DataFrame:
         return frame
     unknown = sorted(set(columns) - set(_ALIAS_LOOKUP.values()))
     if unknown:
-        raise ValueError(f"columns: {unknown} are not tracelab columns; map onto "
-                         f"{', '.join(sorted(HEADER_ALIASES))}")
+        raise ValueError(msg("columns: {unknown} are not tracelab columns; map onto {names}",
+                             unknown=unknown, names=", ".join(sorted(HEADER_ALIASES))))
     out = frame.copy()
     renames: dict[str, str] = {}
     for canonical, source in columns.items():
@@ -686,7 +696,7 @@ def read_raw(path: str | Path, *, encoding: str | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise FileNotFoundError(msg("{path}: no such file", path=path))
     suffix = path.suffix.lower()
     used_encoding = None
     rows: np.ndarray | None = None
@@ -709,20 +719,23 @@ def read_raw(path: str | Path, *, encoding: str | None = None,
             frame, rows, lost = _read_geojson(path)
         else:
             raise ValueError(
-                f"{path.name}: unsupported file type {suffix!r}; use one of {', '.join(FORMATS)}"
+                msg("{name}: unsupported file type {suffix!r}; use one of {names}",
+                    name=path.name, suffix=suffix, names=", ".join(FORMATS))
             )
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame()
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
-            f"{path.name}: cannot decode as {used_encoding} ({exc.reason} at byte {exc.start}); "
-            f"{_ENCODINGS_HINT}"
+            msg("{name}: cannot decode as {used_encoding} ({reason} at byte {start}); "
+                "{hint}", name=path.name, used_encoding=used_encoding,
+                reason=exc.reason, start=exc.start, hint=_ENCODINGS_HINT)
         ) from None
     except LookupError:
-        raise ValueError(f"encoding: unknown codec {encoding!r}; use utf-8, gbk, gb18030 or "
-                         "utf-16") from None
+        raise ValueError(msg("encoding: unknown codec {encoding!r}; use utf-8, gbk, gb18030 or "
+                             "utf-16", encoding=encoding)) from None
     except (pd.errors.ParserError, OSError, KeyError, csv.Error) as exc:
-        raise UnreadableFile(f"{path.name}: cannot be parsed: {type(exc).__name__}") from None
+        raise UnreadableFile(msg("{name}: cannot be parsed: {kind}", name=path.name,
+                                 kind=type(exc).__name__)) from None
     except (UnreadableFile, MemoryError):
         raise
     except Exception as exc:
@@ -733,8 +746,9 @@ def read_raw(path: str | Path, *, encoding: str | None = None,
                 "openpyxl", "pyarrow", "zipfile"):
             detail = str(scrub_shapes(str(exc).strip().split("\n", 1)[0]))
             detail = f" ({detail[:157]}…)" if len(detail) > 160 else f" ({detail})" if detail else ""
-            raise UnreadableFile(f"{path.name}: cannot be parsed as {suffix[1:]}: "
-                                 f"{type(exc).__name__}{detail}") from None
+            raise UnreadableFile(msg("{name}: cannot be parsed as {suffix}: {kind}{detail}",
+                                     name=path.name, suffix=suffix[1:],
+                                     kind=type(exc).__name__, detail=detail)) from None
         raise
     frame = map_columns(frame, columns)
     names, ignored = _canonical_columns(list(frame.columns))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.io.cases import empty_cases, read_cases
 from tracelab.io.checks import Loaded, check_profile, empty_rejections
 from tracelab.io.files import FORMATS, ColumnMap
@@ -90,7 +91,8 @@ def _manifest(folder: Path) -> dict:
     try:
         meta = json.loads(manifest.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ValueError(f"{manifest}: not valid JSON ({exc})") from None
+        raise ValueError(msg("{manifest}: not valid JSON ({exc})", manifest=manifest,
+                             exc=exc)) from None
     return meta if isinstance(meta, dict) else {}
 
 
@@ -126,8 +128,9 @@ def folder_region(folder: str | Path, region: Region | str | Path | None = None
     if code is not None and code != chosen.code and code in set(regions.regions()["code"]):
         other = regions.region(code)
         raise regions.RegionError(
-            f"{folder / 'manifest.json'}: the folder is of {other.label}, not {chosen.label} "
-            f"as asked; pass --region {other.code} (region={other.code!r}) or leave it out")
+            msg("{manifest}: the folder is of {label}, not {asked} as asked; pass --region {code} "
+                "(region={code!r}) or leave it out", manifest=folder / "manifest.json",
+                label=other.label, asked=chosen.label, code=other.code))
     return chosen
 
 
@@ -197,7 +200,7 @@ def read_dir(
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise FileNotFoundError(f"--data {folder}: no such folder")
+        raise FileNotFoundError(msg("--data {folder}: no such folder", folder=folder))
     venue_crs = venue_crs or _manifest(folder).get("venue_crs")
     chosen = folder_region(folder, region)
     research = check_profile(profile) == "research"
@@ -207,7 +210,8 @@ def read_dir(
     for stem in ("scans",) if research else ("venues", "scans"):
         if found[stem] is None:
             raise FileNotFoundError(
-                f"{folder}: no {stem} table ({', '.join(stem + e for e in FORMATS)})")
+                msg("{folder}: no {stem} table ({names})", folder=folder, stem=stem,
+                    names=", ".join(stem + e for e in FORMATS)))
     venues_at, scans_at = found["venues"], found["scans"]
     assert scans_at is not None  # a missing one raised just above
     loads: dict[str, Loaded] = {}

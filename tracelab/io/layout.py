@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from tracelab._atomic import atomic_path, write_text
+from tracelab._i18n import msg
 from tracelab.model import schema as s
 from tracelab.model.schema import (
     DAY,
@@ -60,8 +61,8 @@ def write_partitioned(frame: pd.DataFrame, path: str | Path, time_column: str, *
     """
     path = Path(path)
     if time_column not in frame:
-        raise ValueError(f"write_partitioned: frame lacks {time_column!r}; columns: "
-                         f"{list(frame.columns)}")
+        raise ValueError(msg("write_partitioned: frame lacks {time_column!r}; columns: {columns}",
+                             time_column=time_column, columns=list(frame.columns)))
     out = frame.assign(**{DAY: _local_day(frame[time_column], zone)})
     table = pa.Table.from_pandas(out, preserve_index=False)
     options = ds.ParquetFileFormat().make_write_options(coerce_timestamps="us")

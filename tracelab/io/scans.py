@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, check_profile, open_raw
 from tracelab.io.files import ColumnMap
@@ -254,7 +255,8 @@ def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min")
     """
     window = pd.Timedelta(within)
     if window < pd.Timedelta(0):
-        raise ValueError(f"within: {within!r} is negative; give a duration such as '2min'")
+        raise ValueError(msg("within: {within!r} is negative; give a duration such as '2min'",
+                             within=within))
     person = pd.factorize(scans[s.PERSON_ID], sort=True)[0]
     venue = pd.factorize(scans[s.VENUE_ID], sort=True)[0]
     when = scans[s.SCANNED_AT].to_numpy("datetime64[ns]").view("int64")

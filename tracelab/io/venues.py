@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
 from tracelab.io.files import ColumnMap
@@ -367,9 +368,9 @@ def _region(region: Region | str | None, text: dict[str, pd.Series], source: str
     found = regions.infer_region(text[s.COUNTY]) or regions.infer_region(text[s.VENUE_ID])
     if found is None:
         raise regions.RegionError(
-            f"{source}: cannot tell which region this registry covers (区县 "
-            f"{_sample(text[s.COUNTY])} names no shipped region); pass region= (--region) "
-            "with a code, a name or your own township table")
+            msg("{source}: cannot tell which region this registry covers (区县 {county} names no "
+                "shipped region); pass region= (--region) with a code, a name or your own "
+                "township table", source=source, county=_sample(text[s.COUNTY])))
     return found
 
 
@@ -410,9 +411,10 @@ def _check_region(chk: RowChecker, f: pd.DataFrame, r: Region, lon: np.ndarray,
         other = regions.infer_region(county) if county is not None else None
         if other is not None and other.code != r.code:
             raise regions.RegionError(
-                f"{chk.raw.source}: this registry is of {other.label}, not {r.label} as asked: "
-                f"none of its venues lies in {r.name}; pass --region {other.code} (region="
-                f"{other.code!r}) or leave it out to infer it")
+                msg("{source}: this registry is of {label}, not {asked} as asked: none of its "
+                    "venues lies in {name}; pass --region {code} (region={code!r}) or leave it "
+                    "out to infer it", source=chk.raw.source, label=other.label, asked=r.label,
+                    name=r.name, code=other.code))
     extent = ", ".join(f"{v:.3f}" for v in r.extent)
     shown = f[s.LON].astype(str) + ", " + f[s.LAT].astype(str)
     chk.reject(~inside, s.LON, "outside_county",

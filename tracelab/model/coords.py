@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pyproj
 
+from tracelab._i18n import msg
+
 __all__ = [
     "ANALYSIS_CRS",
     "CRS_NAMES",
@@ -207,9 +209,9 @@ def to_wgs84(lon: Any, lat: Any, crs: str) -> tuple[Any, Any]:
     frame = _CRS_ALIASES.get(key) if key is not None else None
     if frame is None:
         raise ValueError(
-            f"crs={crs!r} is not supported; use one of {', '.join(map(repr, CRS_NAMES))}. "
-            "BD-09 (Baidu) is not supported: convert it to GCJ-02 first. pyproj cannot "
-            "do GCJ-02 because it is an obfuscation, not a CRS."
+            msg("crs={crs!r} is not supported; use one of {names}. BD-09 (Baidu) is not "
+                "supported: convert it to GCJ-02 first. pyproj cannot do GCJ-02 because it is an "
+                "obfuscation, not a CRS.", crs=crs, names=", ".join(map(repr, CRS_NAMES)))
         )
     if frame == "GCJ-02":
         return gcj02_to_wgs84(lon, lat)
@@ -331,12 +333,13 @@ def grid_cell(
     """
     real = isinstance(cell_m, (int, float, np.integer, np.floating))
     if isinstance(cell_m, bool) or not (real and np.isfinite(cell_m) and cell_m > 0):
-        raise ValueError(f"cell_m={cell_m!r} must be a positive number of metres, e.g. 800.0")
+        raise ValueError(msg("cell_m={cell_m!r} must be a positive number of metres, e.g. 800.0",
+                             cell_m=cell_m))
     x_a, y_a, _ = _arrays(x, y)
     bad = ~(np.isfinite(x_a) & np.isfinite(y_a))
     if bad.any():
-        raise ValueError(f"x and y must be finite; {int(bad.sum())} of {bad.size} points are "
-                         "NaN or infinite: drop or fix them before gridding")
+        raise ValueError(msg("x and y must be finite; {n} of {size} points are NaN or infinite: "
+                             "drop or fix them before gridding", n=int(bad.sum()), size=bad.size))
     ox, oy = origin
     ix = np.floor((x_a - ox) / cell_m).astype(np.int64)
     iy = np.floor((y_a - oy) / cell_m).astype(np.int64)

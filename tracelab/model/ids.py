@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model import schema
 
 __all__ = [
@@ -78,7 +79,8 @@ def _values(chars: str, alphabet: dict[str, int], what: str) -> list[int]:
         return [alphabet[c] for c in chars]
     except KeyError:
         raise ValueError(
-            f"{what}={_masked(chars)!r} holds a character outside the allowed alphabet"
+            msg("{what}={value!r} holds a character outside the allowed alphabet", what=what,
+                value=_masked(chars))
         ) from None
 
 
@@ -116,7 +118,8 @@ def uscc_check_char(body17: str) -> str:
     'P'
     """
     if not isinstance(body17, str) or len(body17) != 17:
-        raise ValueError(f"body17={_masked(body17)!r} must be a string of 17 characters")
+        raise ValueError(msg("body17={value!r} must be a string of 17 characters",
+                             value=_masked(body17)))
     values = _values(body17, _USCC_VALUE, "body17")
     return _USCC_ALPHABET[(31 - int(np.dot(values, _USCC_WEIGHTS)) % 31) % 31]
 
@@ -155,7 +158,8 @@ def org_code_check_char(body8: str) -> str:
     """
     if (not isinstance(body8, str) or len(body8) != 8
             or not all(c.isascii() and (c.isdigit() or c.isupper()) for c in body8)):
-        raise ValueError(f"body8={_masked(body8)!r} must be 8 ASCII digits or capitals")
+        raise ValueError(msg("body8={value!r} must be 8 ASCII digits or capitals",
+                             value=_masked(body8)))
     total = sum(_org_value(c) * int(w) for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return "X" if check == 10 else "0" if check == 11 else str(check)
@@ -253,7 +257,7 @@ def regno_check_digit(body14: str) -> str:
     ('9', '6')
     """
     if not isinstance(body14, str) or len(body14) != 14 or not _isdigits(body14):
-        raise ValueError(f"body14={_masked(body14)!r} must be 14 ASCII digits")
+        raise ValueError(msg("body14={value!r} must be 14 ASCII digits", value=_masked(body14)))
     p = 10
     for c in body14:
         s = p % 11 + int(c)
@@ -322,7 +326,7 @@ def resident_id_check_char(body17: str) -> str:
     'X'
     """
     if not isinstance(body17, str) or len(body17) != 17 or not _isdigits(body17):
-        raise ValueError(f"body17={_masked(body17)!r} must be 17 ASCII digits")
+        raise ValueError(msg("body17={value!r} must be 17 ASCII digits", value=_masked(body17)))
     total = int(np.dot([int(c) for c in body17], _RID_WEIGHTS))
     return _RID_CHECK[total % 11]
 
@@ -429,9 +433,9 @@ def normalise_mobile(value: object) -> str:
         return digits
     shown = mask_phone(value) if isinstance(value, str) else type(value).__name__
     raise ValueError(
-        f"value={shown!r} is not a mainland mobile number: expected 11 digits matching "
-        "the libphonenumber CN mobile pattern (e.g. 13x, 15x, 18x), optionally after "
-        "+86, 0086 or 86, with spaces or hyphens"
+        msg("value={shown!r} is not a mainland mobile number: expected 11 digits matching the "
+            "libphonenumber CN mobile pattern (e.g. 13x, 15x, 18x), optionally after +86, 0086 or "
+            "86, with spaces or hyphens", shown=shown)
     )
 
 
@@ -487,8 +491,8 @@ def id_problem(
     'check digit is wrong'
     """
     if kind not in schema.OWNER_ID_KINDS:
-        raise ValueError(f"kind={kind!r} is not an owner ID kind; use one of "
-                         f"{', '.join(map(repr, schema.OWNER_ID_KINDS))}")
+        raise ValueError(msg("kind={kind!r} is not an owner ID kind; use one of {names}",
+                             kind=kind, names=", ".join(map(repr, schema.OWNER_ID_KINDS))))
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "is missing"
     if not isinstance(value, str):
@@ -712,7 +716,8 @@ def mask_series(series: pd.Series, kind: Literal["name", "id", "phone"]) -> pd.S
     """
     funcs = {"name": mask_name, "id": mask_id, "phone": mask_phone}
     if kind not in funcs:
-        raise ValueError(f"kind={kind!r} is not a mask kind; use 'name', 'id' or 'phone'")
+        raise ValueError(msg("kind={kind!r} is not a mask kind; use 'name', 'id' or 'phone'",
+                             kind=kind))
     func = funcs[kind]
     out = [None if _as_text(v) is None else func(v) for v in series.tolist()]
     return pd.Series(out, index=series.index, name=series.name, dtype="str")
@@ -736,17 +741,17 @@ def _join(first: str, *columns: np.ndarray) -> list[str]:
 
 def _unique_ints(rng: np.random.Generator, population: int, n: int, what: str) -> np.ndarray:
     if n < 0:
-        raise ValueError(f"n={n!r} must be >= 0")
+        raise ValueError(msg("n={n!r} must be >= 0", n=n))
     if n > population:
-        raise ValueError(f"n={n} exceeds the {population} distinct {what} available; "
-                         "lower n or widen the range")
+        raise ValueError(msg("n={n} exceeds the {population} distinct {what} available; lower n "
+                             "or widen the range", n=n, population=population, what=what))
     return rng.choice(population, size=n, replace=False).astype(np.int64)
 
 
 def _check_division(division: str) -> None:
     if not (isinstance(division, str) and len(division) == 6 and _isdigits(division)):
-        raise ValueError(f"division={division!r} must be a 6-digit GB/T 2260 code, "
-                         "e.g. '360000' (Jiangxi)")
+        raise ValueError(msg("division={division!r} must be a 6-digit GB/T 2260 code, e.g. "
+                             "'360000' (Jiangxi)", division=division))
 
 
 def make_uscc(
@@ -786,9 +791,10 @@ def make_uscc(
     _check_division(division)
     if not (isinstance(prefix, str) and len(prefix) == 2
             and all(c in _USCC_VALUE for c in prefix)):
-        raise ValueError(f"prefix={prefix!r} must be 2 USCC characters, e.g. '91' or '92'")
+        raise ValueError(msg("prefix={prefix!r} must be 2 USCC characters, e.g. '91' or '92'",
+                             prefix=prefix))
     rng = np.random.default_rng(seed)
-    org = _digits(_unique_ints(rng, 10**8, n, "organisation codes"), 8)
+    org = _digits(_unique_ints(rng, 10**8, n, msg("organisation codes")), 8)
     org_char = np.array(list("0123456789X0"))[11 - (org @ _ORG_WEIGHTS) % 11]
     org_char_value = np.array([_USCC_VALUE[c] for c in org_char.tolist()], dtype=np.int64)
     head = np.tile(np.array([_USCC_VALUE[c] for c in prefix + division]), (n, 1))
@@ -815,7 +821,7 @@ def make_regno(
     """
     _check_division(division)
     rng = np.random.default_rng(seed)
-    serial = _unique_ints(rng, 4 * 10**7, n, "sole-trader registration numbers")
+    serial = _unique_ints(rng, 4 * 10**7, n, msg("sole-trader registration numbers"))
     body = _digits(6 * 10**7 + serial, 8)
     p = np.full(n, 10, dtype=np.int64)
     for a in [int(c) for c in division] + list(body.T):
@@ -867,16 +873,19 @@ def make_resident_id(
     try:
         start, end = dt.date.fromisoformat(birth_from), dt.date.fromisoformat(birth_to)
     except (TypeError, ValueError):
-        raise ValueError(f"birth_from={birth_from!r} and birth_to={birth_to!r} must be "
-                         "ISO dates such as '1997-01-01'") from None
+        raise ValueError(msg("birth_from={birth_from!r} and birth_to={birth_to!r} must be ISO "
+                             "dates such as '1997-01-01'", birth_from=birth_from,
+                             birth_to=birth_to)) from None
     if not (dt.date(RESIDENT_ID_MIN_YEAR, 1, 1) <= start <= end <= _today()):
-        raise ValueError(f"need {RESIDENT_ID_MIN_YEAR}-01-01 <= birth_from <= birth_to <= "
-                         f"today; got birth_from={birth_from!r}, birth_to={birth_to!r}")
+        raise ValueError(msg("need {year}-01-01 <= birth_from <= birth_to <= "
+                             "today; got birth_from={birth_from!r}, birth_to={birth_to!r}",
+                             year=RESIDENT_ID_MIN_YEAR, birth_from=birth_from,
+                             birth_to=birth_to))
     if sex not in ("male", "female", None):
-        raise ValueError(f"sex={sex!r} must be 'male', 'female' or None")
+        raise ValueError(msg("sex={sex!r} must be 'male', 'female' or None", sex=sex))
     n_seq = 1000 if sex is None else 500
     n_days = (end - start).days + 1
-    draw = _unique_ints(np.random.default_rng(seed), n_days * n_seq, n, "resident IDs")
+    draw = _unique_ints(np.random.default_rng(seed), n_days * n_seq, n, msg("resident IDs"))
     seq = draw % n_seq if sex is None else 2 * (draw % n_seq) + (1 if sex == "male" else 0)
     born = np.datetime64(start, "D") + (draw // n_seq)
     dates = [d.replace("-", "") for d in np.datetime_as_string(born, unit="D").tolist()]
@@ -905,10 +914,10 @@ def make_mobile(
     rng = np.random.default_rng(seed)
     population = len(_MOBILE_PREFIXES) * 10**8
     if unique:
-        draw = _unique_ints(rng, population, n, "mobile numbers")
+        draw = _unique_ints(rng, population, n, msg("mobile numbers"))
     else:
         if n < 0:
-            raise ValueError(f"n={n!r} must be >= 0")
+            raise ValueError(msg("n={n!r} must be >= 0", n=n))
         draw = rng.integers(0, population, size=n, dtype=np.int64)
     numbers = _MOBILE_PREFIXES[draw // 10**8] * 10**8 + draw % 10**8
     return [str(x) for x in numbers.tolist()]

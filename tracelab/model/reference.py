@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model.schema import (
     BASIS,
     CROWDING,
@@ -86,8 +87,9 @@ def locate(filename: str) -> Traversable:
             return candidate
         tried.append(str(candidate))
     raise FileNotFoundError(
-        f"reference table {filename!r} not found; looked in: {', '.join(tried)}. "
-        "Install the tracelab wheel or run from a source checkout that has data/reference/."
+        msg("reference table {filename!r} not found; looked in: {names}. Install the tracelab "
+            "wheel or run from a source checkout that has data/reference/.", filename=filename,
+            names=", ".join(tried))
     )
 
 
@@ -99,7 +101,8 @@ def _read(filename: str, dtypes: dict[str, Any], key: str) -> pd.DataFrame:
         raw = pd.read_csv(fh, dtype=str, encoding="utf-8")
     missing = [c for c in dtypes if c not in raw.columns]
     if missing:
-        raise ValueError(f"reference table {path}: missing columns {missing}")
+        raise ValueError(msg("reference table {path}: missing columns {missing}", path=path,
+                             missing=missing))
     columns = {}
     for column, dtype in dtypes.items():
         text = raw[column].str.strip()
@@ -115,11 +118,13 @@ def _read(filename: str, dtypes: dict[str, Any], key: str) -> pd.DataFrame:
     frame = pd.DataFrame(columns)
     bad = frame.columns[frame.isna().any()].tolist()
     if bad:
-        raise ValueError(f"reference table {path}: empty or invalid values in {bad}")
+        raise ValueError(msg("reference table {path}: empty or invalid values in {bad}",
+                             path=path, bad=bad))
     frame = frame.astype(dtypes)
     dup = frame[key][frame[key].duplicated()].tolist()
     if dup:
-        raise ValueError(f"reference table {path}: duplicate {key} {dup}")
+        raise ValueError(msg("reference table {path}: duplicate {key} {dup}", path=path, key=key,
+                             dup=dup))
     return frame
 
 
@@ -129,7 +134,9 @@ def _venue_types() -> pd.DataFrame:
     bad = sorted(set(frame[CROWDING]) - set(CROWDING_LEVELS))
     if bad:
         raise ValueError(
-            f"reference table {_VENUE_TYPES_FILE}: {CROWDING} values {bad} not in {CROWDING_LEVELS}"
+            msg("reference table {file}: {column} values {bad} not in "
+                "{levels}", file=_VENUE_TYPES_FILE, column=CROWDING,
+                bad=bad, levels=CROWDING_LEVELS)
         )
     levels = pd.CategoricalDtype(list(CROWDING_LEVELS), ordered=True)
     return frame.assign(**{CROWDING: frame[CROWDING].astype(levels)})
@@ -197,7 +204,8 @@ def _label_index() -> dict[str, str]:
         key = _norm(label)
         # A label that names two types would make loads depend on row order: refuse it.
         if index.get(key, code) != code:
-            raise ValueError(f"venue-type label {label!r} names both {index[key]!r} and {code!r}")
+            raise ValueError(msg("venue-type label {label!r} names both {index!r} and {code!r}",
+                                 label=label, index=index[key], code=code))
         index[key] = code
     return index
 
@@ -234,8 +242,9 @@ def venue_type_code(label: str) -> str:
     if code is None:
         allowed = "、".join(_venue_types()[NAME_ZH])
         raise ValueError(
-            f"venue type {label!r} is unknown; allowed: {allowed} "
-            "(or their codes or English names, see tracelab.model.reference.venue_types())"
+            msg("venue type {label!r} is unknown; allowed: {allowed} (or their codes or English "
+                "names, see tracelab.model.reference.venue_types())", label=label,
+                allowed=allowed)
         )
     return code
 

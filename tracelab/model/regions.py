@@ -25,6 +25,7 @@ from shapely import affinity
 from shapely.geometry import MultiPoint, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from tracelab._i18n import msg
 from tracelab.model import coords
 from tracelab.model.reference import locate, simplified
 from tracelab.model.schema import (
@@ -135,7 +136,8 @@ class Region:
         [True, False]
         """
         if not (math.isfinite(margin_m) and margin_m >= 0):
-            raise ValueError(f"margin_m must be a finite number >= 0, got {margin_m!r}")
+            raise ValueError(msg("margin_m must be a finite number >= 0, got {margin_m!r}",
+                                 margin_m=margin_m))
         x = np.atleast_1d(np.asarray(lon, dtype="float64"))
         y = np.atleast_1d(np.asarray(lat, dtype="float64"))
         ok = np.isfinite(x) & np.isfinite(y)
@@ -387,15 +389,17 @@ def region(code_or_name: str | Region) -> Region:
     if code is None:
         hits = table.loc[table["name"].map(_key) == text, "code"].tolist()
         if len(hits) > 1:
-            raise RegionError(f"region {code_or_name!r} names {len(hits)} counties "
-                              f"({', '.join(hits)}); give the 6-digit code")
+            raise RegionError(msg("region {code_or_name!r} names {n} counties ({names}); give the "
+                                  "6-digit code", code_or_name=code_or_name, n=len(hits),
+                                  names=", ".join(hits)))
         code = hits[0] if hits else None
     if code is None or code not in set(table["code"]):
         raise RegionError(
-            f"region {code_or_name!r} is not a shipped region (the county-level divisions of "
-            f"{'、'.join(sorted(set(table['province'])))}, e.g. {table['code'].iloc[0]} "
-            f"{table['name'].iloc[0]}); give a 6-digit code or name of one, or a township "
-            "table (.csv with township_code, township, seat_lon, seat_lat) or GeoJSON of your own")
+            msg("region {code_or_name!r} is not a shipped region (the county-level divisions of "
+                "{names}, e.g. {code} {name}); give a 6-digit code or name of one, or a township "
+                "table (.csv with township_code, township, seat_lon, seat_lat) or GeoJSON of your "
+                "own", code_or_name=code_or_name, names="、".join(sorted(set(table["province"]))),
+                code=table["code"].iloc[0], name=table["name"].iloc[0]))
     return _shipped(code)
 
 
@@ -434,14 +438,15 @@ def read_region(path: str | Path, *, code: str | None = None, name: str | None =
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"region file {path}: no such file")
+        raise FileNotFoundError(msg("region file {path}: no such file", path=path))
     outline: BaseGeometry | None = None
     if path.suffix.lower() in (".geojson", ".json"):
         try:
             doc = json.loads(path.read_text(encoding="utf-8-sig"))
             features = doc["features"]
         except (ValueError, KeyError, TypeError):
-            raise RegionError(f"region file {path.name}: not a GeoJSON FeatureCollection") from None
+            raise RegionError(msg("region file {name}: not a GeoJSON FeatureCollection",
+                                  name=path.name)) from None
         rows = []
         for f in features:
             props = f.get("properties") or {}
@@ -465,12 +470,14 @@ def read_region(path: str | Path, *, code: str | None = None, name: str | None =
         table = pd.read_csv(path, dtype={TOWNSHIP_CODE: str, TOWNSHIP: str},
                             encoding="utf-8-sig")
     else:
-        raise RegionError(f"region file {path.name}: give a .csv township table or a .geojson")
+        raise RegionError(msg("region file {name}: give a .csv township table or a .geojson",
+                              name=path.name))
     needed = [TOWNSHIP_CODE, TOWNSHIP, SEAT_LON, SEAT_LAT]
     missing = [c for c in needed if c not in table.columns]
     if missing or not len(table):
-        raise RegionError(f"region file {path.name}: needs townships with "
-                          f"{', '.join(needed)}; missing {', '.join(missing) or 'rows'}")
+        raise RegionError(msg("region file {name}: needs townships with {names}; missing "
+                              "{missing}", name=path.name, names=", ".join(needed),
+                              missing=", ".join(missing) or msg("rows")))
     table = table.assign(**{
         TOWNSHIP_KIND: table.get(TOWNSHIP_KIND, pd.Series("", index=table.index)).fillna(""),
         SEAT_IS_SYNTHETIC: False, BASIS: f"seat: {path.name}"})

@@ -84,6 +84,7 @@ import pandas as pd
 
 from tracelab._atomic import fault_point
 from tracelab._db import NotAStoreError, rollback
+from tracelab._i18n import msg
 from tracelab._time import now_utc
 from tracelab.model.schema import (
     AT,
@@ -188,7 +189,7 @@ def _with_store(store: AuditStore | str | Path, func: Callable[[AuditStore], Any
         return func(store)  # type: ignore[arg-type]
     path = Path(store)  # type: ignore[arg-type]
     if read_only and not path.is_file():
-        raise FileNotFoundError(f"store: {str(store)!r}: no such database file")
+        raise FileNotFoundError(msg("store: {store!r}: no such database file", store=str(store)))
     opened = _AuditFile(path, read_only=read_only)
     try:
         return func(opened)
@@ -230,9 +231,10 @@ def _judge_for_append(con: duckdb.DuckDBPyConnection, key: bytes | None
     file = None if database is None else anchor_path(database)
     rows, last_seq, last_hash, verdict = _judge_log(con, file, key)
     if verdict.problem is not None:
-        where = "the in-memory database" if database is None else repr(str(database))
-        raise AuditAnchorError(f"audit: the log of {where} does not match its anchor, so "
-                               f"nothing was appended: {verdict.problem[1]}")
+        where = msg("the in-memory database") if database is None else repr(str(database))
+        raise AuditAnchorError(msg("audit: the log of {where} does not match its anchor, so "
+                                   "nothing was appended: {problem}", where=where,
+                                   problem=verdict.problem[1]))
     return file, rows, last_seq, last_hash
 
 
@@ -254,7 +256,7 @@ def _fields(who: str | None, purpose: str, query: str, counts: Mapping[str, int]
     bad = {k: v for k, v in counts.items()
            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0}
     if bad:
-        raise ValueError(f"counts: {bad!r} must map names to non-negative integers")
+        raise ValueError(msg("counts: {bad!r} must map names to non-negative integers", bad=bad))
     at = now_utc(now).floor("us")
     who_text = _scrub(str(who if who is not None else getpass.getuser()).strip() or "unknown")
     return _Fields(at, who_text, purpose, _scrub(str(query)),
@@ -439,15 +441,16 @@ def _audit_target(audit: AuditStore | str | Path | None, query: str) -> AuditSto
     if audit is None or (isinstance(audit, str) and not audit.strip()):
         audit = os.environ.get(AUDIT_ENV, "").strip() or None
     if audit is None:
-        raise ValueError(f"audit: {query} is a person-level query; pass audit=<Store or "
-                         f"DuckDB path> or set the environment variable {AUDIT_ENV}, so that "
-                         "it is logged")
+        raise ValueError(msg("audit: {query} is a person-level query; pass audit=<Store or DuckDB "
+                             "path> or set the environment variable {env}, so that it is "
+                             "logged", query=query, env=AUDIT_ENV))
     # Not a store (that returned above), so a path or its text.
     path = Path(cast("str | Path", audit))
     # Checked before the query runs: a result must never exist without its entry.
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"audit: {str(path)!r}: folder {str(path.parent)!r} does not "
-                                "exist; create it or name another database file")
+        raise FileNotFoundError(msg("audit: {path!r}: folder {parent!r} does not exist; create it "
+                                    "or name another database file", path=str(path),
+                                    parent=str(path.parent)))
     return path
 
 
@@ -617,8 +620,9 @@ def _read_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return read_sql(con, f'SELECT {_QUOTED} FROM audit ORDER BY "{SEQ}"')
     except duckdb.CatalogException as err:
         where = database_file(con)
-        raise NotAStoreError(f"store: {str(where or 'the database')!r} has no audit table: it "
-                             "is not a tracelab store") from err
+        raise NotAStoreError(msg("store: {store!r} has no audit table: it is not a tracelab "
+                                 "store", store=str(where) if where else msg("the database"))
+                             ) from err
 
 
 def read_audit(store: AuditStore | str | Path) -> pd.DataFrame:
@@ -860,7 +864,7 @@ def adopt_anchor(store: AuditStore | str | Path, *, who: str | None = None,
         con = st.con
         database = database_file(con)
         if database is None:
-            raise ValueError("store: an in-memory database has no anchor file to adopt")
+            raise ValueError(msg("store: an in-memory database has no anchor file to adopt"))
         file = anchor_path(database)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -870,12 +874,12 @@ def adopt_anchor(store: AuditStore | str | Path, *, who: str | None = None,
             except ValueError:
                 old = None
             if old is not None and old.mac is not None and key is None:
-                raise AuditAnchorError(f"store: the anchor {str(file)!r} is keyed (HMAC); set "
-                                       f"{KEY_ENV} to the key to adopt, or the new anchor would "
-                                       "not be keyed")
+                raise AuditAnchorError(msg("store: the anchor {file!r} is keyed (HMAC); set "
+                                           "{env} to the key to adopt, or the new anchor "
+                                           "would not be keyed", file=str(file), env=KEY_ENV))
             if verdict.problem is None:
-                raise ValueError(f"store: the log matches its anchor {str(file)!r} "
-                                 f"({verdict.state}); there is nothing to adopt")
+                raise ValueError(msg("store: the log matches its anchor {file!r} ({state}); there "
+                                     "is nothing to adopt", file=str(file), state=verdict.state))
             state = {"missing": "was missing", "unreadable": "was unreadable"}.get(
                 verdict.state, "did not match")
             fields_ = _fields(who, ADOPT_PURPOSE,

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import duckdb
 
 from tracelab._atomic import write_text
+from tracelab._i18n import msg
 from tracelab.privacy.audit_chain import GENESIS_HASH, canonical_json
 from tracelab.privacy.pseudonyms import KEY_ENV, MissingKeyError, load_key
 
@@ -147,30 +148,34 @@ def read_anchor(file: Path) -> Anchor | None:
     except FileNotFoundError:
         return None
     except UnicodeDecodeError as err:
-        raise ValueError("it is not UTF-8 text") from err
+        raise ValueError(msg("it is not UTF-8 text")) from err
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"it is not JSON ({err.msg} at line {err.lineno})") from err
+        raise ValueError(msg("it is not JSON ({what} at line {lineno})", what=err.msg,
+                             lineno=err.lineno)) from err
     fields = {"format", "count", "seq", "hash", "intent", "mac"}
     if not isinstance(data, dict) or set(data) != fields:
         got = sorted(data) if isinstance(data, dict) else type(data).__name__
-        raise ValueError(f"it holds {got}, not the fields {sorted(fields)}")
+        raise ValueError(msg("it holds {got}, not the fields {fields}", got=got,
+                             fields=sorted(fields)))
     if data["format"] != ANCHOR_FORMAT:
-        raise ValueError(f"format {str(data['format'])[:40]!r} is not {ANCHOR_FORMAT!r}")
+        raise ValueError(msg("format {value!r} is not {expected!r}",
+                             value=str(data["format"])[:40], expected=ANCHOR_FORMAT))
     count, seq, head, intent, mac = (data[k] for k in ("count", "seq", "hash", "intent", "mac"))
     if not (_is_count(count) and _is_count(seq) and isinstance(head, str)
             and _HEX64.fullmatch(head) and (seq > 0 or head == GENESIS_HASH)):
-        raise ValueError("count, seq or hash is malformed")
+        raise ValueError(msg("count, seq or hash is malformed"))
     pending: tuple[int, str] | None = None
     if intent is not None:
         if not (isinstance(intent, dict) and set(intent) == {"seq", "hash"}
                 and intent["seq"] == seq + 1 and isinstance(intent["hash"], str)
                 and _HEX64.fullmatch(intent["hash"])):
-            raise ValueError("intent is not null nor {'seq': seq + 1, 'hash': <64 hex digits>}")
+            raise ValueError(msg("intent is not null nor {{'seq': seq + 1, 'hash': <64 hex "
+                                 "digits>}}"))
         pending = (int(intent["seq"]), str(intent["hash"]))
     if mac is not None and not (isinstance(mac, str) and _HEX64.fullmatch(mac)):
-        raise ValueError("mac is not null nor 64 hex digits")
+        raise ValueError(msg("mac is not null nor 64 hex digits"))
     return Anchor(int(count), int(seq), str(head), pending, mac)
 
 
@@ -211,61 +216,67 @@ def judge_anchor(file: Path | None, rows: int, last_seq: int,
     at = max(last_seq, 1)
     if file is None:
         return Verdict(None, "in-memory", notes=(
-            "an in-memory database has no anchor file: a cut or rebuilt log is not detected",))
+            msg("an in-memory database has no anchor file: a cut or rebuilt log is not "
+                "detected"),))
     try:
         anchor = read_anchor(file)
     except ValueError as err:
-        return Verdict((at, f"the anchor file {file.name} is not a tracelab anchor: {err}"),
-                       "unreadable")
+        return Verdict((at, msg("the anchor file {name} is not a tracelab anchor: {err}",
+                                name=file.name, err=err)), "unreadable")
     if anchor is None:
         if last_seq == 0 and rows == 0:
             return Verdict(None, "none")
-        return Verdict((at, f"anchor missing: the log holds {rows} entries but there is no "
-                        f"anchor file {file.name} beside the store; it was deleted, or the "
-                        "store was written by a tracelab from before anchors (check it, then "
-                        "adopt it with `tracelab audit --store FILE --adopt`)"), "missing")
+        return Verdict((at, msg("anchor missing: the log holds {rows} entries but there is no "
+                                "anchor file {name} beside the store; it was deleted, or the "
+                                "store was written by a tracelab from before anchors (check it, "
+                                "then adopt it with `tracelab audit --store FILE --adopt`)",
+                                rows=rows, name=file.name)), "missing")
     keyed = anchor.mac is not None
     notes: tuple[str, ...] = ()
     if keyed and key is None:
         if writing:
-            return Verdict((at, f"the anchor is keyed (HMAC): set {KEY_ENV} to the key it was "
-                            "written with to append to this log"), "mismatch", keyed)
-        notes = (f"the anchor is keyed (HMAC) but {KEY_ENV} is not set: its HMAC was not "
-                 "checked",)
+            return Verdict((at, msg("the anchor is keyed (HMAC): set {env} to the key it was "
+                                    "written with to append to this log", env=KEY_ENV)),
+                           "mismatch", keyed)
+        notes = (msg("the anchor is keyed (HMAC) but {env} is not set: its HMAC was not "
+                     "checked", env=KEY_ENV),)
     elif keyed and key is not None and not hmac.compare_digest(str(anchor.mac), _mac(anchor, key)):
-        return Verdict((at, "the anchor's HMAC does not match: the anchor file was rewritten "
-                        f"without the key, or {KEY_ENV} is not the key it was written with"),
-                       "mismatch", keyed)
+        return Verdict((at, msg("the anchor's HMAC does not match: the anchor file was rewritten "
+                                "without the key, or {env} is not the key it was written with",
+                                env=KEY_ENV)), "mismatch", keyed)
     elif not keyed and key is not None:
-        return Verdict((at, f"the anchor is not keyed although {KEY_ENV} is set: it was "
-                        "replaced by someone without the key, or every append so far ran "
-                        f"without {KEY_ENV} (then re-anchor it with `tracelab audit --adopt` "
-                        "under the key)"), "mismatch", keyed)
+        return Verdict((at, msg("the anchor is not keyed although {env} is set: it was "
+                                "replaced by someone without the key, or every append so far ran "
+                                "without {env} (then re-anchor it with `tracelab audit "
+                                "--adopt` under the key)", env=KEY_ENV)), "mismatch", keyed)
     m = anchor.seq
     if last_seq < m:
         if last_seq == 0:
-            reason = (f"the log is empty but its anchor names {m} entries: every entry was "
-                      "deleted, or the table dropped and re-created")
+            reason = msg("the log is empty but its anchor names {m} entries: every entry was "
+                         "deleted, or the table dropped and re-created", m=m)
         else:
-            reason = (f"entries {last_seq + 1} to {m} named by the anchor are missing: the "
-                      "newest entries were cut off")
+            reason = msg("entries {first} to {m} named by the anchor are missing: the newest "
+                         "entries were cut off", first=last_seq + 1, m=m)
         return Verdict((last_seq + 1, reason), "mismatch", keyed)
     if m >= 1 and hash_at(m) != anchor.hash:
-        return Verdict((m, f"entry {m} differs from the anchor: the chain was rebuilt after a "
-                        f"change at or before entry {m}"), "mismatch", keyed)
+        return Verdict((m, msg("entry {m} differs from the anchor: the chain was rebuilt after a "
+                               "change at or before entry {m}", m=m)), "mismatch", keyed)
     pending = (last_seq == m + 1 and anchor.intent is not None
                and anchor.intent == (m + 1, hash_at(m + 1)))
     if last_seq > m and not pending:
-        return Verdict((m + 1, f"entries {m + 1} to {last_seq} were added after the anchor "
-                        f"({m} entries) without record_query: forged"), "mismatch", keyed)
+        return Verdict((m + 1, msg("entries {first} to {last_seq} were added after the anchor "
+                                   "({m} entries) without record_query: forged", first=m + 1,
+                                   last_seq=last_seq, m=m)), "mismatch", keyed)
     expected = anchor.count + (1 if pending else 0)
     if rows != expected:
-        return Verdict((at, f"the log holds {rows} rows but its anchor counts {expected}: "
-                        f"rows were {'deleted' if rows < expected else 'added'}"),
-                       "mismatch", keyed)
+        said = (msg("the log holds {rows} rows but its anchor counts {expected}: rows were "
+                    "deleted", rows=rows, expected=expected) if rows < expected else
+                msg("the log holds {rows} rows but its anchor counts {expected}: rows were "
+                    "added", rows=rows, expected=expected))
+        return Verdict((at, said), "mismatch", keyed)
     if pending:
-        notes += (f"entry {m + 1} was committed but the process stopped before the anchor was "
-                  "finalised; it is the entry the anchor announced (the next append "
-                  "finalises the anchor)",)
+        notes += (msg("entry {seq} was committed but the process stopped before the anchor "
+                      "was finalised; it is the entry the anchor announced (the next append "
+                      "finalises the anchor)", seq=m + 1),)
         return Verdict(None, "pending", keyed, notes)
     return Verdict(None, "matches", keyed, notes)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model.schema import (
     AT,
     COUNTS,
@@ -108,8 +109,8 @@ def parse_head(anchor: str) -> tuple[int, str]:
     """
     seq, _, digest = str(anchor).partition(":")
     if not (seq.isdigit() and int(seq) >= 1 and re.fullmatch(r"[0-9a-f]{64}", digest)):
-        raise ValueError(f"anchor: {anchor!r} is not '<seq>:<64 hex digits>' as printed by "
-                         "`tracelab audit --verify`")
+        raise ValueError(msg("anchor: {anchor!r} is not '<seq>:<64 hex digits>' as printed by "
+                             "`tracelab audit --verify`", anchor=anchor))
     return int(seq), digest
 
 
@@ -142,22 +143,23 @@ def chain_problem(log: pd.DataFrame, expected: tuple[int, str] | None) -> tuple[
     for expected_seq, row in enumerate(log.itertuples(index=False), start=1):
         seq = int(getattr(row, SEQ))
         if seq != expected_seq:
-            return expected_seq, f"entry {expected_seq} is missing (next is {seq})"
+            return expected_seq, msg("entry {seq} is missing (next is {next})",
+                                     seq=expected_seq, next=seq)
         if getattr(row, PREV_HASH) != prev:
-            return seq, "prev_hash does not match the previous entry's hash"
+            return seq, msg("prev_hash does not match the previous entry's hash")
         fields_ = [getattr(row, c) for c in (WHO, PURPOSE, QUERY, COUNTS)]
         at = getattr(row, AT)
         if any(v is None or (isinstance(v, float) and pd.isna(v)) for v in fields_) \
                 or pd.isna(at):
-            return seq, "a field is empty"
+            return seq, msg("a field is empty")
         who, purpose, query, counts = map(str, fields_)
         digest = entry_hash(seq, pd.Timestamp(at), who, purpose, query, counts, prev)
         if getattr(row, HASH) != digest:
-            return seq, "hash does not match the entry: it was edited"
+            return seq, msg("hash does not match the entry: it was edited")
         if expected is not None and seq == expected[0] and digest != expected[1]:
-            return seq, "the chain was rewritten: this entry differs from the anchor"
+            return seq, msg("the chain was rewritten: this entry differs from the anchor")
         prev = digest
     if expected is not None and expected[0] > len(log):
-        return len(log) + 1, (f"entries {len(log) + 1} to {expected[0]} of the anchor are "
-                              "missing: the log was cut")
+        return len(log) + 1, msg("entries {first} to {last} of the anchor are missing: the "
+                                 "log was cut", first=len(log) + 1, last=expected[0])
     return None

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import (
@@ -170,8 +171,9 @@ def require_protected(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     found = raw_identifiers(frame)
     if found:
         column, (count, example) = next(iter(found.items()))
-        more = f" (and {len(found) - 1} more column(s))" if len(found) > 1 else ""
-        raise PrivacyError(f"{what}: column {column} holds {count} raw identifier(s), e.g. "
-                           f"{example!r}{more}; pseudonymise first "
-                           "(tracelab.io.pseudonymise_data, or key= where offered)")
+        more = msg(" (and {n} more column(s))", n=len(found) - 1) if len(found) > 1 else ""
+        raise PrivacyError(msg("{what}: column {column} holds {count} raw identifier(s), e.g. "
+                               "{example!r}{more}; pseudonymise first "
+                               "(tracelab.io.pseudonymise_data, or key= where offered)",
+                               what=what, column=column, count=count, example=example, more=more))
     return frame

@@ -20,6 +20,7 @@ from typing import Literal
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.model.schema import (
@@ -107,28 +108,33 @@ def load_key(path: str | Path | None = None, env: str = KEY_ENV, *,
     if path is not None:
         key_path = Path(path)
         if not key_path.is_file():
-            raise FileNotFoundError(f"path={str(key_path)!r}: no such key file")
-        key, where = key_path.read_bytes().strip(), f"key file {str(key_path)!r}"
+            raise FileNotFoundError(msg("path={key_path!r}: no such key file",
+                                        key_path=str(key_path)))
+        key = key_path.read_bytes().strip()
+        where = msg("key file {path!r}", path=str(key_path))
     elif os.environ.get(env, "").strip():
-        key, where = os.environ[env].strip().encode("utf-8"), f"environment variable {env}"
+        key = os.environ[env].strip().encode("utf-8")
+        where = msg("environment variable {env}", env=env)
     elif demo:
         return DEMO_KEY
     else:
         raise MissingKeyError(
-            f"no pseudonymisation key: set the environment variable {env} or pass a key "
-            "file (path=...); demo mode (demo=True) uses a public demo key for synthetic "
-            "data only")
+            msg("no pseudonymisation key: set the environment variable {env} or pass a key file "
+                "(path=...); demo mode (demo=True) uses a public demo key for synthetic data only",
+                env=env))
     if len(key) < MIN_KEY_BYTES:
-        raise MissingKeyError(f"the {where} holds {len(key)} bytes; a key needs at least "
-                              f"{MIN_KEY_BYTES} ({_MAKE_ONE})")
+        raise MissingKeyError(msg("the {where} holds {n} bytes; a key needs at least "
+                                  "{least} ({hint})", where=where, n=len(key),
+                                  least=MIN_KEY_BYTES, hint=_MAKE_ONE))
     weak = key_weakness(key)
     if weak is not None:
-        raise MissingKeyError(f"the {where} is refused: {weak} ({_MAKE_ONE})")
+        raise MissingKeyError(msg("the {where} is refused: {weak} ({hint})", where=where,
+                                  weak=weak, hint=_MAKE_ONE))
     return key
 
 
-_MAKE_ONE = ("make one with `openssl rand -hex 32` or "
-             "`python -c \"import secrets; print(secrets.token_hex(32))\"`")
+_MAKE_ONE = msg("make one with `openssl rand -hex 32` or "
+                "`python -c \"import secrets; print(secrets.token_hex(32))\"`")
 #: Least estimated entropy of a key, in bits: byte frequencies times length. Random hex of
 #: 32 characters has about 128; a word repeated, or a run of one byte, has far less.
 MIN_KEY_BITS = 64
@@ -155,13 +161,15 @@ def key_weakness(key: bytes) -> str | None:
     from collections import Counter
 
     if key == DEMO_KEY:
-        return "it is the public demo key, for synthetic data only"
+        return msg("it is the public demo key, for synthetic data only")
     counts = Counter(key)
     if len(counts) < MIN_KEY_DISTINCT:
-        return f"it has {len(counts)} different byte(s), at least {MIN_KEY_DISTINCT} are needed"
+        return msg("it has {n} different byte(s), at least {least} are needed",
+                   n=len(counts), least=MIN_KEY_DISTINCT)
     bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
     if bits < MIN_KEY_BITS:
-        return f"it carries about {bits:.0f} bits, at least {MIN_KEY_BITS} are needed"
+        return msg("it carries about {bits:.0f} bits, at least {least} are needed", bits=bits,
+                   least=MIN_KEY_BITS)
     return None
 
 
@@ -183,12 +191,14 @@ def check_key(key: object) -> bytes:
     if isinstance(key, str):
         key = key.encode("utf-8")
     if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
-        shown = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
-        raise ValueError(f"key: got {shown}; need bytes of at least {MIN_KEY_BYTES} "
-                         "(use load_key)")
+        shown = (msg("{n} bytes", n=len(key)) if isinstance(key, bytes)
+                 else type(key).__name__)
+        raise ValueError(msg("key: got {shown}; need bytes of at least {least} (use "
+                             "load_key)", shown=shown, least=MIN_KEY_BYTES))
     weak = _weakness(key) if key != DEMO_KEY else None  # demo mode passes it on purpose
     if weak is not None:
-        raise ValueError(f"key: refused, {weak} ({_MAKE_ONE})")
+        raise ValueError(msg("key: refused, {weak} ({hint})", weak=weak,
+                             hint=_MAKE_ONE))
     return key
 
 
@@ -208,7 +218,8 @@ def pseudonym(value: object, key: bytes) -> str:
     key = check_key(key)
     text = ids._as_text(value)
     if text is None or text == "":
-        raise ValueError("value: an identifier is missing; only present values get a pseudonym")
+        raise ValueError(msg("value: an identifier is missing; only present values get a "
+                             "pseudonym"))
     digest = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
     return PSEUDONYM_PREFIX + digest[:PSEUDONYM_HEX]
 
@@ -271,8 +282,8 @@ def pseudonymise(frame: pd.DataFrame, columns: Sequence[str] | None, key: bytes)
         columns = [c for c in PERSON_ID_COLUMNS if c in frame.columns]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise s.SchemaError(f"columns: {missing!r} not in the frame; it has "
-                            f"{list(frame.columns)!r}")
+        raise s.SchemaError(msg("columns: {missing!r} not in the frame; it has {columns!r}",
+                                missing=missing, columns=list(frame.columns)))
     out = frame.copy()
     for column in columns:
         values = out[column].tolist()
@@ -485,8 +496,8 @@ def mask_frame(frame: pd.DataFrame, kinds: Mapping[str, MaskKind] | None = None,
     bad = {c: k for c, k in kinds.items()
            if c not in frame.columns or k not in ("name", "id", "phone", "person")}
     if bad:
-        raise ValueError(f"kinds: {bad!r} name absent columns or unknown kinds; use columns "
-                         "of the frame and kinds 'name', 'id', 'phone' or 'person'")
+        raise ValueError(msg("kinds: {bad!r} name absent columns or unknown kinds; use columns of "
+                             "the frame and kinds 'name', 'id', 'phone' or 'person'", bad=bad))
     out = frame.copy()
     owner_rows = individual_owners(frame)
     kinds = {c: k for c, k in kinds.items() if c not in set(keep)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tracelab._i18n import msg, one_of
 from tracelab.model import ids
 from tracelab.privacy.pseudonyms import (
     IDENTIFIER_IN_TEXT,
@@ -71,27 +72,30 @@ def require_purpose(purpose: object, *, kinds: tuple[str, ...] = PERSON_QUERY_KI
     ...
     tracelab.privacy.purposes.PurposeError: purpose: a person-level query needs a purpose, ...
     """
-    allowed = " or ".join(f"'{k}:...'" for k in kinds)
-    example = ("a case or investigation id such as 'case:p_89e942357569d1ea' or "
-               "'inv:LX-2022-11-007'")
+    allowed = one_of([f"'{k}:...'" for k in kinds])
+    example = msg("a case or investigation id such as 'case:p_89e942357569d1ea' or "
+                  "'inv:LX-2022-11-007'")
     if purpose is None or (isinstance(purpose, str) and not purpose.strip()):
-        raise PurposeError(f"purpose: a person-level query needs a purpose, {example}; "
-                           f"got {purpose!r}")
+        raise PurposeError(msg("purpose: a person-level query needs a purpose, {example}; got "
+                               "{purpose!r}", example=example, purpose=purpose))
     if not isinstance(purpose, str):
-        raise PurposeError(f"purpose: must be text, got {type(purpose).__name__}; use {example}")
+        raise PurposeError(msg("purpose: must be text, got {kind}; use {example}",
+                               kind=type(purpose).__name__, example=example))
     text = purpose.strip()
     # By shape, separators and country code included: case:138-1234-5678 is a phone too.
     if _IDENTIFIER_RE.search(text) or IDENTIFIER_SHAPE.search(text.replace(":", " ")):
-        raise PurposeError(f"purpose: {scrub_shapes(scrub_text(text))!r} holds a phone or ID "
-                           "number; cite the case by its pseudonym or an investigation "
-                           "number instead")
+        raise PurposeError(msg("purpose: {text!r} holds a phone or ID number; cite the case by "
+                               "its pseudonym or an investigation number instead",
+                               text=scrub_shapes(scrub_text(text))))
     if not _PURPOSE_RE.match(text) or text.split(":", 1)[0] not in kinds:
-        raise PurposeError(f"purpose: {text[:80]!r} is not {allowed} followed by 1-64 "
-                           f"letters, digits, '.', '_' or '-'; use {example}")
+        raise PurposeError(msg("purpose: {text!r} is not {allowed} followed by 1-64 letters, "
+                               "digits, '.', '_' or '-'; use {example}", text=text[:80],
+                               allowed=allowed, example=example))
     # Chinese text without a number is a name, not a case or investigation number: the
     # log must not hold one (a number beside a name cannot be told apart: see the docs).
     if re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[0-9]", text):
-        raise PurposeError(f"purpose: {text.split(':', 1)[0]}:{ids.mask_name(text.split(':', 1)[1])!r} "
-                           "looks like a person's name; cite a case or investigation number, "
-                           "e.g. 'case:流调-2022-031'")
+        raise PurposeError(msg("purpose: {scheme}:{masked!r} looks like a person's name; cite a "
+                               "case or investigation number, e.g. 'case:流调-2022-031'",
+                               scheme=text.split(":", 1)[0],
+                               masked=ids.mask_name(text.split(":", 1)[1])))
     return text

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.governance import aggregates as vw
 from tracelab.model import schema as s
 from tracelab.spark.frames import US_PER_DAY, US_PER_HOUR, collect, local_micros, require
@@ -86,7 +87,7 @@ def venue_reports(scans: Any, venue_ids: Sequence[str], *, min_cell: int = vw.MI
 
     require(scans, (s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR, s.METHOD), "scans")
     if min_cell < 1:
-        raise ValueError(f"min_cell: {min_cell!r} must be >= 1")
+        raise ValueError(msg("min_cell: {min_cell!r} must be >= 1", min_cell=min_cell))
     first, last, colour_flag, method_flag = scans.agg(
         F.min(F.unix_micros(s.SCANNED_AT)), F.max(F.unix_micros(s.SCANNED_AT)),
         _outside(s.CODE_COLOUR, s.COLOURS), _outside(s.METHOD, s.METHODS)).collect()[0]
@@ -122,8 +123,9 @@ def _one_venue(counts: pd.DataFrame, venue_id: str, domains: dict[str, list[str]
     total = int(counts[_N].sum())
     outside = int(counts.loc[~counts[_DAY].isin(domains[_DAY]), _N].sum())
     if outside:
-        raise ValueError(f"period: {period!r} leaves out {outside} entries of venue "
-                         f"{venue_id!r}; widen it")
+        raise ValueError(msg("period: {period!r} leaves out {outside} entries of venue "
+                             "{venue_id!r}; widen it", period=period, outside=outside,
+                             venue_id=venue_id))
     if total < min_cell:
         rows = [{vw.SECTION: "total", vw.BUCKET: "all", vw.COUNT: pd.NA,
                  vw.SHOWN: vw.SUPPRESSED, vw.SHARE: np.nan}]
@@ -193,8 +195,8 @@ def regulator_report(scans: Any, venues: Any,
     keys = venues.select(*[F.col(c).cast("string").alias(c) for c in (s.VENUE_ID, *by)])
     unknown = scans.join(keys.select(s.VENUE_ID), s.VENUE_ID, "left_anti").count()
     if unknown:
-        raise ValueError(f"scans: {unknown} scans name venues absent from venues; load both "
-                         "with read_dir, which rejects them")
+        raise ValueError(msg("scans: {unknown} scans name venues absent from venues; load both "
+                             "with read_dir, which rejects them", unknown=unknown))
     colour_flag, method_flag = scans.agg(_outside(s.CODE_COLOUR, s.COLOURS),
                                          _outside(s.METHOD, s.METHODS)).collect()[0]
     colour_domain = _domain(colour_flag, s.COLOURS)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_DAY, local_minutes, timestamp_ns
 from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
@@ -94,8 +95,8 @@ def venue_cells(venues: Any, *, cell_m: float = 800.0,
     missing = table.filter(F.col(s.LON).isNull() | F.col(s.LAT).isNull()
                            | F.isnan(s.LON) | F.isnan(s.LAT)).count()
     if missing:
-        raise ValueError(f"venues: {missing} venue(s) without lon or lat; companions need "
-                         "every venue's position (WGS-84)")
+        raise ValueError(msg("venues: {missing} venue(s) without lon or lat; companions need "
+                             "every venue's position (WGS-84)", missing=missing))
     return table.mapInPandas(_cells_batches(cell_m, origin, crs or grid_crs(table)),
                              f"{s.VENUE_ID} string, {CELL_X} long, {CELL_Y} long")
 
@@ -171,8 +172,8 @@ def companions(
 
     r = as_rule(rule)
     if not (isinstance(bucket_minutes, int | np.integer) and bucket_minutes > 0):
-        raise ValueError(f"bucket_minutes: {bucket_minutes!r} must be a positive whole number "
-                         "of minutes, e.g. 60")
+        raise ValueError(msg("bucket_minutes: {bucket_minutes!r} must be a positive whole number "
+                             "of minutes, e.g. 60", bucket_minutes=bucket_minutes))
     require(visits, (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT), "visits")
     crs = grid_crs(venues)
     cells = venue_cells(venues, cell_m=r.companion_cell_m, origin=origin, crs=crs)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.governance import compliance as c
 from tracelab.model import ids
 from tracelab.model import schema as s
@@ -340,7 +341,7 @@ def unregistered_venues(scans: Any | None, venues: Any | None = None,
     if scans is None:
         return c.unregistered_venues(None, None, rejections)
     if venues is None:
-        raise ValueError("venues: needed with scans, to know which venues are registered")
+        raise ValueError(msg("venues: needed with scans, to know which venues are registered"))
     require(scans, (s.VENUE_ID,), "scans")
     counts = collect(scans.filter(F.col(s.VENUE_ID).isNotNull())
                      .join(venues.select(s.VENUE_ID), s.VENUE_ID, "left_anti")

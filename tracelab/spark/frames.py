@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.model.schema import SchemaError
 
@@ -39,8 +40,8 @@ def _spark_type(series: pd.Series) -> Any:
     if pd.api.types.is_float_dtype(dtype):
         return T.DoubleType()
     if pd.api.types.is_datetime64_dtype(dtype):
-        raise ValueError(f"column {series.name!r} holds naive times; give tz-aware UTC times "
-                         "(load with tracelab.io.read_dir)")
+        raise ValueError(msg("column {name!r} holds naive times; give tz-aware UTC times (load "
+                             "with tracelab.io.read_dir)", name=series.name))
     return T.StringType()
 
 

@@ -6,6 +6,8 @@ import os
 import sys
 from typing import Any
 
+from tracelab._i18n import msg
+
 __all__ = ["session", "SESSION_CONF"]
 
 #: Settings every tracelab session needs: instants in UTC (the layout stores UTC), Arrow
@@ -40,8 +42,8 @@ def session(master: str = "local[*]", *, driver_memory: str = "1g", app_name: st
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError("the Spark engine needs PySpark and Java 17: "
-                          "pip install 'tracelab[spark]'") from exc
+        raise ImportError(msg("the Spark engine needs PySpark and Java 17: pip install "
+                              "'tracelab[spark]'")) from exc
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master).config("spark.driver.memory", driver_memory)

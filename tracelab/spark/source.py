@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_MIN
 from tracelab.index.graph import QUERY, VisitSource, query_windows
 from tracelab.index.presence import venue_table
@@ -86,11 +87,13 @@ class SparkSource(VisitSource):
             self._build(r)
         if not path.is_dir():
             raise FileNotFoundError(
-                f"{path}: no visits built under dwell={r.dwell!r}; build them with "
-                "SparkSource(..., build=True) (a Spark job, tracelab.spark.jobs.visits) or "
-                "tracelab.io.layout.write_visits(folder, visits, dwell)")
+                msg("{path}: no visits built under dwell={dwell!r}; build them with "
+                    "SparkSource(..., build=True) (a Spark job, tracelab.spark.jobs.visits) or "
+                    "tracelab.io.layout.write_visits(folder, visits, dwell)", path=path,
+                    dwell=r.dwell))
         if bucket_minutes <= 0:
-            raise ValueError(f"bucket_minutes={bucket_minutes!r}; must be a positive integer")
+            raise ValueError(msg("bucket_minutes={bucket_minutes!r}; must be a positive integer",
+                                 bucket_minutes=bucket_minutes))
         self.bucket_ns = int(bucket_minutes) * NS_PER_MIN
         visits = spark.read.option("basePath", str(path)).parquet(str(path))
         self.visits_df = visits.withColumn(_IN_NS, F.unix_micros(s.T_IN) * 1000).withColumn(
@@ -107,8 +110,9 @@ class SparkSource(VisitSource):
 
         scans_path = self.folder / "scans.parquet"
         if not scans_path.is_dir():
-            raise FileNotFoundError(f"{scans_path}: no scans to build visits from; write the "
-                                    "layout with tracelab.io.layout.write_layout")
+            raise FileNotFoundError(msg("{scans_path}: no scans to build visits from; write the "
+                                        "layout with tracelab.io.layout.write_layout",
+                                        scans_path=scans_path))
         scans = self.spark.read.option("basePath", str(scans_path)).parquet(str(scans_path))
         venues = self.spark.createDataFrame(
             self.venue_frame[[s.VENUE_ID, s.VENUE_TYPE]].astype(object))

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.index.presence import type_table
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
@@ -61,8 +62,8 @@ def _venue_info(spark: Any, venues: Any, types: Any) -> Any:
                .join(types, s.VENUE_TYPE, "left_anti").orderBy(s.VENUE_TYPE).limit(5).collect()]
     if unknown:
         allowed = [r[0] for r in types.select(s.VENUE_TYPE).collect()]
-        raise ValueError(f"venues: venue_type {unknown} not in the venue-type table; allowed: "
-                         f"{', '.join(allowed)}")
+        raise ValueError(msg("venues: venue_type {unknown} not in the venue-type table; allowed: "
+                             "{names}", unknown=unknown, names=", ".join(allowed)))
     return table.join(F.broadcast(types), s.VENUE_TYPE, "inner")
 
 
@@ -80,11 +81,12 @@ def _check_scans(base: Any, info: Any) -> None:
     ).collect()[0]
     if row["n"]:
         raise ValueError(
-            f"scans: {row['n']} venue_id(s) not in venues, e.g. {list(row['ids'])}; "
-            "load with tracelab.io.read_dir, which rejects unknown venues")
+            msg("scans: {n} venue_id(s) not in venues, e.g. {examples}; load with "
+                "tracelab.io.read_dir, which rejects unknown venues", n=row["n"],
+                examples=list(row["ids"])))
     if row["bad"]:
-        raise ValueError(f"scans: {row['bad']} exit_at before scanned_at (reason "
-                         "exit_before_entry); reject them on load")
+        raise ValueError(msg("scans: {n} exit_at before scanned_at (reason exit_before_entry); "
+                             "reject them on load", n=row["bad"]))
 
 
 def _midnights(spark: Any, days: list[int], zone: str) -> Any:

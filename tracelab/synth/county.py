@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Polygon
 
+from tracelab._i18n import msg
 from tracelab.model import schema as s
 from tracelab.model.regions import Region, region
 from tracelab.synth.population import People, make_people, split_population
@@ -52,7 +53,7 @@ def resolve_seed(seed: int | np.random.Generator | None) -> int:
     """
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         if seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+            raise ValueError(msg("seed must be a non-negative int, got {seed!r}", seed=seed))
         return int(seed)
     return int(np.random.default_rng(seed).integers(0, 2**31 - 1))
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tracelab._atomic import atomic_path, write_text
+from tracelab._i18n import msg
 from tracelab.model import schema as s
 from tracelab.model.regions import Region, region_geojson
 from tracelab.synth import columns as c
@@ -120,7 +121,7 @@ def generate(population: int = 5000, *, days: int = 14,
     True
     """
     if days < 1:
-        raise ValueError(f"days must be at least 1, got {days!r}")
+        raise ValueError(msg("days must be at least 1, got {days!r}", days=days))
     sim = simulation(population, days=days, seed=seed, start=start,
                      exit_scan_share=exit_scan_share, outbreak=outbreak, log=log, region=region)
     from tqdm import tqdm
@@ -360,7 +361,7 @@ def write(county: County, out: str | Path, *, fmt: Literal["parquet", "csv"] = "
     ['cases.parquet', 'faults.parquet', 'interventions.parquet']
     """
     if fmt not in ("parquet", "csv"):
-        raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
+        raise ValueError(msg("fmt must be 'parquet' or 'csv', got {fmt!r}", fmt=fmt))
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     digests = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.synth import columns as c
 from tracelab.synth.county import Base
 from tracelab.synth.faults import DayScans, day_scans, make_log_setup
@@ -186,8 +187,8 @@ class Simulation:
         lo = self._seconds(start, self.day * DAY)
         hi = self._seconds(end, lo + days * DAY)
         if hi <= lo:
-            raise ValueError(f"quarantine end must be after its start; got start={start!r}, "
-                             f"end={end!r}")
+            raise ValueError(msg("quarantine end must be after its start; got start={start!r}, "
+                                 "end={end!r}", start=start, end=end))
         past = ~(self.q_until[idx] >= lo)  # NaN (none) or already over: replace
         self.q_from[idx] = np.where(past, lo, np.minimum(self.q_from[idx], lo))
         self.q_until[idx] = np.where(past, hi, np.maximum(self.q_until[idx], hi))
@@ -226,13 +227,13 @@ class Simulation:
         ids = list(venue_ids)
         unknown = [v for v in ids if v not in pos]
         if unknown:
-            raise ValueError(f"venue_ids: {len(unknown)} unknown, e.g. {unknown[:3]}; "
-                             "use venue_id values of the venues table")
+            raise ValueError(msg("venue_ids: {n} unknown, e.g. {unknown}; use venue_id values of "
+                                 "the venues table", n=len(unknown), unknown=unknown[:3]))
         types = list(venue_types)
         bad = sorted(set(types) - set(venues.type_code))
         if bad:
-            raise ValueError(f"venue_types {bad} not in this county; allowed: "
-                             f"{sorted(set(venues.type_code))}")
+            raise ValueError(msg("venue_types {bad} not in this county; allowed: {allowed}",
+                                 bad=bad, allowed=sorted(set(venues.type_code))))
         mask = np.zeros(len(vid), dtype=bool)
         mask[[pos[v] for v in ids]] = True
         mask |= np.isin(venues.type_code, types)
@@ -249,8 +250,8 @@ class Simulation:
         idx = ids.get_indexer(wanted)
         if (idx < 0).any():
             bad = [str(x)[:2] + "***" for x in wanted[idx < 0][:3]]
-            raise ValueError(f"person_ids: {(idx < 0).sum()} unknown, e.g. {bad}; use "
-                             "person_id values of the persons table")
+            raise ValueError(msg("person_ids: {n} unknown, e.g. {bad}; use person_id values of "
+                                 "the persons table", n=(idx < 0).sum(), bad=bad))
         return np.unique(idx)
 
     def _quarantine_tests(self, idx: np.ndarray, lo: float, hi: float) -> None:

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from tracelab._i18n import msg
+
 __all__ = ["OutbreakParams", "LogParams", "DEFAULT_MISS_RATE"]
 
 
@@ -109,9 +111,10 @@ class OutbreakParams:
                   "community_test_rate": self.community_test_rate}
         bad = {k: v for k, v in shares.items() if not 0.0 <= v <= 1.0}
         if bad:
-            raise ValueError(f"OutbreakParams: {bad} must lie in [0, 1]")
+            raise ValueError(msg("OutbreakParams: {bad} must lie in [0, 1]", bad=bad))
         if self.index_cases < 0:
-            raise ValueError(f"index_cases must be >= 0, got {self.index_cases!r}")
+            raise ValueError(msg("index_cases must be >= 0, got {index_cases!r}",
+                                 index_cases=self.index_cases))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for the manifest."""
@@ -202,7 +205,7 @@ class LogParams:
             rates["compliance"] = self.compliance
         bad = {k: v for k, v in rates.items() if not 0.0 <= v <= 1.0}
         if bad:
-            raise ValueError(f"LogParams: {bad} must lie in [0, 1]")
+            raise ValueError(msg("LogParams: {bad} must lie in [0, 1]", bad=bad))
         if not isinstance(self.miss_rate, MappingProxyType):
             object.__setattr__(self, "miss_rate", MappingProxyType(dict(self.miss_rate)))
 

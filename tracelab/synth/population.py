@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.synth import columns as c
@@ -83,11 +84,12 @@ def split_population(population: int, kinds: list[str] | None = None
     ([300, 277, 227, 196], [270, 249, 102, 59])
     """
     if population < 50:
-        raise ValueError(f"population must be at least 50, got {population!r}")
+        raise ValueError(msg("population must be at least 50, got {population!r}",
+                             population=population))
     if kinds is None or len(kinds) == len(TOWNSHIP_SHARE):
         share, urban_share = TOWNSHIP_SHARE, URBAN_SHARE
     elif not kinds:
-        raise ValueError("the region has no township to place people in")
+        raise ValueError(msg("the region has no township to place people in"))
     else:
         rest = 1.0 / np.sqrt(np.arange(2, len(kinds) + 1))
         share = np.r_[0.30 if len(kinds) > 1 else 1.0, 0.70 * rest / rest.sum()]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import (
     NAT,
     NS_PER_DAY,
@@ -129,8 +130,9 @@ class SourceModel:
         if not 0 <= lo < hi <= 24:
             bad["home_hours"] = self.home_hours
         if bad:
-            raise ValueError(f"SourceModel: {bad} out of range; incubation and infectious "
-                             "periods must be > 0, the rest >= 0, home_hours within 0-24")
+            raise ValueError(msg("SourceModel: {bad} out of range; incubation and infectious "
+                                 "periods must be > 0, the rest >= 0, home_hours within 0-24",
+                                 bad=bad))
 
 
 def _anchor(cases: pd.DataFrame) -> np.ndarray:
@@ -146,9 +148,9 @@ def _incubation(cases: pd.DataFrame, r: Rule) -> tuple[np.ndarray, np.ndarray]:
     anchor = _anchor(cases)
     if (anchor == NAT).any():
         bad = cases[s.PERSON_ID].to_numpy()[anchor == NAT]
-        raise ValueError(f"cases: {len(bad)} case(s) with none of onset_at, sampled_at, "
-                         f"confirmed_at, e.g. {[mask_id(str(b)) for b in bad[:3]]}; backward "
-                         "tracing needs one")
+        raise ValueError(msg("cases: {n} case(s) with none of onset_at, sampled_at, confirmed_at, "
+                             "e.g. {examples}; backward tracing needs one", n=len(bad),
+                             examples=[mask_id(str(b)) for b in bad[:3]]))
     return (anchor - int(r.incubation_max_days * NS_PER_DAY),
             anchor - int(r.incubation_min_days * NS_PER_DAY))
 
@@ -281,7 +283,7 @@ def _mates(case: Any, households: pd.DataFrame | None, ids: np.ndarray) -> np.nd
     if households is None:
         return np.array([], dtype=object)
     require_columns(households, (s.PERSON_ID, HOUSEHOLD_ID), "households",
-                    hint="give one row per person")
+                    hint=msg("give one row per person"))
     roster = households.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[HOUSEHOLD_ID]
     home = roster.get(case)
     if home is None or pd.isna(home):
@@ -418,7 +420,8 @@ def sources(
     m = replace(model or SourceModel(), **changes)
     ids = cases[s.PERSON_ID].to_numpy()
     if case not in set(ids):
-        raise ValueError(f"case={mask_id(str(case))!r} is not in cases; give its case row")
+        raise ValueError(msg("case={case!r} is not in cases; give its case row",
+                             case=mask_id(str(case))))
     _incubation(cases, r)  # every candidate needs an onset or a sampling time
     onsets, relative = _onsets(cases, m)
     me = int(np.flatnonzero(ids == case)[0])
@@ -607,7 +610,7 @@ def common_venues(
     0       V1        3    A,B,C                    1
     """
     if min_cases < 1:
-        raise ValueError(f"min_cases={min_cases!r} must be >= 1")
+        raise ValueError(msg("min_cases={min_cases!r} must be >= 1", min_cases=min_cases))
     r = as_rule(rule)
     lo, hi = _incubation(cases, r)
     vis = graph.visits_of(list(cases[s.PERSON_ID]), (lo, hi))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, local_minutes, timestamp_ns
 from tracelab.index.graph import VisitGraph
 from tracelab.index.windows import window_arrays
@@ -40,8 +41,8 @@ def _cells(graph: VisitGraph, cell_m: float, origin: tuple[float, float]
            ) -> tuple[np.ndarray, str]:
     venues = graph.venues
     if s.LON not in venues or s.LAT not in venues or venues[[s.LON, s.LAT]].isna().any().any():
-        raise ValueError("companions need every venue's lon and lat (WGS-84); build the graph "
-                         "with a venues frame that has them")
+        raise ValueError(msg("companions need every venue's lon and lat (WGS-84); build the graph "
+                             "with a venues frame that has them"))
     # One zone for the whole county: the zone of its venues' median longitude.
     crs = gauss_kruger_crs(venues[s.LON].to_numpy(float))
     x, y = project(venues[s.LON].to_numpy(float), venues[s.LAT].to_numpy(float), crs)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import atomic_path
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_MIN, timestamp_ns, to_ns
 from tracelab.index.graph import VisitGraph
 from tracelab.model import schema as s
@@ -43,9 +44,10 @@ def _check_rule(r: Rule) -> None:
         bad.append("boundary='nz_strict_entry'")
     if bad:
         raise ValueError(
-            f"rule {r.rule_id}: co-presence needs a symmetric interval rule, but "
-            f"{', '.join(bad)} make a pair depend on who is the case; use a rule without "
-            "them (e.g. twenty or same_day) or trace the cases one by one")
+            msg("rule {rule_id}: co-presence needs a symmetric interval rule, but {names} make a "
+                "pair depend on who is the case; use a rule without them (e.g. twenty or "
+                "same_day) or trace the cases one by one", rule_id=r.rule_id,
+                names=", ".join(bad)))
 
 
 def _ids(graph: VisitGraph) -> np.ndarray:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_MIN, from_ns, local_minutes, timestamp_ns
 from tracelab._validate import check_on_invalid
 from tracelab.index.graph import VisitGraph, VisitSource
@@ -383,17 +384,18 @@ def trace(
     r = as_rule(rule)
     if graph.dwell != r.dwell:
         raise ValueError(
-            f"graph intervals were built with dwell={graph.dwell!r} but rule {r.rule_id!r} "
-            f"assumes dwell={r.dwell!r}; build the graph with VisitGraph.from_scans(scans, "
-            f"venues, rule={r.rule_id!r})"
+            msg("graph intervals were built with dwell={dwell!r} but rule {rule_id!r} assumes "
+                "dwell={rule_dwell!r}; build the graph with VisitGraph.from_scans(scans, venues, "
+                "rule={rule_id!r})", dwell=graph.dwell, rule_id=r.rule_id, rule_dwell=r.dwell)
         )
     if hops is None:
         hops = 2 if r.secondary_contacts else 1
     if hops not in (1, 2):
-        raise ValueError(f"hops={hops!r}; allowed: 1, 2")
+        raise ValueError(msg("hops={hops!r}; allowed: 1, 2", hops=hops))
     if hops == 2 and not r.secondary_contacts:
-        raise ValueError(f"hops=2 but rule {r.rule_id!r} does not determine secondary "
-                         "contacts (DOMAIN §2.4); use rule('ninth') or secondary_contacts=True")
+        raise ValueError(msg("hops=2 but rule {rule_id!r} does not determine secondary contacts "
+                             "(DOMAIN §2.4); use rule('ninth') or secondary_contacts=True",
+                             rule_id=r.rule_id))
     as_of_ns = timestamp_ns(as_of) if as_of is not None else graph.time_range()[1]
     if not isinstance(graph, VisitGraph):
         as_of_ts = pd.Timestamp(as_of_ns, tz="UTC")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_DAY, NS_PER_MIN, to_ns
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import window_arrays
@@ -101,8 +102,8 @@ def for_trace(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, hops: 
     frames = [mine, _around(source, mine, ws, we, grid, after, skip)]
     if hops == 2:
         if first_hop is None:
-            raise ValueError("first_hop: hops=2 needs the hop-1 trace to pull the contacts' "
-                             "visits; pass the forward trace")
+            raise ValueError(msg("first_hop: hops=2 needs the hop-1 trace to pull the contacts' "
+                                 "visits; pass the forward trace"))
         first = first_hop(_graph(source, frames), cases[~bad])
         first = first[~first[s.CONTACT_ID].isin(set(ids))]
         begin = first.groupby(s.CONTACT_ID, sort=True)[s.OVERLAP_START].min()
