@@ -287,6 +287,22 @@ def test_calls_per_day_decides_the_tiers_and_the_cover(county, tmp_path):
                       "--calls-per-day", "0")) == 2
 
 
+def test_the_capacity_of_the_traced_rule_is_the_lists_default(county, tmp_path):
+    folder, exposures, persons = county
+    traced = pd.read_csv(exposures, dtype=str)
+    traced[s.RULE_ID] = "twenty(calls_per_day=4)"  # as trace --rule 'twenty(calls_per_day=4)'
+    capped = tmp_path / "capped.csv"
+    traced.to_csv(capped, index=False)
+    out = tmp_path / "calls.xlsx"
+    assert main(_argv((folder, capped, persons), out, tmp_path / "a.duckdb", "--role",
+                      "analyst")) == 0
+    counts = _frame(out)["优先级"].value_counts()
+    assert counts["今日联系"] == 4 and counts["24小时内联系"] == 4
+    book, _ = _sheet(out)
+    cover = {r[0]: r[1] for r in book["说明"].iter_rows(values_only=True)}
+    assert cover["排序"].startswith("按每日可联系 4 人排序")
+
+
 def test_english_list_and_messages(county, credentials, tmp_path, capsys):
     out = tmp_path / "calls.xlsx"
     assert main(_argv(county, out, tmp_path / "a.duckdb", "--reveal", "--credential",

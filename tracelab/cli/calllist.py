@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from tracelab._i18n import msg
-from tracelab.analysis.ranking import rank_contacts
+from tracelab.analysis.ranking import capacity, rank_contacts
 from tracelab.cli.options import add_audit_options, add_log_options, add_region_option, log_kwargs
 from tracelab.cli.trace import add_key_option, cli_key
 from tracelab.governance.call_lists import (
@@ -71,9 +71,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "the key, against the clock)")
     p.add_argument("--roles", type=Path, default=None, metavar="FILE",
                    help="CSV or JSON file adding roles (role, view, reveal)")
-    p.add_argument("--calls-per-day", type=int, default=DEFAULT_CALLS_PER_DAY, metavar="N",
+    p.add_argument("--calls-per-day", type=int, default=None, metavar="N",
                    help="people the teams can reach per day: ranks 1..N call today, N+1..2N "
-                   f"within 24 hours, the rest monitor (default {DEFAULT_CALLS_PER_DAY}); "
+                   "within 24 hours, the rest monitor (default: the calls_per_day of the "
+                   f"rule the exposures were traced with, else {DEFAULT_CALLS_PER_DAY}); "
                    "stated on the cover")
     p.add_argument("--lang", choices=("zh", "en"), default="zh",
                    help="language of the list and of messages (default zh, Chinese)")
@@ -98,20 +99,22 @@ def run(args: argparse.Namespace) -> int:
     # checks them again, as any caller of the library.
     authorise(args.role, reveal=args.reveal, credential=args.credential, key=key, roles=roles,
               lang=lang)
-    if args.calls_per_day < 1:
+    if args.calls_per_day is not None and args.calls_per_day < 1:
         raise ValueError(msg("--calls-per-day {calls_per_day}: give the number of people the "
                              "teams can reach per day, at least 1",
                              calls_per_day=args.calls_per_day))
     exposures = read_exposures(args.exposures)
+    # One capacity for the trace, the briefing and this list: the rule's, unless overridden.
+    calls = args.calls_per_day if args.calls_per_day is not None else capacity(
+        exposures=exposures)
     raw = read_dir(args.data, now=args.now, region=args.region, **log_kwargs(args))
     data = pseudonymise_data(raw, key)
-    ranked = rank_contacts(exposures, data.cases, data.scans, data.venues,
-                           calls_per_day=args.calls_per_day)
+    ranked = rank_contacts(exposures, data.cases, data.scans, data.venues, calls_per_day=calls)
     result = write_call_list(
         ranked, exposures, raw, args.out, key=key, purpose=purpose,
         audit=args.audit or args.data / "tracelab.duckdb", who=args.who, role=args.role,
         reveal=args.reveal, credential=args.credential, roles=roles,
-        calls_per_day=args.calls_per_day, lang=lang, zone=args.zone)
+        calls_per_day=calls, lang=lang, zone=args.zone)
     if result.aggregated:
         line = (f"{result.contacts:,} 人，按乡镇和优先级汇总（角色 {result.role.name}）-> {args.out}"
                 if lang == "zh" else

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo pipeline; return 0."""
     import pandas as pd
 
-    from tracelab.analysis.ranking import rank_contacts
+    from tracelab.analysis.ranking import capacity, rank_contacts
     from tracelab.governance.call_lists import write_call_list
     from tracelab.index.graph import VisitGraph
     from tracelab.io import pseudonymise_data, read_dir
@@ -101,10 +101,10 @@ def run(args: argparse.Namespace) -> int:
     print(say(_LINES, "trace", lang, people=exposures[s.CONTACT_ID].nunique(),
               cases=exposures[s.CASE_ID].nunique(), venues=exposures[s.VENUE_ID].nunique(),
               out=path, purpose=DEMO_PURPOSE, audit=audit))
-    ranked = rank_contacts(exposures, data.cases, data.scans, data.venues, calls_per_day=200)
+    ranked = rank_contacts(exposures, data.cases, data.scans, data.venues, rule="twenty")
     calls = write_call_list(ranked, exposures, raw, out / "calls.xlsx", key=key,
                             purpose=DEMO_PURPOSE, audit=audit, role="fieldteam",
-                            calls_per_day=200)
+                            calls_per_day=capacity("twenty"))
     print(say(_LINES, "calls", lang, contacts=calls.contacts, out=out / "calls.xlsx"))
     from tracelab.briefing import build_briefing, folder_extras, write_briefing
 

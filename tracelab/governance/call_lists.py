@@ -58,6 +58,7 @@ from tracelab.io import DataDir, read_dir
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.model.regions import all_townships
+from tracelab.model.rules import DEFAULT_CALLS_PER_DAY
 from tracelab.model.schema import LAST_EXPOSURE, RANK, SCORE, TIER, TIERS
 from tracelab.privacy import pseudonyms as privacy
 from tracelab.privacy.audit import audited, require_purpose
@@ -75,9 +76,6 @@ LIST_COLUMNS = (s.TOWNSHIP_CODE, s.TOWNSHIP, TIER, RANK, s.CONTACT_ID, PERSON_NA
                 s.OVERLAP_MIN, SCORE, s.WHY)
 #: Columns of the aggregate list a role with ``view="aggregates"`` gets: no people.
 AGGREGATE_COLUMNS = (s.TOWNSHIP_CODE, s.TOWNSHIP, TIER, s.N_CONTACTS)
-#: Capacity of the teams, in people reached per day, unless told otherwise: it decides
-#: the tiers (:func:`tracelab.analysis.ranking.rank_contacts`).
-DEFAULT_CALLS_PER_DAY = 200
 
 
 def call_list(ranked: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.DataFrame:
