@@ -193,7 +193,7 @@ def test_empty_scans_stop_trace_and_brief(tmp_path, capsys):
                  "--lang", "en"]) == 2
     assert "no accepted scan" in capsys.readouterr().err
     assert main(["brief", "--data", str(tmp_path), "--out", str(tmp_path / "b.html")]) == 2
-    assert "no accepted scan" in capsys.readouterr().err  # the briefing library's message
+    assert "没有可用的扫码记录" in capsys.readouterr().err  # the briefing library's message
     assert not (tmp_path / "e.csv").exists() and not (tmp_path / "b.html").exists()
 
 

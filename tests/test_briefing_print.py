@@ -245,7 +245,7 @@ def test_network_slot_takes_a_section_and_the_briefing_fills_it(now, written, tm
     assert section in page
     assert page.index('<section id="epi">') < page.index(section) < page.index(
         '<section id="top-venues"')
-    assert 'id="network"' not in render_html(now)
-    assert 'id="network"' in written["html"].read_text(encoding="utf-8")
+    assert 'class="tl-chains"' not in render_html(now)
+    assert 'class="tl-chains"' in written["html"].read_text(encoding="utf-8")
     bare = write_briefing(now, tmp_path / "bare.html", network=False)
-    assert 'id="network"' not in bare["html"].read_text(encoding="utf-8")
+    assert 'class="tl-chains"' not in bare["html"].read_text(encoding="utf-8")

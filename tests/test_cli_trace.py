@@ -101,7 +101,7 @@ def test_unknown_case_and_bad_rule_fail_with_one_line(county_dir, tmp_path, caps
     err = capsys.readouterr().err
     assert err.startswith("tracelab trace：错误：") and "['NO-SUCH-PERSON'] 不在 cases.* 中" in err
     assert main(["trace", *base, "--case", "x", "--regime", "eleventh"]) == 2
-    assert "is not a preset" in capsys.readouterr().err
+    assert "规则 name='eleventh' 不是预设规则" in capsys.readouterr().err
     assert main(["trace", *base, "--case", "x", "--as-of", "2022-11-20"]) == 2
 
 

@@ -1,33 +1,36 @@
 """The closed loop: simulate a day, trace the reported cases, quarantine, close, repeat.
 
-Each day :func:`replay` traces the cases confirmed during the coming day with the scans
-logged so far, steps the simulation, reads the cases reported by then
-(:func:`tracelab.synth.cases_table`), traces those whose infectious window was still
-open at the last trace (:func:`tracelab.tracing.forward.trace`), and quarantines their contacts
-from the case's confirmation plus the policy's delay, for the regime's durations.
-Quarantined people neither infect nor get infected; the simulation carries on from there.
+Each day :func:`replay` traces the cases confirmed during the coming day with the visits
+logged so far, steps the simulation, adds the day's scans to the visit log
+(:class:`tracelab.replay.visitlog.VisitLog`, updated with the day, never rebuilt), reads
+the cases reported by then (:func:`tracelab.replay.reported.reported`), traces those whose
+infectious window was still open at the last trace (:func:`tracelab.tracing.forward.trace`),
+and quarantines their contacts from the case's confirmation plus the policy's delay, for
+the regime's durations. Quarantined people neither infect nor get infected; the
+simulation carries on from there. Inside, people and venues are the simulation's integer
+row codes; ids are strings only in the tables returned.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tracelab._atomic import atomic_path
-from tracelab._time import NS_PER_S
-from tracelab.index.graph import VisitGraph
-from tracelab.index.windows import WINDOW_START, case_windows
-from tracelab.io import merge_repeat_scans
+from tracelab._time import NAT, NS_PER_S, timestamp_from_ns, to_ns
 from tracelab.model import reference
 from tracelab.model import schema as s
 from tracelab.replay import columns as rc
 from tracelab.replay.metrics import day_series, run_metrics
 from tracelab.replay.policies import Policy, as_policy
+from tracelab.replay.reported import known_isolation, reported, reported_codes, times_ns
 from tracelab.replay.scenario import Scenario, as_scenario
+from tracelab.replay.stays import order_by
+from tracelab.replay.visitlog import VisitLog
 from tracelab.synth import Simulation, cases_table, simulation, truth_table
 from tracelab.synth.county import resolve_seed
 from tracelab.tracing.forward import trace
@@ -35,6 +38,7 @@ from tracelab.tracing.forward import trace
 __all__ = ["replay", "ReplayResult"]
 
 _DAY = 86400
+_BIG = np.iinfo(np.int64).max
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,107 +83,66 @@ class ReplayResult:
         return folder
 
 
-class _ScanLog:
-    """The scans logged so far, one frame per simulated day, in loader form."""
-
-    def __init__(self, sim: Simulation) -> None:
-        self.pid = sim.base.people.table[s.PERSON_ID].to_numpy(dtype=object)
-        self.vid = np.asarray(sim.base.venues.ids, dtype=object)
-        self.t0 = int(sim.base.start_utc.value)
-        self.days: list[pd.DataFrame] = []
-
-    def add(self, scans: Any) -> None:
-        at = np.asarray(scans.at, dtype=np.int64)
-        ex = np.asarray(scans.exit_at, dtype=np.int64)
-
-        def times(sec: np.ndarray, valid: np.ndarray) -> pd.Series:
-            ns = np.where(valid, sec * NS_PER_S + self.t0, np.iinfo(np.int64).min)
-            return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC"))
-
-        frame = pd.DataFrame({
-            s.PERSON_ID: pd.array(self.pid[scans.person], dtype="str"),
-            s.VENUE_ID: pd.array(self.vid[scans.venue], dtype="str"),
-            s.SCANNED_AT: times(at, np.ones(len(at), bool)),
-            s.CODE_COLOUR: pd.array(np.asarray(s.COLOURS, dtype=object)[scans.colour],
-                                    dtype="str"),
-            s.METHOD: pd.array(np.asarray(s.METHODS, dtype=object)[scans.method], dtype="str"),
-            s.EXIT_AT: times(ex, ex >= 0),
-            s.DEVICE_LON: np.asarray(scans.dev_lon, dtype=float),
-            s.DEVICE_LAT: np.asarray(scans.dev_lat, dtype=float),
-            s.MERGED_SCANS: np.ones(len(at), dtype=np.int64),
-        })
-        # The loaders merge repeat scans (double scans, group bursts) the same way.
-        self.days.append(merge_repeat_scans(frame))
-
-    def since(self, first_day: int) -> pd.DataFrame:
-        parts = self.days[max(first_day, 0):]
-        return pd.concat(parts, ignore_index=True) if parts else self.days[0].iloc[:0]
-
-
-class _Ahead:
-    """The simulation seen one day ahead: :func:`cases_table` then lists the cases whose
-    confirmation falls in the coming day (the caller hides what is not known yet)."""
-
-    def __init__(self, sim: Simulation) -> None:
-        self._sim = sim
-        self.day = sim.day + 1
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sim, name)
-
-
 class _Loop:
-    """State of one closed-loop replay."""
+    """State of one closed-loop replay; people are row codes of the persons table."""
 
     def __init__(self, sim: Simulation, pol: Policy) -> None:
         self.sim, self.pol = sim, pol
         self.rule = pol.exposure_rule
-        self.log = _ScanLog(sim)
-        self.venues = sim.base.venues.table[[s.VENUE_ID, s.VENUE_TYPE]]
-        self.venue_types = reference.venue_types()  # read once, not at every trace
-        self.last_trace: dict[str, int] = {}  # case id -> as_of (ns) of its last trace
-        self.pairs: set[tuple[str, str]] = set()  # (case, contact) of hop-1 exposures
-        self.contacts: dict[str, dict[str, Any]] = {}
-        self.quarantines: list[tuple[str, float, float, float]] = []  # id, start, end, away
+        self.t0 = int(sim.base.start_utc.value)
+        self.ids = sim.base.people.table[s.PERSON_ID].to_numpy(dtype=object)
+        n = len(self.ids)
+        # Where results depend on the order of ids (which case a contact is listed
+        # under), codes are compared by the rank of their id.
+        self.id_rank = np.arange(n, dtype=np.int64)  # the synthetic table is sorted by id
+        if not (self.ids[1:] >= self.ids[:-1]).all():
+            self.id_rank[np.argsort(self.ids.astype(str), kind="stable")] = np.arange(n)
+        venues = sim.base.venues
+        # The baseline traces no one: it needs no visits.
+        self.log = (VisitLog(venues.type_code, venues.ids, self.rule, reference.venue_types())
+                    if pol.tracing else None)
+        self.last_trace = np.full(n, NAT, dtype=np.int64)  # as_of (ns) of a case's last trace
+        self.pairs: set[int] = set()  # case * n + contact of hop-1 exposures
+        self.contacts: dict[int, dict[str, Any]] = {}
+        self.quarantines: list[tuple[int, float, float, float]] = []  # code, start, end, away
         self.closures: list[tuple[int, float, float]] = []  # venues, start, end (days)
         self.closed_once = False
-        self.t0 = int(sim.base.start_utc.value)
 
     def day(self) -> None:
-        if self.pol.tracing and self.pol.same_day:
+        sim = self.sim
+        if self.log is not None and self.pol.same_day and sim.day > 0:
             self._pretrace()
-        result = self.sim.step()
-        self.log.add(result.scans)
-        cases = cases_table(self.sim)
+        scans = sim.step().scans
+        end = sim.day * _DAY
+        if self.log is not None:
+            exit_s = np.asarray(scans.exit_at, dtype=np.int64)
+            self.log.add(scans.person, scans.venue,
+                         np.asarray(scans.at, dtype=np.int64) * NS_PER_S + self.t0,
+                         np.where(exit_s >= 0, exit_s * NS_PER_S + self.t0, NAT))
+        known = reported_codes(sim, end)
         if self.pol.close_types and not self.closed_once and \
-                len(cases) >= self.pol.close_after_cases:
+                len(known) >= self.pol.close_after_cases:
             self._close()
-        if self.pol.tracing and len(cases):
-            self._trace(cases)
+        if self.log is not None and len(known):
+            self._trace(known, end, known)
 
     def _pretrace(self) -> None:
-        """Trace the cases confirmed during the coming day with the scans logged so far.
+        """Trace the cases confirmed during the coming day with the visits logged so far.
 
         Acting at ``confirmed + delay`` on scans up to the last midnight uses nothing the
-        team would not know at that moment; the trace after the day adds the rest.
+        team would not know at that moment (onset if before confirmation, no isolation
+        yet); the trace after the day adds the rest.
         """
         sim = self.sim
         lo, hi = sim.day * _DAY, (sim.day + 1) * _DAY
-        if not self.log.days or not ((sim.confirmed >= lo) & (sim.confirmed < hi)).any():
+        if not ((sim.confirmed >= lo) & (sim.confirmed < hi)).any():
             return
-        # _Ahead stands in for the Simulation: it forwards every attribute but the day.
-        ahead = cases_table(cast(Simulation, _Ahead(sim)))
-        conf = ahead[s.CONFIRMED_AT]
-        now = pd.Timestamp(self.t0 + lo * NS_PER_S, tz="UTC")
-        coming = ahead[(conf >= now).to_numpy()].copy()
-        if not len(coming):
-            return
-        # Only what is known at confirmation: onset if before it, isolation not yet.
-        late_onset = (coming[s.ONSET_AT] > coming[s.CONFIRMED_AT]).to_numpy()
-        coming.loc[late_onset, s.ONSET_AT] = pd.NaT
-        coming[s.ISOLATED_AT] = pd.NaT
-        known = cases_table(sim)
-        self._trace(coming, everyone=pd.concat([known, coming], ignore_index=True))
+        coming = reported_codes(sim, hi)
+        # Confirmed from the midnight on, to the microsecond as the case table shows it.
+        coming = coming[times_ns(self.t0, sim.confirmed[coming]) >= self.t0 + lo * NS_PER_S]
+        if len(coming):
+            everyone = np.union1d(reported_codes(sim, lo), coming)
+            self._trace(coming, hi, everyone, at_confirmation=True)
 
     def _close(self) -> None:
         sim, pol = self.sim, self.pol
@@ -192,80 +155,68 @@ class _Loop:
         n = sim.close(venue_types=present, start=sim.day, end=end)
         self.closures.append((n, start, float("inf") if end is None else end))
 
-    def _trace(self, cases: pd.DataFrame, everyone: pd.DataFrame | None = None) -> None:
+    def _trace(self, who: np.ndarray, end_s: float, everyone: np.ndarray, *,
+               at_confirmation: bool = False) -> None:
+        """Trace cases ``who`` as known at ``end_s``; ``everyone`` is every reported case."""
+        assert self.log is not None  # only policies that trace call this
         now_ns = self.t0 + self.sim.day * _DAY * NS_PER_S
-        iso = cases[s.ISOLATED_AT]
-        ids = cases[s.PERSON_ID].to_numpy(dtype=object)
-        last = np.array([self.last_trace.get(i, np.iinfo(np.int64).min) for i in ids])
-        iso_ns = iso.to_numpy("datetime64[ns]").view(np.int64)
+        iso = (np.full(len(who), NAT, dtype=np.int64) if at_confirmation
+               else known_isolation(self.sim, who, end_s, self.t0))
         # A case needs (re)tracing until its window, which ends at isolation, is covered.
-        active = iso.isna().to_numpy() | (iso_ns >= last)
-        todo = cases[active]
-        if not len(todo):
+        active = (iso == NAT) | (iso >= self.last_trace[who])
+        if not active.any():
             return
-        as_of = pd.Timestamp(now_ns, tz="UTC")
-        windows = case_windows(todo, self.rule, as_of=as_of)
-        first = windows[WINDOW_START].min()
-        first_day = int((first.value - self.t0) // (_DAY * NS_PER_S)) - 1
-        scans = self.log.since(first_day)
-        for i in todo[s.PERSON_ID]:
-            self.last_trace[i] = now_ns
-        if not len(scans):
-            return
-        graph = VisitGraph.from_scans(scans, self.venues, self.rule,
-                                      venue_types=self.venue_types)
-        known = pd.Index(graph.person_ids)
-        todo = todo[todo[s.PERSON_ID].isin(known).to_numpy()]
-        if not len(todo):
-            return
-        ex = trace(graph, todo, self.rule, self.pol.hops, as_of=as_of, explain=False)
-        if not len(ex):
-            return
-        self._act(ex, cases if everyone is None else everyone)
+        who = who[active]
+        self.last_trace[who] = now_ns
+        todo = reported(self.sim, end_s, self.t0, who, at_confirmation=at_confirmation)
+        graph = self.log.for_trace(todo, self.pol.hops, now_ns)
+        ex = trace(graph, todo, self.rule, self.pol.hops, as_of=timestamp_from_ns(now_ns),
+                   explain=False)
+        if len(ex):
+            self._act(ex, todo, everyone)
 
-    def _act(self, ex: pd.DataFrame, cases: pd.DataFrame) -> None:
-        sim = self.sim
+    def _act(self, ex: pd.DataFrame, traced: pd.DataFrame, everyone: np.ndarray) -> None:
+        """Quarantine the contacts in ``ex`` of cases ``traced``; never a reported case."""
         hop = ex[s.HOP].to_numpy()
-        case_id = ex[s.CASE_ID].to_numpy(dtype=object)
-        contact = ex[s.CONTACT_ID].to_numpy(dtype=object)
-        end = ex[s.OVERLAP_END].to_numpy("datetime64[ns]").view(np.int64)
+        case = ex[s.CASE_ID].to_numpy(np.int64)
+        contact = ex[s.CONTACT_ID].to_numpy(np.int64)
+        end = to_ns(ex[s.OVERLAP_END])
         h1 = hop == 1
-        self.pairs.update(zip(case_id[h1], contact[h1], strict=True))
-        confirmed = dict(zip(cases[s.PERSON_ID],
-                             cases[s.CONFIRMED_AT].to_numpy("datetime64[ns]").view(np.int64),
-                             strict=True))
-        big = np.iinfo(np.int64).max
-        codes, uniq = pd.factorize(contact)
-        conf = np.full(len(hop), big, dtype=np.int64)
-        conf[h1] = [confirmed[c] for c in case_id[h1]]
+        self.pairs.update((case[h1] * len(self.ids) + contact[h1]).tolist())
+        sources = traced[s.PERSON_ID].to_numpy(np.int64)
+        sorter = np.argsort(sources)
+        confirmed = to_ns(traced[s.CONFIRMED_AT])[sorter]
+        conf = np.full(len(hop), _BIG, dtype=np.int64)
+        conf[h1] = confirmed[np.searchsorted(sources, case[h1], sorter=sorter)]
         # A hop-1 contact is on the list from the first confirmation among its cases; its
         # own contacts (hop 2) from that same moment.
-        first_conf = np.full(len(uniq), big, dtype=np.int64)
-        np.minimum.at(first_conf, codes[h1], conf[h1])
+        by_contact = order_by(contact)
+        grouped = contact[by_contact]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        uniq = grouped[starts]
+        first_conf = np.minimum.reduceat(conf[by_contact], starts)  # _BIG on hop-2 rows
         if (~h1).any():
-            src = pd.Index(uniq).get_indexer(pd.Index(case_id[~h1]))
-            conf[~h1] = first_conf[src]
-        last = np.full(len(uniq), np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(last, codes, end)
-        case_codes = pd.factorize(case_id, sort=True)[0]
-        order = np.lexsort((case_codes, conf, hop, codes))
-        head = order[np.r_[True, codes[order][1:] != codes[order][:-1]]] if len(order) else order
-        is_case = set(cases[s.PERSON_ID])
-        day_s = sim.day * _DAY
-        orders: dict[tuple[float, float], list[str]] = {}
-        for i in head:
-            person = str(contact[i])
-            if person in is_case:
-                continue  # reported cases are isolated, not quarantined
-            order_ = self._quarantine(person, str(case_id[i]), int(hop[i]), int(conf[i]),
+            conf[~h1] = first_conf[np.searchsorted(uniq, case[~h1])]
+        last = np.maximum.reduceat(end[by_contact], starts)
+        codes = np.searchsorted(uniq, contact)
+        order = np.lexsort((self.id_rank[case], conf, hop, codes))
+        head = order[np.r_[True, codes[order][1:] != codes[order][:-1]]]
+        # Reported cases are isolated, not quarantined.
+        head = head[~np.isin(contact[head], everyone)]
+        day_s = self.sim.day * _DAY
+        orders: dict[tuple[float, float], list[int]] = {}
+        for i in head.tolist():
+            person = int(contact[i])
+            order_ = self._quarantine(person, int(case[i]), int(hop[i]), int(conf[i]),
                                       int(last[codes[i]]), day_s)
             if order_ is not None:
                 orders.setdefault(order_, []).append(person)
         # One call per (start, end): the simulator's quarantine takes a common period.
         for (start, away_end), people in sorted(orders.items()):
-            sim.quarantine(sorted(people), start=start / _DAY, end=away_end / _DAY)
+            self.sim.quarantine(sorted(self.ids[people]), start=start / _DAY,
+                                end=away_end / _DAY)
 
-    def _quarantine(self, person: str, case: str, hop: int, conf: int, last: int, day_s: int
+    def _quarantine(self, person: int, case: int, hop: int, conf: int, last: int, day_s: int
                     ) -> tuple[float, float] | None:
         """Record a contact; return the (start, end) to keep them away, if any (seconds)."""
         pol = self.pol
@@ -332,8 +283,10 @@ def replay(scenario: Scenario | int | str | Path, policy: Policy | str | Path = 
     midnight after the confirmation at the earliest. ``delay_hours_mean`` reports the
     delay the contacts actually had.
 
-    Cases are traced with the scans of their infectious window (plus a day for the
-    next-scan rule), repeat scans merged as the loaders do; scans naming unregistered
+    Cases are traced with every visit logged so far, as on a graph of all the scans:
+    each day's scans are merged as the loaders merge repeat scans and added to the visit
+    log, which cuts the open visits of the day before where a new scan ends them; a
+    trace pulls from it the visits the engine can reach. Scans naming unregistered
     venues, which loaders reject, are never produced here. Reported cases are isolated
     by the simulation, never quarantined as contacts.
 
@@ -358,9 +311,13 @@ def replay(scenario: Scenario | int | str | Path, policy: Policy | str | Path = 
     truth = truth_table(sim)
     cases = cases_table(sim)
     contacts = _contacts_table(loop, truth, cases)
-    days = day_series(sim, loop.quarantines, loop.closures, contacts, scen.days)
-    metrics = run_metrics(truth=truth, cases=cases, contacts=contacts, pairs=loop.pairs,
-                          quarantines=loop.quarantines, closures=loop.closures,
+    # Ids at the edge: the tables and scores name people by their ids.
+    ids, n = loop.ids, len(loop.ids)
+    quarantines = [(ids[p], a, b, w) for p, a, b, w in loop.quarantines]
+    pairs = {(ids[k // n], ids[k % n]) for k in loop.pairs}
+    days = day_series(sim, quarantines, loop.closures, contacts, scen.days)
+    metrics = run_metrics(truth=truth, cases=cases, contacts=contacts, pairs=pairs,
+                          quarantines=quarantines, closures=loop.closures,
                           days=scen.days, tracing=pol.tracing)
     metrics = {rc.POLICY: pol.name, rc.SEED: seed_int, **metrics}
     return ReplayResult(scenario=scen, policy=pol, seed=seed_int, days=days, contacts=contacts,
@@ -382,8 +339,8 @@ def _contacts_table(loop: _Loop, truth: pd.DataFrame, cases: pd.DataFrame) -> pd
         return pd.Series(t0 + pd.to_timedelta(sec, unit="s"), dtype="datetime64[ns, UTC]")
 
     out = pd.DataFrame({
-        rc.CONTACT: frame[rc.CONTACT].astype("str"),
-        s.CASE_ID: frame[s.CASE_ID].astype("str"),
+        rc.CONTACT: pd.array(loop.ids[frame[rc.CONTACT].to_numpy(np.int64)], dtype="str"),
+        s.CASE_ID: pd.array(loop.ids[frame[s.CASE_ID].to_numpy(np.int64)], dtype="str"),
         s.HOP: frame[s.HOP].astype(np.int8),
         rc.CASE_CONFIRMED: when(rc.CASE_CONFIRMED),
         rc.TRACED_AT: when(rc.TRACED_AT),

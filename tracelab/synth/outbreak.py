@@ -65,6 +65,10 @@ class Simulation:
         people, venues = base.people, base.venues
         n = len(people.age)
         self._n = n
+        # Built once: a replay quarantines every day, and a lookup over 270,000 ids per
+        # call was most of its cost.
+        self._person_ids = people.table["person_id"].to_numpy(dtype=object)
+        self._person_lookup = pd.Index(self._person_ids)
         nan = np.full(n, np.nan)
         self.infected_at, self.inf_start, self.inf_end, self.onset = (nan.copy() for _ in range(4))
         self.sampled, self.confirmed, self.isolated, self.last_negative = (
@@ -192,7 +196,7 @@ class Simulation:
         past = ~(self.q_until[idx] >= lo)  # NaN (none) or already over: replace
         self.q_from[idx] = np.where(past, lo, np.minimum(self.q_from[idx], lo))
         self.q_until[idx] = np.where(past, hi, np.maximum(self.q_until[idx], hi))
-        ids = self.base.people.table["person_id"].to_numpy()
+        ids = self._person_ids
         self.interventions.extend(("quarantine", ids[i], lo, hi) for i in idx)
         self._quarantine_tests(idx, lo, hi)
         return len(idx)
@@ -245,7 +249,7 @@ class Simulation:
         return int(mask.sum())
 
     def _person_index(self, person_ids: Iterable[str]) -> np.ndarray:
-        ids = pd.Index(self.base.people.table["person_id"])
+        ids = self._person_lookup
         wanted = pd.Index(list(person_ids))
         idx = ids.get_indexer(wanted)
         if (idx < 0).any():

@@ -23,7 +23,7 @@ from tracelab.model import schema as s
 from tracelab.model.coords import grid_cell, project
 from tracelab.model.rules import Rule, as_rule
 
-__all__ = ["for_trace", "for_companions"]
+__all__ = ["for_trace", "for_companions", "match_reach"]
 
 #: The hop-1 trace of ``cases`` on a local graph: exposures with ``contact_id`` and
 #: ``overlap_start``.
@@ -70,6 +70,27 @@ def _around(source: VisitSource, mine: pd.DataFrame, start: np.ndarray, end: np.
     return source.visits_at(venue[new], (lo, hi))
 
 
+def match_reach(rule: str | Rule) -> tuple[int, int]:
+    """How far before and after a case's visit (within its window) the engine may match, ns.
+
+    Rounding widens both sides by a grid step, lingering the end. Under ``cwa`` the case's
+    side is the interval the app derives from the whole check-in: laid on a 10-minute grid
+    (at most 5 minutes before the entry) and lengthened by the stay itself, up to 30
+    minutes, or by the linger, then rounded (at most 10 minutes after that).
+
+    Examples
+    --------
+    >>> [m // 60_000_000_000 for m in match_reach("twenty")], match_reach("cwa")[0] > 0
+    ([0, 0], True)
+    """
+    r = as_rule(rule)
+    grid = int(r.rounding_minutes) * NS_PER_MIN
+    linger = int(round(r.lingering_minutes * NS_PER_MIN))
+    if r.case_interval == "cwa":
+        return grid + 10 * NS_PER_MIN, grid + max(linger, 31 * NS_PER_MIN) + 10 * NS_PER_MIN
+    return grid, linger + grid
+
+
 def for_trace(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, hops: int,
               as_of_ns: int, first_hop: FirstHop | None = None) -> VisitGraph:
     """The local graph ``trace(source, cases, rule, hops, as_of)`` needs.
@@ -95,11 +116,10 @@ def for_trace(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, hops: 
     r = as_rule(rule)
     ids, ws, we, _, bad = window_arrays(cases, r, as_of_ns)
     ids, ws, we = ids[~bad], ws[~bad], we[~bad]
-    grid = int(r.rounding_minutes) * NS_PER_MIN
-    after = int(round(r.lingering_minutes * NS_PER_MIN)) + grid
+    before, after = match_reach(r)
     mine = source.visits_of(list(ids), (ws, we))
     skip = not r.share_residences
-    frames = [mine, _around(source, mine, ws, we, grid, after, skip)]
+    frames = [mine, _around(source, mine, ws, we, before, after, skip)]
     if hops == 2:
         if first_hop is None:
             raise ValueError(msg("first_hop: hops=2 needs the hop-1 trace to pull the contacts' "
@@ -110,7 +130,7 @@ def for_trace(source: VisitSource, cases: pd.DataFrame, rule: str | Rule, hops: 
         ws2 = to_ns(begin)
         we2 = np.full(len(ws2), as_of_ns, dtype=np.int64)
         theirs = source.visits_of(list(begin.index), (ws2, we2))
-        frames += [theirs, _around(source, theirs, ws2, we2, grid, after, skip)]
+        frames += [theirs, _around(source, theirs, ws2, we2, before, after, skip)]
     return _graph(source, frames)
 
 
