@@ -338,13 +338,9 @@ _NAMED = {"case/trace": "NOBODY-7", "case/sources": "139*****678", "case/notice"
           "rule/trace": "nope", "usage/command": "trac", "usage/int": "ten"}
 #: Scenarios whose message comes from a file another change is wrapping now (PENDING in
 #: tests/test_messages.py): their Chinese check fails until it is done (strict xfail).
-_STILL_ENGLISH = {
-    "missing/followup status": "tracelab/cli/followup.py", "missing/replay": "tracelab/replay/",
-    **{f"rule/{verb}": "tracelab/model/rules.py"
-       for verb in ("trace", "sources", "pairs", "brief", "chains", "notice", "export")},
-}
+_STILL_ENGLISH = {"missing/replay": "tracelab/replay/"}
 #: Scenarios a verb of another change does not handle yet: it writes instead of refusing.
-_NOT_YET = {"extension/brief": "tracelab/cli/brief.py does not check the extension of --out"}
+_NOT_YET: dict[str, str] = {}
 _IDS = list(_scenarios(Path("d"), "c", Path("w")))
 
 

@@ -379,8 +379,8 @@ def _one_line(capsys: pytest.CaptureFixture[str], command: str = "followup") -> 
 
 
 @pytest.mark.parametrize("name, needle", [
-    ("missing.xlsx", "no such file"),
-    ("calls.pdf", "unsupported file type '.pdf'; use .xlsx or .csv"),
+    ("missing.xlsx", "missing.xlsx：文件不存在"),
+    ("calls.pdf", "calls.pdf：不支持的文件类型 '.pdf'；请用 .xlsx 或 .csv"),
 ])
 def test_cli_import_of_a_missing_or_wrong_file_exits_2_with_one_line(tmp_path, capsys, name,
                                                                      needle):
@@ -397,7 +397,8 @@ def test_cli_import_of_a_sheet_without_the_columns_exits_2(tmp_path, capsys):
     assert main(["followup", "import", str(sheet), "--store", str(tmp_path / "s.duckdb"),
                  *PURPOSE]) == 2
     line = _one_line(capsys)
-    assert "contact_id (联系人编号), status_at absent" in line and "13812345678" not in line
+    assert "calls.csv：缺少必需的列 contact_id (联系人编号), status_at" in line
+    assert "现有列：status" in line and "13812345678" not in line
     assert not (tmp_path / "s.duckdb").exists()
 
 
@@ -409,6 +410,7 @@ def test_cli_import_and_status(tmp_path, capsys, monkeypatch):
     assert main(["followup", "import", str(sheet), "--store", str(store), *now, *PURPOSE]) == 1
     out = capsys.readouterr().out
     assert "读取 6 行，接受 5 行" in out and "raw_id_without_key" in out and PHONE not in out
+    assert "：raw_id_without_key（" + s.REASONS_ZH["raw_id_without_key"] + "）" in out
     assert main(["followup", "import", str(sheet), "--store", str(store), "--lang", "en",
                  *now, *PURPOSE]) == 1
     assert "0 new, 5 already recorded" in capsys.readouterr().out
@@ -470,7 +472,10 @@ def test_cli_status_refuses_bad_options_in_one_line(tmp_path, capsys, argv, need
 
 def test_cli_status_of_a_missing_store_exits_2(tmp_path, capsys):
     assert main(["followup", "status", "--store", str(tmp_path / "none.duckdb")]) == 2
-    assert "no such file" in _one_line(capsys)
+    assert "none.duckdb：文件不存在；请先导入一份随访表" in _one_line(capsys)
+    assert main(["followup", "status", "--store", str(tmp_path / "none.duckdb"),
+                 "--lang", "en"]) == 2
+    assert "none.duckdb: no such file; import a sheet first" in capsys.readouterr().err
 
 
 def test_demo_key_is_accepted_for_synthetic_sheets(tmp_path):

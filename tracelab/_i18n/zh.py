@@ -618,4 +618,204 @@ ZH: dict[str, str] = {
     "first_hop: hops=2 needs the hop-1 trace to pull the contacts' visits; pass the forward "
     "trace":
         "first_hop：hops=2 需要第一代追踪结果来提取密接的行程；请传入正向追踪结果",
+    # tracelab.model.rules
+    "{first}; {then}": "{first}；{then}",
+    "invalid rule: {problems}": "规则无效：{problems}",
+    "name={name!r} is not a preset; allowed: {names}": "name={name!r} 不是预设规则；可选：{names}",
+    "rule name={name!r} is not a preset; allowed: {names}":
+        "规则 name={name!r} 不是预设规则；可选：{names}",
+    "{key}={value!r}; allowed: {names}": "{key}={value!r} 不可用；可选：{names}",
+    "{key}={value!r} must be True or False": "{key}={value!r} 应为 True 或 False",
+    "{key}={value!r} must be a number": "{key}={value!r} 应为数字",
+    "{key}={value!r} must be finite and >= 0": "{key}={value!r} 应为 >= 0 的有限数",
+    "rounding_minutes={value!r} must be a whole number": "rounding_minutes={value!r} 应为整数",
+    "calls_per_day={calls!r} must be a whole number of people, at least 1":
+        "calls_per_day={calls!r} 应为整数人数，至少 1",
+    "scan_instant_minutes=0 makes every scan-only visit empty; use > 0":
+        "scan_instant_minutes=0 会让只有扫码时刻的停留时长为零；请用 > 0",
+    "incubation_min_days={low} exceeds incubation_max_days={high}":
+        "incubation_min_days={low} 大于 incubation_max_days={high}",
+    "close_contact_types={value!r} must be a tuple of str":
+        "close_contact_types={value!r} 应为字符串元组",
+    "day_zone={value!r} is not an IANA zone such as 'Asia/Shanghai'":
+        "day_zone={value!r} 不是 IANA 时区名（例如 'Asia/Shanghai'）",
+    "rule id {rule_id!r} must look like name(key=value,...)":
+        "规则编号 {rule_id!r} 格式不对，应为 name(key=value,...)",
+    "rule id {rule_id!r}: {key!r} is not a rule parameter":
+        "规则编号 {rule_id!r}：{key!r} 不是规则参数",
+    "rule id {rule_id!r}: {key}={raw!r} must be True or False":
+        "规则编号 {rule_id!r}：{key}={raw!r} 应为 True 或 False",
+    "rule id {rule_id!r}: {key}={raw!r} must be a number":
+        "规则编号 {rule_id!r}：{key}={raw!r} 应为数字",
+    "rule id {rule_id!r}: {key}={raw!r} must be a whole number":
+        "规则编号 {rule_id!r}：{key}={raw!r} 应为整数",
+    # tracelab.briefing
+    "no scan or case time to take as_of from; pass as_of=":
+        "没有可作为 as_of 的扫码或病例时间；请传 as_of=",
+    "{path}: no accepted scan; a briefing needs scans (run `tracelab validate` on the folder)":
+        "{path}：没有可用的扫码记录；简报需要扫码数据（请对该文件夹运行 `tracelab validate`）",
+    "{path}: no scan in the {days} days before the briefing time {until} ({zone}); the scans "
+    "run from {first} to {last}: check --as-of":
+        "{path}：简报时间 {until}（{zone}）之前 {days} 天内没有扫码记录；扫码记录的时间是 "
+        "{first} 至 {last}：请检查 --as-of",
+    "as_of={as_of!r} has no zone; give one, e.g. '2022-12-01T08:00+08:00'":
+        "as_of={as_of!r} 没有时区；请加上时区，例如 '2022-12-01T08:00+08:00'",
+    "--since {path}: not a readable briefing summary ({exc})":
+        "--since {path}：无法作为简报摘要读取（{exc}）",
+    "--since {path}: no {part!r} part; give the .json file that tracelab brief wrote beside a "
+    "previous briefing":
+        "--since {path}：没有 {part!r} 部分；请给 tracelab brief 在上一份简报旁写出的 .json 文件",
+    "previous summary has briefing version {version!r}; expected {expected}":
+        "上一份摘要的简报版本为 {version!r}，应为 {expected}",
+    "layer {name}: column {col!r} holds a person pseudonym; layers carry people only as counts":
+        "图层 {name}：列 {col!r} 含有人员假名；图层中的人员只能以人数出现",
+    "case {case} is not in the cases table": "病例 {case} 不在病例表中",
+    "graph intervals were built with dwell={dwell!r} but rule {rule_id!r} assumes "
+    "dwell={rule_dwell!r}":
+        "图的时段按 dwell={dwell!r} 构建，但规则 {rule_id!r} 假定 dwell={rule_dwell!r}",
+    "a .png notice needs Playwright: pip install playwright":
+        "生成 .png 通告需要 Playwright：pip install playwright",
+    "briefing page is {size:,} bytes; the limit is {limit:,}":
+        "简报页面有 {size:,} 字节，超过上限 {limit:,} 字节",
+    "--pdf needs Chromium: no chromium on PATH (Debian: apt-get install chromium)":
+        "--pdf 需要 Chromium：PATH 中没有 chromium（Debian：apt-get install chromium）",
+    "{path}: no such briefing page": "{path}：简报页面不存在",
+    "--pdf needs Playwright: pip install playwright": "--pdf 需要 Playwright：pip install playwright",
+    "no briefing label {key!r}": "没有简报标签 {key!r}",
+    # tracelab.maps
+    "{arg} names {n} venue(s) not in venues: {unknown}; pass the full venue registry":
+        "{arg} 中有 {n} 个场所不在场所表中：{unknown}；请给出完整的场所登记表",
+    "venues {unplaced} have no lon/lat; a map cannot place them":
+        "场所 {unplaced} 没有经纬度（lon/lat），无法在地图上标出",
+    "geometry of type {kind} cannot be drawn as an area; use Polygon or MultiPolygon":
+        "{kind} 类型的几何图形不能画成区域；请用 Polygon 或 MultiPolygon",
+    "{arg} has no CRS; set one, e.g. {arg}.set_crs('EPSG:4326')":
+        "{arg} 没有坐标系（CRS）；请设定，例如 {arg}.set_crs('EPSG:4326')",
+    "tracelab map helpers must not contain </script or </style":
+        "tracelab 地图辅助脚本不能含有 </script 或 </style",
+    "areas column {column!r} has value(s) {bad}; allowed: {levels}":
+        "区域表的列 {column!r} 有不可用的值 {bad}；可选：{levels}",
+    "tracelab maps need folium: pip install 'folium>=0.20' xstatic-leaflet xstatic-jquery":
+        "tracelab 地图需要 folium：pip install 'folium>=0.20' xstatic-leaflet xstatic-jquery",
+    "{package} ({path}) is missing: {hint}": "缺少 {package}（{path}）：{hint}",
+    "page references {n} script(s)/stylesheet(s) that tracelab cannot inline offline: "
+    "{unknown}; drop the plugin that needs them or add its files to "
+    "tracelab.maps.assets._ASSETS from an installed package":
+        "页面引用了 {n} 个 tracelab 无法离线内嵌的脚本或样式表：{unknown}；请去掉需要它们的插件，"
+        "或从已安装的包中把其文件加入 tracelab.maps.assets._ASSETS",
+    "the map uses awesome-markers / Font Awesome icons ({used!r}), which cannot be loaded "
+    "offline; draw folium.CircleMarker or a DivIcon marker instead":
+        "地图用了 awesome-markers / Font Awesome 图标（{used!r}），离线时无法加载；请改用 "
+        "folium.CircleMarker 或 DivIcon 标记",
+    "townships {first} and {second} overlap by {share:.0%} of the smaller one ({n} "
+    "overlapping pair(s)); a township map needs polygons that do not overlap":
+        "乡镇 {first} 与 {second} 重叠，重叠部分占较小者的 {share:.0%}（共 {n} 对重叠）；乡镇地图"
+        "需要互不重叠的多边形",
+    "lang={lang!r} is not a label language; use 'zh' (default) or 'en'":
+        "lang={lang!r} 不是可用的标签语言；请用 'zh'（默认）或 'en'",
+    "time {ts} has no time zone; instants are stored tz-aware UTC (use Series.dt.tz_localize)":
+        "时间 {ts} 没有时区；时刻应以带时区的 UTC 存储（请用 Series.dt.tz_localize）",
+    "visits needs {t_in!r} (visits) or {scanned_at!r} (scans); it has {columns}":
+        "visits 需要 {t_in!r}（停留记录）或 {scanned_at!r}（扫码记录）列；现有列：{columns}",
+    "visits holds {n} people; pass case_id= to choose the case whose trajectory to draw":
+        "visits 含 {n} 人；请用 case_id= 指定要画哪个病例的轨迹",
+    "case_id={case_id!r} has no rows in visits": "case_id={case_id!r} 在 visits 中没有记录",
+    "exposures column {column!r} has no time zone; instants are stored tz-aware UTC (use "
+    "Series.dt.tz_localize)":
+        "暴露表的列 {column!r} 没有时区；时刻应以带时区的 UTC 存储（请用 Series.dt.tz_localize）",
+    "interval_ms={interval_ms!r} must be a positive number of milliseconds":
+        "interval_ms={interval_ms!r} 应为正的毫秒数",
+    "exposures is empty: there is nothing to replay": "暴露表为空：没有可回放的内容",
+    "frame={frame!r} is not a tile frame; use 'WGS-84' or 'GCJ-02'":
+        "frame={frame!r} 不是底图坐标系；请用 'WGS-84' 或 'GCJ-02'",
+    "tiles='tianditu' needs key= (the Tianditu tk token); get one from the Tianditu developer "
+    "console":
+        "tiles='tianditu' 需要 key=（天地图 tk 令牌）；请到天地图开发者控制台申请",
+    "tiles={tiles!r} is neither one of {names} nor a URL template with {{z}}, {{x}} and {{y}}":
+        "tiles={tiles!r} 既不是 {names} 之一，也不是含 {{z}}、{{x}}、{{y}} 的 URL 模板",
+    "category={category!r}, basis={basis!r}: category is one of {categories}, basis "
+    "'residence' or 'venue'":
+        "category={category!r}，basis={basis!r} 不可用：category 应为 {categories} 之一，basis "
+        "应为 'residence' 或 'venue'",
+    "persons needs {township!r} or {home!r} to place people in their township of residence":
+        "人员表需要 {township!r} 或 {home!r} 列，才能按居住乡镇统计人员",
+    "exposure venues lie in township code(s) {stray} that townships does not have; pass every "
+    "township of the county":
+        "暴露场所所在的乡镇代码 {stray} 不在乡镇表中；请给出本县的全部乡镇",
+    "township_map needs both exposures and venues for the choropleth, or neither for outlines "
+    "only":
+        "township_map 画分级着色图需要同时给 exposures 和 venues；只画边界则两者都不给",
+    "exposures column {column!r} has value(s) {unknown} outside tier_order={order}; pass "
+    "tier_order= with every tier, most urgent first":
+        "暴露表的列 {column!r} 有值 {unknown} 不在 tier_order={order} 中；请用 tier_order= 给出"
+        "全部等级，最紧急的在前",
+    "exposures already has a {column!r} column; pass either it or contact_tiers, not both":
+        "暴露表已有 {column!r} 列；请只用它或 contact_tiers 其中之一",
+    "contact_tiers lists {n} contact(s) twice; give one tier per contact (e.g. the "
+    "rank_contacts table)":
+        "contact_tiers 中有 {n} 名接触者重复出现；每名接触者只给一个等级（例如 rank_contacts "
+        "的结果）",
+    "contact_tiers lacks {n} contact(s) of exposures, e.g. {example!r}; rank every exposed "
+    "contact":
+        "contact_tiers 缺少暴露表中的 {n} 名接触者，例如 {example!r}；请对每名暴露的接触者排序",
+    "ranks gives venue {venue!r} the rank {rank!r}; ranks are positive integers (1 = first)":
+        "ranks 给场所 {venue!r} 的名次为 {rank!r}；名次应为正整数（1 为第一）",
+    # tracelab.analysis.clustering, tracelab.analysis.ranking
+    "cases: a person_id is listed twice; give each case once":
+        "cases：有 person_id 重复出现；每个病例只列一次",
+    "the exposures were traced under rules with different calls_per_day {found}; pass "
+    "calls_per_day= or rule=":
+        "这些暴露记录是按 calls_per_day 不同的规则追踪的（{found}）；请传 calls_per_day= 或 rule=",
+    "per={per!r}; allowed: 'contact', 'pair'": "per={per!r} 不可用；可选 'contact'、'pair'",
+    "calls_per_day={calls_per_day!r}; give a positive int, 'rule' or None":
+        "calls_per_day={calls_per_day!r} 不可用；请给正整数、'rule' 或 None",
+    "cutoffs={cutoffs!r}; give (call_today, within_24h) scores, first >= second >= 0":
+        "cutoffs={cutoffs!r} 不可用；请给 (call_today, within_24h) 两个分数，前者 >= 后者 >= 0",
+    "visits holds scans (no t_in/t_out); pass venues= so they can become visits, or pass "
+    "tracelab.visits(scans, venues)":
+        "visits 是扫码记录（没有 t_in/t_out）；请传 venues= 以生成停留记录，或传入 "
+        "tracelab.visits(scans, venues) 的结果",
+    "bin_minutes={bin_minutes!r}; give a positive number of minutes":
+        "bin_minutes={bin_minutes!r} 不可用；请给正的分钟数",
+    # tracelab.governance: follow-up sheets and listings, retention
+    "{source}: {problem}": "{source}：{problem}",
+    "e.g. 2022-11-20 or 2022-11-20 08:05, local time unless a zone is given":
+        "例如 2022-11-20 或 2022-11-20 08:05，未注明时区即为当地时间",
+    "pass the right encoding (utf-8, gb18030)": "请指定正确的编码（utf-8、gb18030）",
+    "{name}: cannot be parsed as CSV ({exc})": "{name}：无法按 CSV 解析（{exc}）",
+    "{name}: unsupported file type {suffix!r}; use .xlsx or .csv (.txt)":
+        "{name}：不支持的文件类型 {suffix!r}；请用 .xlsx 或 .csv（.txt）",
+    "has {n} fields, the header has {expected}": "有 {n} 个字段，表头有 {expected} 个",
+    "on_file_problem={value!r}; allowed: 'reject', 'raise'":
+        "on_file_problem={value!r} 不可用；可选 'reject'、'raise'",
+    "{source} holds no follow-up rows": "{source} 中没有随访记录",
+    "required column(s) {missing} absent (a contact id, a status and its time; Chinese headers "
+    "联系人编号, 状态, 时间); the sheet has {columns}":
+        "缺少必需的列 {missing}（需要联系人编号、状态、时间三列，英文表头 contact_id、status、"
+        "status_at）；表中现有列：{columns}",
+    "no recognised columns": "无可识别的列",
+    "{source} row {row}: {why}": "{source} 第 {row} 行：{why}",
+    "{source}: no contact_id (联系人编号) column; it has {columns}":
+        "{source}：没有 contact_id（联系人编号）列；现有列：{columns}",
+    "{source} row {row}: contact_id {value!r} is not a pseudonym (p_ + 16 hex digits); pass "
+    "the key to pseudonymise raw ids":
+        "{source} 第 {row} 行：contact_id {value!r} 不是假名（p_ 加 16 位十六进制数）；请给出密钥，"
+        "以便将原始编号假名化",
+    "{source} row {row}: listed_at {value!r} is not a time ({forms})":
+        "{source} 第 {row} 行：listed_at {value!r} 不是时间（{forms}）",
+    "compact: needs the store's path, not an open Store (close it and pass its path, or call "
+    "compact_store after closing it)":
+        "compact：需要数据库的路径，而不是已打开的 Store（请关闭后传入路径，或关闭后调用 "
+        "compact_store）",
+    "older_than_days: {days!r} must be a whole number of days >= 0 (default {default})":
+        "older_than_days：{days!r} 应为 >= 0 的整数天数（默认 {default}）",
+    "now: {now!r} has no time zone; give e.g. '2022-11-25T00:00:00Z'":
+        "now：{now!r} 没有时区；请写成例如 '2022-11-25T00:00:00Z'",
+    "path: {path!r}: no such database file": "path：{path!r}：数据库文件不存在",
+    "path: the compacted copy of {path!r} differs from it ({before} != {after}); the original "
+    "is kept":
+        "path：{path!r} 压缩后的副本与原文件不一致（{before} != {after}）；已保留原文件",
+    "path: {path!r} still has a write-ahead log after closing; is another process using it? "
+    "the original is kept":
+        "path：{path!r} 关闭后仍有预写日志（WAL）；是否有其他进程正在使用？已保留原文件",
 }

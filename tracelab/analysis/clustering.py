@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_DAY, to_ns
 from tracelab._validate import require_columns
 from tracelab.analysis.ranking import infectiousness, venue_weights
@@ -223,7 +224,7 @@ def clusters(
     ct = _case_times(cases, r)
     ids = list(ct.index)
     if len(set(ids)) != len(ids):
-        raise ValueError("cases: a person_id is listed twice; give each case once")
+        raise ValueError(msg("cases: a person_id is listed twice; give each case once"))
     needed = [s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.OVERLAP_START, s.OVERLAP_END,
               s.OVERLAP_MIN]
     require_columns(exposures, needed, "exposures")

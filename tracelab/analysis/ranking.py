@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_DAY, NS_PER_MIN, timestamp_from_ns, to_ns
 from tracelab._validate import require_columns
 from tracelab.index.presence import visits as build_visits
@@ -104,8 +105,9 @@ def _case_reference(cases: pd.DataFrame) -> tuple[dict[Any, int], dict[Any, floa
     for col in (s.ONSET_AT, s.SAMPLED_AT):
         if col in cases and not isinstance(cases[col].dtype, pd.DatetimeTZDtype) \
                 and not cases[col].isna().all():
-            raise ValueError(f"cases column {col!r} has dtype {cases[col].dtype}; give tz-aware "
-                             "UTC times (load with tracelab.io.read_cases)")
+            raise ValueError(msg("cases column {col!r} has dtype {dtype}; give tz-aware UTC "
+                                 "times (load with tracelab.io.read_cases)", col=col,
+                                 dtype=cases[col].dtype))
     nat = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
     onset = cases.get(s.ONSET_AT, nat)
     sampled = cases.get(s.SAMPLED_AT, nat)
@@ -187,8 +189,9 @@ def capacity(rule: Rule | str | None = None, exposures: pd.DataFrame | None = No
         return DEFAULT_CALLS_PER_DAY
     found = {as_rule(str(r)).calls_per_day for r in exposures[s.RULE_ID].dropna().unique()}
     if len(found) > 1:
-        raise ValueError(f"the exposures were traced under rules with different "
-                         f"calls_per_day {sorted(found)}; pass calls_per_day= or rule=")
+        raise ValueError(msg("the exposures were traced under rules with different "
+                             "calls_per_day {found}; pass calls_per_day= or rule=",
+                             found=sorted(found)))
     return found.pop() if found else DEFAULT_CALLS_PER_DAY
 
 
@@ -295,14 +298,15 @@ def rank_contacts(
     the case (crowding 1.00); hop 1; code green; score 41.1.
     """
     if per not in ("contact", "pair"):
-        raise ValueError(f"per={per!r}; allowed: 'contact', 'pair'")
+        raise ValueError(msg("per={per!r}; allowed: 'contact', 'pair'", per=per))
     n_calls = capacity(rule, exposures) if calls_per_day == "rule" else calls_per_day
     if n_calls is not None and (isinstance(n_calls, bool | str) or not isinstance(
             n_calls, int | np.integer) or n_calls < 1):
-        raise ValueError(f"calls_per_day={calls_per_day!r}; give a positive int, 'rule' or None")
+        raise ValueError(msg("calls_per_day={calls_per_day!r}; give a positive int, 'rule' or "
+                             "None", calls_per_day=calls_per_day))
     if not cutoffs[0] >= cutoffs[1] >= 0:
-        raise ValueError(f"cutoffs={cutoffs!r}; give (call_today, within_24h) scores, "
-                         "first >= second >= 0")
+        raise ValueError(msg("cutoffs={cutoffs!r}; give (call_today, within_24h) scores, "
+                             "first >= second >= 0", cutoffs=cutoffs))
     require_columns(exposures, (s.CASE_ID, s.CONTACT_ID, s.VENUE_ID, s.HOP, s.CASE_T_IN,
                        s.OVERLAP_START, s.OVERLAP_END, s.OVERLAP_MIN), "exposures")
     weights, vtype = venue_weights(venues, venue_types)
@@ -400,8 +404,8 @@ def _as_visits(frame: pd.DataFrame, venues: pd.DataFrame | None) -> pd.DataFrame
     if s.T_IN in frame and s.T_OUT in frame:
         return frame
     if venues is None:
-        raise ValueError("visits holds scans (no t_in/t_out); pass venues= so they "
-                         "can become visits, or pass tracelab.visits(scans, venues)")
+        raise ValueError(msg("visits holds scans (no t_in/t_out); pass venues= so they can "
+                             "become visits, or pass tracelab.visits(scans, venues)"))
 
     return build_visits(frame, venues)
 
@@ -429,7 +433,8 @@ def occupancy(visits: pd.DataFrame, venue_ids: Sequence[Any], start: Any, end: A
     [1, 2, 2, 0]
     """
     if bin_minutes <= 0:
-        raise ValueError(f"bin_minutes={bin_minutes!r}; give a positive number of minutes")
+        raise ValueError(msg("bin_minutes={bin_minutes!r}; give a positive number of minutes",
+                             bin_minutes=bin_minutes))
     require_columns(visits, (s.PERSON_ID, s.VENUE_ID, s.T_IN, s.T_OUT), "visits")
     size = int(bin_minutes) * NS_PER_MIN
     lo = pd.Timestamp(start).tz_convert("UTC").as_unit("ns").value // size * size

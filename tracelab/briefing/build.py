@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.briefing.quality import quality_counts, rejections_by_reason
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
@@ -85,7 +86,7 @@ def default_as_of(scans: pd.DataFrame, cases: pd.DataFrame,
                                                  (cases, s.CONFIRMED_AT))
              if col in frame and frame[col].notna().any()]
     if not times:
-        raise ValueError("no scan or case time to take as_of from; pass as_of=")
+        raise ValueError(msg("no scan or case time to take as_of from; pass as_of="))
     return pd.Timestamp(max(times)).tz_convert("UTC")
 
 
@@ -99,16 +100,17 @@ def _require_scans(data: DataDir, scans: pd.DataFrame, since: pd.Timestamp,
     source = data.loads["scans"].source if "scans" in data.loads else "scans"
     zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
     if not len(data.scans):
-        raise ValueError(f"{data.path / source}: no accepted scan; a briefing needs scans "
-                         "(run `tracelab validate` on the folder)")
+        raise ValueError(msg("{path}: no accepted scan; a briefing needs scans (run "
+                             "`tracelab validate` on the folder)", path=data.path / source))
     recent = scans[s.SCANNED_AT] >= since
     if not recent.any():
         first, last = data.scans[s.SCANNED_AT].min(), data.scans[s.SCANNED_AT].max()
-        raise ValueError(
-            f"{data.path / source}: no scan in the {_PERIOD_DAYS} days before the briefing time "
-            f"{until.tz_convert(zone):%Y-%m-%d %H:%M} ({zone}); the scans run from "
-            f"{first.tz_convert(zone):%Y-%m-%d %H:%M} to {last.tz_convert(zone):%Y-%m-%d %H:%M}: "
-            "check --as-of")
+        raise ValueError(msg(
+            "{path}: no scan in the {days} days before the briefing time {until} ({zone}); "
+            "the scans run from {first} to {last}: check --as-of", path=data.path / source,
+            days=_PERIOD_DAYS, until=f"{until.tz_convert(zone):%Y-%m-%d %H:%M}", zone=zone,
+            first=f"{first.tz_convert(zone):%Y-%m-%d %H:%M}",
+            last=f"{last.tz_convert(zone):%Y-%m-%d %H:%M}"))
 
 
 def _set_aside_by_case(aside: pd.DataFrame, cases: pd.DataFrame) -> list[dict[str, Any]]:
@@ -233,8 +235,8 @@ def build_briefing(
     stamp = (default_as_of(data.scans, data.cases, manifest) if as_of is None
              else pd.Timestamp(as_of))
     if stamp.tz is None:
-        raise ValueError(f"as_of={as_of!r} has no zone; give one, e.g. "
-                         "'2022-12-01T08:00+08:00'")
+        raise ValueError(msg("as_of={as_of!r} has no zone; give one, e.g. "
+                             "'2022-12-01T08:00+08:00'", as_of=as_of))
     stamp = stamp.tz_convert("UTC")
     scans = data.scans[data.scans[s.SCANNED_AT] <= stamp].reset_index(drop=True)
     cases = _reported(data.cases, stamp)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tracelab._atomic import write_text
+from tracelab._i18n import msg
 from tracelab.model import schema as s
 
 if TYPE_CHECKING:
@@ -79,10 +80,12 @@ def read_summary(path: str | Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"--since {path}: not a readable briefing summary ({err})") from err
+        raise ValueError(msg("--since {path}: not a readable briefing summary ({exc})",
+                             path=path, exc=err)) from err
     if not isinstance(data, dict) or not isinstance(data.get(_BRIEFING), dict):
-        raise ValueError(f"--since {path}: no {_BRIEFING!r} part; give the .json file that "
-                         "tracelab brief wrote beside a previous briefing")
+        raise ValueError(msg("--since {path}: no {part!r} part; give the .json file that "
+                             "tracelab brief wrote beside a previous briefing", path=path,
+                             part=_BRIEFING))
     return data
 
 
@@ -120,8 +123,9 @@ def changes(previous: Mapping[str, Any], b: Briefing) -> Changes:
 
     part = previous.get(_BRIEFING, {})
     if part.get("version") != SUMMARY_VERSION:
-        raise ValueError(f"previous summary has briefing version {part.get('version')!r}; "
-                         f"expected {SUMMARY_VERSION}")
+        raise ValueError(msg("previous summary has briefing version {version!r}; expected "
+                             "{expected}", version=part.get("version"),
+                             expected=SUMMARY_VERSION))
     table = compare(previous, summary(b))
     old = part.get("headline", {})
     figures = [(name, int(old.get(name, 0)), int(b.headline[name])) for name in _FIGURES]

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import write_bytes, write_text
+from tracelab._i18n import msg
 from tracelab.briefing.build import Briefing, load_briefing
 from tracelab.model import schema as s
 from tracelab.model.coords import wgs84_to_gcj02
@@ -206,8 +207,8 @@ def _no_person_ids(name: str, frame: pd.DataFrame) -> None:
     for col in frame.columns:
         if frame[col].dtype == object and frame[col].map(
                 lambda v: isinstance(v, str) and bool(_PSEUDONYM.search(v))).any():
-            raise RuntimeError(f"layer {name}: column {col!r} holds a person pseudonym; "
-                               "layers carry people only as counts")
+            raise RuntimeError(msg("layer {name}: column {col!r} holds a person pseudonym; "
+                                   "layers carry people only as counts", name=name, col=col))
 
 
 def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_MIN, timestamp_ns, to_ns
 from tracelab.briefing.notice_places import PLACE, WHERE, public_places
 from tracelab.index.graph import VisitGraph
@@ -173,7 +174,7 @@ def counted_visits(graph: VisitGraph, cases: pd.DataFrame, case: Any,
     r = as_rule(rule)
     mine = cases[cases[s.PERSON_ID] == case]
     if not len(mine):
-        raise LookupError(_say("unknown", "en", case=case))
+        raise LookupError(msg("case {case} is not in the cases table", case=case))
     limit = timestamp_ns(as_of) if as_of is not None else graph.time_range()[1]
     ids, ws, we, _, bad = window_arrays(mine.head(1), r, limit)
     check_windows(ids, bad)
@@ -348,8 +349,9 @@ def build_notice(data: DataDir, case: Any, *, rule: str | Rule = "twenty", as_of
     if graph is None:
         graph = VisitGraph.from_scans(data.scans, data.venues, r, zone=zone)
     elif graph.dwell != r.dwell:
-        raise ValueError(f"graph intervals were built with dwell={graph.dwell!r} but rule "
-                         f"{r.rule_id!r} assumes dwell={r.dwell!r}")
+        raise ValueError(msg("graph intervals were built with dwell={dwell!r} but rule "
+                             "{rule_id!r} assumes dwell={rule_dwell!r}", dwell=graph.dwell,
+                             rule_id=r.rule_id, rule_dwell=r.dwell))
     limit = timestamp_ns(as_of) if as_of is not None else graph.time_range()[1]
     stamp = pd.Timestamp(limit, tz="UTC")
     places = public_places(data.venues, data.region).set_index(s.VENUE_ID)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from tracelab._atomic import write_bytes, write_text
+from tracelab._i18n import msg
 from tracelab.briefing.notice import STAY_END, STAY_START, CaseTrack, Notice
 from tracelab.briefing.notice_places import PLACE, WHERE
 from tracelab.briefing.pdf import find_chromium
@@ -234,7 +235,8 @@ def notice_png(page_html: str, *, executable_path: str | None = None,
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as err:  # pragma: no cover - playwright is a dev extra
-        raise ImportError("a .png notice needs Playwright: pip install playwright") from err
+        raise ImportError(msg("a .png notice needs Playwright: pip install playwright")
+                          ) from err
     chromium = executable_path or find_chromium()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=_ARGS)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tracelab._atomic import atomic_path, fault_point, write_bytes
+from tracelab._i18n import msg
 from tracelab.briefing.build import Briefing, load_briefing
 from tracelab.briefing.diff import changes, read_summary, write_summary
 from tracelab.briefing.network_svg import network_section
@@ -93,7 +94,8 @@ def write_briefing(
     section = network_section(b, lang=lang) if network else ""
     page = render_html(b, lang=lang, changes=diff, network=section).encode("utf-8")
     if len(page) > MAX_BYTES:
-        raise ValueError(f"briefing page is {len(page):,} bytes; the limit is {MAX_BYTES:,}")
+        raise ValueError(msg("briefing page is {size:,} bytes; the limit is {limit:,}",
+                             size=len(page), limit=MAX_BYTES))
     out.parent.mkdir(parents=True, exist_ok=True)
     fault_point("brief:rendered")
     write_bytes(out, page)

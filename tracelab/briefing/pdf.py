@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tracelab._i18n import msg
+
 if TYPE_CHECKING:  # playwright is a dev extra, imported when a PDF is made
     from playwright.sync_api import ViewportSize
 
@@ -27,8 +29,8 @@ def find_chromium() -> str:
     """
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        raise FileNotFoundError("--pdf needs Chromium: no chromium on PATH "
-                                "(Debian: apt-get install chromium)")
+        raise FileNotFoundError(msg("--pdf needs Chromium: no chromium on PATH (Debian: "
+                                    "apt-get install chromium)"))
     return path
 
 
@@ -65,11 +67,11 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *,
     """
     html_path, pdf_path = Path(html_path), Path(pdf_path)
     if not html_path.is_file():
-        raise FileNotFoundError(f"{html_path}: no such briefing page")
+        raise FileNotFoundError(msg("{path}: no such briefing page", path=html_path))
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as err:  # pragma: no cover - playwright is a dev extra
-        raise ImportError("--pdf needs Playwright: pip install playwright") from err
+        raise ImportError(msg("--pdf needs Playwright: pip install playwright")) from err
     chromium = executable_path or find_chromium()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=_ARGS)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.briefing.curve_svg import epi_curve_svg
 from tracelab.briefing.diff import Changes, card_deltas
 from tracelab.briefing.printing import footer_content, printable_map
@@ -347,7 +348,8 @@ def render_html(b: Briefing, *, lang: str = "zh", changes: Changes | None = None
     from tracelab.briefing._template import PAGE
 
     if lang not in LANGS:
-        raise ValueError(f"lang={lang!r}; allowed: {LANGS}")
+        raise ValueError(msg("lang={lang!r}; allowed: 'zh' (Chinese, the default), 'en'",
+                             lang=lang))
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(PAGE)
     first = [c["day"].min() for c in (b.epi_onset, b.epi_report) if len(c)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracelab._i18n import msg
+
 __all__ = ["LANGS", "t", "venue_type_name", "rule_paragraph", "delta_text", "capacity_text"]
 
 #: Briefing languages; the first is the default.
@@ -143,11 +145,12 @@ def t(key: str, lang: str = "zh", **fields: object) -> str:
     'Remote scans (phone more than 500 m from the venue)'
     """
     if lang not in LANGS:
-        raise ValueError(f"lang={lang!r}; allowed: {LANGS}")
+        raise ValueError(msg("lang={lang!r}; allowed: 'zh' (Chinese, the default), 'en'",
+                             lang=lang))
     try:
         text = _TEXT[key][LANGS.index(lang)]
     except KeyError:
-        raise KeyError(f"no briefing label {key!r}") from None
+        raise KeyError(msg("no briefing label {key!r}", key=key)) from None
     return text.format(**fields) if fields else text
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracelab.cli.options import add_lang_option, add_region_option, say
+from tracelab.cli.options import add_lang_option, add_region_option, output, say
 from tracelab.cli.trace import add_key_option
 
 __all__ = ["register", "run"]
@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from tracelab.model.rules import as_rule
 
     lang = args.lang
+    output(args.out, "--out", formats=(".html",), lang=lang)
     as_of = None
     if args.as_of is not None:
         as_of = pd.Timestamp(args.as_of)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from tracelab.cli.options import add_region_option, output, zoned
+from tracelab.cli.options import add_region_option, output, say, zoned
 from tracelab.cli.trace import add_key_option, cli_key
 from tracelab.governance.followup import (
     REACH_WITHIN_HOURS,
@@ -44,6 +44,32 @@ __all__ = ["register", "run_import", "run_status", "reach_hours"]
 
 #: Rejections and overdue contacts printed; the rest are in the store or ``--overdue-out``.
 SHOWN = 10
+
+#: What the command says, in Chinese and English (``--lang``).
+_LINES = {
+    "no_store": ("--store {store}：文件不存在；请先导入一份随访表（tracelab followup import FILE "
+                 "--store PATH）",
+                 "--store {store}: no such file; import a sheet first (tracelab followup "
+                 "import FILE --store PATH)"),
+    "overdue_purpose": ("--overdue-out 列出逐人名单，需要 --purpose（如 case:C-031）",
+                        "--overdue-out lists people: give --purpose (e.g. case:C-031)"),
+    "reach_form": ("--reach-hours {part!r}：请写成 TIER=HOURS（数字或 'none'），例如 "
+                   "call_today=12",
+                   "--reach-hours {part!r}: give TIER=HOURS (a number or 'none'), e.g. "
+                   "call_today=12"),
+    "reach_value": ("--reach-hours {part!r}：请给出等级和大于 0 的小时数",
+                    "--reach-hours {part!r}: give a tier and hours above 0"),
+    "imported": ("随访导入 {source}：读取 {read} 行，接受 {accepted} 行（新记录 {added}，已有 "
+                 "{already}，其中待随访 {pending}），拒绝 {rejected} 行{why} -> {store}",
+                 "followup import {source}: read {read}, accepted {accepted} ({added} new, "
+                 "{already} already recorded; {pending} without a status yet), rejected "
+                 "{rejected}{why} -> {store}"),
+    "why": ("（{why}）", " ({why})"),
+    "rejected_row": ("  第 {row} 行 {column} {value!r}：{reason}（{meaning}）",
+                     "  row {row} {column} {value!r}: {reason}: {message}"),
+    "more_rejected": ("  … 其余见存储的 rejections 表", "  … the rest are in the store's "
+                      "rejections table"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -127,13 +153,13 @@ def _write(frame: pd.DataFrame, path: Path | None, sheet: str) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Record a returned sheet; return 0, or 1 when rows were rejected."""
+    lang = args.lang
     purpose = require_purpose(args.purpose)
     key = _optional_key(args.key_file)
-    loaded = read_followup(args.file, key=key, zone=args.zone, now=zoned(args.now, "--now"))
-    whole = loaded.rejected[(loaded.rejected[s.ROW] == 0)
-                            | (loaded.rejected[s.REASON] == "missing_column")]
-    if len(whole):  # the file as a whole is wrong: nothing is recorded
-        raise ValueError(f"{args.file}: {whole[s.MESSAGE].iloc[0]}")
+    # A sheet wrong as a whole (unreadable, empty, without the columns) raises: nothing
+    # is recorded from it.
+    loaded = read_followup(args.file, key=key, zone=args.zone, now=zoned(args.now, "--now"),
+                           on_file_problem="raise")
     with open_store(args.store) as store:
         got = import_followup(store, loaded, now=zoned(args.now, "--now"))
         record_query(store, who=args.who, purpose=purpose,
@@ -142,27 +168,23 @@ def run_import(args: argparse.Namespace) -> int:
                              "rejected": got.rejected})
     reasons = got.rejections[s.REASON].value_counts()
     why = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
-    if args.lang == "zh":
-        print(f"随访导入 {got.source}：读取 {got.read} 行，接受 {got.accepted} 行（新记录 "
-              f"{got.added}，已有 {got.already}，其中待随访 {got.pending}），拒绝 {got.rejected} 行"
-              + (f"（{why}）" if why else "") + f" -> {args.store}")
-    else:
-        print(f"followup import {got.source}: read {got.read}, accepted {got.accepted} "
-              f"({got.added} new, {got.already} already recorded; {got.pending} without a "
-              f"status yet), rejected {got.rejected}" + (f" ({why})" if why else "")
-              + f" -> {args.store}")
-    row_word = "第 {} 行" if args.lang == "zh" else "row {}"
+    print(say(_LINES, "imported", lang, source=got.source, read=got.read,
+              accepted=got.accepted, added=got.added, already=got.already, pending=got.pending,
+              rejected=got.rejected, why=say(_LINES, "why", lang, why=why) if why else "",
+              store=args.store))
+    # In Chinese each row shows its reason's meaning; the English detail is in the store.
     for r in got.rejections.head(SHOWN).itertuples(index=False):
-        print(f"  {row_word.format(getattr(r, s.ROW))} {getattr(r, s.COLUMN)} "
-              f"{getattr(r, s.VALUE)!r}: {getattr(r, s.REASON)}: {getattr(r, s.MESSAGE)}")
+        reason = getattr(r, s.REASON)
+        print(say(_LINES, "rejected_row", lang, row=getattr(r, s.ROW),
+                  column=getattr(r, s.COLUMN), value=getattr(r, s.VALUE), reason=reason,
+                  meaning=s.REASONS_ZH.get(str(reason), ""), message=getattr(r, s.MESSAGE)))
     if got.rejected > SHOWN:
-        print("  …" + (" 其余见存储的 rejections 表" if args.lang == "zh"
-                       else " the rest are in the store's rejections table"))
+        print(say(_LINES, "more_rejected", lang))
     return 1 if got.rejected else 0
 
 
-def reach_hours(text: str | None) -> Mapping[str, float | None]:
-    """``--reach-hours`` as a mapping over the default limits.
+def reach_hours(text: str | None, lang: str = "zh") -> Mapping[str, float | None]:
+    """``--reach-hours`` as a mapping over the default limits; refused in `lang`.
 
     Examples
     --------
@@ -178,10 +200,9 @@ def reach_hours(text: str | None) -> Mapping[str, float | None]:
         try:
             hours[tier] = None if value.lower() == "none" else float(value)
         except ValueError:
-            raise ValueError(f"--reach-hours {part.strip()!r}: give TIER=HOURS (a number or "
-                             "'none'), e.g. call_today=12") from None
+            raise ValueError(say(_LINES, "reach_form", lang, part=part.strip())) from None
         if not tier or (hours[tier] is not None and not hours[tier] > 0):  # type: ignore[operator]
-            raise ValueError(f"--reach-hours {part.strip()!r}: give a tier and hours above 0")
+            raise ValueError(say(_LINES, "reach_value", lang, part=part.strip()))
     return hours
 
 
@@ -192,7 +213,7 @@ def _listing(args: argparse.Namespace, as_of: pd.Timestamp | None) -> pd.DataFra
         return None
     from tracelab.briefing import folder_extras, load_briefing
 
-    key = cli_key(args.key_file)
+    key = cli_key(args.key_file, lang=args.lang)
     b = load_briefing(args.data, key=key, rule=args.regime, as_of=as_of, region=args.region)
     persons = folder_extras(args.data)["persons"]
     if persons is not None:
@@ -251,17 +272,14 @@ def run_status(args: argparse.Namespace) -> int:
     """Print completeness and the overdue list (and write them); return 0."""
     purpose = None if args.purpose is None else require_purpose(args.purpose)
     if args.overdue_out is not None and purpose is None:
-        raise ValueError("--overdue-out 列出逐人名单，需要 --purpose（如 case:C-031）"
-                         if args.lang == "zh" else "--overdue-out lists people: give "
-                         "--purpose (e.g. case:C-031)")
+        raise ValueError(say(_LINES, "overdue_purpose", args.lang))
     _check_out(args.out, "--out")
     _check_out(args.overdue_out, "--overdue-out")
     as_of = zoned(args.as_of, "--as-of")
     listed_at = zoned(args.listed_at, "--listed-at")
-    hours = reach_hours(args.reach_hours)
+    hours = reach_hours(args.reach_hours, args.lang)
     if not args.store.is_file():
-        raise FileNotFoundError(f"--store {args.store}: no such file; import a sheet first "
-                                "(tracelab followup import FILE --store PATH)")
+        raise FileNotFoundError(say(_LINES, "no_store", args.lang, store=args.store))
     listed = _listing(args, as_of)
     with open_store(args.store, read_only=True) as store:
         got = followup_status(store, listed, as_of=as_of, listed_at=listed_at,

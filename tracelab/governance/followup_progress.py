@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import now_utc
 from tracelab.governance.followup_sheets import (
     SHEET_HEADERS,
@@ -87,11 +88,12 @@ def read_listing(path: str | Path, *, key: bytes | None = None,
     raw, zones, cover = raw_table(Path(path), SHEET_HEADERS)
     if raw.broken_rows:
         row, why = raw.broken_rows[0]
-        raise ValueError(f"{raw.source} row {row}: {why}")
+        raise ValueError(msg("{source} row {row}: {why}", source=raw.source, row=row, why=why))
     frame = raw.frame
     if s.CONTACT_ID not in frame.columns:
-        raise ValueError(f"{raw.source}: no contact_id (联系人编号) column; it has "
-                         f"{', '.join(frame.columns) or 'no recognised columns'}")
+        raise ValueError(msg("{source}: no contact_id (联系人编号) column; it has {columns}",
+                             source=raw.source,
+                             columns=", ".join(frame.columns) or msg("no recognised columns")))
     contact = frame[s.CONTACT_ID]
     bad = blank(contact) | ~contact.map(is_pseudonym).astype(bool).to_numpy()
     if key is not None:
@@ -99,9 +101,10 @@ def read_listing(path: str | Path, *, key: bytes | None = None,
         contact = contact.map(lambda v: v if is_pseudonym(v) else pseudonym(v, key))
     if bad.any():
         at = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{raw.source} row {raw.rows[at]}: contact_id "
-                         f"{ids.mask_id(frame[s.CONTACT_ID].iloc[at])!r} is not a pseudonym "
-                         "(p_ + 16 hex digits); pass the key to pseudonymise raw ids")
+        raise ValueError(msg("{source} row {row}: contact_id {value!r} is not a pseudonym "
+                             "(p_ + 16 hex digits); pass the key to pseudonymise raw ids",
+                             source=raw.source, row=raw.rows[at],
+                             value=ids.mask_id(frame[s.CONTACT_ID].iloc[at])))
     out = pd.DataFrame({s.CONTACT_ID: contact})
     for column in (s.TOWNSHIP_CODE, s.TOWNSHIP, s.TIER):
         out[column] = frame[column].where(~blank(frame[column])) if column in frame else None
@@ -113,9 +116,10 @@ def read_listing(path: str | Path, *, key: bytes | None = None,
         wrong = out[s.LISTED_AT].isna().to_numpy() & ~blank(frame[s.LISTED_AT])
         if wrong.any():
             at = int(np.flatnonzero(wrong)[0])
-            raise ValueError(f"{raw.source} row {raw.rows[at]}: listed_at "
-                             f"{scrub_shapes(frame[s.LISTED_AT].iloc[at])!r} is not a time "
-                             f"({TIME_FORMS})")
+            raise ValueError(msg("{source} row {row}: listed_at {value!r} is not a time "
+                                 "({forms})", source=raw.source, row=raw.rows[at],
+                                 value=scrub_shapes(frame[s.LISTED_AT].iloc[at]),
+                                 forms=TIME_FORMS))
     made = made_at(cover, zone)
     if made is not None:
         out[s.LISTED_AT] = out[s.LISTED_AT].fillna(made)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import Message, msg
 from tracelab._time import now_utc
 from tracelab.io.checks import Loaded, RowChecker
 from tracelab.io.files import RawTable, UnreadableFile, detect_encoding
@@ -95,7 +96,7 @@ _ZONE_IN_HEADER = re.compile(r"\s*[(（]\s*(?:当地时间\s*|local time,?\s*)?"
 _BEIJING = ("北京时间", "beijing time")
 _HEADER_SEARCH_ROWS = 10
 #: How to write a time, for the messages of rejected or refused times.
-TIME_FORMS = "e.g. 2022-11-20 or 2022-11-20 08:05, local time unless a zone is given"
+TIME_FORMS = msg("e.g. 2022-11-20 or 2022-11-20 08:05, local time unless a zone is given")
 
 
 def label(code: object, lang: Literal["zh", "en"] = "zh") -> str:
@@ -107,7 +108,8 @@ def label(code: object, lang: Literal["zh", "en"] = "zh") -> str:
     ('未接通', 'call today', 'other')
     """
     if lang not in ("zh", "en"):
-        raise ValueError(f"lang={lang!r}; allowed: 'zh', 'en'")
+        raise ValueError(msg("lang={lang!r}; allowed: 'zh' (Chinese, the default), 'en'",
+                             lang=lang))
     pair = LABELS.get(str(code))
     return str(code) if pair is None else pair[0 if lang == "zh" else 1]
 
@@ -147,16 +149,20 @@ def _grid(path: Path, encoding: str | None) -> tuple[dict[str, list[list[object]
             grid: list[list[object]] = [[*record] for record in reader]
             return {"": grid}, used
         except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"{path.name}: cannot decode as {used} ({exc.reason} at byte "
-                                 f"{exc.start}); pass the right encoding (utf-8, gb18030)") from None
+            raise UnreadableFile(msg(
+                "{name}: cannot decode as {used_encoding} ({reason} at byte {start}); {hint}",
+                name=path.name, used_encoding=used, reason=exc.reason, start=exc.start,
+                hint=msg("pass the right encoding (utf-8, gb18030)"))) from None
         except csv.Error as exc:
-            raise UnreadableFile(f"{path.name}: cannot be parsed as CSV ({exc})") from None
+            raise UnreadableFile(msg("{name}: cannot be parsed as CSV ({exc})", name=path.name,
+                                     exc=exc)) from None
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str,
                                keep_default_na=False, na_filter=False)
     except Exception as exc:  # openpyxl and zipfile raise many types for a corrupt file
-        raise UnreadableFile(f"{path.name}: cannot be parsed as xlsx: "
-                             f"{type(exc).__name__}") from None
+        raise UnreadableFile(msg("{name}: cannot be parsed as {suffix}: {kind}{detail}",
+                                 name=path.name, suffix="xlsx", kind=type(exc).__name__,
+                                 detail="")) from None
     return {str(name): sheet.to_numpy(dtype=object).tolist() for name, sheet in sheets.items()}, None
 
 
@@ -180,10 +186,10 @@ def raw_table(path: Path, headers: Mapping[str, tuple[str, ...]], encoding: str 
     no value in any cell are no data: neither read nor rejected.
     """
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise FileNotFoundError(msg("{path}: no such file", path=path))
     if path.suffix.lower() not in (".csv", ".txt", ".xlsx"):
-        raise ValueError(f"{path.name}: unsupported file type {path.suffix!r}; use .xlsx or "
-                         ".csv (.txt)")
+        raise ValueError(msg("{name}: unsupported file type {suffix!r}; use .xlsx or .csv "
+                             "(.txt)", name=path.name, suffix=path.suffix))
     grids, used = _grid(path, encoding)
     names = _lookup(headers)
     best: tuple[int, str, int] | None = None
@@ -215,7 +221,8 @@ def raw_table(path: Path, headers: Mapping[str, tuple[str, ...]], encoding: str 
         if not any(str(c).strip() for c in cells):
             continue
         if len(cells) != len(header):
-            broken.append((number, f"has {len(cells)} fields, the header has {len(header)}"))
+            broken.append((number, msg("has {n} fields, the header has {expected}",
+                                       n=len(cells), expected=len(header))))
             continue
         kept.append([c for c, name in zip(cells, columns, strict=True) if name is not None])
         rows.append(number)
@@ -255,6 +262,13 @@ def _times(chk: RowChecker, column: str, zone: str, now: pd.Timestamp) -> pd.Ser
     return parsed
 
 
+def _missing_columns(missing: list[str], found: list[str]) -> Message:
+    return msg("required column(s) {missing} absent (a contact id, a status and its time; "
+               "Chinese headers 联系人编号, 状态, 时间); the sheet has {columns}",
+               missing=", ".join(missing),
+               columns=", ".join(found) or msg("no recognised columns"))
+
+
 def word_codes(values: pd.Series, words: Mapping[str, str]) -> pd.Series:
     """Codes of `values` by `words`, read case-blind with blanks and hyphens as ``_``."""
     key = values.astype(str).str.strip().str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
@@ -262,7 +276,8 @@ def word_codes(values: pd.Series, words: Mapping[str, str]) -> pd.Series:
 
 
 def read_followup(path: str | Path, *, key: bytes | None = None, zone: str = s.DEFAULT_ZONE,
-                  now: Any = None, encoding: str | None = None) -> Loaded:
+                  now: Any = None, encoding: str | None = None,
+                  on_file_problem: Literal["reject", "raise"] = "reject") -> Loaded:
     """Read a returned call sheet: one row per status of a contact, checked.
 
     Parameters
@@ -286,6 +301,11 @@ def read_followup(path: str | Path, *, key: bytes | None = None, zone: str = s.D
         Times after it are rejected (``future_time``); default the current time.
     encoding : str, optional
         Override the detected encoding of a CSV file.
+    on_file_problem : {"reject", "raise"}, default "reject"
+        A sheet wrong as a whole (unreadable, empty, without the required columns):
+        ``reject`` records it in ``rejected`` (row 0, or every row for missing columns);
+        ``raise`` raises ``ValueError`` naming the file, for a caller that records nothing
+        from such a sheet (the command line).
 
     Returns
     -------
@@ -298,7 +318,8 @@ def read_followup(path: str | Path, *, key: bytes | None = None, zone: str = s.D
     FileNotFoundError
         If `path` does not exist.
     ValueError
-        If its type is not .xlsx, .csv or .txt.
+        If its type is not .xlsx, .csv or .txt; with ``on_file_problem="raise"``, if it
+        is wrong as a whole.
 
     Examples
     --------
@@ -314,26 +335,35 @@ def read_followup(path: str | Path, *, key: bytes | None = None, zone: str = s.D
     >>> got.rejected[["row", "column", "value", "reason"]].values.tolist()
     [[2, 'contact_id', '13*******78', 'raw_id_without_key']]
     """
+    if on_file_problem not in ("reject", "raise"):
+        raise ValueError(msg("on_file_problem={value!r}; allowed: 'reject', 'raise'",
+                             value=on_file_problem))
     now_at = now_utc(now)
     try:
         raw, zones, cover = raw_table(Path(path), SHEET_HEADERS, encoding)
     except UnreadableFile as exc:
+        if on_file_problem == "raise":
+            raise
         chk = RowChecker(RawTable(str(scrub_shapes(Path(path).name)), pd.DataFrame(),
                                   np.zeros(0, np.int64)))
         chk.file_problem("unreadable_file", str(exc))
         return chk.finish(_empty_sheet())
     chk = RowChecker(raw)
     if not len(raw.frame) and not raw.broken_rows:
-        chk.file_problem("empty_file", f"{raw.source} holds no follow-up rows")
+        empty = msg("{source} holds no follow-up rows", source=raw.source)
+        if on_file_problem == "raise":
+            raise ValueError(empty)
+        chk.file_problem("empty_file", empty)
         return chk.finish(_empty_sheet())
     sources = [c for c in _ID_SOURCES if c in raw.frame.columns]
     missing = ([] if sources else [f"{s.CONTACT_ID} (联系人编号)"]) + [
         c for c in (s.FOLLOWUP_STATUS, s.STATUS_AT) if c not in raw.frame.columns]
     if missing:
+        problem = _missing_columns(missing, list(raw.frame.columns))
+        if on_file_problem == "raise":
+            raise ValueError(msg("{source}: {problem}", source=raw.source, problem=problem))
         chk.reject(np.ones(len(raw.frame), bool), missing[0].split(" ")[0], "missing_column",
-                   f"required column(s) {', '.join(missing)} absent (a contact id, a status "
-                   f"and its time; Chinese headers 联系人编号, 状态, 时间); the sheet has "
-                   f"{', '.join(raw.frame.columns) or 'no recognised columns'}")
+                   str(problem))
         return chk.finish(_empty_sheet())
     chk.clean_ids((s.CONTACT_ID, s.PERSON_ID))
     chk.limit_lengths(tuple(raw.frame.columns))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from tracelab._atomic import atomic_path, fault_point
 from tracelab._db import connect, rollback
+from tracelab._i18n import msg
 from tracelab.io.store import Store, open_store
 from tracelab.model import schema as s
 from tracelab.privacy.audit import append_in_transaction
@@ -137,15 +138,17 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
     >>> store.close()
     """
     if compact and isinstance(store, Store):
-        raise ValueError("compact: needs the store's path, not an open Store (close it and "
-                         "pass its path, or call compact_store after closing it)")
+        raise ValueError(msg("compact: needs the store's path, not an open Store (close it "
+                             "and pass its path, or call compact_store after closing it)"))
     if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) \
             or older_than_days < 0:
-        raise ValueError(f"older_than_days: {older_than_days!r} must be a whole number of "
-                         f"days >= 0 (default {SCAN_RETENTION_DAYS})")
+        raise ValueError(msg("older_than_days: {days!r} must be a whole number of days >= 0 "
+                             "(default {default})", days=older_than_days,
+                             default=SCAN_RETENTION_DAYS))
     reference = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
     if reference.tzinfo is None:
-        raise ValueError(f"now: {now!r} has no time zone; give e.g. '2022-11-25T00:00:00Z'")
+        raise ValueError(msg("now: {now!r} has no time zone; give e.g. '2022-11-25T00:00:00Z'",
+                             now=now))
     cutoff = reference.tz_convert("UTC") - pd.Timedelta(days=older_than_days)
 
     def run(st: Store) -> Purged:
@@ -183,7 +186,8 @@ def purge(store: Store | str | Path, older_than_days: int = SCAN_RETENTION_DAYS,
     if isinstance(store, Store):
         return run(store)
     if not Path(store).is_file():
-        raise FileNotFoundError(f"store: {str(store)!r}: no such database file")
+        raise FileNotFoundError(msg("store: {store!r}: no such database file",
+                                    store=str(store)))
     with open_store(store) as opened:
         done = run(opened)
     if compact:
@@ -235,7 +239,7 @@ def compact_store(path: str | Path) -> Path:
     """
     source = Path(path)
     if not source.is_file():
-        raise FileNotFoundError(f"path: {str(source)!r}: no such database file")
+        raise FileNotFoundError(msg("path: {path!r}: no such database file", path=str(source)))
     with atomic_path(source) as fresh:
         # A leftover of a crashed compaction with the same pid would be attached as is.
         for stale in (fresh, _wal(fresh)):
@@ -252,13 +256,15 @@ def compact_store(path: str | Path) -> Path:
             finally:
                 con.close()
             if before != after:
-                raise RuntimeError(f"path: the compacted copy of {str(source)!r} differs from "
-                                   f"it ({before} != {after}); the original is kept")
+                raise RuntimeError(msg("path: the compacted copy of {path!r} differs from it "
+                                       "({before} != {after}); the original is kept",
+                                       path=str(source), before=before, after=after))
             # Closed cleanly, the source has no write-ahead log; one left now would belong
             # to the old file and must never be replayed into the new one.
             if _wal(source).exists() or _wal(fresh).exists():
-                raise RuntimeError(f"path: {str(source)!r} still has a write-ahead log after "
-                                   "closing; is another process using it? the original is kept")
+                raise RuntimeError(msg("path: {path!r} still has a write-ahead log after "
+                                       "closing; is another process using it? the original is "
+                                       "kept", path=str(source)))
             fault_point("compact:copied")
         except BaseException:
             with contextlib.suppress(OSError):

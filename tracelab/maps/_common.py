@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.maps.assets import import_folium
 from tracelab.maps.columns import GEOMETRY
@@ -37,13 +38,14 @@ def venue_points(venues: pd.DataFrame, venue_ids: Sequence[Any], arg: str) -> pd
     wanted = pd.Index(pd.unique(pd.Series(list(venue_ids), dtype=object)))
     unknown = wanted.difference(table.index)
     if len(unknown):
-        raise ValueError(f"{arg} names {len(unknown)} venue(s) not in venues: "
-                         f"{sorted(map(str, unknown))[:10]}; pass the full venue registry")
+        raise ValueError(msg("{arg} names {n} venue(s) not in venues: {unknown}; pass the full "
+                             "venue registry", arg=arg, n=len(unknown),
+                             unknown=sorted(map(str, unknown))[:10]))
     rows = table.loc[list(venue_ids)]
     unplaced = rows.index[rows[schema.LON].isna() | rows[schema.LAT].isna()]
     if len(unplaced):
-        raise ValueError(f"venues {sorted(set(map(str, unplaced)))[:10]} have no lon/lat; "
-                         "a map cannot place them")
+        raise ValueError(msg("venues {unplaced} have no lon/lat; a map cannot place them",
+                             unplaced=sorted(set(map(str, unplaced)))[:10]))
     return rows.reset_index()
 
 
@@ -75,8 +77,8 @@ def check_area_geometry(geom: Any) -> None:
     """Raise ``ValueError`` unless `geom` is a non-empty Polygon or MultiPolygon."""
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         kind = "empty" if geom is None or geom.is_empty else geom.geom_type
-        raise ValueError(f"geometry of type {kind} cannot be drawn as an area; "
-                         "use Polygon or MultiPolygon")
+        raise ValueError(msg("geometry of type {kind} cannot be drawn as an area; use Polygon "
+                             "or MultiPolygon", kind=kind))
 
 
 def area(geom: Any, m: Any, *, class_name: str, style: dict[str, Any],
@@ -106,7 +108,8 @@ def wgs84_frame(gdf: Any, arg: str) -> Any:
         raise TypeError(f"{arg} must be a GeoDataFrame with a {GEOMETRY!r} column, "
                         f"got {type(gdf).__name__}")
     if gdf.crs is None:
-        raise ValueError(f"{arg} has no CRS; set one, e.g. {arg}.set_crs('EPSG:4326')")
+        raise ValueError(msg("{arg} has no CRS; set one, e.g. {arg}.set_crs('EPSG:4326')",
+                             arg=arg))
     return gdf if gdf.crs.to_epsg() in (4326, 4490) else gdf.to_crs("EPSG:4326")
 
 

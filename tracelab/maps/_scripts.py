@@ -12,6 +12,7 @@ import re
 from importlib import resources
 from typing import Any
 
+from tracelab._i18n import msg
 from tracelab.maps._common import js_string
 from tracelab.maps.assets import import_folium
 
@@ -38,7 +39,7 @@ def add_helpers(m: Any) -> None:
     script, style = _static("tracelab.js"), _static("tracelab.css")
     # A closing tag inside would end the element early; the helpers are ours and have none.
     if re.search(r"</script|</style", script + style, re.IGNORECASE):
-        raise ValueError("tracelab map helpers must not contain </script or </style")
+        raise ValueError(msg("tracelab map helpers must not contain </script or </style"))
     m.get_root().header.add_child(
         folium.Element(f"<style>{style}</style><script>{script}</script>"), name=_HEADER_NAME)
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from tracelab._i18n import msg
 from tracelab.maps._common import (
     add_legend,
     area,
@@ -94,7 +95,8 @@ def _check_areas(areas: Any) -> Any:
     check_columns(gdf, (LEVEL, AREA_REASON, DESIGNATED_ON, LIFTS_ON, GEOMETRY), "areas")
     bad = sorted(set(map(str, gdf[LEVEL])) - set(LEVELS))
     if bad:
-        raise ValueError(f"areas column {LEVEL!r} has value(s) {bad[:10]}; allowed: {LEVELS}")
+        raise ValueError(msg("areas column {column!r} has value(s) {bad}; allowed: {levels}",
+                             column=LEVEL, bad=bad[:10], levels=LEVELS))
     for geom in gdf[GEOMETRY]:
         check_area_geometry(geom)
     return gdf

@@ -10,14 +10,16 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from tracelab._i18n import msg
+
 if TYPE_CHECKING:
     import folium
 
 __all__ = ["offline", "inline_assets", "external_refs", "assert_offline", "asset_versions",
            "import_folium"]
 
-_INSTALL_HINT = ("tracelab maps need folium: "
-                 "pip install 'folium>=0.20' xstatic-leaflet xstatic-jquery")
+_INSTALL_HINT = msg("tracelab maps need folium: pip install 'folium>=0.20' xstatic-leaflet "
+                    "xstatic-jquery")
 
 
 def import_folium() -> Any:
@@ -39,7 +41,8 @@ def _package_file(package: str, *parts: str) -> bytes:
     try:
         return resources.files(package).joinpath(*parts).read_bytes()
     except (ModuleNotFoundError, FileNotFoundError) as err:
-        raise ImportError(f"{package} ({'/'.join(parts)}) is missing: {_INSTALL_HINT}") from err
+        raise ImportError(msg("{package} ({path}) is missing: {hint}", package=package,
+                              path="/".join(parts), hint=_INSTALL_HINT)) from err
 
 
 @functools.cache
@@ -154,15 +157,17 @@ def inline_assets(page: str) -> str:
     out = _SCRIPT.sub(lambda m: replace(m, "script"), page)
     out = _STYLESHEET.sub(lambda m: replace(m, "style"), out)
     if unknown:
-        raise ValueError(
-            f"page references {len(unknown)} script(s)/stylesheet(s) that tracelab cannot "
-            f"inline offline: {unknown}; drop the plugin that needs them or add its files to "
-            "tracelab.maps.assets._ASSETS from an installed package")
+        raise ValueError(msg(
+            "page references {n} script(s)/stylesheet(s) that tracelab cannot inline offline: "
+            "{unknown}; drop the plugin that needs them or add its files to "
+            "tracelab.maps.assets._ASSETS from an installed package", n=len(unknown),
+            unknown=unknown))
     used = _NEEDS_DROPPED.search(_SCRIPT.sub("", page))
     if used:
-        raise ValueError(
-            f"the map uses awesome-markers / Font Awesome icons ({used.group(0)!r}), which "
-            "cannot be loaded offline; draw folium.CircleMarker or a DivIcon marker instead")
+        raise ValueError(msg(
+            "the map uses awesome-markers / Font Awesome icons ({used!r}), which cannot be "
+            "loaded offline; draw folium.CircleMarker or a DivIcon marker instead",
+            used=used.group(0)))
     return out
 
 

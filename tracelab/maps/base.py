@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from tracelab._i18n import msg
 from tracelab.maps._common import area, check_columns, wgs84_frame
 from tracelab.maps.assets import import_folium, offline
 from tracelab.maps.columns import GEOMETRY
@@ -141,10 +142,10 @@ def check_townships(townships: Any) -> Any:
     if bad.any():
         i, j = int(left[bad][0]), int(right[bad][0])
         names = gdf[schema.TOWNSHIP].to_numpy()
-        raise ValueError(
-            f"townships {names[i]!s} and {names[j]!s} overlap by {share[bad][0]:.0%} of the "
-            f"smaller one ({int(bad.sum())} overlapping pair(s)); a township map needs "
-            "polygons that do not overlap")
+        raise ValueError(msg(
+            "townships {first} and {second} overlap by {share:.0%} of the smaller one ({n} "
+            "overlapping pair(s)); a township map needs polygons that do not overlap",
+            first=names[i], second=names[j], share=float(share[bad][0]), n=int(bad.sum())))
     return gdf[~container].reset_index(drop=True)
 
 

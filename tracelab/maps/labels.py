@@ -7,6 +7,7 @@ from typing import Literal
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.maps.columns import HIGH, LOW, MEDIUM, TIERS
 from tracelab.model import schema
 from tracelab.model.ids import mask_id
@@ -89,7 +90,8 @@ def check_lang(lang: str) -> Lang:
     'en'
     """
     if lang not in LANGS:
-        raise ValueError(f"lang={lang!r} is not a label language; use 'zh' (default) or 'en'")
+        raise ValueError(msg("lang={lang!r} is not a label language; use 'zh' (default) or "
+                             "'en'", lang=lang))
     return lang  # type: ignore[return-value]
 
 
@@ -163,8 +165,8 @@ def local_time(value: object, fmt: str = "%m-%d %H:%M") -> str:
         return ""
     ts = pd.Timestamp(value)
     if ts.tzinfo is None:
-        raise ValueError(f"time {ts} has no time zone; instants are stored tz-aware UTC "
-                         "(use Series.dt.tz_localize)")
+        raise ValueError(msg("time {ts} has no time zone; instants are stored tz-aware UTC "
+                             "(use Series.dt.tz_localize)", ts=ts))
     return ts.tz_convert(schema.DEFAULT_ZONE).strftime(fmt)
 
 

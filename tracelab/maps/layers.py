@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.maps._common import check_columns, fit, layer_control, texts, venue_points
 from tracelab.maps.assets import import_folium
 from tracelab.maps.base import target_map
@@ -39,17 +40,19 @@ def _case_visits(visits: pd.DataFrame, case_id: Any) -> tuple[pd.DataFrame, str,
     elif schema.SCANNED_AT in visits.columns:
         start, end = schema.SCANNED_AT, schema.EXIT_AT
     else:
-        raise ValueError(f"visits needs {schema.T_IN!r} (visits) or {schema.SCANNED_AT!r} "
-                         f"(scans); it has {list(visits.columns)}")
+        raise ValueError(msg("visits needs {t_in!r} (visits) or {scanned_at!r} (scans); it has "
+                             "{columns}", t_in=schema.T_IN, scanned_at=schema.SCANNED_AT,
+                             columns=list(visits.columns)))
     people = pd.unique(visits[schema.PERSON_ID])
     if case_id is None:
         if len(people) != 1:
-            raise ValueError(f"visits holds {len(people)} people; pass case_id= to choose "
-                             "the case whose trajectory to draw")
+            raise ValueError(msg("visits holds {n} people; pass case_id= to choose the case "
+                                 "whose trajectory to draw", n=len(people)))
         case_id = people[0]
     rows = visits[visits[schema.PERSON_ID] == case_id]
     if rows.empty:
-        raise ValueError(f"case_id={mask_person(case_id)!r} has no rows in visits")
+        raise ValueError(msg("case_id={case_id!r} has no rows in visits",
+                             case_id=mask_person(case_id)))
     rows = rows.sort_values([start, schema.VENUE_ID], kind="stable")
     return rows, start, end if end in rows.columns else None
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.maps._common import (
     check_columns,
     fit,
@@ -134,8 +135,9 @@ def exposures_by_day(exposures: pd.DataFrame, *, zone: str = schema.DEFAULT_ZONE
                   "exposures")
     start = exposures[schema.OVERLAP_START]
     if getattr(start.dt, "tz", None) is None:
-        raise ValueError(f"exposures column {schema.OVERLAP_START!r} has no time zone; "
-                         "instants are stored tz-aware UTC (use Series.dt.tz_localize)")
+        raise ValueError(msg("exposures column {column!r} has no time zone; instants are "
+                             "stored tz-aware UTC (use Series.dt.tz_localize)",
+                             column=schema.OVERLAP_START))
     days = start.dt.tz_convert(zone).dt.strftime("%Y-%m-%d")
     frame = pd.DataFrame({schema.VENUE_ID: exposures[schema.VENUE_ID].to_numpy(),
                           DAY: days.to_numpy(),
@@ -201,10 +203,11 @@ def replay_map(
     from branca.element import MacroElement, Template
 
     if interval_ms <= 0:
-        raise ValueError(f"interval_ms={interval_ms!r} must be a positive number of milliseconds")
+        raise ValueError(msg("interval_ms={interval_ms!r} must be a positive number of "
+                             "milliseconds", interval_ms=interval_ms))
     per_day = exposures_by_day(exposures)
     if per_day.empty:
-        raise ValueError("exposures is empty: there is nothing to replay")
+        raise ValueError(msg("exposures is empty: there is nothing to replay"))
     placed = venue_points(venues, per_day[schema.VENUE_ID].tolist(), "exposures")
     target = target_map(m, lang, tiles, key, townships)
     lon, lat = to_map_frame(placed[schema.LON], placed[schema.LAT], target)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import shapely
 
+from tracelab._i18n import msg
 from tracelab.model.coords import wgs84_to_gcj02
 
 if TYPE_CHECKING:
@@ -100,7 +101,8 @@ def tile_source(
     'http://10.0.0.1/t/{z}/{x}/{y}.png'
     """
     if frame not in ("WGS-84", "GCJ-02"):
-        raise ValueError(f"frame={frame!r} is not a tile frame; use 'WGS-84' or 'GCJ-02'")
+        raise ValueError(msg("frame={frame!r} is not a tile frame; use 'WGS-84' or 'GCJ-02'",
+                             frame=frame))
     if tiles == "none":
         return TileSource("none", None, "")
     if tiles == "osm":
@@ -109,8 +111,8 @@ def tile_source(
                           "OpenStreetMap</a> contributors", max_zoom=19)
     if tiles == "tianditu":
         if not key:
-            raise ValueError("tiles='tianditu' needs key= (the Tianditu tk token); "
-                             "get one from the Tianditu developer console")
+            raise ValueError(msg("tiles='tianditu' needs key= (the Tianditu tk token); get one "
+                                 "from the Tianditu developer console"))
         # Tianditu draws in CGCS2000, equal to WGS-84 at map scale (DOMAIN 8): no shift.
         return TileSource("tiles_tianditu", _TIANDITU.format(s="{s}", layer="vec", key=key),
                           "&copy; 天地图 Tianditu", subdomains="01234567",
@@ -120,8 +122,8 @@ def tile_source(
                           subdomains="1234")
     if all(f"{{{c}}}" in tiles for c in "zxy"):
         return TileSource("tiles_internal", tiles, attribution or "内网底图", frame=frame)
-    raise ValueError(f"tiles={tiles!r} is neither one of {TILES} nor a URL template with "
-                     "{z}, {x} and {y}")
+    raise ValueError(msg("tiles={tiles!r} is neither one of {names} nor a URL template with "
+                         "{{z}}, {{x}} and {{y}}", tiles=tiles, names=TILES))
 
 
 def set_map_frame(m: Any, frame: str) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.ops import polylabel
 
+from tracelab._i18n import msg
 from tracelab.maps._common import add_legend, area, check_columns, layer_control
 from tracelab.maps._scripts import add_call
 from tracelab.maps.assets import import_folium
@@ -54,8 +55,9 @@ def count_title(category: str | None, basis: str, lang: str = "zh") -> str:
     'People exposed (by township of the venue)'
     """
     if category not in _MEASURES or basis not in ("residence", "venue"):
-        raise ValueError(f"category={category!r}, basis={basis!r}: category is one of "
-                         f"{list(_MEASURES)}, basis 'residence' or 'venue'")
+        raise ValueError(msg("category={category!r}, basis={basis!r}: category is one of "
+                             "{categories}, basis 'residence' or 'venue'", category=category,
+                             basis=basis, categories=list(_MEASURES)))
     return label(f"count_{_MEASURES[category]}_{basis}", lang)
 
 
@@ -66,8 +68,9 @@ def _residences(persons: pd.DataFrame, venues: pd.DataFrame) -> pd.Series:
     if schema.TOWNSHIP_CODE in people.columns:
         return people[schema.TOWNSHIP_CODE]
     if schema.HOME_VENUE_ID not in people.columns:
-        raise ValueError(f"persons needs {schema.TOWNSHIP_CODE!r} or {schema.HOME_VENUE_ID!r} "
-                         "to place people in their township of residence")
+        raise ValueError(msg("persons needs {township!r} or {home!r} to place people in their "
+                             "township of residence", township=schema.TOWNSHIP_CODE,
+                             home=schema.HOME_VENUE_ID))
     check_columns(venues, (schema.VENUE_ID, schema.TOWNSHIP_CODE), "venues")
     codes = venues.drop_duplicates(schema.VENUE_ID).set_index(schema.VENUE_ID)[
         schema.TOWNSHIP_CODE]
@@ -152,15 +155,17 @@ def contacts_per_township(
             schema.TOWNSHIP_CODE]
         unknown = sorted(set(map(str, exposures[schema.VENUE_ID])) - set(map(str, codes.index)))
         if unknown:
-            raise ValueError(f"exposures names {len(unknown)} venue(s) not in venues: "
-                             f"{unknown[:10]}; pass the full venue registry")
+            raise ValueError(msg("{arg} names {n} venue(s) not in venues: {unknown}; pass the "
+                                 "full venue registry", arg="exposures", n=len(unknown),
+                                 unknown=unknown[:10]))
         joined = rows[[schema.CONTACT_ID]].assign(
             **{schema.TOWNSHIP_CODE: rows[schema.VENUE_ID].map(codes).to_numpy()})
         counts = joined.groupby(schema.TOWNSHIP_CODE)[schema.CONTACT_ID].nunique()
         stray = sorted(set(map(str, counts.index)) - known)
         if stray:
-            raise ValueError(f"exposure venues lie in township code(s) {stray[:10]} that "
-                             "townships does not have; pass every township of the county")
+            raise ValueError(msg("exposure venues lie in township code(s) {stray} that "
+                                 "townships does not have; pass every township of the county",
+                                 stray=stray[:10]))
     out = pd.DataFrame({schema.TOWNSHIP_CODE: townships[schema.TOWNSHIP_CODE].to_numpy(),
                         schema.TOWNSHIP: townships[schema.TOWNSHIP].to_numpy()})
     out[CONTACTS] = out[schema.TOWNSHIP_CODE].map(counts).fillna(0).astype("int64")
@@ -281,8 +286,8 @@ def township_map(
     """
     folium = import_folium()
     if (exposures is None) != (venues is None):
-        raise ValueError("township_map needs both exposures and venues for the choropleth, "
-                         "or neither for outlines only")
+        raise ValueError(msg("township_map needs both exposures and venues for the "
+                             "choropleth, or neither for outlines only"))
     gdf = check_townships(townships)
     target = target_map(m, lang, tiles, key, None)
     names = [escape_text(n) for n in gdf[schema.TOWNSHIP]]

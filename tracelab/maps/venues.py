@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab.maps._common import add_legend, check_columns, fit, layer_control, texts, venue_points
 from tracelab.maps._scripts import add_call
 from tracelab.maps.assets import import_folium
@@ -45,9 +46,9 @@ def _tier_rank(exposures: pd.DataFrame, tier_order: Sequence[Any]) -> pd.Series:
     tiers = exposures[TIER]
     unknown = sorted(set(map(str, pd.unique(tiers[~tiers.isin(list(order))]))))
     if unknown:
-        raise ValueError(f"exposures column {TIER!r} has value(s) {unknown[:10]} outside "
-                         f"tier_order={list(tier_order)}; pass tier_order= with every tier, "
-                         "most urgent first")
+        raise ValueError(msg("exposures column {column!r} has value(s) {unknown} outside "
+                             "tier_order={order}; pass tier_order= with every tier, most urgent "
+                             "first", column=TIER, unknown=unknown[:10], order=list(tier_order)))
     return tiers.map(order).astype("int64")
 
 
@@ -56,17 +57,19 @@ def _with_tiers(exposures: pd.DataFrame, contact_tiers: pd.DataFrame | None) -> 
         return exposures
     check_columns(contact_tiers, (schema.CONTACT_ID, TIER), "contact_tiers")
     if TIER in exposures.columns:
-        raise ValueError(f"exposures already has a {TIER!r} column; pass either it or "
-                         "contact_tiers, not both")
+        raise ValueError(msg("exposures already has a {column!r} column; pass either it or "
+                             "contact_tiers, not both", column=TIER))
     ids = contact_tiers[schema.CONTACT_ID]
     if ids.duplicated().any():
-        raise ValueError(f"contact_tiers lists {int(ids.duplicated().sum())} contact(s) twice; "
-                         "give one tier per contact (e.g. the rank_contacts table)")
+        raise ValueError(msg("contact_tiers lists {n} contact(s) twice; give one tier per "
+                             "contact (e.g. the rank_contacts table)",
+                             n=int(ids.duplicated().sum())))
     tiers = contact_tiers.set_index(schema.CONTACT_ID)[TIER]
     missing = pd.Index(pd.unique(exposures[schema.CONTACT_ID])).difference(tiers.index)
     if len(missing):
-        raise ValueError(f"contact_tiers lacks {len(missing)} contact(s) of exposures, e.g. "
-                         f"{mask_person(missing[0])!r}; rank every exposed contact")
+        raise ValueError(msg("contact_tiers lacks {n} contact(s) of exposures, e.g. "
+                             "{example!r}; rank every exposed contact", n=len(missing),
+                             example=mask_person(missing[0])))
     return exposures.assign(**{TIER: exposures[schema.CONTACT_ID].map(tiers).to_numpy()})
 
 
@@ -253,7 +256,7 @@ def _check_ranks(ranks: Mapping[Any, int] | None) -> dict[Any, int]:
     out = {}
     for venue, rank in ranks.items():
         if isinstance(rank, bool) or not isinstance(rank, int | np.integer) or rank < 1:
-            raise ValueError(f"ranks gives venue {venue!r} the rank {rank!r}; ranks are "
-                             "positive integers (1 = first)")
+            raise ValueError(msg("ranks gives venue {venue!r} the rank {rank!r}; ranks are "
+                                 "positive integers (1 = first)", venue=venue, rank=rank))
         out[venue] = int(rank)
     return out

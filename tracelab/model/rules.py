@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tracelab._i18n import Message, msg
 from tracelab._time import NS_PER_MIN
 from tracelab.model.schema import DEFAULT_ZONE
 
@@ -199,7 +200,7 @@ class Rule:
     def __post_init__(self) -> None:
         problems = _problems(self)
         if problems:
-            raise ValueError("invalid rule: " + "; ".join(problems))
+            raise ValueError(msg("invalid rule: {problems}", problems=_joined(problems)))
 
     @property
     def rule_id(self) -> str:
@@ -232,10 +233,19 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _problems(r: Rule) -> list[str]:
+def _joined(problems: list[Message]) -> Message:
+    """The problems as one message, ``a; b; c``, each in the language asked for."""
+    head = problems[0]
+    for problem in problems[1:]:
+        head = msg("{first}; {then}", first=head, then=problem)
+    return head
+
+
+def _problems(r: Rule) -> list[Message]:
     problems = []
     if r.name not in _PRESET_NAMES:
-        problems.append(f"name={r.name!r} is not a preset; allowed: {', '.join(_PRESET_NAMES)}")
+        problems.append(msg("name={name!r} is not a preset; allowed: {names}", name=r.name,
+                            names=_PRESET_LIST))
     choices = {
         "boundary": BOUNDARIES,
         "dwell": DWELL_MODES,
@@ -249,45 +259,53 @@ def _problems(r: Rule) -> list[str]:
     }
     for key, allowed in choices.items():
         if getattr(r, key) not in allowed:
-            problems.append(f"{key}={getattr(r, key)!r}; allowed: {', '.join(allowed)}")
+            problems.append(msg("{key}={value!r}; allowed: {names}", key=key,
+                                value=getattr(r, key), names=", ".join(allowed)))
     flags = ("serial_testing_lookback", "end_at_isolation", "day_split", "share_residences",
              "secondary_contacts")
     for key in flags:
         if not isinstance(getattr(r, key), (bool, np.bool_)):
-            problems.append(f"{key}={getattr(r, key)!r} must be True or False")
+            problems.append(msg("{key}={value!r} must be True or False", key=key,
+                                value=getattr(r, key)))
     for field in dataclasses.fields(r):
         value = getattr(r, field.name)
         if field.type in ("float", "int") and field.name != "calls_per_day":
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                problems.append(f"{field.name}={value!r} must be a number")
+                problems.append(msg("{key}={value!r} must be a number", key=field.name,
+                                    value=value))
             elif not np.isfinite(value) or value < 0:
-                problems.append(f"{field.name}={value!r} must be finite and >= 0")
+                problems.append(msg("{key}={value!r} must be finite and >= 0", key=field.name,
+                                    value=value))
     if isinstance(r.rounding_minutes, (int, np.integer)) is False:
-        problems.append(f"rounding_minutes={r.rounding_minutes!r} must be a whole number")
+        problems.append(msg("rounding_minutes={value!r} must be a whole number",
+                            value=r.rounding_minutes))
     calls = r.calls_per_day
     if isinstance(calls, bool) or not isinstance(calls, (int, np.integer)) or calls < 1:
-        problems.append(f"calls_per_day={calls!r} must be a whole number of people, at least 1")
+        problems.append(msg("calls_per_day={calls!r} must be a whole number of people, at "
+                            "least 1", calls=calls))
     if r.scan_instant_minutes == 0 if isinstance(r.scan_instant_minutes, (int, float)) else False:
-        problems.append("scan_instant_minutes=0 makes every scan-only visit empty; use > 0")
+        problems.append(msg("scan_instant_minutes=0 makes every scan-only visit empty; use > 0"))
     if (isinstance(r.incubation_min_days, (int, float))
             and isinstance(r.incubation_max_days, (int, float))
             and r.incubation_min_days > r.incubation_max_days):
-        problems.append(
-            f"incubation_min_days={r.incubation_min_days} exceeds "
-            f"incubation_max_days={r.incubation_max_days}"
-        )
+        problems.append(msg("incubation_min_days={low} exceeds incubation_max_days={high}",
+                            low=r.incubation_min_days, high=r.incubation_max_days))
     if not isinstance(r.close_contact_types, tuple) or not all(
         isinstance(t, str) for t in r.close_contact_types
     ):
-        problems.append(f"close_contact_types={r.close_contact_types!r} must be a tuple of str")
+        problems.append(msg("close_contact_types={value!r} must be a tuple of str",
+                            value=r.close_contact_types))
     try:
         zoneinfo.ZoneInfo(str(r.day_zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        problems.append(f"day_zone={r.day_zone!r} is not an IANA zone such as 'Asia/Shanghai'")
+        problems.append(msg("day_zone={value!r} is not an IANA zone such as 'Asia/Shanghai'",
+                            value=r.day_zone))
     return problems
 
 
 _PRESET_NAMES = ("ninth", "twenty", "ten", "nhs", "cwa", "crowdnotifier", "nz", "same_day")
+#: The presets as a message lists them: quoted, since they are values to type.
+_PRESET_LIST = ", ".join(map(repr, _PRESET_NAMES))
 _PRESET_OVERRIDES: dict[str, dict[str, Any]] = {
     # DOMAIN §1, §2.4: the 9th edition still determines secondary contacts.
     "ninth": {"secondary_contacts": True},
@@ -394,7 +412,8 @@ def rule(name: str = DEFAULT_RULE, **overrides: Any) -> Rule:
     'ninth(lookback_days_symptomatic=4)'
     """
     if name not in PRESETS:
-        raise ValueError(f"rule name={name!r} is not a preset; allowed: {', '.join(_PRESET_NAMES)}")
+        raise ValueError(msg("rule name={name!r} is not a preset; allowed: {names}", name=name,
+                             names=_PRESET_LIST))
     return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]
 
 
@@ -422,25 +441,31 @@ def parse_rule_id(rule_id: str) -> tuple[str, dict[str, Any]]:
     if "(" not in text:
         return text, {}
     if not text.endswith(")"):
-        raise ValueError(f"rule id {rule_id!r} must look like name(key=value,...)")
+        raise ValueError(msg("rule id {rule_id!r} must look like name(key=value,...)",
+                             rule_id=rule_id))
     name, body = text[:-1].split("(", 1)
     types = {f.name: f.type for f in dataclasses.fields(Rule)}
     overrides: dict[str, Any] = {}
     for item in filter(None, body.split(",")):
         key, _, raw = item.partition("=")
         if key not in types or key == "name":
-            raise ValueError(f"rule id {rule_id!r}: {key!r} is not a rule parameter")
+            raise ValueError(msg("rule id {rule_id!r}: {key!r} is not a rule parameter",
+                                 rule_id=rule_id, key=key))
         kind = str(types[key])
         if kind == "bool":
             if raw not in ("True", "False"):
-                raise ValueError(f"rule id {rule_id!r}: {key}={raw!r} must be True or False")
+                raise ValueError(msg("rule id {rule_id!r}: {key}={raw!r} must be True or False",
+                                     rule_id=rule_id, key=key, raw=raw))
             overrides[key] = raw == "True"
         elif kind in ("float", "int"):
             try:
                 overrides[key] = float(raw) if kind == "float" else int(raw)
             except ValueError:
-                raise ValueError(f"rule id {rule_id!r}: {key}={raw!r} must be a "
-                                 f"{'number' if kind == 'float' else 'whole number'}") from None
+                raise ValueError(
+                    msg("rule id {rule_id!r}: {key}={raw!r} must be a number", rule_id=rule_id,
+                        key=key, raw=raw) if kind == "float" else
+                    msg("rule id {rule_id!r}: {key}={raw!r} must be a whole number",
+                        rule_id=rule_id, key=key, raw=raw)) from None
         elif kind.startswith("tuple"):
             overrides[key] = tuple(filter(None, raw.split("|")))
         else:
@@ -469,7 +494,8 @@ def round_times(ns: np.ndarray, minutes: int, how: str) -> np.ndarray:
         return -((-ns) - np.mod(-ns, step))
     if how == "nearest":
         return (ns + step // 2) - np.mod(ns + step // 2, step)
-    raise ValueError(f"how={how!r}; allowed: {', '.join(_ROUND_DIRS)}")
+    raise ValueError(msg("{key}={value!r}; allowed: {names}", key="how", value=how,
+                         names=", ".join(_ROUND_DIRS)))
 
 
 def cwa_interval(start_ns: Any, end_ns: Any, *, drop_below_minutes: float = 10.0,
@@ -538,7 +564,8 @@ def intervals_match(
         return np.asarray(np.maximum(ci, ki) <= np.minimum(co, ko))
     if boundary == "nz_strict_entry":
         return np.asarray((ci < ki) & (ki < co))
-    raise ValueError(f"boundary={boundary!r}; allowed: {', '.join(BOUNDARIES)}")
+    raise ValueError(msg("{key}={value!r}; allowed: {names}", key="boundary", value=boundary,
+                         names=", ".join(BOUNDARIES)))
 
 
 def overlap_minutes(
@@ -562,4 +589,5 @@ def overlap_minutes(
         return np.floor(minutes + 0.5)
     if minute_rounding == "exact":
         return minutes
-    raise ValueError(f"minute_rounding={minute_rounding!r}; allowed: exact, nearest")
+    raise ValueError(msg("{key}={value!r}; allowed: {names}", key="minute_rounding",
+                         value=minute_rounding, names=", ".join(_MINUTE_ROUNDING)))
