@@ -112,8 +112,9 @@ def test_page_one_holds_the_title_the_cards_and_the_map(now, printed, browser_pa
     height = image.shape[0]
     inked = (image[int(0.3 * height):int(0.8 * height)] < 245).any(axis=2)
     assert inked.mean() > 0.3, f"only {inked.mean():.0%} of page 1's lower part is drawn"
-    # the tables follow on the next pages
-    assert t("contacts_by") not in texts[0] and t("contacts_by") in texts[1]
+    # the chains of transmission have page 2 to themselves; the tables follow
+    assert "传播链" in texts[1] and t("contacts_by") not in texts[0] + texts[1]
+    assert t("contacts_by") in texts[2]
     ARTIFACTS.mkdir(exist_ok=True)
     pdf[0].render(scale=1.5).to_pil().save(ARTIFACTS / "briefing_pdf_page1.png")
 
@@ -243,8 +244,8 @@ def test_network_slot_takes_a_section_and_the_briefing_fills_it(now, written, tm
     section = '<section id="network"><h2>传播链</h2></section>'
     page = render_html(now, network=section)
     assert section in page
-    assert page.index('<section id="epi">') < page.index(section) < page.index(
-        '<section id="top-venues"')
+    assert page.index('<section id="map">') < page.index(section) < page.index(
+        '<section id="contacts"')
     assert 'class="tl-chains"' not in render_html(now)
     assert 'class="tl-chains"' in written["html"].read_text(encoding="utf-8")
     bare = write_briefing(now, tmp_path / "bare.html", network=False)

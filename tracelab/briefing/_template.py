@@ -60,6 +60,9 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
   .screen-only { display: none; }
   tr { break-inside: avoid; }
   details.params > :not(summary) { display: none; }
+  /* The network is a picture that cannot break: it gets a page of its own after the map. */
+  section.tl-chains { break-before: page; }
+  section.tl-chains svg.tl-ch-graph { width: 100%; height: 150mm; }
 }
 </style>
 </head>
@@ -120,6 +123,10 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
   <p class="note">{{ t('map_note') }}<span class="screen-only"> {{ t('map_hint') }}</span></p>
 </section>
 
+{#- Slot: the chains of transmission, a whole <section> of trusted HTML built by our
+    own code (render_html(network=...)); empty leaves no trace. In print it is page 2. #}
+{{ network }}
+
 <section id="contacts">
   <h2>{{ t('contacts_by') }}</h2>
   <table id="contacts-by">
@@ -143,10 +150,6 @@ footer { margin-top: 24px; font-size: 11px; color: #666; border-top: 1px solid #
   {{ svg_report }}
   {% if undated %}<p class="note">{{ t('undated') }}: {{ undated }}</p>{% endif %}
 </section>
-
-{#- Slot: the chains of transmission, a whole <section> of trusted HTML built by our
-    own code (render_html(network=...)); empty leaves no trace. #}
-{{ network }}
 
 <section id="top-venues" class="long">
   <h2>{{ t('top_venues') }}</h2>
