@@ -818,4 +818,55 @@ ZH: dict[str, str] = {
     "path: {path!r} still has a write-ahead log after closing; is another process using it? "
     "the original is kept":
         "path：{path!r} 关闭后仍有预写日志（WAL）；是否有其他进程正在使用？已保留原文件",
+    # tracelab.replay
+    "invalid policy {name!r}: {problems}": "策略 {name!r} 无效：{problems}",
+    "name={name!r} must be a non-empty string": "name={name!r} 应为非空字符串",
+    "rule={rule!r}: {exc}": "规则 rule={rule!r} 无效：{exc}",
+    "hops=2 needs a rule with secondary_contacts=True, got {rule!r}; use policy(..., hops=2), "
+    "which switches it on":
+        "hops=2 需要 secondary_contacts=True 的规则，收到 {rule!r}；请用 policy(..., hops=2)，"
+        "它会自动开启",
+    "compliance={value!r} must lie in [0, 1] or be None":
+        "compliance={value!r} 应在 [0, 1] 之间，或为 None",
+    "close_types={value!r} must be a tuple of venue-type codes":
+        "close_types={value!r} 应为场所类型代码的元组",
+    "close_after_cases={value!r} must be an int >= 1": "close_after_cases={value!r} 应为 >= 1 的整数",
+    "tracing quarantines no one for any time: set central_days or home_days (with "
+    "home_is_quarantine) above 0, or tracing=False":
+        "追踪了却不隔离任何人：请把 central_days 或 home_days（配合 home_is_quarantine）设为大于 0，"
+        "或设 tracing=False",
+    "policy preset={preset!r} is not a preset; allowed: {names}":
+        "策略 preset={preset!r} 不是预设策略；可选：{names}",
+    "unknown policy field(s) {unknown}; allowed: {names}, regime, rule_overrides":
+        "未知的策略字段 {unknown}；可用：{names}, regime, rule_overrides",
+    "policy {value!r} is neither a preset ({names}) nor a .json or .toml policy file":
+        "策略 {value!r} 既不是预设策略（{names}），也不是 .json 或 .toml 策略文件",
+    "policy file {path!r} does not exist": "策略文件 {path!r} 不存在",
+    "policy file {path!r}: not valid {form}: {exc}": "策略文件 {path!r}：不是有效的 {form}：{exc}",
+    "policy file {path!r} must hold a table (object), got {kind}":
+        "策略文件 {path!r} 的内容应为一个表（对象），实际是 {kind}",
+    "policy file {path!r}: {exc}": "策略文件 {path!r}：{exc}",
+    "{key}={value!r} must be an int >= {least}": "{key}={value!r} 应为 >= {least} 的整数",
+    "outbreak={value!r} must be an OutbreakParams": "outbreak={value!r} 应为 OutbreakParams",
+    "log={value!r} must be a LogParams": "log={value!r} 应为 LogParams",
+    "{exc}": "{exc}",
+    "invalid scenario: {problems}": "情景无效：{problems}",
+    "--data {folder!r}: no manifest.json; replay needs a synthetic county written by "
+    "`tracelab synth`":
+        "--data {folder!r}：没有 manifest.json；回放需要 `tracelab synth` 生成的模拟县数据",
+    "{path!r}: generator={generator!r}; replay needs a county from tracelab.synth (its "
+    "parameters and seed)":
+        "{path!r}：generator={generator!r}；回放需要 tracelab.synth 生成的县数据（要用它的参数和种子）",
+    "df={df!r} must be >= 1": "df={df!r} 必须 >= 1",
+    "policy {name!r} not in runs; have {have}": "运行结果中没有策略 {name!r}；现有：{have}",
+    "metric={metric!r} not in summary; have {have}": "汇总中没有指标 metric={metric!r}；现有：{have}",
+    "plots need matplotlib: pip install matplotlib": "绘图需要 matplotlib：pip install matplotlib",
+    "grid axis {key}={values!r} must be a list of values": "网格轴 {key}={values!r} 应为取值列表",
+    "policies: names {dup} appear twice; give each policy its own name (policy(..., "
+    "name='...'))":
+        "policies：名称 {dup} 重复；请给每个策略起不同的名称（policy(..., name='...')）",
+    "sweep needs at least one policy and one seed; got {n} policies and seeds={seeds!r}":
+        "sweep 至少需要一个策略和一个种子；收到 {n} 个策略，seeds={seeds!r}",
+    "unknown rule parameter(s) {unknown}; allowed: {names}":
+        "未知的规则参数 {unknown}；可用：{names}",
 }

@@ -349,9 +349,8 @@ def _check_keys(overrides: Mapping[str, Any]) -> None:
     allowed = [f.name for f in dataclasses.fields(Rule) if f.name != "name"]
     unknown = sorted(set(overrides) - set(allowed))
     if unknown:
-        raise TypeError(
-            f"unknown rule parameter(s) {unknown}; allowed: {', '.join(allowed)}"
-        )
+        raise TypeError(msg("unknown rule parameter(s) {unknown}; allowed: {names}",
+                            unknown=unknown, names=", ".join(allowed)))
 
 
 def _coerce(overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._validate import require_columns
 from tracelab.model import schema as s
 from tracelab.replay import columns as rc
@@ -53,7 +54,7 @@ def t_quantile(df: int) -> float:
     (2.262, 1.96)
     """
     if df < 1:
-        raise ValueError(f"df={df!r} must be >= 1")
+        raise ValueError(msg("df={df!r} must be >= 1", df=df))
     if df in _T975:
         return _T975[df]
     return 1.95996 + (2.042 - 1.95996) * 30 / df
@@ -272,7 +273,8 @@ def paired_difference(runs: pd.DataFrame, metric: str, policy: str, baseline: st
     """
     for name in (policy, baseline):
         if name not in set(runs[rc.POLICY]):
-            raise ValueError(f"policy {name!r} not in runs; have {sorted(set(runs[rc.POLICY]))}")
+            raise ValueError(msg("policy {name!r} not in runs; have {have}", name=name,
+                                 have=sorted(set(runs[rc.POLICY]))))
     a = runs[runs[rc.POLICY] == policy].set_index(rc.SEED)[metric]
     b = runs[runs[rc.POLICY] == baseline].set_index(rc.SEED)[metric]
     diff = (a - b).dropna().to_numpy(float)

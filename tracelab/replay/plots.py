@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab._atomic import atomic_path
+from tracelab._i18n import msg
 from tracelab.replay import columns as rc
 from tracelab.replay.metrics import CI_HIGH, CI_LOW, MEAN, METRIC, t_quantile
 
@@ -24,7 +25,7 @@ def _plt() -> Any:
     try:
         import matplotlib
     except ModuleNotFoundError:  # pragma: no cover - depends on the environment
-        raise ModuleNotFoundError("plots need matplotlib: pip install matplotlib") from None
+        raise ModuleNotFoundError(msg("plots need matplotlib: pip install matplotlib")) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -72,8 +73,8 @@ def plot_metric(summary: pd.DataFrame, metric: str, *, x: str = rc.POLICY,
     plt = _plt()
     rows = summary[summary[METRIC] == metric]
     if not len(rows):
-        raise ValueError(f"metric={metric!r} not in summary; have "
-                         f"{sorted(set(summary[METRIC]))}")
+        raise ValueError(msg("metric={metric!r} not in summary; have {have}", metric=metric,
+                             have=sorted(set(summary[METRIC]))))
     fig, ax = plt.subplots(figsize=(7, 4))
     if x == rc.POLICY:
         pos = np.arange(len(rows))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from tracelab._i18n import Message, msg
 from tracelab.model.rules import PRESETS as RULE_PRESETS
 from tracelab.model.rules import Rule, as_rule
 
@@ -120,7 +121,8 @@ class Policy:
             object.__setattr__(self, "close_types", tuple(sorted(self.close_types)))
         problems = _problems(self)
         if problems:
-            raise ValueError(f"invalid policy {self.name!r}: " + "; ".join(problems))
+            raise ValueError(msg("invalid policy {name!r}: {problems}", name=self.name,
+                                 problems=joined(problems)))
 
     @property
     def exposure_rule(self) -> Rule:
@@ -143,23 +145,44 @@ class Policy:
         return out
 
 
-def _problems(p: Policy) -> list[str]:
+def joined(problems: list[Message]) -> Message:
+    """The problems as one message, ``a; b; c``, each in the language asked for.
+
+    Examples
+    --------
+    >>> m = joined([msg("{key}={value!r} must be True or False", key="a", value=1),
+    ...             msg("{key}={value!r} must be finite and >= 0", key="b", value=-1)])
+    >>> m
+    'a=1 must be True or False; b=-1 must be finite and >= 0'
+    >>> m.zh
+    'a=1 应为 True 或 False；b=-1 应为 >= 0 的有限数'
+    """
+    head = problems[0]
+    for problem in problems[1:]:
+        head = msg("{first}; {then}", first=head, then=problem)
+    return head
+
+
+def _problems(p: Policy) -> list[Message]:
     problems = []
     if not isinstance(p.name, str) or not p.name:
-        problems.append(f"name={p.name!r} must be a non-empty string")
+        problems.append(msg("name={name!r} must be a non-empty string", name=p.name))
     for key in ("tracing", "home_is_quarantine", "quarantine", "same_day"):
         if not isinstance(getattr(p, key), bool):
-            problems.append(f"{key}={getattr(p, key)!r} must be True or False")
+            problems.append(msg("{key}={value!r} must be True or False", key=key,
+                                value=getattr(p, key)))
     try:
         r = as_rule(p.rule)
     except (ValueError, TypeError) as exc:
-        problems.append(f"rule={p.rule!r}: {exc}")
+        # exc renders in the language asked for when the rule raised a msg()
+        problems.append(msg("rule={rule!r}: {exc}", rule=p.rule, exc=exc))
         r = None
     if p.hops not in (1, 2) or isinstance(p.hops, bool):
-        problems.append(f"hops={p.hops!r}; allowed: 1, 2")
+        problems.append(msg("{key}={value!r}; allowed: {names}", key="hops", value=p.hops,
+                            names="1, 2"))
     elif p.hops == 2 and r is not None and not r.secondary_contacts:
-        problems.append(f"hops=2 needs a rule with secondary_contacts=True, got {p.rule!r}; "
-                        "use policy(..., hops=2), which switches it on")
+        problems.append(msg("hops=2 needs a rule with secondary_contacts=True, got {rule!r}; "
+                            "use policy(..., hops=2), which switches it on", rule=p.rule))
     numbers = {"delay_hours": p.delay_hours, "central_days": p.central_days,
                "home_days": p.home_days, "secondary_days": p.secondary_days}
     if p.close_days is not None:
@@ -167,20 +190,25 @@ def _problems(p: Policy) -> list[str]:
     for key, value in numbers.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
                 0 <= value < float("inf")):
-            problems.append(f"{key}={value!r} must be finite and >= 0")
+            problems.append(msg("{key}={value!r} must be finite and >= 0", key=key,
+                                value=value))
     if p.compliance is not None and (isinstance(p.compliance, bool) or not isinstance(
             p.compliance, (int, float)) or not 0 <= p.compliance <= 1):
-        problems.append(f"compliance={p.compliance!r} must lie in [0, 1] or be None")
+        problems.append(msg("compliance={value!r} must lie in [0, 1] or be None",
+                            value=p.compliance))
     if p.clock_start not in _CLOCKS:
-        problems.append(f"clock_start={p.clock_start!r}; allowed: {', '.join(_CLOCKS)}")
+        problems.append(msg("{key}={value!r}; allowed: {names}", key="clock_start",
+                            value=p.clock_start, names=", ".join(_CLOCKS)))
     if not isinstance(p.close_types, tuple) or not all(isinstance(t, str) for t in p.close_types):
-        problems.append(f"close_types={p.close_types!r} must be a tuple of venue-type codes")
+        problems.append(msg("close_types={value!r} must be a tuple of venue-type codes",
+                            value=p.close_types))
     if (isinstance(p.close_after_cases, bool) or not isinstance(p.close_after_cases, int)
             or p.close_after_cases < 1):
-        problems.append(f"close_after_cases={p.close_after_cases!r} must be an int >= 1")
+        problems.append(msg("close_after_cases={value!r} must be an int >= 1",
+                            value=p.close_after_cases))
     if p.tracing and p.quarantine_days <= 0 and p.secondary_days <= 0:
-        problems.append("tracing quarantines no one for any time: set central_days or "
-                        "home_days (with home_is_quarantine) above 0, or tracing=False")
+        problems.append(msg("tracing quarantines no one for any time: set central_days or "
+                            "home_days (with home_is_quarantine) above 0, or tracing=False"))
     return problems
 
 
@@ -240,20 +268,22 @@ def policy(preset: str = "twenty", /, *, rule_overrides: Mapping[str, Any] | Non
     5.0
     """
     if preset not in POLICY_PRESETS:
-        raise ValueError(f"policy preset={preset!r} is not a preset; allowed: "
-                         f"{', '.join(POLICY_PRESETS)}")
+        raise ValueError(msg("policy preset={preset!r} is not a preset; allowed: {names}",
+                             preset=preset, names=", ".join(POLICY_PRESETS)))
     base = POLICY_PRESETS[preset]
     changes = dict(changes)
     regime = changes.pop("regime", None)
     if regime is not None:
         if regime not in REGIME_QUARANTINE:
-            raise ValueError(f"regime={regime!r}; allowed: {', '.join(REGIME_QUARANTINE)}")
+            raise ValueError(msg("{key}={value!r}; allowed: {names}", key="regime",
+                                 value=regime, names=", ".join(REGIME_QUARANTINE)))
         base = _regime(regime).replace(name=base.name)
     fields = {f.name for f in dataclasses.fields(Policy)}
     unknown = sorted(set(changes) - fields)
     if unknown:
-        raise TypeError(f"unknown policy field(s) {unknown}; allowed: {', '.join(sorted(fields))}"
-                        ", regime, rule_overrides")
+        # a policy file's keys reach here too: load_policy shows this to a person
+        raise TypeError(msg("unknown policy field(s) {unknown}; allowed: {names}, regime, "
+                            "rule_overrides", unknown=unknown, names=", ".join(sorted(fields))))
     r = as_rule(changes.get("rule", base.rule))
     if rule_overrides:
         r = r.replace(**dict(rule_overrides))
@@ -272,8 +302,8 @@ def as_policy(value: str | Path | Policy) -> Policy:
     path = Path(value)
     if path.suffix.lower() in (".json", ".toml") or path.exists():
         return load_policy(path)
-    raise ValueError(f"policy {str(value)!r} is neither a preset ({', '.join(POLICY_PRESETS)}) "
-                     "nor a .json or .toml policy file")
+    raise ValueError(msg("policy {value!r} is neither a preset ({names}) nor a .json or .toml "
+                         "policy file", value=str(value), names=", ".join(POLICY_PRESETS)))
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -301,16 +331,17 @@ def load_policy(path: str | Path) -> Policy:
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"policy file {str(path)!r} does not exist")
+        raise FileNotFoundError(msg("policy file {path!r} does not exist", path=str(path)))
     text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"policy file {str(path)!r}: not valid "
-                         f"{'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}") from None
+        raise ValueError(msg("policy file {path!r}: not valid {form}: {exc}", path=str(path),
+                             form="TOML" if path.suffix.lower() == ".toml" else "JSON",
+                             exc=exc)) from None
     if not isinstance(data, dict):
-        raise ValueError(f"policy file {str(path)!r} must hold a table (object), got "
-                         f"{type(data).__name__}")
+        raise ValueError(msg("policy file {path!r} must hold a table (object), got {kind}",
+                             path=str(path), kind=type(data).__name__))
     data = dict(data)
     preset = data.pop("preset", "twenty")
     if isinstance(data.get("close_types"), list):
@@ -318,4 +349,4 @@ def load_policy(path: str | Path) -> Policy:
     try:
         return policy(preset, **data)
     except TypeError as exc:
-        raise ValueError(f"policy file {str(path)!r}: {exc}") from None
+        raise ValueError(msg("policy file {path!r}: {exc}", path=str(path), exc=exc)) from None

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tracelab._i18n import Message, msg
 from tracelab.model.regions import region
+from tracelab.replay.policies import joined
 from tracelab.synth import START, LogParams, OutbreakParams
 from tracelab.synth.county import DEFAULT_REGION
 
@@ -57,23 +59,27 @@ class Scenario:
     region: str = DEFAULT_REGION
 
     def __post_init__(self) -> None:
-        problems = []
+        problems: list[Message] = []
         if isinstance(self.population, bool) or not isinstance(self.population, int) or \
                 self.population < 50:
-            problems.append(f"population={self.population!r} must be an int >= 50")
+            problems.append(msg("{key}={value!r} must be an int >= {least}", key="population",
+                                value=self.population, least=50))
         if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1:
-            problems.append(f"days={self.days!r} must be an int >= 1")
+            problems.append(msg("{key}={value!r} must be an int >= {least}", key="days",
+                                value=self.days, least=1))
         if not isinstance(self.outbreak, OutbreakParams):
-            problems.append(f"outbreak={self.outbreak!r} must be an OutbreakParams")
+            problems.append(msg("outbreak={value!r} must be an OutbreakParams",
+                                value=self.outbreak))
         if not isinstance(self.log, LogParams):
-            problems.append(f"log={self.log!r} must be a LogParams")
+            problems.append(msg("log={value!r} must be a LogParams", value=self.log))
         if not problems:
             try:
                 region(self.region)
             except ValueError as exc:
-                problems.append(str(exc))
+                # the region's own message, in the language asked for
+                problems.append(msg("{exc}", exc=exc))
         if problems:
-            raise ValueError("invalid scenario: " + "; ".join(problems))
+            raise ValueError(msg("invalid scenario: {problems}", problems=joined(problems)))
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with ``changes`` (validated)."""
@@ -128,12 +134,14 @@ def scenario_from_dir(folder: str | Path, *, days: int | None = None) -> tuple[S
     """
     path = Path(folder) / "manifest.json"
     if not path.exists():
-        raise FileNotFoundError(f"--data {str(folder)!r}: no manifest.json; replay needs a "
-                                "synthetic county written by `tracelab synth`")
+        raise FileNotFoundError(msg("--data {folder!r}: no manifest.json; replay needs a "
+                                    "synthetic county written by `tracelab synth`",
+                                    folder=str(folder)))
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("generator") != "tracelab.synth":
-        raise ValueError(f"{str(path)!r}: generator={manifest.get('generator')!r}; replay needs "
-                         "a county from tracelab.synth (its parameters and seed)")
+        raise ValueError(msg("{path!r}: generator={generator!r}; replay needs a county from "
+                             "tracelab.synth (its parameters and seed)", path=str(path),
+                             generator=manifest.get("generator")))
     params = manifest["parameters"]
     scen = scenario_from_dict({"population": params["population"],
                        "days": days if days is not None else manifest["days"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracelab._i18n import msg
 from tracelab._time import NAT, NS_PER_S
 from tracelab.index.intervals import SortedScans, _next_later, presence
 from tracelab.model.rules import Rule
@@ -185,8 +186,8 @@ def stays(person: np.ndarray, venue_rank: np.ndarray, at: np.ndarray, exit_: np.
     has_exit = ex != NAT
     bad = has_exit & (ex < t)
     if bad.any():
-        raise ValueError(f"scans: {int(bad.sum())} exit_at before scanned_at (reason "
-                         "exit_before_entry); reject them on load")
+        raise ValueError(msg("scans: {n} exit_at before scanned_at (reason "
+                             "exit_before_entry); reject them on load", n=int(bad.sum())))
     v = venue_rank[order]
     # The rule's intervals come from visits()' own core, given the sorted scans.
     sorted_scans = SortedScans(

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from tracelab._i18n import msg
 from tracelab.replay import columns as rc
 from tracelab.replay.loop import replay
 from tracelab.replay.policies import Policy, as_policy, policy
@@ -60,7 +61,8 @@ def grid(base: str | Policy = "twenty", **axes: Sequence[Any]) -> list[Policy]:
     keys = list(axes)
     for k, values in axes.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-            raise ValueError(f"grid axis {k}={values!r} must be a list of values")
+            raise ValueError(msg("grid axis {key}={values!r} must be a list of values", key=k,
+                                 values=values))
     out = []
     for combo in itertools.product(*(list(axes[k]) for k in keys)):
         changes = dict(zip(keys, combo, strict=True))
@@ -155,12 +157,12 @@ def sweep(scenario: Scenario | int | str, policies: Sequence[Policy | str] | Pol
     names = [p.name for p in pols]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ValueError(f"policies: names {dup} appear twice; give each policy its own name "
-                         "(policy(..., name='...'))")
+        raise ValueError(msg("policies: names {dup} appear twice; give each policy its own "
+                             "name (policy(..., name='...'))", dup=dup))
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
     if not seed_list or not pols:
-        raise ValueError(f"sweep needs at least one policy and one seed; got {len(pols)} "
-                         f"policies and seeds={seeds!r}")
+        raise ValueError(msg("sweep needs at least one policy and one seed; got {n} policies "
+                             "and seeds={seeds!r}", n=len(pols), seeds=seeds))
     pairs = itertools.product(pols, seed_list)
     tasks = [(i, scen.as_dict(), p, sd) for i, (p, sd) in enumerate(pairs)]
     n_workers = min(workers or len(os.sched_getaffinity(0)), len(tasks))
