@@ -250,3 +250,21 @@ def test_network_slot_takes_a_section_and_the_briefing_fills_it(now, written, tm
     assert 'class="tl-chains"' in written["html"].read_text(encoding="utf-8")
     bare = write_briefing(now, tmp_path / "bare.html", network=False)
     assert 'class="tl-chains"' not in bare["html"].read_text(encoding="utf-8")
+
+
+def test_a_large_outbreak_briefing_stays_one_small_file(tmp_path):
+    # Hundreds of cases at shared venues make thousands of possible links between them;
+    # the page draws the likeliest tree and says how many others it left out.
+    synth = pytest.importorskip("tracelab.synth")
+    county = synth.generate(population=6000, days=14, seed=7, progress=False,
+                            log=synth.LogParams.perfect(),
+                            outbreak=synth.OutbreakParams(index_cases=20,
+                                                          beta_venue_per_hour=0.05))
+    county.write(tmp_path / "county")
+    b = load_briefing(tmp_path / "county", key=KEY.encode())
+    assert len(b.cases) >= 250
+    page = write_briefing(b, tmp_path / "b.html")["html"]
+    text = page.read_text(encoding="utf-8")
+    assert page.stat().st_size < 5 * 1024 * 1024
+    assert "条其他可能的传播关系未画出" in text
+    assert text.count('class="tl-ch-node ') >= len(b.cases)

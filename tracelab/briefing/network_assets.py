@@ -31,6 +31,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "at": ("病例到过的场所", "Case at venue"),
     "exposed": ("在该场所暴露", "Exposed at venue"),
     "show_other": ("显示其他关系", "Show other links"),
+    "omitted": ("另有 {n} 条其他可能的传播关系未画出，以免图过大；完整网络见 tracelab chains。",
+                "{n} other possible links are not drawn, to keep the page small; the whole "
+                "network is in tracelab chains."),
     "zoom_in": ("放大", "Zoom in"), "zoom_out": ("缩小", "Zoom out"),
     "reset": ("复位", "Reset"),
     "hint": ("悬停查看详情并突出相连节点；拖动平移，滚轮缩放，双击复位。",

@@ -12,6 +12,7 @@ Same network, same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ NODE_COLOURS = {"confirmed": BAR_COLOURS[0], "asymptomatic": BAR_COLOURS[1],
 IMPOSSIBLE_COLOUR = "#d62728"
 
 _R_CASE, _R_DOT, _VENUE_SIDE = 9, 3, 16
+#: The briefing draws the links outside the likeliest tree only up to this many.
+MAX_OTHER_LINKS = 600
 _LABEL_CHARS = 8  # venue names are cut to this many characters on the drawing
 
 
@@ -361,7 +364,7 @@ def _clusters_table(net: ChainNetwork, lang: str) -> str:
 
 
 def network_html(net: ChainNetwork, *, lang: str = "zh", zone: str = s.DEFAULT_ZONE,
-                 heading: bool = True) -> str:
+                 heading: bool = True, omitted: int = 0) -> str:
     """The network as an HTML fragment: legend, controls, the SVG, the numbered clusters.
 
     The fragment carries its own style and script (no file, no network request) and
@@ -377,6 +380,8 @@ def network_html(net: ChainNetwork, *, lang: str = "zh", zone: str = s.DEFAULT_Z
         Zone of the times shown.
     heading : bool
         Start with an ``<h2>``.
+    omitted : int
+        Links left out of `net` before drawing (:func:`network_section`), stated.
 
     Returns
     -------
@@ -397,6 +402,8 @@ def network_html(net: ChainNetwork, *, lang: str = "zh", zone: str = s.DEFAULT_Z
     (True, True, False)
     """
     note = t("people_note" if net.contacts else "count_note", lang)
+    if omitted:
+        note += " " + t("omitted", lang, n=f"{omitted:,}")
     controls = ('<div class="tl-ch-controls">'
                 f'<button type="button" data-zoom="0.8">{_esc(t("zoom_in", lang))}</button> '
                 f'<button type="button" data-zoom="1.25">{_esc(t("zoom_out", lang))}</button> '
@@ -469,5 +476,13 @@ def network_section(b: Briefing, *, lang: str = "zh") -> str:
     nothing person-level beyond the cases (labelled by pseudonym prefix).
     """
     net = chain_network(b.exposures, b.cases, b.venues, rule=b.rule, zone=b.zone)
-    return network_html(net, lang=lang, zone=b.zone)
+    # Every pair of cases at one venue is a possible link: 19,796 of them for 413 cases
+    # (113 MB of page, 5,907 of them marked). The likeliest tree is always drawn, the
+    # other links only while they are few; the cluster table still counts the impossible.
+    edges = net.edges
+    other = (edges[EDGE_KIND] == "link") & ~edges[IN_TREE].fillna(False).astype(bool)
+    omitted = int(other.sum()) if other.sum() > MAX_OTHER_LINKS else 0
+    if omitted:
+        net = dataclasses.replace(net, edges=edges[~other].reset_index(drop=True))
+    return network_html(net, lang=lang, zone=b.zone, omitted=omitted)
 
