@@ -245,6 +245,7 @@ def _scenarios(folder: Path, case: str, work: Path) -> dict[str, tuple[list[str]
         # a missing input folder or file
         "missing/synth": (["synth", "--population", "10", "--out", "{out}/s"], {}),
         "missing/validate": (["validate", gone], {}),
+        "missing/ingest": (["ingest", "--data", gone, "--store", "{out}/store"], {}),
         "missing/trace": (["trace", "--data", gone, "--case", "X", *traced,
                            "--out", "{out}/t.csv"], {}),
         "missing/sources": (["sources", "--data", gone, "--case", "X", *traced,

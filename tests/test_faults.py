@@ -440,6 +440,15 @@ NOT_KILLED = {
     "demo": "synth, validate, trace and brief in a row, each killed above",
     "replay": "writes its CSVs and plots through the same atomic writer; a run takes minutes",
     "audit": "writes only with --adopt, one audit append (killed under purge and trace)",
+    "ingest": "killed at fault points spread over an append, then read back and recovered, in "
+              "tests/test_store_faults.py (a store is a folder: the old or the new generation, "
+              "whole)",
+    "chains": "one HTML file through the atomic writer, audited after it with --contacts, as "
+              "trace (killed above)",
+    "notice": "one file through the atomic writer, then one audit entry, as trace (killed "
+              "above)",
+    "export": "each layer file through the atomic writer, the listing last, as layout (killed "
+              "above)",
 }
 
 

@@ -120,3 +120,28 @@ def test_the_audit_table_is_append_only_through_record_query(tmp_path, loaded):
     record_query(path, who="ana", purpose="inv:LX-2", query="trace", counts={"rows": 2})
     log = read_audit(path)
     assert log["purpose"].tolist() == ["inv:LX-1", "inv:LX-2"] and verify_audit(path) is None
+
+
+def test_a_transaction_lands_whole_or_not_at_all(tmp_path):
+    """run_transaction: every step and the commit hook, or nothing; frames unregistered."""
+    from tracelab.io.store import Step, insert_step, run_transaction
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute("CREATE TABLE t (person_id VARCHAR, n INTEGER)")
+    good = pd.DataFrame({s.PERSON_ID: ["p_0123456789abcdef"], "n": [1]})
+    columns = {s.PERSON_ID: "VARCHAR", "n": "INTEGER"}
+    seen = []
+    run_transaction(con, [insert_step("t", good, columns)], before_commit=seen.append)
+    assert len(seen) == 1 and con.execute("SELECT n FROM t").fetchall() == [(1,)]
+    with pytest.raises(duckdb.Error):
+        run_transaction(con, [insert_step("t", good.assign(n=2), columns),
+                              Step("INSERT INTO no_such_table VALUES (1)")])
+    assert con.execute("SELECT n FROM t").fetchall() == [(1,)]
+    with pytest.raises(RuntimeError, match="hook"):
+        run_transaction(con, [insert_step("t", good.assign(n=3), columns)],
+                        before_commit=lambda c: (_ for _ in ()).throw(RuntimeError("hook")))
+    assert con.execute("SELECT n FROM t").fetchall() == [(1,)]
+    assert not [r for r in con.execute("SHOW TABLES").fetchall() if "_incoming_" in r[0]]
+    with pytest.raises(PrivacyError, match="store table t"):
+        insert_step("t", good.assign(**{s.PERSON_ID: "13812345678"}), columns)
+    con.close()

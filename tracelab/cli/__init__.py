@@ -49,21 +49,27 @@ EXIT_CODES = {
 }
 
 #: Sub-command modules, in the order ``tracelab --help`` lists them.
-_COMMANDS = ("synth", "validate", "trace", "pairs", "calllist", "followup", "brief", "chains",
-             "notice", "export", "replay", "demo", "venues", "roles", "audit", "purge", "layout")
+_COMMANDS = ("synth", "validate", "ingest", "trace", "pairs", "calllist", "followup", "brief",
+             "chains", "notice", "export", "replay", "demo", "venues", "roles", "audit", "purge",
+             "layout")
+#: Sub-commands registered by another command's module.
+_MODULE_OF = {"sources": "trace"}
 #: OSError numbers that are the machine's state, not the user's input.
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                        errno.EIO, errno.ENOMEM, errno.EMFILE, errno.ENFILE, errno.EBUSY,
                        errno.EAGAIN, errno.ETXTBSY}
 
 
-def _parser(lang: str = "zh") -> argparse.ArgumentParser:
+def _parser(lang: str = "zh", argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = Parser(
         lang=lang, prog="tracelab", description="Venue-code (场所码) contact tracing workbench.",
         epilog="exit status: " + "; ".join(f"{k} {v.split(':')[0]}"
                                            for k, v in EXIT_CODES.items()))
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _COMMANDS:
+    # Only the module of the command asked for is imported, each with its own libraries (a
+    # trace needs no map library); --help and an unknown command import them all.
+    asked = _MODULE_OF.get(argv[0], argv[0]) if argv else None
+    for name in [asked] if asked in _COMMANDS else _COMMANDS:
         try:
             module = importlib.import_module(f"tracelab.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -174,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tracelab.cli.options import lang_of
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser(argv_lang(argv)).parse_args(argv)
+    args = _parser(argv_lang(argv), argv).parse_args(argv)
     lang = lang_of(args)
     try:
         return int(args.func(args))

@@ -1,7 +1,10 @@
-"""``tracelab trace`` and ``tracelab sources``: forward and backward tracing of a data folder.
+"""``tracelab trace`` and ``tracelab sources``: forward and backward tracing of a data folder or a store.
 
-Person identifiers are pseudonymised right after loading (:func:`read_pseudonymised`),
-so the exposures, the sources and the audit log hold pseudonyms only; ``--case`` takes
+With ``--data DIR`` the folder is loaded and person identifiers are pseudonymised right
+after loading (:func:`read_pseudonymised`); with ``--store PATH`` the county store built
+by ``tracelab ingest`` answers from its memory-mapped index (docs/store.md), the same
+exposures and sources in a fraction of the time, its database logging the query. Either
+way the exposures, the sources and the audit log hold pseudonyms only; ``--case`` takes
 either the raw id, pseudonymised with the same key before the lookup, or the pseudonym.
 """
 
@@ -25,9 +28,18 @@ from tracelab.cli.options import (
     say,
     zoned,
 )
+from tracelab.index.county import County, open_county
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
-from tracelab.io import DataDir, find_table, pseudonymise_data, read_cases, read_dir
+from tracelab.io import (
+    DataDir,
+    Loaded,
+    empty_rejections,
+    find_table,
+    pseudonymise_data,
+    read_cases,
+    read_dir,
+)
 from tracelab.io.exports import write_table
 from tracelab.model import schema as s
 from tracelab.model.ids import mask_id, mask_name
@@ -39,7 +51,7 @@ from tracelab.tracing.backward import HOUSEHOLD_ID, SOURCE_KIND
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "read_pseudonymised", "case_pseudonyms", "households", "require_scans",
-           "set_aside_lines"]
+           "require_store_scans", "set_aside_lines"]
 
 
 #: What trace and sources print, Chinese and English.
@@ -78,6 +90,13 @@ _LINES = {
                   "with `tracelab layout --data DIR --out LAYOUT`"),
     "no_cases": ("--data {data}：没有病例表（cases.parquet）",
                  "--data {data}: no cases table (cases.parquet)"),
+    "other_key": ("--store {store}：所给密钥不是建库时的密钥（假名对不上）；请用建库时的 "
+                  "--key-file 或 TRACELAB_KEY",
+                  "--store {store}: the key given is not the one the store was built with "
+                  "(its pseudonyms would not match); use the key of `tracelab ingest`"),
+    "store_spark": ("--store 由内嵌引擎查询；--engine spark 需要 --data LAYOUT",
+                    "--store is queried by the embedded engine; --engine spark needs "
+                    "--data LAYOUT"),
     "raw_ids": ("--data {data}：布局中有 {n} 个未假名化的 person_id，例如 {example!r}；请用 "
                 "`tracelab layout` 生成布局，它在读取时即假名化",
                 "--data {data}: the layout holds {n} raw person id(s), e.g. {example!r}; "
@@ -137,13 +156,42 @@ def require_scans(data: DataDir, since: pd.Timestamp | None = None,
         inside &= times <= until
     if not inside.any():
         zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
-        fmt = "%Y-%m-%d %H:%M"
-        span = (f"{since.tz_convert(zone):{fmt}}" if since is not None else "…") + say(
-            _LINES, "to", lang) + (f"{until.tz_convert(zone):{fmt}}" if until is not None
-                                   else "…")
-        raise ValueError(say(_LINES, "no_scan_in", lang, path=data.path / source, span=span,
-                             zone=zone, first=f"{times.min().tz_convert(zone):{fmt}}",
-                             last=f"{times.max().tz_convert(zone):{fmt}}"))
+        raise _none_in(data.path / source, since, until, zone, times.min(), times.max(), lang)
+
+
+def _none_in(path: Path, since: pd.Timestamp | None, until: pd.Timestamp | None, zone: str,
+             first: pd.Timestamp, last: pd.Timestamp, lang: str) -> ValueError:
+    """The error of a period without scans, naming the period the scans cover."""
+    fmt = "%Y-%m-%d %H:%M"
+    span = (f"{since.tz_convert(zone):{fmt}}" if since is not None else "…") + say(
+        _LINES, "to", lang) + (f"{until.tz_convert(zone):{fmt}}" if until is not None else "…")
+    return ValueError(say(_LINES, "no_scan_in", lang, path=path, span=span, zone=zone,
+                          first=f"{first.tz_convert(zone):{fmt}}",
+                          last=f"{last.tz_convert(zone):{fmt}}"))
+
+
+def require_store_scans(county: County, since: pd.Timestamp | None = None,
+                        until: pd.Timestamp | None = None, lang: str = "en") -> None:
+    """:func:`require_scans` for a store: its scans counted on its index, never loaded."""
+    info = county.meta.get("loads", {}).get("scans", {})
+    span = county.scan_span()
+    if span is None:
+        raise ValueError(say(_LINES, "no_scan", lang, path=county.path,
+                             read=int(info.get("read", 0)),
+                             rejected=int(info.get("rejected", 0))))
+    ns = [None if t is None else int(t.value) for t in (since, until)]
+    if not county.scans_between(ns[0], ns[1]):
+        first, last = (pd.Timestamp(t, tz="UTC") for t in span)
+        raise _none_in(county.path, since, until, county.zone, first, last, lang)
+
+
+def _store_aside(county: County) -> DataDir:
+    """The store's set-aside scans in the shape :func:`set_aside_lines` reads."""
+    info = county.meta.get("loads", {}).get("scans", {})
+    scans = Loaded(pd.DataFrame(), empty_rejections(), int(info.get("read", 0)),
+                   str(info.get("source", "scans")), set_aside=county.set_aside)
+    return DataDir(pd.DataFrame(), pd.DataFrame(), county.cases, empty_rejections(),
+                   {"scans": scans}, county.path)
 
 
 def set_aside_lines(data: DataDir, cases: list[str], lang: str = "en") -> list[str]:
@@ -192,8 +240,13 @@ def case_pseudonyms(wanted: list[str], key: bytes) -> list[str]:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, required=True,
-                   help="data folder with venues.*, scans.*, cases.*")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", type=Path, default=None,
+                       help="data folder with venues.*, scans.*, cases.*")
+    where.add_argument("--store", type=Path, default=None, metavar="PATH",
+                       help="county store built by `tracelab ingest` (docs/store.md): answers "
+                       "from its index without loading a folder; the query is logged in its "
+                       "database; --now, --profile, --columns and --region do not apply")
     p.add_argument("--regime", "--rule", dest="regime", default="twenty",
                    help=f"rule preset ({', '.join(PRESETS)}) or a rule id such as "
                    "'twenty(lingering_minutes=30)' (default twenty)")
@@ -225,7 +278,8 @@ _ROW_ORDER = (s.CASE_ID, s.HOP, s.VENUE_ID, s.CASE_T_IN, s.CONTACT_T_IN, s.CONTA
 
 def _audit_kwargs(args: argparse.Namespace) -> dict[str, object]:
     """Purpose, store and analyst for the audited query."""
-    return {"purpose": args.purpose, "audit": args.audit or args.data / "tracelab.duckdb",
+    home = args.store if args.store is not None else args.data
+    return {"purpose": args.purpose, "audit": args.audit or home / "tracelab.duckdb",
             "who": args.who}
 
 
@@ -235,7 +289,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "trace", help="who shared a venue with the cases while they were infectious",
         description="Load DIR, pseudonymise person ids with the key, build the visit graph "
         "under the rule's dwell assumption and write the exposures table (DESIGN.md "
-        "section 4) of the given cases; the query is logged in the audit table.")
+        "section 4) of the given cases; or answer from the index of a store built by "
+        "`tracelab ingest` (--store, docs/store.md). The query is logged in the audit table.")
     _common(p)
     p.add_argument("--case", action="append", required=True, metavar="ID",
                    help="person_id of a case in cases.*, raw or pseudonymised; repeat for "
@@ -246,7 +301,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q = subparsers.add_parser(
         "sources", help="where a case could have been infected (backward tracing)",
         description="Rank the known cases and venues a case could have been infected from, "
-        "inside its incubation window; ids pseudonymised, the query logged.")
+        "inside its incubation window, from a data folder or a store (--store); ids "
+        "pseudonymised, the query logged.")
     _common(q)
     q.add_argument("--case", required=True, metavar="ID",
                    help="person_id of the case, raw or pseudonymised")
@@ -280,8 +336,19 @@ def _cases(cases: pd.DataFrame, wanted: list[str], key: bytes, folder: Path,
 
 
 def _source(args: argparse.Namespace, r: Rule, key: bytes
-            ) -> tuple[VisitSource, pd.DataFrame, DataDir | None]:
-    """The visit source of ``--engine``, the (pseudonymised) cases and the loaded folder."""
+            ) -> tuple[VisitSource, pd.DataFrame, DataDir | County | None]:
+    """The visit source of ``--engine``, the (pseudonymised) cases and the loaded folder.
+
+    With ``--store`` the graph is the store's, memory-mapped, and the third item the
+    opened store.
+    """
+    if args.store is not None:
+        if args.engine != "embedded":
+            raise ValueError(say(_LINES, "store_spark", args.lang))
+        county = open_county(args.store)
+        if not county.key_matches(key):
+            raise ValueError(say(_LINES, "other_key", args.lang, store=args.store))
+        return county.graph(r, zone=args.zone), county.cases, county
     if args.engine == "embedded":
         data = read_pseudonymised(args.data, key, now=args.now, region=args.region,
                                   **log_kwargs(args))
@@ -313,12 +380,15 @@ def run_trace(args: argparse.Namespace) -> int:
     as_of = zoned(args.as_of, "--as-of", lang)
     key = cli_key(args.key_file, lang=lang)
     graph, cases, data = _source(args, r, key)
-    chosen = _cases(cases, args.case, key, args.data, lang)
+    chosen = _cases(cases, args.case, key, args.store or args.data, lang)
     if data is not None:
         windows = case_windows(chosen, r, as_of=as_of)
         lo, hi = windows[WINDOW_START].min(), windows[WINDOW_END].max()
-        require_scans(data, lo if pd.notna(lo) else None, hi if pd.notna(hi) else None,
-                      lang)
+        lo, hi = (lo if pd.notna(lo) else None), (hi if pd.notna(hi) else None)
+        if isinstance(data, County):
+            require_store_scans(data, lo, hi, lang)
+        else:
+            require_scans(data, lo, hi, lang)
     # One order whichever engine answered: Spark returns tied visits in any order.
     def ordered(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.sort_values(list(_ROW_ORDER), kind="stable", ignore_index=True)
@@ -330,10 +400,16 @@ def run_trace(args: argparse.Namespace) -> int:
     print(say(_LINES, "trace", lang, n=len(exposures), cases=len(chosen),
               people=exposures[s.CONTACT_ID].nunique(), venues=exposures[s.VENUE_ID].nunique(),
               rule=r.rule_id, out=args.out))
-    for line in (set_aside_lines(data, chosen[s.PERSON_ID].tolist(), lang) if data is not None
-                 else []):
+    for line in _aside_lines(data, chosen[s.PERSON_ID].tolist(), lang):
         print(line)
     return 0
+
+
+def _aside_lines(data: DataDir | County | None, cases: list[str], lang: str) -> list[str]:
+    if data is None:
+        return []
+    return set_aside_lines(_store_aside(data) if isinstance(data, County) else data, cases,
+                           lang)
 
 
 def households(folder: Path, key: bytes) -> pd.DataFrame | None:
@@ -369,14 +445,14 @@ def run_sources(args: argparse.Namespace) -> int:
     as_of = zoned(args.as_of, "--as-of", lang)
     key = cli_key(args.key_file, lang=lang)
     graph, cases, data = _source(args, r, key)
-    case = _cases(cases, [args.case], key, args.data, lang)[s.PERSON_ID].iloc[0]
-    ranked = sources(graph, case, r, cases=cases, as_of=as_of,
-                     households=households(args.data, key),
+    case = _cases(cases, [args.case], key, args.store or args.data, lang)[s.PERSON_ID].iloc[0]
+    roster = (data.households() if isinstance(data, County) else households(args.data, key))
+    ranked = sources(graph, case, r, cases=cases, as_of=as_of, households=roster,
                      deliver=lambda frame: write_table(frame, args.out), **_audit_kwargs(args))
     n_cases = int((ranked[SOURCE_KIND] == "case").sum()) if len(ranked) else 0
     n_venues = int((ranked[SOURCE_KIND] == "venue").sum()) if len(ranked) else 0
     print(say(_LINES, "sources", lang, cases=n_cases, venues=n_venues, rule=r.rule_id,
               out=args.out))
-    for line in set_aside_lines(data, [case], lang) if data is not None else []:
+    for line in _aside_lines(data, [case], lang):
         print(line)
     return 0

@@ -1,4 +1,8 @@
-"""``tracelab venues report|regulator|compliance``: aggregates for managers and regulators."""
+"""``tracelab venues report|regulator|compliance``: aggregates for managers and regulators.
+
+Each reads a data folder (``--data``) or a county store (``--store``, built by ``tracelab
+ingest``), whose tables come from its database instead of being loaded and checked again.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from tracelab.governance.aggregates import (
     regulator_report,
     venue_report,
 )
-from tracelab.io import read_dir
+from tracelab.io import DataDir, read_dir
 from tracelab.io.exports import write_csv, write_table
 from tracelab.model import schema as s
 
@@ -61,16 +65,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compliance", help="venue-level compliance lists: silent codes, low volumes, abnormal "
         "admissions, forwarded-code and group scans per venue, unregistered venues")
     checks.set_defaults(func=run_compliance)
+    for sub in (report, regulator, checks):
+        where = sub.add_mutually_exclusive_group(required=True)
+        where.add_argument("--data", type=Path, default=None,
+                           help="data folder with venues.* and scans.*")
+        where.add_argument("--store", type=Path, default=None, metavar="PATH",
+                           help="county store built by `tracelab ingest`: its tables were "
+                           "checked on ingest (--region and the load time of --now do not "
+                           "apply)")
     for sub in (report, regulator):
-        sub.add_argument("--data", type=Path, required=True,
-                         help="data folder with venues.* and scans.*")
         sub.add_argument("--out", type=Path, default=None,
                          help="write the table to this .csv or .xlsx file")
         sub.add_argument("--now", default=None,
                          help="reference time for 'in the future', with zone (default: now)")
         add_region_option(sub)
-    checks.add_argument("--data", type=Path, required=True,
-                        help="data folder with venues.* and scans.*")
     checks.add_argument("--out", type=Path, default=None,
                         help="folder to write one CSV per list into")
     checks.add_argument("--now", default=None,
@@ -78,6 +86,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_region_option(checks)
     for sub in (report, regulator, checks):
         add_lang_option(sub)
+
+
+def _tables(args: argparse.Namespace) -> DataDir:
+    """The tables of ``--data`` (loaded and checked) or of ``--store`` (from its database)."""
+    if args.store is not None:
+        from tracelab.io.county_tables import read_store_tables
+
+        return read_store_tables(args.store)
+    return read_dir(args.data, now=args.now, region=args.region)
 
 
 def _write(frame: pd.DataFrame, out: Path | None, lang: str = "en") -> None:
@@ -89,9 +106,10 @@ def _write(frame: pd.DataFrame, out: Path | None, lang: str = "en") -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print (and optionally write) one venue's manager report; return 0."""
-    data = read_dir(args.data, now=args.now, region=args.region)
+    data = _tables(args)
     if args.venue not in set(data.venues[s.VENUE_ID].astype("str")):
-        raise ValueError(say(_LINES, "unknown", args.lang, venue=args.venue, data=args.data))
+        raise ValueError(say(_LINES, "unknown", args.lang, venue=args.venue,
+                             data=args.store or args.data))
     report = venue_report(data.scans, args.venue)
     print(say(_LINES, "report", args.lang, venue=args.venue))
     for section, rows in report.groupby(SECTION, sort=False):
@@ -103,7 +121,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_regulator(args: argparse.Namespace) -> int:
     """Print (and optionally write) the regulator table; return 0."""
-    data = read_dir(args.data, now=args.now, region=args.region)
+    data = _tables(args)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     report = regulator_report(data.scans, data.venues, by)
     wide = report.pivot(index=by, columns=MEASURE, values=SHOWN)
@@ -127,7 +145,7 @@ def run_compliance(args: argparse.Namespace) -> int:
     """Print the top of every venue-level compliance list; return 0."""
     from tracelab.governance import compliance as c
 
-    data = read_dir(args.data, now=args.now, region=args.region)
+    data = _tables(args)
     now = pd.Timestamp(args.now).tz_convert("UTC") if args.now else None
     lists = {
         "silent_venues": c.silent_venues(data.scans, data.venues, now=now),

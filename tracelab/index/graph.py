@@ -15,7 +15,6 @@ import abc
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -26,6 +25,9 @@ from tracelab.index.kernels import N_TIERS
 from tracelab.index.presence import venue_table, visits
 from tracelab.model import schema as s
 from tracelab.model.rules import DWELL_MODES, Rule, as_rule
+
+if TYPE_CHECKING:  # networkx is imported where a graph is exported: a trace never needs it
+    import networkx as nx
 
 __all__ = ["VisitSource", "VisitGraph", "contact_graph", "QUERY"]
 
@@ -151,15 +153,24 @@ class VisitGraph(VisitSource):
 
     def __init__(self, *, venue_ids: np.ndarray, person_ids: np.ndarray,
                  segment_offsets: np.ndarray, v_person: np.ndarray, v_t_in: np.ndarray,
-                 v_t_out: np.ndarray, v_visit_id: np.ndarray, v_source: np.ndarray,
+                 v_t_out: np.ndarray, v_visit_id: np.ndarray | None, v_source: np.ndarray,
                  person_offsets: np.ndarray, p_pos: np.ndarray, venues: pd.DataFrame,
-                 dwell: str, seek: ix.Seek | None = None, zone: str = s.DEFAULT_ZONE) -> None:
+                 dwell: str, seek: ix.Seek | None = None, zone: str = s.DEFAULT_ZONE,
+                 segment_max_stay: np.ndarray | None = None,
+                 v_venue_code: np.ndarray | None = None,
+                 time_range: tuple[int, int] | None = None,
+                 person_take: Any = None) -> None:
+        # The last four are derived from the others; a graph opened from files
+        # (tracelab.index.mmap) passes them in rather than recomputing them.
         if dwell not in DWELL_MODES:
             raise ValueError(f"dwell={dwell!r}; allowed: {', '.join(DWELL_MODES)}")
         self.venue_ids, self.person_ids = venue_ids, person_ids
         self.segment_offsets, self.v_person = segment_offsets, v_person
         self.venue_offsets = segment_offsets[::N_TIERS]
-        self.v_t_in, self.v_t_out, self.v_visit_id = v_t_in, v_t_out, v_visit_id
+        self.v_t_in, self.v_t_out = v_t_in, v_t_out
+        # None: visits are numbered in person order (from_codes of person-ordered input),
+        # so a visit's id is its place in p_pos, derived when first asked for.
+        self._v_visit_id = v_visit_id
         self.v_source = v_source
         self.person_offsets, self.p_pos = person_offsets, p_pos
         self.venues, self.dwell = venues, dwell
@@ -168,16 +179,19 @@ class VisitGraph(VisitSource):
         self._seek = seek
         self.venue_type_array = venues[s.VENUE_TYPE].to_numpy(dtype=object)
         # String ids gathered as Arrow arrays: a C take, not one Python object per row.
-        self._person_take = (pd.array(person_ids, dtype="str") if person_ids.dtype == object
-                             else person_ids)
-        self._venue_take = (pd.array(venue_ids, dtype="str") if venue_ids.dtype == object
+        self._person_take = (person_take if person_take is not None
+                             else pd.array(person_ids, dtype="str")
+                             if person_ids.dtype.kind in "OU" else person_ids)
+        self._venue_take = (pd.array(venue_ids, dtype="str") if venue_ids.dtype.kind in "OU"
                             else venue_ids)
         self.venue_residence = venues[s.RESIDENCE].to_numpy(dtype=bool)
-        self.segment_max_stay = ix.segment_max(v_t_in, v_t_out, segment_offsets)
+        self.segment_max_stay = (segment_max_stay if segment_max_stay is not None
+                                 else ix.segment_max(v_t_in, v_t_out, segment_offsets))
         self.venue_max_stay = self.segment_max_stay.reshape(-1, N_TIERS).max(axis=1)
-        self.v_venue_code: np.ndarray | None = None  # built on demand by _venue_of
+        #: Venue code of each venue-ordered row; built on demand by _venue_of.
+        self.v_venue_code: np.ndarray | None = v_venue_code
         self._person_index: pd.Index | None = None
-        self._time_range: tuple[int, int] | None = None
+        self._time_range: tuple[int, int] | None = time_range
         self._venue_index = pd.Index(venue_ids)
         self._type_masks: dict[frozenset[str], np.ndarray] = {}
         self._person_dense, self._venue_dense = ix.dense(person_ids), ix.dense(venue_ids)
@@ -222,6 +236,42 @@ class VisitGraph(VisitSource):
                              f"{list(venue_ids[unknown][:3])}")
         venue = (vcodes if np.array_equal(venue_ids, vuniq) else
                  pd.Index(venue_ids).get_indexer(pd.Index(vuniq)).astype(np.int32)[vcodes])
+        src_codes = {name: i for i, name in enumerate(s.T_OUT_SOURCES)}
+        source = (visits_frame[s.T_OUT_SOURCE].map(src_codes).fillna(-1).to_numpy(np.int8)
+                  if s.T_OUT_SOURCE in visits_frame else np.full(len(t_in), -1, np.int8))
+        return cls.from_codes(
+            person=person, person_ids=person_ids, venue=venue, venue_ids=venue_ids,
+            venues=info.set_index(s.VENUE_ID).reindex(venue_ids).reset_index(),
+            t_in=t_in, t_out=t_out, source=source, tier=tier, dwell=dwell, zone=zone,
+            visit_id=(visits_frame[s.VISIT_ID].to_numpy(np.int64)
+                      if s.VISIT_ID in visits_frame else None))
+
+    @classmethod
+    def from_codes(cls, *, person: np.ndarray, person_ids: np.ndarray, venue: np.ndarray,
+                   venue_ids: np.ndarray, venues: pd.DataFrame, t_in: np.ndarray,
+                   t_out: np.ndarray, source: np.ndarray, dwell: str,
+                   zone: str = s.DEFAULT_ZONE, visit_id: np.ndarray | None = None,
+                   tier: np.ndarray | None = None) -> VisitGraph:
+        """Index visits given as integer codes: what :meth:`from_visits` does after coding.
+
+        Parameters
+        ----------
+        person, venue : numpy.ndarray
+            Codes: positions in ``person_ids`` (sorted unique) and ``venue_ids`` (sorted
+            unique, every venue of ``venues``).
+        venues : pandas.DataFrame
+            The venue table (:func:`tracelab.index.presence.venue_table`), one row per
+            venue code in ``venue_ids`` order.
+        t_in, t_out : numpy.ndarray
+            int64 ns UTC.
+        source : numpy.ndarray
+            int8 position of each ``t_out_source`` in ``schema.T_OUT_SOURCES`` (-1: none).
+        visit_id : numpy.ndarray, optional
+            Default: the row number.
+        tier : numpy.ndarray, optional
+            Stay tiers, when the caller has them already.
+        """
+        tier = ix.stay_tiers(t_in, t_out) if tier is None else tier
         n = len(t_in)
         # The sort and the check whether the input already runs by person are independent.
         (order, v_t_in, seek), by_person = ix.parallel(
@@ -241,9 +291,6 @@ class VisitGraph(VisitSource):
         v_person, v_t_out, p_pos = ix.parallel(
             lambda: np.take(person.astype(itype, copy=False), order),
             lambda: np.take(t_out, order), person_positions, rows=n)
-        src_codes = {name: i for i, name in enumerate(s.T_OUT_SOURCES)}
-        source = (visits_frame[s.T_OUT_SOURCE].map(src_codes).fillna(-1).to_numpy(np.int8)[order]
-                  if s.T_OUT_SOURCE in visits_frame else np.full(n, -1, np.int8))
         n_segments = len(venue_ids) * N_TIERS
         if seek is not None:
             segment_offsets = seek.offsets(n_segments)
@@ -253,20 +300,27 @@ class VisitGraph(VisitSource):
                       out=segment_offsets[1:])
         person_offsets = np.zeros(len(person_ids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(person, minlength=len(person_ids)), out=person_offsets[1:])
-        table = info.set_index(s.VENUE_ID).reindex(venue_ids).reset_index()
         return cls(
             venue_ids=venue_ids, person_ids=person_ids, segment_offsets=segment_offsets,
             v_person=v_person, v_t_in=v_t_in, v_t_out=v_t_out,
             # Without visit ids, a visit is numbered by its input row: the sort order.
-            v_visit_id=(np.take(visits_frame[s.VISIT_ID].to_numpy(np.int64), order)
-                        if s.VISIT_ID in visits_frame else order),
-            v_source=source, person_offsets=person_offsets, p_pos=p_pos, venues=table,
-            dwell=dwell, seek=seek, zone=zone,
+            v_visit_id=np.take(visit_id, order) if visit_id is not None else order,
+            v_source=np.take(source, order), person_offsets=person_offsets, p_pos=p_pos,
+            venues=venues, dwell=dwell, seek=seek, zone=zone,
         )
 
     def __repr__(self) -> str:
         return (f"VisitGraph({len(self.v_t_in)} visits, {len(self.person_ids)} people, "
                 f"{len(self.venue_ids)} venues, dwell={self.dwell!r})")
+
+    @property
+    def v_visit_id(self) -> np.ndarray:
+        """Visit id of each venue-ordered row (int64)."""
+        if self._v_visit_id is None:
+            ids = np.empty(len(self.p_pos), dtype=np.int64)
+            ids[np.asarray(self.p_pos)] = np.arange(len(self.p_pos), dtype=np.int64)
+            self._v_visit_id = ids
+        return self._v_visit_id
 
     @property
     def n_visits(self) -> int:
@@ -300,7 +354,10 @@ class VisitGraph(VisitSource):
                                                                           dtype=object)
         ids = self.person_ids
         small = len(wanted) <= _SMALL_LOOKUP
-        if len(ids) and (ids.dtype.kind in "iu" and wanted.dtype == ids.dtype
+        if len(ids) and ids.dtype.kind == "U" and all(type(w) is str for w in wanted):
+            # Fixed-width ids (a graph opened from files): compare as fixed-width text.
+            wanted = np.asarray(wanted, dtype=str)
+        if len(ids) and (ids.dtype.kind in "iuU" and wanted.dtype.kind == ids.dtype.kind
                          or small and ids.dtype == object and wanted.dtype == object
                          and all(type(w) is str for w in wanted)):
             # Ids are sorted: a binary search skips building an Index per call.
@@ -483,6 +540,8 @@ class VisitGraph(VisitSource):
         >>> sorted(G.graph["people"]), G.nodes[("venue", "V1")]["bipartite"]
         ([('person', 'P1'), ('person', 'P2')], 1)
         """
+        import networkx as nx
+
         frame = self._subset(subset)
         G = nx.Graph()
         people_ids = frame[s.PERSON_ID].to_numpy(dtype=object)
@@ -544,6 +603,8 @@ def contact_graph(exposures: pd.DataFrame) -> nx.DiGraph:
     >>> G.edges[("person", "C"), ("person", "P")]["overlap_minutes"]
     15.0
     """
+    import networkx as nx
+
     G = nx.DiGraph()
     if exposures.empty:
         return G

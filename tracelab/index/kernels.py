@@ -19,6 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
+
 __all__ = ["TIER_EDGES", "N_TIERS", "Seek", "codes", "dense", "sorted_by", "stay_tiers",
            "segment_order", "segment_max", "ranges", "segment_search", "parallel",
            "ordered_map"]
@@ -131,8 +133,8 @@ def stay_tiers(t_in: np.ndarray, t_out: np.ndarray) -> np.ndarray:
         for edge in TIER_EDGES[1:]:
             out += stay > edge
     if backwards:
-        raise ValueError(f"visits: t_out before t_in in {backwards} row(s); build visits "
-                         "with visits()")
+        raise ValueError(msg("visits: t_out before t_in in {backwards} row(s); build visits with "
+                             "visits()", backwards=backwards))
     return tier
 
 

@@ -14,8 +14,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NS_PER_MIN, to_ns
 from tracelab._validate import require_columns
+
+# _midnight and _next_later moved to tracelab.index.intervals; tracelab.replay.stays imports
+# them from here.
+from tracelab.index.intervals import _midnight, _next_later, presence, sort_scans  # noqa: F401
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 
@@ -60,8 +65,8 @@ def venue_table(venues: pd.DataFrame, venue_types: pd.DataFrame | None = None) -
     unknown = sorted(set(table[s.VENUE_TYPE].astype(str)) - set(info.index.astype(str)))
     if unknown:
         raise ValueError(
-            f"venues: venue_type {unknown[:5]} not in the venue-type table; allowed: "
-            f"{', '.join(map(str, info.index))}"
+            msg("venues: venue_type {unknown} not in the venue-type table; allowed: {names}",
+                unknown=unknown[:5], names=", ".join(map(str, info.index)))
         )
     weight = info[s.WEIGHT] if s.WEIGHT in info else pd.Series(1.0, index=info.index)
     vt = table[s.VENUE_TYPE].astype(str)
@@ -70,39 +75,6 @@ def venue_table(venues: pd.DataFrame, venue_types: pd.DataFrame | None = None) -
         s.WEIGHT: vt.map(weight).to_numpy(np.float64),
         s.RESIDENCE: vt.map(info[s.RESIDENCE]).to_numpy(bool),
     })
-
-
-def _midnight(ns: np.ndarray, zone: str, days: int) -> np.ndarray:
-    """The local midnight ``days`` after the start of each instant's local day, as UTC ns.
-
-    Calendar days in ``zone``: across a clock change a day is 23 or 25 hours long.
-    """
-    local = pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC").tz_convert(zone)
-    midnight = (local.tz_localize(None).normalize() + pd.Timedelta(days=days)).tz_localize(
-        zone, ambiguous="NaT", nonexistent="shift_forward"
-    )
-    return midnight.tz_convert("UTC").as_unit("ns").asi8
-
-
-def _next_later(person: np.ndarray, t_in: np.ndarray) -> np.ndarray:
-    """Each row's next strictly later entry of the same person (rows sorted by person, time).
-
-    Scans at one instant (a date-only log puts every scan of a date there) share the next
-    later one: they never cut each other.
-    """
-    n = len(t_in)
-    never = np.iinfo(np.int64).max
-    if not n:
-        return np.empty(0, dtype=np.int64)
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = (person[1:] != person[:-1]) | (t_in[1:] != t_in[:-1])
-    starts = np.flatnonzero(new_run)
-    run_of = np.cumsum(new_run) - 1
-    run_person, run_t = person[starts], t_in[starts]
-    nxt = np.full(len(starts), never, dtype=np.int64)
-    same = run_person[1:] == run_person[:-1]
-    nxt[:-1] = np.where(same, run_t[1:], never)
-    return nxt[run_of]
 
 
 def visits(
@@ -166,93 +138,31 @@ def visits(
     r = as_rule(rule)
     require_columns(scans, (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT), "scans")
     table = venue_table(venues, venue_types).set_index(s.VENUE_ID)
-    venue_ids = scans[s.VENUE_ID].astype(str)
-    unknown = venue_ids[~venue_ids.isin(table.index)].unique()
-    if len(unknown):
-        raise ValueError(
-            f"scans: {len(unknown)} venue_id(s) not in venues, e.g. {list(unknown[:3])}; "
-            "load with tracelab.io.read_dir, which rejects unknown venues"
-        )
-    t_in = to_ns(scans[s.SCANNED_AT], s.SCANNED_AT)
-    person = scans[s.PERSON_ID].astype(str).to_numpy()
-    vid = venue_ids.to_numpy()
-    has_exit_col = s.EXIT_AT in scans and scans[s.EXIT_AT].notna().any()
-    # Ties (same person, entry and venue) are ordered by exit so the result does not
-    # depend on the input's row order: only the last of them runs past the others.
-    exit_key = (to_ns(scans[s.EXIT_AT], s.EXIT_AT) if has_exit_col
-                else np.zeros(len(t_in), dtype=np.int64))
-    order = np.lexsort((exit_key, vid, t_in, person))
-    person, vid, t_in = person[order], vid[order], t_in[order]
-    n = len(order)
-
-    nxt = _next_later(person, t_in)
-
-    vtype = table[s.VENUE_TYPE].astype(str).reindex(vid).to_numpy()
-    dwell = table[s.DWELL_MIN].reindex(vid).to_numpy(np.float64)
-    if dwell_minutes:
-        custom = pd.Series(vtype).map(dict(dwell_minutes)).to_numpy(np.float64)
-        dwell = np.where(np.isnan(custom), dwell, custom)
-    if r.dwell == "estimated_dwell":
-        end = t_in + (dwell * NS_PER_MIN).astype(np.int64)
-        source = np.full(n, s.DWELL_MODEL, dtype=object)
-    elif r.dwell == "scan_only":
-        end = t_in + np.int64(round(r.scan_instant_minutes * NS_PER_MIN))
-        source = np.full(n, s.DWELL_MODEL, dtype=object)
-    else:
-        end = _midnight(t_in, r.day_zone, 1)
-        source = np.full(n, s.DAY_END, dtype=object)
-    has_exit = np.zeros(n, dtype=bool)
-    start = t_in
-    if r.dwell == "whole_day":
-        start = _midnight(t_in, r.day_zone, 0)
-
-    if has_exit_col:
-        exit_ns = exit_key[order]
-        has_exit = ~scans[s.EXIT_AT].isna().to_numpy()[order]
-        bad = has_exit & (exit_ns < t_in)
-        if bad.any():
-            raise ValueError(
-                f"scans: {int(bad.sum())} exit_at before scanned_at (reason "
-                "exit_before_entry); reject them on load"
-            )
-        end = np.where(has_exit, exit_ns, end)
-        source = np.where(has_exit, s.EXIT_SCAN, source)
-        start = np.where(has_exit, t_in, start)
-    if r.cut_end == "next_slot" and r.rounding_minutes:
-        # NHS roundUp: the slot the next check-in falls in ends the visit (15:15 -> 15:30).
-        step = np.int64(r.rounding_minutes) * NS_PER_MIN
-        nxt = np.where(nxt == np.iinfo(np.int64).max, nxt, nxt - np.mod(nxt, step) + step)
-    cut = (nxt < end) & ~has_exit & (r.dwell != "whole_day")
-    end = np.where(cut, nxt, end)
-    source = np.where(cut, s.NEXT_SCAN, source)
-    end = np.minimum(end, start + np.int64(round(r.max_stay_hours * 60)) * NS_PER_MIN)
-    t_in = start
+    sorted_scans = sort_scans(scans, table, dwell_minutes)
+    found = presence(sorted_scans, r)
+    rows, n = sorted_scans.order[found.rows], len(found.rows)
 
     def col(name: str, default: object) -> np.ndarray:
         if name in scans:
-            return scans[name].to_numpy()[order]
+            return scans[name].to_numpy()[rows]
         return np.full(n, default, dtype=object)
 
-    merged = (scans[s.MERGED_SCANS].to_numpy(np.int64)[order] if s.MERGED_SCANS in scans
-              else np.ones(n, dtype=np.int64))
-    out = pd.DataFrame({
+    sources = np.array(s.T_OUT_SOURCES, dtype=object)
+    return pd.DataFrame({
         s.VISIT_ID: np.arange(n, dtype=np.int64),
-        s.PERSON_ID: pd.array(person, dtype="str"),
-        s.VENUE_ID: pd.array(vid, dtype="str"),
-        s.T_IN: pd.DatetimeIndex(t_in.view("datetime64[ns]"), tz="UTC"),
-        s.T_OUT: pd.DatetimeIndex(end.view("datetime64[ns]"), tz="UTC"),
-        s.T_OUT_SOURCE: pd.array(source.astype(str), dtype="str"),
-        s.MERGED_SCANS: merged,
+        s.PERSON_ID: pd.array(sorted_scans.person_ids[sorted_scans.person[found.rows]],
+                              dtype="str"),
+        s.VENUE_ID: pd.array(sorted_scans.venue_ids[sorted_scans.venue[found.rows]],
+                             dtype="str"),
+        s.T_IN: pd.DatetimeIndex(found.start.view("datetime64[ns]"), tz="UTC"),
+        s.T_OUT: pd.DatetimeIndex(found.end.view("datetime64[ns]"), tz="UTC"),
+        s.T_OUT_SOURCE: pd.array(sources[found.source], dtype="str"),
+        s.MERGED_SCANS: (scans[s.MERGED_SCANS].to_numpy(np.int64)[rows]
+                         if s.MERGED_SCANS in scans else np.ones(n, dtype=np.int64)),
         s.CODE_COLOUR: col(s.CODE_COLOUR, None),
         s.METHOD: col(s.METHOD, None),
-        s.RESIDENCE: table[s.RESIDENCE].reindex(vid).to_numpy(bool),
+        s.RESIDENCE: table[s.RESIDENCE].to_numpy(bool)[sorted_scans.table_row[found.rows]],
     })
-    if r.dwell == "whole_day":
-        # Day starts keep the person order but not the time order of recorded exits.
-        out = out.sort_values([s.PERSON_ID, s.T_IN, s.VENUE_ID], kind="stable",
-                              ignore_index=True)
-        out[s.VISIT_ID] = np.arange(n, dtype=np.int64)
-    return out
 
 
 def estimate_dwell(
@@ -297,7 +207,8 @@ def estimate_dwell(
     """
     lo_q, hi_q = quantiles
     if not 0 <= lo_q <= hi_q <= 1:
-        raise ValueError(f"quantiles={tuple(quantiles)!r} must satisfy 0 <= low <= high <= 1")
+        raise ValueError(msg("quantiles={quantiles!r} must satisfy 0 <= low <= high <= 1",
+                             quantiles=tuple(quantiles)))
     types = type_table(venue_types)
     table = venue_table(venues, types).set_index(s.VENUE_ID)
     vt = scans[s.VENUE_ID].astype(str).map(table[s.VENUE_TYPE]).to_numpy()

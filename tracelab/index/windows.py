@@ -12,6 +12,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from tracelab._i18n import msg
 from tracelab._time import NAT, NS_PER_DAY, from_ns, timestamp_ns, to_ns
 from tracelab._validate import check_on_invalid, require_columns
 from tracelab.model import schema as s
@@ -106,8 +107,8 @@ def window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
         twice = len(pd.unique(ids)) != len(ids)
     if twice:
         dup = pd.unique(ids[pd.Series(ids).duplicated().to_numpy()])
-        raise ValueError(f"cases: person_id listed twice ({[mask_id(str(d)) for d in dup[:3]]}); "
-                         "give each case once")
+        raise ValueError(msg("cases: person_id listed twice ({examples}); give each case once",
+                             examples=[mask_id(str(d)) for d in dup[:3]]))
     nat = NAT
 
     def col(name: str) -> np.ndarray:
@@ -141,9 +142,9 @@ def window_arrays(cases: pd.DataFrame, r: Rule, limit: int | None
 def check_windows(ids: np.ndarray, bad: np.ndarray) -> None:
     if bad.any():
         raise ValueError(
-            f"cases: {int(bad.sum())} case(s) without a usable window (neither onset_at "
-            f"nor sampled_at), e.g. {[mask_id(str(i)) for i in ids[bad][:3]]}; fix them or "
-            "pass on_invalid='reject'"
+            msg("cases: {n} case(s) without a usable window (neither onset_at nor sampled_at), "
+                "e.g. {examples}; fix them or pass on_invalid='reject'", n=int(bad.sum()),
+                examples=[mask_id(str(i)) for i in ids[bad][:3]])
         )
 
 

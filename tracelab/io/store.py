@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+import duckdb
 import pandas as pd
 
 from tracelab._atomic import atomic_path, fault_point
@@ -16,7 +20,8 @@ from tracelab.model.tables import APPEND_ONLY, TABLES, open_database, read_sql
 from tracelab.privacy.boundary import protect_venues, require_protected
 from tracelab.privacy.pseudonyms import pseudonymise
 
-__all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY"]
+__all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY", "Step", "insert_step",
+           "run_transaction"]
 
 def _check_table(table: str) -> None:
     if table not in TABLES:
@@ -73,36 +78,16 @@ class Store:
 
     def _transaction(self, writes: list[tuple[str, pd.DataFrame, str]]) -> list[int]:
         """Write several (table, frame, mode) in one transaction: all land or none."""
+        steps: list[Step] = []
         for table, frame, mode in writes:
             _check_table(table)
             _refuse_append_only(table)
             if mode not in ("append", "replace"):
                 raise ValueError(f"mode: {mode!r} is not 'append' or 'replace'")
-            require_columns(frame, TABLES[table], f"frame for table {table!r}",
-                            error=s.SchemaError)
-            require_protected(frame.loc[:, list(TABLES[table])], f"store table {table}")
-        # Registered outside the transaction: an aborted one refuses even an unregister.
-        names = [f"_incoming_{k}" for k in range(len(writes))]
-        for name, (table, frame, _) in zip(names, writes, strict=True):
-            self.con.register(name, frame.loc[:, list(TABLES[table])])
-        try:
-            self.con.execute("BEGIN")
-            try:
-                for name, (table, _, mode) in zip(names, writes, strict=True):
-                    columns = ", ".join(f'"{c}"' for c in TABLES[table])
-                    if mode == "replace":
-                        self.con.execute(f"DELETE FROM {table}")
-                    self.con.execute(f"INSERT INTO {table} ({columns}) "
-                                     f"SELECT {columns} FROM {name}")
-                    fault_point(f"store:inserted:{table}")
-                self.con.execute("COMMIT")
-                fault_point("store:committed")
-            except BaseException as err:
-                rollback(self.con, err)
-                raise
-        finally:
-            for name in names:
-                self.con.unregister(name)
+            if mode == "replace":
+                steps.append(Step(f"DELETE FROM {table}"))
+            steps.append(insert_step(table, frame, TABLES[table]))
+        run_transaction(self.con, steps)
         return [len(frame) for _, frame, _ in writes]
 
     def ingest(self, table: str, loaded: Loaded, *, mode: str = "append",
@@ -155,6 +140,88 @@ class Store:
         _check_table(table)
         frame = self.con.execute(f"SELECT * FROM read_parquet('{_quote(Path(path))}')").df()
         return self.write(table, frame, mode=mode)
+
+
+_VIEWS = itertools.count()  # names of registered frames: unique within a process
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of :func:`run_transaction`, with the frames it reads by name."""
+
+    sql: str
+    frames: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    #: Fault point passed after the statement (tests only; :func:`tracelab._atomic.fault_point`).
+    stage: str | None = None
+
+
+def insert_step(table: str, frame: pd.DataFrame, columns: Mapping[str, str] | Sequence[str],
+                *, what: str | None = None) -> Step:
+    """A :class:`Step` inserting `frame`'s `columns` into `table`, checked at the boundary.
+
+    The frame must hold every column and no raw identifier
+    (:func:`tracelab.privacy.boundary.require_protected`); it is handed to DuckDB as an
+    Arrow table, which it reads without converting one Python object per row.
+
+    Raises
+    ------
+    tracelab.model.schema.SchemaError
+        If a column is missing.
+    tracelab.privacy.boundary.PrivacyError
+        If the frame holds a raw person id, phone, ID number or individual's name.
+    """
+    import pyarrow as pa
+
+    names = list(columns)
+    require_columns(frame, names, f"frame for table {table!r}", error=s.SchemaError)
+    chosen = frame.loc[:, names]
+    require_protected(chosen, what or f"store table {table}")
+    quoted = ", ".join(f'"{c}"' for c in names)
+    view = f"_incoming_{table}_{next(_VIEWS)}"
+    return Step(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {view}",
+                {view: pa.Table.from_pandas(chosen, preserve_index=False)},
+                f"store:inserted:{table}")
+
+
+def run_transaction(con: duckdb.DuckDBPyConnection, steps: Sequence[Step], *,
+                    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+                    ) -> None:
+    """Run `steps` in one transaction, then `before_commit`, then COMMIT: all land or none.
+
+    Frames are registered before the transaction and unregistered after it, whatever
+    happened: an aborted transaction refuses even an unregister.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t (x INTEGER)")
+    >>> run_transaction(con, [Step("INSERT INTO t SELECT x FROM f",
+    ...                            {"f": pd.DataFrame({"x": [1, 2]})})])
+    >>> con.execute("SELECT sum(x) FROM t").fetchone()
+    (3,)
+    """
+    names: dict[str, object] = {}
+    for step in steps:
+        names.update(step.frames)
+    for name, frame in names.items():
+        con.register(name, frame)
+    try:
+        con.execute("BEGIN")
+        try:
+            for step in steps:
+                con.execute(step.sql)
+                if step.stage is not None:
+                    fault_point(step.stage)
+            if before_commit is not None:
+                before_commit(con)
+            con.execute("COMMIT")
+            fault_point("store:committed")
+        except BaseException as err:
+            rollback(con, err)
+            raise
+    finally:
+        for name in names:
+            con.unregister(name)
 
 
 def _quote(path: Path) -> str:
