@@ -17,10 +17,7 @@ import pandas as pd
 from tracelab._i18n import msg
 from tracelab._time import NS_PER_MIN, to_ns
 from tracelab._validate import require_columns
-
-# _midnight and _next_later moved to tracelab.index.intervals; tracelab.replay.stays imports
-# them from here.
-from tracelab.index.intervals import _midnight, _next_later, presence, sort_scans  # noqa: F401
+from tracelab.index.intervals import presence, sort_scans
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 
