@@ -70,10 +70,11 @@ def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("TRACELAB_KEY")  # demo mode needs no key
     assert main(["demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line[:3] for line in lines[:5]] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
-    assert "演示模式" in lines[1] and "inv:DEMO" in lines[2]
-    assert "已遮蔽" in lines[3] and lines[3].endswith("-> out/calls.xlsx")
-    assert lines[4].startswith("5/5 简报：") and lines[4].endswith("-> out/briefing.html")
+    assert [line[:3] for line in lines[:6]] == ["1/6", "2/6", "3/6", "4/6", "5/6", "6/6"]
+    assert "演示模式" in lines[1] and lines[2].endswith("-> out/store")
+    assert "inv:DEMO" in lines[3] and "out/store/tracelab.duckdb" in lines[3]
+    assert "已遮蔽" in lines[4] and lines[4].endswith("-> out/calls.xlsx")
+    assert lines[5].startswith("6/6 简报：") and lines[5].endswith("-> out/briefing.html")
     page = (tmp_path / "out" / "briefing.html").read_bytes()
     assert b"L.map(" in page and (tmp_path / "out" / "briefing.json").is_file()
     # the demo regenerates the committed sample county: its briefing is the same bytes
@@ -81,11 +82,14 @@ def test_demo_ends_with_the_briefing(tmp_path, capsys, monkeypatch):
     other = tmp_path / "sample.html"
     write_briefing(SAMPLE, other, key=privacy.DEMO_KEY)
     assert other.read_bytes() == page
-    # the demo's trace and its call list left one entry each in its audit log, and its
-    # outputs hold pseudonyms
+    # the demo's trace from its store and its call list left one entry each in the store's
+    # audit log, and its outputs hold pseudonyms
+    from tracelab.index.county import open_county
     from tracelab.privacy.audit import read_audit, verify_audit
-    log = read_audit(tmp_path / "out" / "tracelab.duckdb")
+    store = tmp_path / "out" / "store"
+    assert open_county(store).generation == 1
+    log = read_audit(store / "tracelab.duckdb")
     assert [q.split()[0] for q in log["query"]] == ["trace", "calllist"]
-    assert verify_audit(tmp_path / "out" / "tracelab.duckdb") is None
+    assert verify_audit(store / "tracelab.duckdb") is None
     exposures = (tmp_path / "out" / "exposures.csv").read_text(encoding="utf-8")
     assert "p_" in exposures and not re.search(r"\bP[0-9]{7}\b", exposures)
