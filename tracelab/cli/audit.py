@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tracelab._i18n import render
 from tracelab.cli.options import add_lang_option, say
+from tracelab.io.county_store import database_path, is_county_store
 from tracelab.io.store import open_store
 from tracelab.privacy.audit import (
     ANCHOR_SUFFIX,
@@ -78,7 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "or does not match; 2 when the file is missing or not a tracelab store, or --anchor "
         "is malformed; 3 when another process holds the store or the system refuses access.",
         epilog=_EPILOG)
-    p.add_argument("--store", type=Path, required=True, help="tracelab database file")
+    p.add_argument("--store", type=Path, required=True,
+                   help="tracelab database file, or a county store folder (tracelab ingest)")
     p.add_argument("--verify", action="store_true",
                    help="only verify the log and print its head hash")
     p.add_argument("--anchor", default=None, metavar="SEQ:HASH",
@@ -124,6 +126,8 @@ def _report(status: AuditStatus, anchor: str | None, lang: str = "en") -> int:
 def run(args: argparse.Namespace) -> int:
     """List and verify the audit log; return 1 if it is broken or unverified, else 0."""
     lang = args.lang
+    if is_county_store(args.store):  # the county's one home holds its audit log
+        args.store = database_path(args.store)
     if not args.store.is_file():
         raise FileNotFoundError(say(_LINES, "no_store", lang, path=args.store))
     if args.adopt:

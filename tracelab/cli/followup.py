@@ -34,6 +34,7 @@ from tracelab.governance.followup import (
     read_listing,
 )
 from tracelab.io import open_store
+from tracelab.io.county_store import database_path, is_county_store
 from tracelab.io.exports import write_table
 from tracelab.model import schema as s
 from tracelab.privacy import pseudonyms as privacy
@@ -126,7 +127,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for sub in (imp, st):
         sub.add_argument("--who", default=None, help="the operator, for the audit log")
         sub.add_argument("--store", type=Path, required=True,
-                         help="the county's DuckDB store (tracelab.duckdb)")
+                         help="the county's DuckDB store (tracelab.duckdb), or its county "
+                         "store folder (tracelab ingest)")
         sub.add_argument("--lang", choices=("zh", "en"), default="zh",
                          help="language of the output (default zh)")
         add_key_option(sub)
@@ -151,6 +153,12 @@ def _write(frame: pd.DataFrame, path: Path | None, sheet: str) -> None:
     print(f"-> {path}")
 
 
+def _county_database(args: argparse.Namespace) -> None:
+    # A county store folder is the county's one home: its follow-up lives in its database.
+    if is_county_store(args.store):
+        args.store = database_path(args.store)
+
+
 def run_import(args: argparse.Namespace) -> int:
     """Record a returned sheet; return 0, or 1 when rows were rejected."""
     lang = args.lang
@@ -160,6 +168,7 @@ def run_import(args: argparse.Namespace) -> int:
     # is recorded from it.
     loaded = read_followup(args.file, key=key, zone=args.zone, now=zoned(args.now, "--now"),
                            on_file_problem="raise")
+    _county_database(args)
     with open_store(args.store) as store:
         got = import_followup(store, loaded, now=zoned(args.now, "--now"))
         record_query(store, who=args.who, purpose=purpose,
@@ -278,6 +287,7 @@ def run_status(args: argparse.Namespace) -> int:
     as_of = zoned(args.as_of, "--as-of")
     listed_at = zoned(args.listed_at, "--listed-at")
     hours = reach_hours(args.reach_hours, args.lang)
+    _county_database(args)
     if not args.store.is_file():
         raise FileNotFoundError(say(_LINES, "no_store", args.lang, store=args.store))
     listed = _listing(args, as_of)
