@@ -90,20 +90,27 @@ class _Loop:
         self.sim, self.pol = sim, pol
         self.rule = pol.exposure_rule
         self.t0 = int(sim.base.start_utc.value)
-        self.ids = sim.base.people.table[s.PERSON_ID].to_numpy(dtype=object)
-        n = len(self.ids)
+        self.people = sim.base.people
+        self.n = n = len(self.people.age)
         # Where results depend on the order of ids (which case a contact is listed
         # under), codes are compared by the rank of their id.
         self.id_rank = np.arange(n, dtype=np.int64)  # the synthetic table is sorted by id
-        if not (self.ids[1:] >= self.ids[:-1]).all():
-            self.id_rank[np.argsort(self.ids.astype(str), kind="stable")] = np.arange(n)
+        if not self.people.ids_in_row_order:
+            ids = self.people.ids
+            self.id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(n)
         venues = sim.base.venues
         # The baseline traces no one: it needs no visits.
         self.log = (VisitLog(venues.type_code, venues.ids, self.rule, reference.venue_types())
                     if pol.tracing else None)
         self.last_trace = np.full(n, NAT, dtype=np.int64)  # as_of (ns) of a case's last trace
         self.pairs: set[int] = set()  # case * n + contact of hop-1 exposures
-        self.contacts: dict[int, dict[str, Any]] = {}
+        # Per person code, the contact record: listed or not, first tracing case, hop,
+        # its confirmation, when listed, last exposure, quarantine start and end (s).
+        self.listed = np.zeros(n, dtype=bool)
+        self.c_case = np.full(n, -1, dtype=np.int64)
+        self.c_hop = np.zeros(n, dtype=np.int64)
+        self.c_conf, self.c_traced, self.c_last, self.c_q_start, self.c_q_end = (
+            np.full(n, np.nan) for _ in range(5))
         self.quarantines: list[tuple[int, float, float, float]] = []  # code, start, end, away
         self.closures: list[tuple[int, float, float]] = []  # venues, start, end (days)
         self.closed_once = False
@@ -182,7 +189,7 @@ class _Loop:
         contact = ex[s.CONTACT_ID].to_numpy(np.int64)
         end = to_ns(ex[s.OVERLAP_END])
         h1 = hop == 1
-        self.pairs.update((case[h1] * len(self.ids) + contact[h1]).tolist())
+        self.pairs.update((case[h1] * self.n + contact[h1]).tolist())
         sources = traced[s.PERSON_ID].to_numpy(np.int64)
         sorter = np.argsort(sources)
         confirmed = to_ns(traced[s.CONFIRMED_AT])[sorter]
@@ -204,52 +211,59 @@ class _Loop:
         # Reported cases are isolated, not quarantined.
         head = head[~np.isin(contact[head], everyone)]
         day_s = self.sim.day * _DAY
-        orders: dict[tuple[float, float], list[int]] = {}
-        for i in head.tolist():
-            person = int(contact[i])
-            order_ = self._quarantine(person, int(case[i]), int(hop[i]), int(conf[i]),
-                                      int(last[codes[i]]), day_s)
-            if order_ is not None:
-                orders.setdefault(order_, []).append(person)
+        people, start, away_end = self._quarantine(contact[head], case[head], hop[head],
+                                                   conf[head], last[codes[head]], day_s)
         # One call per (start, end): the simulator's quarantine takes a common period.
-        for (start, away_end), people in sorted(orders.items()):
-            self.sim.quarantine(sorted(self.ids[people]), start=start / _DAY,
-                                end=away_end / _DAY)
+        if len(start):
+            order = np.lexsort((away_end, start))
+            start, away_end, people = start[order], away_end[order], people[order]
+            cut = np.flatnonzero(np.r_[True, (start[1:] != start[:-1])
+                                       | (away_end[1:] != away_end[:-1]), True])
+            for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+                self.sim.quarantine_rows(np.unique(people[a:b]), start=start[a] / _DAY,
+                                         end=away_end[a] / _DAY)
 
-    def _quarantine(self, person: int, case: int, hop: int, conf: int, last: int, day_s: int
-                    ) -> tuple[float, float] | None:
-        """Record a contact; return the (start, end) to keep them away, if any (seconds)."""
+    def _quarantine(self, person: np.ndarray, case: np.ndarray, hop: np.ndarray,
+                    conf: np.ndarray, last: np.ndarray, day_s: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Record contacts (each listed once here); return whom to keep away, from, until.
+
+        Times in seconds from the start; the contacts kept away come in ``person`` order.
+        """
         pol = self.pol
         conf_s = (conf - self.t0) / NS_PER_S
         last_s = (last - self.t0) / NS_PER_S
-        start = max(conf_s + pol.delay_hours * 3600, float(day_s))
+        start = np.maximum(conf_s + pol.delay_hours * 3600, float(day_s))
         anchor = last_s if pol.clock_start == "last_exposure" else start
-        if hop == 1:
-            burden = pol.central_days + pol.home_days
-            away = pol.quarantine_days
-        else:
-            burden = pol.secondary_days
-            away = pol.secondary_days if pol.home_is_quarantine else 0.0
+        first = hop == 1
+        burden = np.where(first, pol.central_days + pol.home_days, pol.secondary_days)
+        away = np.where(first, pol.quarantine_days,
+                        pol.secondary_days if pol.home_is_quarantine else 0.0)
         # Release at the full hour after the period ends: contacts of one case then share
         # a few release times, and the simulation takes one call per shared period.
         end = np.ceil((anchor + burden * _DAY) / 3600) * 3600
         away_end = np.ceil((anchor + away * _DAY) / 3600) * 3600
-        rec = self.contacts.get(person)
-        if rec is None:
-            rec = {rc.CONTACT: person, s.CASE_ID: case, s.HOP: hop,
-                   rc.CASE_CONFIRMED: conf_s, rc.TRACED_AT: max(conf_s, float(day_s)),
-                   rc.LAST_EXPOSURE: last_s,
-                   rc.Q_START: np.nan, rc.Q_END: np.nan}
-            self.contacts[person] = rec
-        rec[rc.LAST_EXPOSURE] = max(rec[rc.LAST_EXPOSURE], last_s)
-        if not pol.quarantine or end <= start or not (
-                np.isnan(rec[rc.Q_END]) or end > rec[rc.Q_END]):
-            return None  # observe only, period already over, or already long enough
-        if np.isnan(rec[rc.Q_START]):
-            rec[rc.Q_START] = start
-        rec[rc.Q_END] = end
-        self.quarantines.append((person, start, end, away_end))
-        return (start, float(away_end)) if away_end > start else None
+        fresh = ~self.listed[person]
+        new = person[fresh]
+        self.listed[new] = True
+        self.c_case[new], self.c_hop[new] = case[fresh], hop[fresh]
+        self.c_conf[new] = conf_s[fresh]
+        self.c_traced[new] = np.maximum(conf_s[fresh], float(day_s))
+        self.c_last[new] = last_s[fresh]
+        self.c_last[person] = np.maximum(self.c_last[person], last_s)
+        q_end = self.c_q_end[person]
+        # Observe only, period already over, or already long enough: no new order.
+        act = (end > start) & (np.isnan(q_end) | (end > q_end))
+        if not pol.quarantine:
+            act[:] = False
+        who = person[act]
+        self.c_q_start[who] = np.where(np.isnan(self.c_q_start[who]), start[act],
+                                       self.c_q_start[who])
+        self.c_q_end[who] = end[act]
+        self.quarantines.extend(zip(who.tolist(), start[act].tolist(), end[act].tolist(),
+                                    away_end[act].tolist(), strict=True))
+        away_now = act & (away_end > start)
+        return person[away_now], start[away_now], away_end[away_now]
 
 
 def replay(scenario: Scenario | int | str | Path, policy: Policy | str | Path = "twenty", *,
@@ -312,9 +326,14 @@ def replay(scenario: Scenario | int | str | Path, policy: Policy | str | Path = 
     cases = cases_table(sim)
     contacts = _contacts_table(loop, truth, cases)
     # Ids at the edge: the tables and scores name people by their ids.
-    ids, n = loop.ids, len(loop.ids)
-    quarantines = [(ids[p], a, b, w) for p, a, b, w in loop.quarantines]
-    pairs = {(ids[k // n], ids[k % n]) for k in loop.pairs}
+    n, id_of = loop.n, loop.people.id_of
+    if loop.quarantines:
+        who, *times = zip(*loop.quarantines, strict=True)
+        quarantines = list(zip(id_of(np.array(who)).tolist(), *times, strict=True))
+    else:
+        quarantines = []
+    pair = np.array(sorted(loop.pairs), dtype=np.int64)
+    pairs = set(zip(id_of(pair // n).tolist(), id_of(pair % n).tolist(), strict=True))
     days = day_series(sim, quarantines, loop.closures, contacts, scen.days)
     metrics = run_metrics(truth=truth, cases=cases, contacts=contacts, pairs=pairs,
                           quarantines=quarantines, closures=loop.closures,
@@ -327,9 +346,11 @@ def replay(scenario: Scenario | int | str | Path, policy: Policy | str | Path = 
 def _contacts_table(loop: _Loop, truth: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     from tracelab.synth import columns as sc
 
-    rows = list(loop.contacts.values())
-    frame = pd.DataFrame(rows, columns=[rc.CONTACT, s.CASE_ID, s.HOP, rc.CASE_CONFIRMED,
-                                        rc.TRACED_AT, rc.LAST_EXPOSURE, rc.Q_START, rc.Q_END])
+    who = np.flatnonzero(loop.listed)
+    frame = pd.DataFrame({rc.CONTACT: who, s.CASE_ID: loop.c_case[who], s.HOP: loop.c_hop[who],
+                          rc.CASE_CONFIRMED: loop.c_conf[who], rc.TRACED_AT: loop.c_traced[who],
+                          rc.LAST_EXPOSURE: loop.c_last[who], rc.Q_START: loop.c_q_start[who],
+                          rc.Q_END: loop.c_q_end[who]})
     infector = dict(zip(truth[s.PERSON_ID], truth[sc.INFECTOR_ID], strict=True))
     detected = set(cases[s.PERSON_ID])
     t0 = pd.Timestamp(loop.t0, tz="UTC")
@@ -339,8 +360,10 @@ def _contacts_table(loop: _Loop, truth: pd.DataFrame, cases: pd.DataFrame) -> pd
         return pd.Series(t0 + pd.to_timedelta(sec, unit="s"), dtype="datetime64[ns, UTC]")
 
     out = pd.DataFrame({
-        rc.CONTACT: pd.array(loop.ids[frame[rc.CONTACT].to_numpy(np.int64)], dtype="str"),
-        s.CASE_ID: pd.array(loop.ids[frame[s.CASE_ID].to_numpy(np.int64)], dtype="str"),
+        rc.CONTACT: pd.array(loop.people.id_of(frame[rc.CONTACT].to_numpy(np.int64)),
+                             dtype="str"),
+        s.CASE_ID: pd.array(loop.people.id_of(frame[s.CASE_ID].to_numpy(np.int64)),
+                            dtype="str"),
         s.HOP: frame[s.HOP].astype(np.int8),
         rc.CASE_CONFIRMED: when(rc.CASE_CONFIRMED),
         rc.TRACED_AT: when(rc.TRACED_AT),

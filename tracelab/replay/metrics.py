@@ -61,7 +61,14 @@ def t_quantile(df: int) -> float:
 
 
 def _union_days(intervals: Iterable[tuple[str, float, float]]) -> dict[str, float]:
-    """Per person, the length of the union of ``[start, end)`` (seconds), in days."""
+    """Per person, the length of the union of ``[start, end)`` (seconds), in days.
+
+    Examples
+    --------
+    >>> _union_days([("B", 0.0, 43200.0), ("A", 0.0, 86400.0), ("B", 86400.0, 129600.0),
+    ...              ("A", 43200.0, 172800.0)])
+    {'A': 2.0, 'B': 1.0}
+    """
     rows = list(intervals)
     if not rows:
         return {}
@@ -69,23 +76,28 @@ def _union_days(intervals: Iterable[tuple[str, float, float]]) -> dict[str, floa
     codes, uniq = pd.factorize(np.asarray(people, dtype=object), sort=True)
     a_arr, b_arr = np.asarray(a_list, dtype=float), np.asarray(b_list, dtype=float)
     order = np.lexsort((a_arr, codes))
-    # One pass over plain floats in (person, start) order: a frame group per person costs
-    # a millisecond each, and a run quarantines thousands.
-    out: dict[str, float] = {}
-    cur, total, cur_a, cur_b = -1, 0.0, 0.0, 0.0
-    for code, a, b in zip(codes[order].tolist(), a_arr[order].tolist(), b_arr[order].tolist(),
-                          strict=True):
-        if code != cur:
-            if cur >= 0:
-                out[str(uniq[cur])] = (total + (cur_b - cur_a)) / _DAY
-            cur, total, cur_a, cur_b = code, 0.0, a, b
-        elif a > cur_b:
-            total += cur_b - cur_a
-            cur_a, cur_b = a, b
-        else:
-            cur_b = max(cur_b, b)
-    out[str(uniq[cur])] = (total + (cur_b - cur_a)) / _DAY
-    return out
+    code, a, b = codes[order], a_arr[order], b_arr[order]
+    # In (person, start) order, a stay opens a new stretch when it starts after every
+    # earlier stay of the person ended; a stretch runs to the latest end within it.
+    first = np.r_[True, code[1:] != code[:-1]]
+    reach = pd.Series(b).groupby(code).cummax().to_numpy()
+    opens = first | np.r_[False, a[1:] > reach[:-1]]
+    starts = np.flatnonzero(opens)
+    ends = np.r_[starts[1:], len(a)] - 1
+    length = reach[ends] - a[starts]
+    owner = code[starts]
+    per_person = np.bincount(owner)  # stretches per person, in person order
+    first_of = np.r_[0, np.cumsum(per_person)[:-1]]
+    days = length[first_of] / _DAY
+    # Sums in stretch order, one stretch after another, as a running total would add them.
+    lengths = length.tolist()
+    for person in np.flatnonzero(per_person > 1).tolist():
+        at = int(first_of[person])
+        total = 0.0
+        for x in lengths[at:at + int(per_person[person]) - 1]:
+            total += x
+        days[person] = (total + lengths[at + int(per_person[person]) - 1]) / _DAY
+    return {str(uniq[k]): v for k, v in enumerate(days.tolist())}
 
 
 def run_metrics(*, truth: pd.DataFrame, cases: pd.DataFrame, contacts: pd.DataFrame,
@@ -142,7 +154,7 @@ def run_metrics(*, truth: pd.DataFrame, cases: pd.DataFrame, contacts: pd.DataFr
     hits = sum((i, p) in pairs for i, p in zip(by_case[sc.INFECTOR_ID], by_case[s.PERSON_ID],
                                                 strict=True))
     found = {contact for _, contact in pairs} | traced_ids
-    any_hits = int(by_case[s.PERSON_ID].isin(found).sum())
+    any_hits = sum(p in found for p in by_case[s.PERSON_ID].tolist())
     nan = float("nan")
     denom = len(by_case)
     q = contacts[contacts[rc.Q_START].notna()] if len(contacts) else contacts
@@ -198,9 +210,11 @@ def day_series(sim: Any, quarantines: Sequence[tuple[str, float, float, float]],
     noon = edges[:-1] + _DAY / 2
     in_q = np.zeros(days, np.int64)
     if quarantines:
-        frame = pd.DataFrame(list(quarantines), columns=["p", "a", "b", "w"])
+        people, q_from, q_until, _ = zip(*quarantines, strict=True)
+        codes = pd.factorize(np.asarray(people, dtype=object))[0]
+        lo, hi = np.asarray(q_from, dtype=float), np.asarray(q_until, dtype=float)
         for d, t in enumerate(noon):
-            in_q[d] = frame.loc[(frame["a"] <= t) & (frame["b"] > t), "p"].nunique()
+            in_q[d] = len(np.unique(codes[(lo <= t) & (hi > t)]))
     closed = np.zeros(days, np.int64)
     for n, a, b in closures:
         closed += np.where((np.arange(days) >= a) & (np.arange(days) < b), n, 0)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tracelab._time import timestamp_from_ns, to_ns
 from tracelab.index.graph import VisitGraph
-from tracelab.index.kernels import ranges, segment_search
+from tracelab.index.kernels import codes, ranges, segment_search
 from tracelab.index.presence import venue_table
 from tracelab.index.windows import window_arrays
 from tracelab.model import schema as s
@@ -114,6 +114,9 @@ class VisitLog:
         self.venues = pd.DataFrame({s.VENUE_ID: np.arange(n, dtype=np.int64),
                                     s.VENUE_TYPE: np.asarray(venue_types, dtype=object)})
         info = venue_table(self.venues, type_table)
+        # The graph's venue table, built once: every venue code is its own id.
+        self._graph_venues = info.set_index(s.VENUE_ID).reindex(
+            np.arange(n, dtype=np.int64)).reset_index()
         self.dwell_min = info[s.DWELL_MIN].to_numpy(np.float64)
         self.residence = info[s.RESIDENCE].to_numpy(bool)
         self.venue_rank = np.empty(n, dtype=np.int64)
@@ -243,11 +246,14 @@ class VisitLog:
         """A :class:`VisitGraph` of the distinct visits in ``parts`` (integer ids)."""
         hits = _concat(parts)
         gid, first = np.unique(hits.gid, return_index=True)
-        frame = pd.DataFrame({s.VISIT_ID: gid, s.PERSON_ID: hits.person[first],
-                              s.VENUE_ID: hits.venue[first], s.T_IN: hits.t_in[first],
-                              s.T_OUT: hits.t_out[first]})
-        return VisitGraph.from_visits(frame, self.venues, dwell=self.rule.dwell,
-                                      venue_types=self.type_table)
+        # What VisitGraph.from_visits does with such a frame, less the venue table's
+        # join, done once in __init__.
+        person, person_ids = codes(pd.Series(hits.person[first]))
+        return VisitGraph.from_codes(
+            person=person, person_ids=person_ids, venue=hits.venue[first],
+            venue_ids=self._graph_venues[s.VENUE_ID].to_numpy(), venues=self._graph_venues,
+            t_in=hits.t_in[first], t_out=hits.t_out[first],
+            source=np.full(len(gid), -1, dtype=np.int8), dwell=self.rule.dwell, visit_id=gid)
 
     def for_trace(self, cases: pd.DataFrame, hops: int, as_of_ns: int) -> VisitGraph:
         """The local graph on which ``trace(graph, cases, rule, hops, as_of)`` finds every

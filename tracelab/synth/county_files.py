@@ -163,7 +163,7 @@ def tables(sim: Simulation) -> County:
     t0 = base.start_utc
     end = sim.day * DAY
     vid = venues.ids
-    pid = people.table[s.PERSON_ID].to_numpy(dtype=object)
+    pid = people.ids
     rng = np.random.default_rng(np.random.SeedSequence(base.seed, spawn_key=(999,)))
     venue_table, reg_faults = registry_faults(venues.table, log, rng)
 
@@ -391,18 +391,18 @@ def truth_table(sim: Simulation) -> pd.DataFrame:
     ['seed']
     """
     t0, end = sim.base.start_utc, sim.day * DAY
-    pid = sim.base.people.table[s.PERSON_ID].to_numpy(dtype=object)
+    id_of = sim.base.people.id_of
     vid = sim.base.venues.ids
     infected = np.flatnonzero(sim.infected_at < end)
     infected = infected[np.argsort(sim.infected_at[infected], kind="stable")]
     det = sim.confirmed[infected] < end
     truth = pd.DataFrame({
-        s.PERSON_ID: pid[infected],
-        c.INFECTOR_ID: pd.Series(np.where(sim.infector[infected] >= 0,
-                                          pid[np.maximum(sim.infector[infected], 0)], None),
+        s.PERSON_ID: id_of(infected),
+        # numpy's stubs reject a None branch; at run time it is an object array of None.
+        c.INFECTOR_ID: pd.Series(np.where(sim.infector[infected] >= 0,  # type: ignore[call-overload]
+                                          id_of(np.maximum(sim.infector[infected], 0)), None),
                                  dtype="str"),
         c.SETTING: _SETTINGS[sim.setting[infected]],
-        # numpy's stubs reject a None branch; at run time it is an object array of None.
         s.VENUE_ID: pd.Series(np.where(sim.inf_venue[infected] >= 0,  # type: ignore[call-overload]
                                        vid[np.maximum(sim.inf_venue[infected], 0)], None),
                               dtype="str"),
@@ -434,14 +434,13 @@ def cases_table(sim: Simulation) -> pd.DataFrame:
     ['person_id', 'kind', 'onset_at']
     """
     t0, end = sim.base.start_utc, sim.day * DAY
-    pid = sim.base.people.table[s.PERSON_ID].to_numpy(dtype=object)
     infected = np.flatnonzero(sim.infected_at < end)
     infected = infected[np.argsort(sim.infected_at[infected], kind="stable")]
     det = sim.confirmed[infected] < end
     cased = infected[det]
     cased = cased[np.argsort(sim.confirmed[cased], kind="stable")]
     cases = pd.DataFrame({
-        s.PERSON_ID: pid[cased],
+        s.PERSON_ID: sim.base.people.id_of(cased),
         s.KIND: np.where(sim.symptomatic[cased], s.CONFIRMED, s.ASYMPTOMATIC),
         s.ONSET_AT: _times(t0, np.where(sim.symptomatic[cased] & (sim.onset[cased] < end),
                                         sim.onset[cased], np.nan)),

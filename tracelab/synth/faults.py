@@ -7,6 +7,7 @@ compliance check should find are also listed, one row each, in the fault table
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +49,29 @@ class DayScans:
     exit_at: np.ndarray  # int64 seconds, -1 none
     dev_lon: np.ndarray
     dev_lat: np.ndarray
-    faults: list[tuple]  # (kind, person, venue, seconds, count, detail)
     counts: dict[str, int]
+    # Group scans (person, venue, seconds, followers, burst), double scans (person,
+    # venue, seconds) and forwarded codes (person, venue, seconds, metres): the rows of
+    # the fault table, built only when asked for (:attr:`faults`).
+    fault_arrays: tuple[tuple[np.ndarray, ...], ...] = ()
+
+    @functools.cached_property
+    def faults(self) -> list[tuple]:
+        """The day's faults: ``(kind, person, venue, seconds, count, detail)``."""
+        group, double, forwarded = self.fault_arrays or ((), (), ())
+        out: list[tuple] = []
+        if len(group):
+            for p, v, t, k, burst in zip(*(x.tolist() for x in group), strict=True):
+                out.append(("group_scan", p, v, t, k,
+                            f"household outing: one phone scanned {k + 1} times" if burst
+                            else "household outing: one scan for the group"))
+        if len(double):
+            out.extend(("double_scan", p, v, t, 1, "repeat within 2 min")
+                       for p, v, t in zip(*(x.tolist() for x in double), strict=True))
+        if len(forwarded):
+            out.extend(("forwarded_code", p, v, t, 1, f"device {d:.0f} m from the venue")
+                       for p, v, t, d in zip(*(x.tolist() for x in forwarded), strict=True))
+        return out
 
 
 def make_log_setup(venues: Venues, people: People, log: LogParams, days: int,
@@ -117,16 +139,18 @@ def day_scans(person: np.ndarray, venue: np.ndarray, t_in: np.ndarray, t_out: np
     ([3600], [5])
     """
     m = len(person)
-    bursts: list[np.ndarray] = []
-    faults: list[tuple] = []
     counts: dict[str, int] = {}
     smart = people.smartphone[person]
-    record_p = np.where(smart, 1.0 - setup.miss[venue],
+    record_p = np.where(smart, (1.0 - setup.miss)[venue],
                         log.proxy_rate * (1.0 if log.compliance is None else log.compliance))
-    live = t_in < setup.silent_from[venue]
-    recorded = live & (rng.random(m) < record_p)
+    recorded = rng.random(m) < record_p
+    if len(t_in) and setup.silent_from.min() <= t_in.max():
+        recorded &= t_in < setup.silent_from[venue]
     # Group outings: one member with a phone scans, the others walk in unscanned.
     grouped = np.flatnonzero(recorded & (group >= 0))
+    leaders = np.empty(0, dtype=np.int64)
+    n_lead = leaders
+    group_faults: tuple[np.ndarray, ...] = ()
     if len(grouped) and log.group_scan_rate > 0:
         g = group[grouped]
         flagged = rng.random(int(g.max()) + 1) < log.group_scan_rate
@@ -140,57 +164,61 @@ def day_scans(person: np.ndarray, venue: np.ndarray, t_in: np.ndarray, t_out: np
         recorded[followers] = False
         n_follow = np.bincount(group[followers], minlength=len(scanner_of))
         leaders = first[n_follow[group[first]] > 0]
+        n_lead = n_follow[group[leaders]]
         # Some leaders scan once per head with their own phone: a burst under one id.
         burst = rng.random(len(leaders)) < log.group_burst_share
-        for i, b in zip(leaders, burst, strict=True):
-            k = int(n_follow[group[i]])
-            faults.append(("group_scan", int(person[i]), int(venue[i]), int(t_in[i]), k,
-                           f"household outing: one phone scanned {k + 1} times" if b
-                           else "household outing: one scan for the group"))
-            bursts.append(np.full(k, i))
+        group_faults = (person[leaders], venue[leaders], t_in[leaders], n_lead, burst)
 
-    counts["missed_scan"] = int((~recorded).sum())
     idx = np.flatnonzero(recorded)
+    counts["missed_scan"] = m - len(idx)
     p_, v_ = person[idx], venue[idx]
-    method = np.where(people.smartphone[p_], 0, 1).astype(np.int8)
-    counts["proxy_scan"] = int((method == 1).sum())
-    at = t_in[idx] + np.where(method == 0, setup.skew[p_], 0)
+    proxy = ~smart[idx]
+    method = proxy.astype(np.int8)
+    counts["proxy_scan"] = int(proxy.sum())
+    skew = np.where(proxy, 0, setup.skew[p_])
+    at = t_in[idx] + skew
     exit_at = np.full(len(idx), -1, dtype=np.int64)
-    has_exit = (setup.exit_venue[v_] & (t_out[idx] >= 0)
-                & (rng.random(len(idx)) >= log.exit_miss_rate))
-    exit_at[has_exit] = t_out[idx][has_exit] + np.where(method == 0, setup.skew[p_], 0)[has_exit]
+    exit_draw = rng.random(len(idx))
+    if setup.exit_venue.any():
+        t_end = t_out[idx]
+        has_exit = setup.exit_venue[v_] & (t_end >= 0) & (exit_draw >= log.exit_miss_rate)
+        exit_at[has_exit] = t_end[has_exit] + skew[has_exit]
     jit = log.device_jitter_m / _M_PER_DEG
     dev_lon = venues.lon[v_] + rng.normal(0, jit / _COS, len(idx))
     dev_lat = venues.lat[v_] + rng.normal(0, jit, len(idx))
     # Double scans within 2 minutes.
     dbl = np.flatnonzero(rng.random(len(idx)) < log.double_scan_rate)
     counts["double_scan"] = len(dbl)
-    for i in dbl:
-        faults.append(("double_scan", int(p_[i]), int(v_[i]), int(at[i]), 1, "repeat within 2 min"))
-    cols = [p_, v_, at, method, exit_at, dev_lon, dev_lat]
-    extra = [p_[dbl], v_[dbl], at[dbl] + rng.integers(5, 120, len(dbl)), method[dbl],
-             np.full(len(dbl), -1, dtype=np.int64), dev_lon[dbl], dev_lat[dbl]]
-    b_i = np.concatenate(bursts) if bursts else np.empty(0, dtype=np.int64)
+    # Each group leader's phone scans once more per follower (the burst).
+    b_i = np.repeat(leaders, n_lead)
     b_p, b_v = person[b_i], venue[b_i]
-    burst_cols = [b_p, b_v, t_in[b_i] + setup.skew[b_p] + rng.integers(3, 40, len(b_i)),
-                  np.zeros(len(b_i), np.int8), np.full(len(b_i), -1, dtype=np.int64),
-                  venues.lon[b_v] + rng.normal(0, jit / _COS, len(b_i)),
-                  venues.lat[b_v] + rng.normal(0, jit, len(b_i))]
-    extra = [np.concatenate([x, y]) for x, y in zip(extra, burst_cols, strict=True)]
+    dbl_at = at[dbl] + rng.integers(5, 120, len(dbl))
+    b_at = t_in[b_i] + setup.skew[b_p] + rng.integers(3, 40, len(b_i))
+    b_lon = venues.lon[b_v] + rng.normal(0, jit / _COS, len(b_i))
+    b_lat = venues.lat[b_v] + rng.normal(0, jit, len(b_i))
     fwd = _forwarded(day, people, venues, log, free, rng)
     counts["forwarded_code"] = len(fwd[0])
-    for i in range(len(fwd[0])):
-        faults.append(("forwarded_code", int(fwd[0][i]), int(fwd[1][i]), int(fwd[2][i]), 1,
-                       f"device {fwd[7][i]:.0f} m from the venue"))
-    cols = [np.concatenate([a_, b_, f_]) for a_, b_, f_ in zip(cols, extra, fwd[:7], strict=True)]
+    k, nb = len(dbl), len(b_i)
+    none = np.full(k + nb, -1, dtype=np.int64)
+    sp = np.concatenate([p_, p_[dbl], b_p, fwd[0]])
+    cols = [sp, np.concatenate([v_, v_[dbl], b_v, fwd[1]]),
+            np.concatenate([at, dbl_at, b_at, fwd[2]]),
+            np.concatenate([method, method[dbl], np.zeros(nb, np.int8), fwd[3]]),
+            np.concatenate([exit_at, none, fwd[4]]),
+            np.concatenate([dev_lon, dev_lon[dbl], b_lon, fwd[5]]),
+            np.concatenate([dev_lat, dev_lat[dbl], b_lat, fwd[6]])]
     # Code colour: per person and day, mostly green (DOMAIN §5.2).
     u = rng.random(len(people.age))
     colour_p = np.where(u < log.red_rate, 2, np.where(u < log.red_rate + log.yellow_rate, 1, 0))
-    colour = colour_p[cols[0]].astype(np.int8)
-    return DayScans(person=cols[0].astype(np.int64), venue=cols[1].astype(np.int64),
-                    at=cols[2].astype(np.int64), colour=colour, method=cols[3].astype(np.int8),
-                    exit_at=cols[4].astype(np.int64), dev_lon=cols[5], dev_lat=cols[6],
-                    faults=faults, counts=counts)
+    colour = colour_p.astype(np.int8)[sp]
+    return DayScans(person=sp.astype(np.int64, copy=False),
+                    venue=cols[1].astype(np.int64, copy=False),
+                    at=cols[2].astype(np.int64, copy=False), colour=colour,
+                    method=cols[3].astype(np.int8, copy=False),
+                    exit_at=cols[4].astype(np.int64, copy=False), dev_lon=cols[5],
+                    dev_lat=cols[6], counts=counts,
+                    fault_arrays=(group_faults, (p_[dbl], v_[dbl], at[dbl]),
+                                  (fwd[0], fwd[1], fwd[2], fwd[7])))
 
 
 def _forwarded(day: int, people: People, venues: Venues, log: LogParams, free: np.ndarray,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracelab.synth._draws import choice
+
 __all__ = ["person_names", "surname_indices", "given_names", "venue_names", "addresses",
            "SURNAMES"]
 
@@ -61,7 +63,7 @@ def surname_indices(n: int, rng: np.random.Generator) -> np.ndarray:
     >>> idx.shape, bool((idx < len(SURNAMES)).all())
     ((4,), True)
     """
-    return rng.choice(len(SURNAMES), size=n, p=_SURNAME_P)
+    return choice(rng, len(SURNAMES), n, _SURNAME_P)
 
 
 def given_names(male: np.ndarray, rng: np.random.Generator) -> np.ndarray:

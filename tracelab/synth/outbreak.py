@@ -20,7 +20,7 @@ from tracelab.synth import columns as c
 from tracelab.synth.county import Base
 from tracelab.synth.faults import DayScans, day_scans, make_log_setup
 from tracelab.synth.params import LogParams, OutbreakParams
-from tracelab.synth.routines import plan_day
+from tracelab.synth.routines import fixed_for_days, plan_day
 from tracelab.synth.transmission import DAY, H, draw_history, household_events, venue_events
 
 __all__ = ["Simulation", "DayResult"]
@@ -65,10 +65,7 @@ class Simulation:
         people, venues = base.people, base.venues
         n = len(people.age)
         self._n = n
-        # Built once: a replay quarantines every day, and a lookup over 270,000 ids per
-        # call was most of its cost.
-        self._person_ids = people.table["person_id"].to_numpy(dtype=object)
-        self._person_lookup = pd.Index(self._person_ids)
+        self._person_lookup: pd.Index | None = None  # built at the first quarantine
         nan = np.full(n, np.nan)
         self.infected_at, self.inf_start, self.inf_end, self.onset = (nan.copy() for _ in range(4))
         self.sampled, self.confirmed, self.isolated, self.last_negative = (
@@ -83,24 +80,51 @@ class Simulation:
         self.q_from, self.q_until = nan.copy(), nan.copy()
         self.open_home = np.zeros(n)  # everyone at home at the start
         self.closures: list[tuple[np.ndarray, float, float]] = []
-        self.interventions: list[tuple[str, str, float, float]] = []
+        # Interventions in order, in blocks: tuples, or (rows, start, end) of a quarantine,
+        # whose ids are written out only when the list is asked for.
+        self._interventions: list[list[tuple[str, str, float, float]]
+                                  | tuple[np.ndarray, float, float]] = []
+        self._n_interventions = 0
         rng = self._rng(-1, 0)
-        wtype = np.where(people.work >= 0, venues.type_code[np.maximum(people.work, 0)], "")
-        self.screened = ((people.role == c.WORKER) & np.isin(wtype, _SCREEN_JOBS)
+        screen_job = np.isin(venues.type_code, _SCREEN_JOBS)[np.maximum(people.work, 0)]
+        self.screened = ((people.role == c.WORKER) & (people.work >= 0) & screen_job
                          & (rng.random(n) < self.outbreak.screening_share * 3))
         self.phase = rng.integers(0, self.outbreak.screening_interval_days, n)
         self.setup = make_log_setup(venues, people, self.log, self.days, self._rng(-1, 1))
+        self._fixed = fixed_for_days(people, base.habits)
         order = np.argsort(people.household, kind="stable")
         self._hh_members = order
         self._hh_offsets = np.searchsorted(people.household[order],
                                            np.arange(people.household.max() + 2))
         self.presence: list[tuple[np.ndarray, ...]] = []
         self.scans: list[DayScans] = []
-        self.faults: list[tuple] = []
         self.fault_counts: dict[str, int] = {}
         self._seed_index_cases(rng)
         # Seeds already isolated before day 0 are not at home.
         self.open_home[self.isolated <= 0] = np.nan
+
+    @property
+    def interventions(self) -> list[tuple[str, str, float, float]]:
+        """Quarantines and closures so far: ``(action, target, start, end)`` (seconds)."""
+        ids = self.base.people.ids
+        out: list[tuple[str, str, float, float]] = []
+        for block in self._interventions:
+            if isinstance(block, list):
+                out.extend(block)
+            else:
+                rows, lo, hi = block
+                out.extend(("quarantine", ids[i], lo, hi) for i in rows.tolist())
+        return out
+
+    def _record(self, block: list[tuple[str, str, float, float]]
+                | tuple[np.ndarray, float, float]) -> None:
+        self._interventions.append(block)
+        self._n_interventions += len(block) if isinstance(block, list) else len(block[0])
+
+    @property
+    def faults(self) -> list[tuple]:
+        """Faults listed so far, day by day: ``(kind, person, venue, seconds, count, detail)``."""
+        return [f for day in self.scans for f in day.faults]
 
     # --- randomness -------------------------------------------------------------------
     def _rng(self, day: int, stream: int) -> np.random.Generator:
@@ -187,7 +211,22 @@ class Simulation:
         >>> sim.quarantine(["P0000001", "P0000002"], days=5)
         2
         """
-        idx = self._person_index(person_ids)
+        return self.quarantine_rows(self._person_index(person_ids), start, end, days=days)
+
+    def quarantine_rows(self, idx: np.ndarray, start: pd.Timestamp | str | int | None = None,
+                        end: pd.Timestamp | str | int | None = None, *,
+                        days: float = 5.0) -> int:
+        """:meth:`quarantine` of people given by their rows of the persons table.
+
+        ``idx`` must be sorted, unique and in range (as the replay's codes are).
+
+        Examples
+        --------
+        >>> from tracelab.synth.county import build_county
+        >>> sim = Simulation(build_county(300, seed=2), days=2)
+        >>> sim.quarantine_rows(np.array([1, 2]), days=5)
+        2
+        """
         lo = self._seconds(start, self.day * DAY)
         hi = self._seconds(end, lo + days * DAY)
         if hi <= lo:
@@ -196,8 +235,7 @@ class Simulation:
         past = ~(self.q_until[idx] >= lo)  # NaN (none) or already over: replace
         self.q_from[idx] = np.where(past, lo, np.minimum(self.q_from[idx], lo))
         self.q_until[idx] = np.where(past, hi, np.maximum(self.q_until[idx], hi))
-        ids = self._person_ids
-        self.interventions.extend(("quarantine", ids[i], lo, hi) for i in idx)
+        self._record((np.array(idx, copy=True), lo, hi))
         self._quarantine_tests(idx, lo, hi)
         return len(idx)
 
@@ -244,11 +282,15 @@ class Simulation:
         lo = self._seconds(start, self.day * DAY)
         hi = self._seconds(end, np.inf)
         self.closures.append((mask, lo, hi))
-        self.interventions.extend(("close", v, lo, hi) for v in ids)
-        self.interventions.extend(("close", f"type:{t}", lo, hi) for t in types)
+        self._record([("close", v, lo, hi) for v in ids]
+                     + [("close", f"type:{t}", lo, hi) for t in types])
         return int(mask.sum())
 
     def _person_index(self, person_ids: Iterable[str]) -> np.ndarray:
+        if self._person_lookup is None:
+            # Built once: a replay quarantines every day, and a lookup over 270,000 ids
+            # per call was most of its cost.
+            self._person_lookup = pd.Index(self.base.people.ids)
         ids = self._person_lookup
         wanted = pd.Index(list(person_ids))
         idx = ids.get_indexer(wanted)
@@ -260,7 +302,7 @@ class Simulation:
 
     def _quarantine_tests(self, idx: np.ndarray, lo: float, hi: float) -> None:
         """Sample quarantined infected people on the protocol's days (DOMAIN §11.1)."""
-        rng = self._rng(self.day, 100 + len(self.interventions) % 1000)
+        rng = self._rng(self.day, 100 + self._n_interventions % 1000)
         inf = idx[~np.isnan(self.infected_at[idx])]
         p = self.outbreak
         first_day = np.floor(lo / DAY)
@@ -305,20 +347,32 @@ class Simulation:
             if lo < s1 and hi > s0:
                 closed |= mask
         weekday = (base.start.weekday() + d) % 7
-        out = plan_day(d, weekday, people, venues, base.habits, free, closed, rng)
-        p, v = out.person, out.venue
+        out = plan_day(d, weekday, people, venues, base.habits, free, closed, rng,
+                       fixed=self._fixed)
+        p, v, g = out.person, out.venue, out.group
         a, b = out.t_in + s0, out.t_out + s0
-        keep = (a >= avail_lo[p]) & (a < avail_hi[p])
-        p, v, a, g = p[keep], v[keep], a[keep], out.group[keep]
-        b = np.minimum(b[keep], avail_hi[p]).astype(np.int64)
+        assert out.first_in is not None and out.last_out is not None
+        # A person's stays come in time order: the day's first entry and last exit are
+        # the plan's, except for people available only part of the day (few).
+        first_in = np.where(out.first_in >= 0, out.first_in + s0, np.inf)
+        last_out = np.where(out.last_out >= 0, out.last_out + s0, -np.inf)
+        part_day = (avail_lo > s0) | (avail_hi < s1)
+        if part_day.any():
+            rows = np.flatnonzero(part_day[p])
+            pr = p[rows]
+            b[rows] = np.minimum(b[rows], avail_hi[pr]).astype(np.int64)
+            keep = np.ones(len(p), dtype=bool)
+            keep[rows] = (a[rows] >= avail_lo[pr]) & (a[rows] < avail_hi[pr])
+            if not keep.all():
+                p, v, a, b, g = p[keep], v[keep], a[keep], b[keep], g[keep]
+                rows = np.flatnonzero(part_day[p])
+            first_in[part_day] = np.inf
+            last_out[part_day] = -np.inf
+            np.minimum.at(first_in, p[rows], a[rows])
+            np.maximum.at(last_out, p[rows], b[rows])
         # Home: released people are home again; leaving closes the open home stay.
         released = (qu >= s0) & (qu < s1) & np.isnan(self.open_home) & ~(iso <= qu)
         self.open_home[released] = qu[released]
-        n = self._n
-        first_in = np.full(n, np.inf)
-        last_out = np.full(n, -np.inf)
-        np.minimum.at(first_in, p, a)
-        np.maximum.at(last_out, p, b)
         went = np.flatnonzero(np.isfinite(first_in))
         leave = first_in[went] - rng.integers(5 * 60, 20 * 60, len(went))
         ret = last_out[went] + rng.integers(5 * 60, 25 * 60, len(went))
@@ -355,7 +409,6 @@ class Simulation:
         scans = day_scans(sp, sv, st, se, sg, d, people, venues, self.setup, self.log, free,
                           self._rng(d, 2))
         self.scans.append(scans)
-        self.faults.extend(scans.faults)
         for k, val in scans.counts.items():
             self.fault_counts[k] = self.fault_counts.get(k, 0) + val
         self.day += 1

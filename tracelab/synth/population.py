@@ -7,7 +7,10 @@ template mix itself is a design default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,9 +20,11 @@ from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.synth import columns as c
 from tracelab.synth import names
+from tracelab.synth._draws import choice
 from tracelab.synth.registry import Venues
 
-__all__ = ["TOWNSHIP_SHARE", "URBAN_SHARE", "People", "split_population", "make_people"]
+__all__ = ["TOWNSHIP_SHARE", "URBAN_SHARE", "People", "split_population", "make_people",
+           "person_ids"]
 
 #: Share of the county's residents per township (order of the township table) and the
 #: share of them living in compounds rather than villages: design defaults giving an
@@ -47,9 +52,13 @@ _ELDER_P = np.array([0.29, 0.25, 0.19, 0.13, 0.09, 0.05])
 
 @dataclass(frozen=True)
 class People:
-    """The persons table plus integer arrays for the simulation."""
+    """The persons table plus integer arrays for the simulation.
 
-    table: pd.DataFrame
+    The table (names, ID numbers, phones) is drawn when first asked for: a replay never
+    needs it. Its draws come last in the people's random stream, so it is the same
+    table whenever it is built.
+    """
+
     age: np.ndarray  # int
     role: np.ndarray  # object: one of columns.ROLES
     household: np.ndarray  # int: household index
@@ -58,6 +67,55 @@ class People:
     township: np.ndarray  # int
     smartphone: np.ndarray  # bool
     rural: np.ndarray  # bool: lives in a village
+    identity: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def table(self) -> pd.DataFrame:
+        """The persons table (``columns.PERSON_COLUMNS``)."""
+        return self.identity()
+
+    @functools.cached_property
+    def ids(self) -> np.ndarray:
+        """``person_id`` of each row, an object array (without building the table)."""
+        return np.array(person_ids(len(self.age)), dtype=object)
+
+    def id_of(self, rows: np.ndarray) -> np.ndarray:
+        """``person_id`` of some rows (an object array), without writing out every id."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if "ids" in self.__dict__ or 4 * len(rows) > len(self.age):
+            return self.ids[rows]
+        return np.array([f"P{i:07d}" for i in rows.tolist()], dtype=object).reshape(rows.shape)
+
+    @property
+    def ids_in_row_order(self) -> bool:
+        """Whether the ids sort as the rows do (fixed width: up to 10 million people)."""
+        return len(self.age) <= 10**7
+
+
+def person_ids(n: int) -> list[str]:
+    """The ``person_id`` values of a county of ``n`` people, in row order.
+
+    Examples
+    --------
+    >>> person_ids(2)
+    ['P0000000', 'P0000001']
+    """
+    return [f"P{i:07d}" for i in range(n)]  # as People.id_of
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """The recipe of the persons table: its inputs and the random state to draw it from."""
+
+    args: tuple[Any, ...]
+    state: Mapping[str, Any]
+
+    def __call__(self) -> pd.DataFrame:
+        rng = np.random.Generator(np.random.PCG64())
+        rng.bit_generator.state = self.state
+        hh, age, male, home, work, township, smart, role, venues, start, division = self.args
+        return _identity_table(hh, age, male, home, work, township, smart, role, venues, rng,
+                               start, division)
 
 
 #: Urban share by township kind, for counties whose number of townships differs from
@@ -113,7 +171,7 @@ def _households(n_people: int, rng: np.random.Generator) -> tuple[np.ndarray, ..
     comp = np.array([t[1:] for t in _TEMPLATES])
     mean_size = float(p @ comp.sum(axis=1))
     n_hh = int(n_people / mean_size * 1.1) + 10
-    kind = rng.choice(len(_TEMPLATES), size=n_hh, p=p / p.sum())
+    kind = choice(rng, len(_TEMPLATES), n_hh, p / p.sum())
     kids, adults, elders = comp[kind].T
     size = kids + adults + elders
     cut = int(np.searchsorted(np.cumsum(size), n_people))
@@ -131,7 +189,7 @@ def _households(n_people: int, rng: np.random.Generator) -> tuple[np.ndarray, ..
     base_parent = np.where(kids > 0, eldest + rng.integers(23, 35, len(size)),
                            rng.integers(20, 60, len(size)))
     parent_age = np.clip(base_parent[hh] + rng.integers(-3, 4, len(hh)), 20, 59)
-    band = rng.choice(len(_ELDER_P), size=len(hh), p=_ELDER_P)
+    band = choice(rng, len(_ELDER_P), len(hh), _ELDER_P)
     elder_age = rng.integers(_ELDER_BANDS[band], _ELDER_BANDS[band + 1])
     three_gen = (kids[hh] > 0) & (a > 0)
     elder_age = np.where(three_gen, np.clip(parent_age + rng.integers(24, 32, len(hh)), 60, 95),
@@ -202,7 +260,7 @@ def make_people(venues: Venues, urban: np.ndarray, rural: np.ndarray,
             if not len(cand):
                 cand = np.flatnonzero(venues.residence & (venues.township == t))
             w = venues.popularity[cand]
-            home_hh[sel] = cand[rng.choice(len(cand), size=len(sel), p=w / w.sum())]
+            home_hh[sel] = cand[choice(rng, len(cand), len(sel), w / w.sum())]
     township = township_hh[hh]
     rural = rural_hh[hh]
     home = home_hh[hh]
@@ -210,10 +268,11 @@ def make_people(venues: Venues, urban: np.ndarray, rural: np.ndarray,
     work = _workplaces(venues, role, age, township, rng)
     role = np.where((role == c.WORKER) & (work < 0), c.HOMEMAKER, role)
     smart = rng.random(n) < _smartphone_p(age)
-    table = _identity_table(hh, age, male, home, work, township, smart, role, venues, rng,
-                            start, division)
-    return People(table=table, age=age, role=role, household=hh, home=home, work=work,
-                  township=township, smartphone=smart, rural=rural)
+    # The identity draws come last: later, from the state the stream has reached here.
+    identity = _Identity((hh, age, male, home, work, township, smart, role, venues, start,
+                          division), rng.bit_generator.state)
+    return People(age=age, role=role, household=hh, home=home, work=work,
+                  township=township, smartphone=smart, rural=rural, identity=identity)
 
 
 def _roles(age: np.ndarray, rural: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -250,7 +309,7 @@ def _workplaces(venues: Venues, role: np.ndarray, age: np.ndarray, township: np.
     workers = np.flatnonzero(role == c.WORKER)
     job_types = list(_JOB_SHARE)
     p = np.array(list(_JOB_SHARE.values()))
-    job = rng.choice(len(job_types), size=len(workers), p=p / p.sum())
+    job = choice(rng, len(job_types), len(workers), p / p.sum())
     # 80 % work in their own township, the rest in the county seat (design default).
     commute = rng.random(len(workers)) < 0.2
     target_town = np.where(commute, 0, township[workers])
@@ -275,7 +334,7 @@ def _assign(out: np.ndarray, persons: np.ndarray, town: np.ndarray, venues: Venu
         if not len(cand):
             cand = all_cand
         w = venues.popularity[cand]
-        out[sel] = cand[rng.choice(len(cand), size=len(sel), p=w / w.sum())]
+        out[sel] = cand[choice(rng, len(cand), len(sel), w / w.sum())]
 
 
 def _smartphone_p(age: np.ndarray) -> np.ndarray:
@@ -318,7 +377,7 @@ def _identity_table(hh: np.ndarray, age: np.ndarray, male: np.ndarray, home: np.
     phone[has_phone] = ids.make_mobile(int(has_phone.sum()), seed=rng)
     vid = venues.ids
     return pd.DataFrame({
-        s.PERSON_ID: [f"P{i:07d}" for i in range(n)],
+        s.PERSON_ID: person_ids(n),
         c.PERSON_NAME: full_names,
         c.ID_NUMBER: id_number.tolist(),
         c.PHONE: pd.Series(phone, dtype="str"),

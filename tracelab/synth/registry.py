@@ -142,24 +142,27 @@ def make_venues(
         if code in _ONLY_IN_FIRST:
             w = np.where(np.arange(n_town) < _ONLY_IN_FIRST[code], w, 0.0)
         counts[code] = rng.multinomial(n, w / w.sum()) if w.sum() > 0 else np.zeros(n_town, int)
-    parts = []
+    polys = townships[GEOMETRY].tolist()
+    seats = list(zip(townships[s.SEAT_LON].tolist(), townships[s.SEAT_LAT].tolist(),
+                     strict=True))
+    cols: dict[str, list] = {"type": [], "township": [], "lon": [], "lat": [],
+                             "popularity": []}
     for code, (_, spread, uniform_share, sigma, _owner) in TYPE_PLAN.items():
         for t in range(n_town):
             n = int(counts[code][t])
             if n == 0:
                 continue
-            poly = townships[GEOMETRY].iloc[t]
-            seat = (townships[s.SEAT_LON].iloc[t], townships[s.SEAT_LAT].iloc[t])
+            poly = polys[t]
             n_uniform = int(rng.binomial(n, uniform_share)) if spread is not None else n
             lon_u, lat_u = sample_in_polygon(poly, n_uniform, rng)
-            lon_c, lat_c = sample_in_polygon(poly, n - n_uniform, rng, centre=seat,
+            lon_c, lat_c = sample_in_polygon(poly, n - n_uniform, rng, centre=seats[t],
                                              spread_km=spread or 1.0)
-            parts.append(pd.DataFrame({
-                "type": code, "township": t,
-                "lon": np.concatenate([lon_c, lon_u]), "lat": np.concatenate([lat_c, lat_u]),
-                "popularity": rng.lognormal(-sigma**2 / 2, sigma, n),
-            }))
-    plan = pd.concat(parts, ignore_index=True)
+            cols["type"].append(np.full(n, code, dtype=object))
+            cols["township"].append(np.full(n, t, dtype=np.int64))
+            cols["lon"] += [lon_c, lon_u]
+            cols["lat"] += [lat_c, lat_u]
+            cols["popularity"].append(rng.lognormal(-sigma**2 / 2, sigma, n))
+    plan = pd.DataFrame({k: np.concatenate(v) for k, v in cols.items()})
     return _register(plan, townships, types, rng, start, where)
 
 

@@ -68,6 +68,23 @@ def infectiousness(t: np.ndarray, start: np.ndarray, onset: np.ndarray,
     return np.where((t >= start) & (t < end), value, 0.0)
 
 
+def _profile(t: np.ndarray, j: np.ndarray, start: np.ndarray, onset: np.ndarray,
+             end: np.ndarray) -> np.ndarray:
+    """``infectiousness(t, start[j], onset[j], end[j])``, each branch where it applies."""
+    s, o, e = start[j], onset[j], end[j]
+    out = np.zeros(len(t))
+    before = t < o
+    pre = np.flatnonzero(before)
+    post = np.flatnonzero(~before)
+    tb, sb = t[pre], s[pre]
+    out[pre] = 0.4 + 0.6 * np.minimum(np.maximum(
+        (tb - sb) / np.maximum(o[pre] - sb, 1e-9), 0), 1)
+    ta, oa = t[post], o[post]
+    out[post] = 1.0 - 0.8 * np.minimum(np.maximum(
+        (ta - oa) / np.maximum(e[post] - oa, 1e-9), 0), 1)
+    return np.where((t >= s) & (t < e), out, 0.0)
+
+
 def venue_events(person: np.ndarray, venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray,
                  state_start: np.ndarray, state_end: np.ndarray, state_onset: np.ndarray,
                  relative: np.ndarray, susceptible: np.ndarray, weight: np.ndarray,
@@ -94,41 +111,102 @@ def venue_events(person: np.ndarray, venue: np.ndarray, t_in: np.ndarray, t_out:
     empty = Events(*(np.empty(0, dtype=t) for t in (np.int64, float, np.int64, np.int64)))
     if not len(person):
         return empty
-    order = np.lexsort((t_in, venue))
+    infectious = (t_out > state_start[person]) & (t_in < state_end[person])
+    if not infectious.any():
+        return empty
+    # Only the venues an infectious person visited matter: their stays, by venue, entry
+    # and row, are the stretch of the full order the searches below would reach.
+    hot = np.zeros(int(venue.max()) + 1, dtype=bool)
+    hot[venue[infectious]] = True
+    rows = np.flatnonzero(hot[venue])
+    order = rows[_order(venue[rows], t_in[rows])]
     p, v, a, b = person[order], venue[order], t_in[order], t_out[order]
     key = v * _KEY + a
-    inf_visit = np.flatnonzero((b > state_start[p]) & (a < state_end[p]))
-    if not len(inf_visit):
-        return empty
-    iv_v, iv_a, iv_b = v[inf_visit], a[inf_visit], b[inf_visit]
-    # Stays never last a day, so co-present stays started at most a day earlier.
-    lo = np.searchsorted(key, iv_v * _KEY + iv_a - DAY, side="left")
+    inf_visit = np.flatnonzero(infectious[order])
+    iv_v, iv_a, iv_b, ip = v[inf_visit], a[inf_visit], b[inf_visit], p[inf_visit]
+    # Co-present stays started at most the venue's longest stay of the day earlier (and
+    # stays never last a day): earlier ones ended before the infectious stay began.
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    longest = np.maximum.reduceat(b - a, starts)
+    reach = np.minimum(longest[np.searchsorted(starts, inf_visit, side="right") - 1], DAY)
+    lo = np.searchsorted(key, iv_v * _KEY + iv_a - reach, side="left")
     hi = np.searchsorted(key, iv_v * _KEY + iv_b, side="left")
     counts = hi - lo
-    total = int(counts.sum())
-    if total == 0:
+    if not counts.any():
         return empty
-    j = np.repeat(np.arange(len(inf_visit)), counts)
-    k = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
-    i_idx = inf_visit[j]
-    present = (b[k] > a[i_idx]) & (p[k] != p[i_idx])
-    j, k, i_idx = j[present], k[present], i_idx[present]
+    # Per infectious stay: its person's state and the venue's factor of the hazard.
+    i_start, i_end, i_onset = state_start[ip], state_end[ip], state_onset[ip]
+    factor = params.beta_venue_per_hour * weight[iv_v] * relative[ip]
+    sus = susceptible[p]
+    # The pairs, a block of infectious stays at a time (small arrays stay in cache);
+    # the draws below then cover all of them at once, in the same order.
+    parts = []
+    ends = np.cumsum(counts)
+    first = 0
+    while first < len(inf_visit):
+        last = max(int(np.searchsorted(ends, ends[first] - counts[first] + _BLOCK, "right")),
+                   first + 1)
+        parts.append(_pairs(first, last, lo, counts, iv_a, iv_b, ip, i_start, i_end, factor,
+                            p, a, b, sus, params.venue_contacts))
+        first = last
+    bound, j, k, share = (np.concatenate(x) for x in zip(*parts, strict=True))
+    u = rng.random(len(bound))
+    # Infectiousness is at most 1 and 1 - exp(-h) <= h: a pair whose draw is above its
+    # hazard at full infectiousness (with room for rounding) infects no one, and only
+    # the others need their hazard, computed as in full.
+    maybe = np.flatnonzero(u < bound * (1 + 1e-9))
+    j, k = j[maybe], k[maybe]
+    lo_t = np.maximum(np.maximum(iv_a[j], a[k]), i_start[j])
+    hi_t = np.minimum(np.minimum(iv_b[j], b[k]), i_end[j])
+    span = hi_t - lo_t
+    prof = _profile((lo_t + hi_t) / 2, j, i_start, i_onset, i_end)
+    hazard = factor[j] * prof * span / H * share[j]
+    hit = u[maybe] < -np.expm1(-hazard)
+    when = rng.random(len(bound))[maybe[hit]]
+    j, k = j[hit], k[hit]
+    return Events(p[k], lo_t[hit] + when * span[hit], ip[j], iv_v[j])
+
+
+_BLOCK = 1 << 15  # pairs per block
+
+
+def _pairs(first: int, last: int, lo: np.ndarray, counts: np.ndarray, iv_a: np.ndarray,
+           iv_b: np.ndarray, ip: np.ndarray, i_start: np.ndarray, i_end: np.ndarray,
+           factor: np.ndarray, p: np.ndarray, a: np.ndarray, b: np.ndarray, sus: np.ndarray,
+           contacts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs that may infect, of infectious stays ``first:last``.
+
+    Returns each pair's hazard at full infectiousness, its infectious stay and co-present
+    stay, and the share of each of the infectious stays.
+    """
+    c = counts[first:last]
+    total = int(c.sum())
+    j = np.repeat(np.arange(first, last), c)
+    k = np.repeat(lo[first:last], c) + (np.arange(total) - np.repeat(np.cumsum(c) - c, c))
+    present = (b[k] > iv_a[j]) & (p[k] != ip[j])
     # Beyond `venue_contacts` co-present people the hazard of one stay is shared out.
-    n_co = np.bincount(j, minlength=len(inf_visit))
-    share = np.minimum(1.0, params.venue_contacts / np.maximum(n_co[j], 1))
-    infector, target = p[i_idx], p[k]
-    lo_t = np.maximum.reduce([a[i_idx], a[k], state_start[infector]]).astype(float)
-    hi_t = np.minimum.reduce([b[i_idx], b[k], state_end[infector]]).astype(float)
-    ok = susceptible[target] & (hi_t > lo_t)
-    infector, target, lo_t, hi_t, share, vv = (
-        x[ok] for x in (infector, target, lo_t, hi_t, share, v[k]))
-    mid = (lo_t + hi_t) / 2
-    prof = infectiousness(mid, state_start[infector], state_onset[infector], state_end[infector])
-    hazard = (params.beta_venue_per_hour * weight[vv] * relative[infector] * prof
-              * (hi_t - lo_t) / H * share)
-    hit = rng.random(len(hazard)) < -np.expm1(-hazard)
-    when = lo_t + rng.random(len(hazard)) * (hi_t - lo_t)
-    return Events(target[hit], when[hit], infector[hit], vv[hit])
+    n_co = np.bincount(j - first, weights=present, minlength=last - first)
+    share = np.minimum(1.0, contacts / np.maximum(n_co, 1))
+    keep = present & sus[k]
+    j, k = j[keep], k[keep]
+    lo_t = np.maximum(np.maximum(iv_a[j], a[k]), i_start[j])
+    hi_t = np.minimum(np.minimum(iv_b[j], b[k]), i_end[j])
+    ok = hi_t > lo_t
+    j, k = j[ok], k[ok]
+    # The hazard's own product, less the infectiousness factor (<= 1): an upper bound.
+    return factor[j] * (hi_t[ok] - lo_t[ok]) / H * share[j - first], j, k, share
+
+
+def _order(venue: np.ndarray, t_in: np.ndarray) -> np.ndarray:
+    """``np.lexsort((t_in, venue))`` (ties by row): one sort of unique int64 keys."""
+    m = len(venue)
+    if not m:
+        return np.empty(0, dtype=np.int64)
+    span = int(t_in.max()) + 1
+    if int(t_in.min()) < 0 or (int(venue.max()) + 1) * span * m >= 2**62:
+        return np.lexsort((t_in, venue))
+    key = (venue.astype(np.int64) * span + t_in) * m + np.arange(m)
+    return np.sort(key) % m
 
 
 def household_events(infectious: np.ndarray, window: tuple[float, float],
