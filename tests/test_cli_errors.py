@@ -257,6 +257,7 @@ def _scenarios(folder: Path, case: str, work: Path) -> dict[str, tuple[list[str]
                                      "inv:E-1", "--store", gone + ".duckdb"], {}),
         "missing/followup status": (["followup", "status", "--store", gone + ".duckdb"], {}),
         "missing/brief": (["brief", "--data", gone, "--out", "{out}/b.html"], {}),
+        "missing/brief --store": (["brief", "--store", gone, "--out", "{out}/b.html"], {}),
         "missing/chains": (["chains", "--data", gone, "--out", "{out}/c.html"], {}),
         "missing/notice": (["notice", "--data", gone, "--case", "X", *traced,
                             "--out", "{out}/n.html"], {}),

@@ -11,7 +11,7 @@ from tests._forward_data import venue_types
 from tracelab.index.graph import VisitGraph
 from tracelab.index.presence import visits
 from tracelab.model import schema as s
-from tracelab.model.rules import PRESETS, Rule, rule
+from tracelab.model.rules import PRESETS, Rule, cwa_interval, rule
 from tracelab.testing import assert_exposures_equal
 from tracelab.tracing.forward import trace
 
@@ -61,15 +61,28 @@ def _reference(vis: pd.DataFrame, cases: pd.DataFrame, r: Rule, hops: int,
         for _, v in vis[vis[s.PERSON_ID] == source].iterrows():
             if types[v[s.VENUE_ID]] in residence and not r.share_residences:
                 continue
-            if v[s.T_OUT] - v[s.T_IN] < r.min_case_stay_minutes * MIN:
-                continue
-            a, b = max(v[s.T_IN], ws), min(v[s.T_OUT], we)
+            if r.case_interval == "cwa":
+                # The interval the app submits for the whole check-in (cwa_interval is
+                # checked on CWA's published derivation cases), then the window.
+                d_in, d_out, kept = cwa_interval(
+                    np.array([v[s.T_IN].value]), np.array([v[s.T_OUT].value]),
+                    drop_below_minutes=r.min_case_stay_minutes,
+                    linger_minutes=r.lingering_minutes)
+                if not kept[0]:
+                    continue
+                lo, hi = (pd.Timestamp(int(x[0]), tz="UTC") for x in (d_in, d_out))
+            else:
+                if v[s.T_OUT] - v[s.T_IN] < r.min_case_stay_minutes * MIN:
+                    continue
+                lo, hi = v[s.T_IN], v[s.T_OUT]
+            a, b = max(lo, ws), min(hi, we)
             if a > b or (a == b and r.boundary != "closed"):
                 continue
-            linger = r.lingering_minutes * MIN
-            if r.lingering_mode == "min_stay":
-                linger = min(linger, v[s.T_OUT] - v[s.T_IN])
-            b = b + linger
+            if r.case_interval != "cwa":  # the derived interval holds the linger already
+                linger = r.lingering_minutes * MIN
+                if r.lingering_mode == "min_stay":
+                    linger = min(linger, v[s.T_OUT] - v[s.T_IN])
+                b = b + linger
             if r.rounding_side in ("both", "case"):
                 a = _round(a, r.rounding_minutes, r.round_in)
                 b = _round(b, r.rounding_minutes, r.round_out)

@@ -17,34 +17,56 @@ Public subpackage namespaces: :mod:`tracelab.maps` (folium maps), :mod:`tracelab
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
 
-from tracelab.analysis import (
-    clusters,
-    compare,
-    epi_curve,
-    rank_contacts,
-    rank_venues,
-    risk_areas,
-    snapshot,
-)
-from tracelab.governance import export_contacts
-from tracelab.index import VisitGraph, contact_graph, estimate_dwell, visits
-from tracelab.io import (
-    DataDir,
-    Loaded,
-    Store,
-    open_store,
-    read_cases,
-    read_dir,
-    read_scans,
-    read_venues,
-)
-from tracelab.model import Rule, SchemaError, rule
-from tracelab.privacy import PurposeError
-from tracelab.replay import policy
-from tracelab.tracing import common_venues, companions, sources, trace
-from tracelab.tracing.forward import trace_assumptions
+if TYPE_CHECKING:  # the names as type checkers and IDEs see them; at run time: _PUBLIC
+    from tracelab.analysis import (
+        clusters,
+        compare,
+        epi_curve,
+        rank_contacts,
+        rank_venues,
+        risk_areas,
+        snapshot,
+    )
+    from tracelab.governance import export_contacts
+    from tracelab.index import VisitGraph, contact_graph, estimate_dwell, visits
+    from tracelab.io import (
+        DataDir,
+        Loaded,
+        Store,
+        open_store,
+        read_cases,
+        read_dir,
+        read_scans,
+        read_venues,
+    )
+    from tracelab.model import Rule, SchemaError, rule
+    from tracelab.privacy import PurposeError
+    from tracelab.replay import policy
+    from tracelab.tracing import common_venues, companions, sources, trace
+    from tracelab.tracing.forward import trace_assumptions
+
+    __version__: str
+
+#: Each public name and the module it comes from, imported on first use: ``import
+#: tracelab`` then costs no pandas, geopandas or networkx, and a command line that needs
+#: one verb loads that verb's modules only (benchmarks/README.md, "County store").
+_PUBLIC = {
+    **dict.fromkeys(("clusters", "compare", "epi_curve", "rank_contacts", "rank_venues",
+                     "risk_areas", "snapshot"), "tracelab.analysis"),
+    "export_contacts": "tracelab.governance",
+    **dict.fromkeys(("VisitGraph", "contact_graph", "estimate_dwell", "visits"),
+                    "tracelab.index"),
+    **dict.fromkeys(("DataDir", "Loaded", "Store", "open_store", "read_cases", "read_dir",
+                     "read_scans", "read_venues"), "tracelab.io"),
+    **dict.fromkeys(("Rule", "SchemaError", "rule"), "tracelab.model"),
+    "PurposeError": "tracelab.privacy",
+    "policy": "tracelab.replay",
+    **dict.fromkeys(("common_venues", "companions", "sources", "trace"), "tracelab.tracing"),
+    "trace_assumptions": "tracelab.tracing.forward",
+}
 
 #: Subpackage namespaces reached as attributes (``tl.maps.venue_map``) and imported on
 #: first use, so that ``import tracelab`` does not load folium, Spark or the briefing.
@@ -53,17 +75,31 @@ _NAMESPACES = ("analysis", "briefing", "governance", "index", "io", "maps", "mod
 
 
 def __getattr__(name: str) -> object:
+    if name in _PUBLIC:
+        value = getattr(_import_module(_PUBLIC[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     if name in _NAMESPACES:
-        import importlib
-
-        return importlib.import_module(f"tracelab.{name}")
+        return _import_module(f"tracelab.{name}")
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     raise AttributeError(f"module 'tracelab' has no attribute {name!r}")
 
 
-try:
-    __version__ = version("tracelab")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC, *_NAMESPACES, "__version__"})
+
+
+def _version() -> str:
+    # importlib.metadata scans the installed distributions: only when a version is asked.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tracelab")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
 
 __all__ = [
     "DataDir",
@@ -111,10 +147,11 @@ def show_versions() -> dict[str, str]:
     True
     """
     import platform
+    from importlib.metadata import PackageNotFoundError, version
 
     names = ("numpy", "pandas", "pyarrow", "duckdb", "pyproj", "shapely", "geopandas",
              "networkx", "folium", "pyspark")
-    versions = {"tracelab": __version__, "python": platform.python_version()}
+    versions = {"tracelab": _version(), "python": platform.python_version()}
     for name in names:
         try:
             versions[name] = version(name)

@@ -15,6 +15,7 @@ from tracelab.briefing.build import (
     default_as_of,
     folder_extras,
     load_briefing,
+    store_briefing,
     with_followup,
 )
 from tracelab.briefing.curve_svg import epi_curve_svg
@@ -37,6 +38,7 @@ __all__ = [
     "Briefing",
     "build_briefing",
     "load_briefing",
+    "store_briefing",
     "with_followup",
     "folder_extras",
     "default_as_of",

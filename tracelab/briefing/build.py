@@ -1,9 +1,16 @@
-"""Gather the numbers and tables of a command-HQ briefing from a loaded data folder."""
+"""Gather the numbers and tables of a command-HQ briefing from a data folder or a county store.
+
+A folder is loaded, checked and pseudonymised (:func:`load_briefing`); a county store
+(docs/store.md) answers from its memory-mapped index and from aggregate SQL on its
+database (:func:`store_briefing`), without loading its scans: the same briefing, table
+for table.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +18,11 @@ import numpy as np
 import pandas as pd
 
 from tracelab._i18n import msg
-from tracelab.briefing.quality import quality_counts, rejections_by_reason
+from tracelab.briefing.quality import (
+    database_quality_counts,
+    quality_counts,
+    rejections_by_reason,
+)
 from tracelab.model import schema as s
 from tracelab.model.rules import Rule, as_rule
 from tracelab.model.schema import (
@@ -20,12 +31,16 @@ from tracelab.model.schema import (
 )
 
 if TYPE_CHECKING:
+    import duckdb
     import geopandas as gpd
 
+    from tracelab.index.county import County
+    from tracelab.index.graph import VisitGraph
     from tracelab.io import DataDir
+    from tracelab.io.county_store import Generation
 
-__all__ = ["Briefing", "build_briefing", "load_briefing", "folder_extras", "default_as_of",
-           "contact_category", "with_followup"]
+__all__ = ["Briefing", "build_briefing", "load_briefing", "store_briefing", "folder_extras",
+           "default_as_of", "contact_category", "with_followup"]
 
 _AREA_ID, _LEVEL = s.AREA_ID, s.LEVEL
 _TIER = s.TIER
@@ -97,14 +112,20 @@ _PERIOD_DAYS = 14
 
 def _require_scans(data: DataDir, scans: pd.DataFrame, since: pd.Timestamp,
                    until: pd.Timestamp) -> None:
+    times = data.scans[s.SCANNED_AT]
+    _require_counts(data, len(times), int((scans[s.SCANNED_AT] >= since).sum()),
+                    times.min(), times.max(), until)
+
+
+def _require_counts(data: DataDir, n_scans: int, n_recent: int, first: pd.Timestamp,
+                    last: pd.Timestamp, until: pd.Timestamp) -> None:
+    """Refuse a log without scans, or without scans in the period before the briefing."""
     source = data.loads["scans"].source if "scans" in data.loads else "scans"
     zone = data.region.zone if data.region is not None else s.DEFAULT_ZONE
-    if not len(data.scans):
+    if not n_scans:
         raise ValueError(msg("{path}: no accepted scan; a briefing needs scans (run "
                              "`tracelab validate` on the folder)", path=data.path / source))
-    recent = scans[s.SCANNED_AT] >= since
-    if not recent.any():
-        first, last = data.scans[s.SCANNED_AT].min(), data.scans[s.SCANNED_AT].max()
+    if not n_recent:
         raise ValueError(msg(
             "{path}: no scan in the {days} days before the briefing time {until} ({zone}); "
             "the scans run from {first} to {last}: check --as-of", path=data.path / source,
@@ -225,22 +246,70 @@ def build_briefing(
     >>> b.headline["cases"], b.headline["contacts"], b.headline["venues"], b.headline["areas"]
     (1, 1, 1, {'high': 1, 'medium': 0, 'low': 1})
     """
-    from tracelab.analysis.area_designation import AREA_RULES, risk_areas
-    from tracelab.analysis.epicurve import epi_curve
-    from tracelab.analysis.ranking import rank_contacts, rank_venues
     from tracelab.index.graph import VisitGraph
-    from tracelab.tracing.forward import trace
 
     rule = as_rule(rule)
-    stamp = (default_as_of(data.scans, data.cases, manifest) if as_of is None
-             else pd.Timestamp(as_of))
+    stamp = _stamp(as_of, lambda: default_as_of(data.scans, data.cases, manifest))
+    scans = data.scans[data.scans[s.SCANNED_AT] <= stamp].reset_index(drop=True)
+    _require_scans(data, scans, stamp - pd.Timedelta(days=_PERIOD_DAYS), stamp)
+    region = data.region
+    graph = VisitGraph.from_scans(scans, data.venues, rule,
+                                  zone=region.zone if region is not None else s.DEFAULT_ZONE)
+    # The venue ranking turns the scans into visits itself (the default rule's).
+    return _assemble(data, rule, stamp, graph, colours=scans, venue_visits=lambda _: scans,
+                     quality=quality_counts(data.scans, data.venues, data.loads),
+                     townships=townships, persons=persons, manifest=manifest)
+
+
+def _stamp(as_of: Any, default: Callable[[], pd.Timestamp]) -> pd.Timestamp:
+    """The briefing time in UTC: `as_of`, else `default()`; a naive `as_of` is refused."""
+    stamp = default() if as_of is None else pd.Timestamp(as_of)
     if stamp.tz is None:
         raise ValueError(msg("as_of={as_of!r} has no zone; give one, e.g. "
                              "'2022-12-01T08:00+08:00'", as_of=as_of))
-    stamp = stamp.tz_convert("UTC")
-    scans = data.scans[data.scans[s.SCANNED_AT] <= stamp].reset_index(drop=True)
+    return stamp.tz_convert("UTC")
+
+
+def _visits_of(graph: VisitGraph, people: pd.Series) -> pd.DataFrame:
+    """Person, venue, entry and exit of the visits of `people`: the rows of
+    ``graph.visits()`` the risk areas read, in its order and with its row labels.
+
+    Only those people's visits are read: a store's graph is memory-mapped, and its
+    millions of visits never become a frame (nor their ids, derived from every visit).
+    """
+    codes = graph.person_codes(pd.unique(people.to_numpy(dtype=object)))
+    codes = codes[codes >= 0]
+    every = np.full(len(codes), np.iinfo(np.int64).max)
+    _, pos = graph.query_of(codes, -every, every)
+    pos = np.sort(pos)
+    venue = np.searchsorted(np.asarray(graph.venue_offsets), pos, side="right") - 1
+    return pd.DataFrame({
+        s.PERSON_ID: graph.person_ids[np.asarray(graph.v_person[pos])],
+        s.VENUE_ID: graph.venue_ids[venue],
+        s.T_IN: pd.DatetimeIndex(np.asarray(graph.v_t_in[pos]).view("datetime64[ns]"), tz="UTC"),
+        s.T_OUT: pd.DatetimeIndex(np.asarray(graph.v_t_out[pos]).view("datetime64[ns]"),
+                                  tz="UTC"),
+    }, index=pd.Index(pos, dtype="int64"))
+
+
+def _assemble(data: DataDir, rule: Rule, stamp: pd.Timestamp, graph: VisitGraph, *,
+              colours: pd.DataFrame, venue_visits: Callable[[pd.Series], pd.DataFrame],
+              quality: dict[str, Any], townships: gpd.GeoDataFrame | None,
+              persons: pd.DataFrame | None, manifest: dict[str, Any] | None) -> Briefing:
+    """The briefing of a folder or a store from what each gives.
+
+    `data` holds the venues, cases, rejections and set-aside scans (its scans are not
+    read); `graph` is the rule's visit graph of the scans up to `stamp`; `colours` scans
+    (or visits) with their code colour, at least the yellow and red ones up to `stamp`;
+    ``venue_visits(venue_ids)`` the default rule's visits at those venues (or scans the
+    venue ranking turns into them); `quality` the scans' :func:`quality_counts`.
+    """
+    from tracelab.analysis.area_designation import AREA_RULES, risk_areas
+    from tracelab.analysis.epicurve import epi_curve
+    from tracelab.analysis.ranking import rank_contacts, rank_venues
+    from tracelab.tracing.forward import trace
+
     cases = _reported(data.cases, stamp)
-    _require_scans(data, scans, stamp - pd.Timedelta(days=_PERIOD_DAYS), stamp)
     region = data.region
     if townships is None and region is not None:
         import geopandas as gpd
@@ -248,20 +317,20 @@ def build_briefing(
         polys = region.township_polygons()
         townships = gpd.GeoDataFrame(polys[[s.TOWNSHIP_CODE, s.TOWNSHIP, "geometry"]],
                                      geometry="geometry", crs="EPSG:4326")
-    graph = VisitGraph.from_scans(scans, data.venues, rule,
-                                  zone=region.zone if region is not None else s.DEFAULT_ZONE)
     exposures = trace(graph, cases, rule, as_of=stamp)
     if len(exposures):
-        contacts = rank_contacts(exposures, cases, scans, venues=data.venues,
+        contacts = rank_contacts(exposures, cases, colours, venues=data.venues,
                                  calls_per_day=rule.calls_per_day)
-        ranking = rank_venues(exposures, cases, scans, data.venues)
+        # The venues where cases stayed: the only ones whose visits the ranking reads.
+        stays = exposures.loc[(exposures[s.HOP] == 1)
+                              & exposures[s.CASE_ID].isin(set(cases[s.PERSON_ID])), s.VENUE_ID]
+        ranking = rank_venues(exposures, cases, venue_visits(stays.drop_duplicates()), data.venues)
     else:
         contacts = pd.DataFrame({s.CONTACT_ID: pd.Series([], dtype=object),
                                  _TIER: pd.Series([], dtype=object)})
         ranking = pd.DataFrame(columns=[s.VENUE_ID])
     area_regime = rule.name if rule.name in AREA_RULES else "twenty"
-    visits = graph.visits()
-    case_visits = visits[visits[s.PERSON_ID].isin(cases[s.PERSON_ID])]
+    case_visits = _visits_of(graph, cases[s.PERSON_ID])
     homes = None
     if persons is not None:
         homes = persons[[c for c in _PERSON_COLUMNS if c in persons.columns]]
@@ -286,7 +355,7 @@ def build_briefing(
                                           .fillna(0).astype("int64"))
     county = (region.name if region is not None else
               str((manifest or {}).get("county", {}).get("name", "")) or None)
-    quality = quality_counts(data.scans, data.venues, data.loads)
+    quality = dict(quality)
     quality["set_aside"] = _set_aside_by_case(data.set_aside, cases)
     faults = data.registry_faults
     quality["registry_faults"] = int(faults.loc[faults[s.ROW] > 0, s.ROW].nunique())
@@ -335,7 +404,8 @@ def folder_extras(path: str | Path) -> dict[str, Any]:
 def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any = None,
                   region: Any = None, key: bytes | None = None) -> Briefing:
     """Load a data folder (with its :func:`folder_extras`), pseudonymise it and build its
-    briefing; see :func:`build_briefing`.
+    briefing; see :func:`build_briefing`. A county store is briefed by
+    :func:`store_briefing` (`region` does not apply: the store has its own).
 
     Person ids of the scans, cases and persons table become keyed pseudonyms right after
     loading (and the registry's personal data is protected), so the briefing, its map and
@@ -356,8 +426,11 @@ def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any =
         If no key is given and none is set.
     """
     from tracelab.io import pseudonymise_data, read_dir
+    from tracelab.io.county_store import is_county_store
     from tracelab.privacy.pseudonyms import load_key, pseudonymise
 
+    if is_county_store(path):
+        return store_briefing(path, rule=rule, as_of=as_of, key=key)
     key = load_key() if key is None else key
     extras = folder_extras(path)
     manifest = extras["manifest"]
@@ -369,6 +442,117 @@ def load_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any =
         extras["persons"] = pseudonymise(extras["persons"], None, key)
     b = build_briefing(data, rule=rule, as_of=as_of, **extras)
     return with_followup(b, Path(path) / "tracelab.duckdb", extras["persons"])
+
+
+def store_briefing(path: str | Path, *, rule: str | Rule = "twenty", as_of: Any = None,
+                   key: bytes | None = None) -> Briefing:
+    """The briefing of a county store (docs/store.md), as :func:`load_briefing` gives it for
+    the folder(s) the store was built from: the same tables, numbers and page.
+
+    Nothing is loaded whole: the traces run on the store's memory-mapped graph of the rule
+    (:meth:`tracelab.index.county.County.graph`), the venue ranking reads the default
+    rule's visits of the venues where cases stayed from the database's ``visits`` table,
+    the cases' visits for the risk areas come from the index, and the scans' quality
+    figures and code colours from aggregate SQL. A briefing time before the store's last
+    scan, or a rule whose visits the store has no index for, needs the visits of the
+    scans up to that time only: they are then built from the database's scans, as
+    :func:`build_briefing` builds a folder's (slower, the same answer).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store folder.
+    rule, as_of
+        As in :func:`build_briefing`.
+    key : bytes, optional
+        The county key: when given, it must be the one the store was built with (the
+        store's ids are pseudonyms already; no key is needed to read them).
+
+    Raises
+    ------
+    tracelab.io.county_store.NotACountyStoreError
+        If `path` is not a store folder.
+    ValueError
+        If `key` is not the store's, or for the reasons of :func:`build_briefing`.
+
+    Examples
+    --------
+    >>> store_briefing("no-such-store")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tracelab.io.county_store.NotACountyStoreError: --store no-such-store: not a tracelab store ...
+    """
+    from tracelab.index.county import open_county
+    from tracelab.io.county_store import database_path
+    from tracelab.io.county_tables import store_extras, store_snapshot
+
+    county = open_county(path)
+    if key is not None and not county.key_matches(key):
+        raise ValueError(msg("--store {store}: the key given is not the one the store was "
+                             "built with", store=path))
+    with store_snapshot(path) as (con, gen):
+        extras = store_extras(gen)
+        if extras["persons"] is not None:  # what folder_extras reads, no more
+            extras["persons"] = extras["persons"].loc[
+                :, [c for c in _PERSON_COLUMNS if c in extras["persons"].columns]]
+        b = _store_build(con, gen, county, as_rule(rule), as_of, extras)
+    return with_followup(b, database_path(path), extras["persons"])
+
+
+def _store_build(con: duckdb.DuckDBPyConnection, gen: Generation, county: County, rule: Rule,
+                 as_of: Any, extras: dict[str, Any]) -> Briefing:
+    """:func:`store_briefing` on a snapshot of the store's database."""
+    from tracelab.index.county import SQL_KEY, visits_key
+    from tracelab.io.county_store import VISITS_KEY
+    from tracelab.io.county_tables import snapshot_tables
+    from tracelab.model.tables import read_sql
+
+    data = snapshot_tables(con, gen, ("venues", "cases"))
+    n, first, last, last_exit = con.execute(
+        f"SELECT count(*), min({s.SCANNED_AT}), max({s.SCANNED_AT}), max({s.EXIT_AT}) "
+        "FROM scans").fetchall()[0]
+    first, last, last_exit = (pd.Series([t], dtype="datetime64[ns, UTC]").iloc[0]
+                              for t in (first, last, last_exit))
+    ends = pd.DataFrame({s.SCANNED_AT: [last], s.EXIT_AT: [last_exit]},
+                        dtype="datetime64[ns, UTC]")
+
+    def default() -> pd.Timestamp:
+        # An append may add days past a synthetic source folder's period: then the last
+        # record is the briefing time, as for a folder without a period.
+        period_end = default_as_of(ends, data.cases, extras["manifest"])
+        return period_end if last <= period_end else default_as_of(ends, data.cases)
+
+    stamp = _stamp(as_of, default)
+    since = stamp - pd.Timedelta(days=_PERIOD_DAYS)
+    later, recent = con.execute(
+        f"SELECT count(*) FILTER (WHERE epoch_ns({s.SCANNED_AT}) > $until), "
+        f"count(*) FILTER (WHERE epoch_ns({s.SCANNED_AT}) BETWEEN $since AND $until) "
+        "FROM scans", {"since": since.value, "until": stamp.value}).fetchall()[0]
+    _require_counts(data, int(n), int(recent), first, last, stamp)
+    indexed = {g["key"] for g in gen.meta.get("graphs", [])}
+    if (later or visits_key(rule) not in indexed or gen.number != county.generation
+            or visits_key("twenty") != SQL_KEY):
+        # The index holds the visits of every scan, the database's visits table the
+        # default rule's: visits of the scans up to `stamp` only are built from them.
+        return build_briefing(snapshot_tables(con, gen), rule=rule, as_of=stamp, **extras)
+    region = data.region
+    graph = county.graph(rule, zone=region.zone if region is not None else s.DEFAULT_ZONE)
+    colours = read_sql(
+        con, f"SELECT {s.PERSON_ID}, {s.SCANNED_AT}, {s.CODE_COLOUR} FROM scans "
+        f"WHERE {s.CODE_COLOUR} IN (?, ?)", [s.YELLOW, s.RED])
+
+    def venue_visits(venue_ids: pd.Series) -> pd.DataFrame:
+        # The default rule's visits, as the venue ranking would build them from the scans.
+        return read_sql(
+            con, f"SELECT {s.PERSON_ID}, {s.VENUE_ID}, {s.T_IN}, {s.T_OUT}, {s.CODE_COLOUR} "
+            f"FROM visits WHERE {VISITS_KEY} = ? AND {s.VENUE_ID} IN "
+            f"(SELECT unnest(?::VARCHAR[])) ORDER BY {s.VENUE_ID}, {s.T_IN}, {s.PERSON_ID}",
+            [SQL_KEY, [str(v) for v in venue_ids]])
+
+    return _assemble(data, rule, stamp, graph, colours=colours, venue_visits=venue_visits,
+                     quality=database_quality_counts(con, data.venues, data.loads),
+                     townships=extras["townships"], persons=extras["persons"],
+                     manifest=extras["manifest"])
 
 
 def with_followup(b: Briefing, store: str | Path, persons: pd.DataFrame | None = None
@@ -385,6 +569,12 @@ def with_followup(b: Briefing, store: str | Path, persons: pd.DataFrame | None =
     if not Path(store).is_file():
         return b
     with open_store(store, read_only=True) as st:
+        # Listing every contact costs seconds at a county's scale: only for a store
+        # whose teams have returned sheets (the summary is None otherwise).
+        has = st.con.execute("SELECT count(*) FROM information_schema.tables "
+                             "WHERE table_name = 'followup'").fetchall()[0][0]
+        if not has or not st.con.execute("SELECT count(*) FROM followup").fetchall()[0][0]:
+            return b
         summary = followup_summary(st, listing_from_trace(b.exposures, b.contacts, b.cases,
                                                           persons), as_of=b.as_of)
     return dataclasses.replace(b, followup=summary)

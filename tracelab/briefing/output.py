@@ -47,7 +47,8 @@ def write_briefing(
     Parameters
     ----------
     data : path or Briefing
-        A data folder (:func:`tracelab.briefing.build.load_briefing`) or a built briefing.
+        A data folder or a county store (:func:`tracelab.briefing.build.load_briefing`), or
+        a built briefing.
     out : path
         The HTML page to write; the summary goes to :func:`summary_path`, the PDF to
         ``out`` with ``.pdf``.
@@ -60,7 +61,8 @@ def write_briefing(
     pdf : bool, default False
         Also print the page to PDF through headless Chromium.
     key : bytes, optional
-        Pseudonymisation key for a data folder (:func:`load_briefing`).
+        Pseudonymisation key for a data folder (:func:`load_briefing`); for a store, the
+        key it was built with, checked when given.
     network : bool, default True
         Include the chains-of-transmission section (cases and the venues that link them,
         contacts as counts: :func:`tracelab.briefing.network_svg.network_section`).

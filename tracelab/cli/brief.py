@@ -1,7 +1,10 @@
-"""``tracelab brief``: the command-HQ briefing of a data folder as one HTML page.
+"""``tracelab brief``: the command-HQ briefing of a data folder or a county store as one HTML page.
 
-Person ids (scans, cases, the residences of ``persons.*``) are pseudonymised on load with
-the key of ``--key-file`` or ``TRACELAB_KEY``; the page shows people only as counts.
+With ``--data`` person ids (scans, cases, the residences of ``persons.*``) are
+pseudonymised on load with the key of ``--key-file`` or ``TRACELAB_KEY``; with ``--store``
+the store built by ``tracelab ingest`` (docs/store.md) answers from its index and its
+database, its ids pseudonymised already with that key (which must be the one given). The
+page shows people only as counts, and is the same from the store as from its folder.
 """
 
 from __future__ import annotations
@@ -40,9 +43,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Trace every case reported by the briefing time, rank contacts and "
         "venues, draw risk areas and write one offline HTML page (Chinese by default), a "
         "JSON summary beside it for the next --since, and optionally a PDF.")
-    p.add_argument("--data", type=Path, required=True,
-                   help="data folder with venues.*, scans.*, cases.* (townships.geojson, "
-                   "persons.* and manifest.json are used when present)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", type=Path, default=None,
+                       help="data folder with venues.*, scans.*, cases.* (townships.geojson, "
+                       "persons.* and manifest.json are used when present)")
+    where.add_argument("--store", type=Path, default=None, metavar="PATH",
+                       help="county store built by `tracelab ingest` (docs/store.md): the briefing "
+                       "of its folder, from its index and database without loading the "
+                       "scans; the key must be the store's; --region does not apply")
     p.add_argument("--out", type=Path, required=True, help="HTML file to write")
     p.add_argument("--since", type=Path, default=None, metavar="PREVIOUS.json",
                    help="summary of a previous briefing: show what changed")
@@ -65,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the briefing; return 0."""
     from tracelab.briefing import load_briefing, write_briefing
+    from tracelab.briefing.build import store_briefing
     from tracelab.cli.trace import cli_key
     from tracelab.model.rules import as_rule
 
@@ -92,10 +101,13 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise ValueError(say(_LINES, "playwright", lang)) from None
     key = cli_key(args.key_file, lang=lang)
-    b = load_briefing(args.data, key=key, rule=rule, as_of=as_of, region=args.region)
+    if args.store is not None:
+        b = store_briefing(args.store, key=key, rule=rule, as_of=as_of)
+    else:
+        b = load_briefing(args.data, key=key, rule=rule, as_of=as_of, region=args.region)
     paths = write_briefing(b, args.out, since=args.since, lang=args.lang, pdf=args.pdf)
     h = b.headline
-    print(say(_LINES, "done", lang, county=b.county or args.data,
+    print(say(_LINES, "done", lang, county=b.county or args.store or args.data,
               as_of=f"{b.as_of.tz_convert(b.zone):%Y-%m-%d %H:%M}", zone=b.zone,
               rule=b.rule.rule_id, cases=h["cases"], contacts=h["contacts"],
               venues=h["venues"], areas=h["areas"]["high"] + h["areas"]["medium"],

@@ -85,13 +85,13 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)  # a bad --out fails now, not after the synthesis
     data_dir = out / "data"
     print(say(_LINES, "synth", lang, sample=SAMPLE, out=data_dir))
-    county = generate(SAMPLE["population"], days=SAMPLE["days"], seed=SAMPLE["seed"],
-                      progress=False)
-    county.write(data_dir)
+    synthetic = generate(SAMPLE["population"], days=SAMPLE["days"], seed=SAMPLE["seed"],
+                         progress=False)
+    synthetic.write(data_dir)
 
     # Times are checked against the end of the simulated period, not the wall clock, so
     # that the demo gives the same files whenever it runs.
-    now = (pd.Timestamp(county.manifest["start"], tz=s.DEFAULT_ZONE)
+    now = (pd.Timestamp(synthetic.manifest["start"], tz=s.DEFAULT_ZONE)
            + pd.Timedelta(days=SAMPLE["days"])).tz_convert("UTC")
     key = privacy.DEMO_KEY  # demo mode, always: the same pseudonyms on every run
     raw = read_dir(data_dir, now=now)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tracelab._i18n import msg, one_of
-from tracelab.model.regions import Region
+
+if TYPE_CHECKING:  # pandas and the regions (pyproj, shapely) load when an option needs them
+    import pandas as pd
+
+    from tracelab.model.regions import Region
 
 __all__ = ["add_audit_options", "add_region_option", "region_arg", "add_log_options", "log_kwargs", "zoned", "output",
            "LANGS", "add_lang_option", "say", "lang_of"]
@@ -132,6 +134,8 @@ def zoned(text: str | None, option: str, lang: str = "en") -> pd.Timestamp | Non
     """
     if text is None:
         return None
+    import pandas as pd
+
     stamp = pd.Timestamp(text)
     if stamp.tz is None:
         raise ValueError(msg("{option} {text!r} has no zone; add one, e.g. {text}+08:00",

@@ -14,7 +14,7 @@ import argparse
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -31,15 +31,6 @@ from tracelab.cli.options import (
 from tracelab.index.county import County, open_county
 from tracelab.index.graph import VisitGraph, VisitSource
 from tracelab.index.windows import WINDOW_END, WINDOW_START, case_windows
-from tracelab.io import (
-    DataDir,
-    Loaded,
-    empty_rejections,
-    find_table,
-    pseudonymise_data,
-    read_cases,
-    read_dir,
-)
 from tracelab.io.exports import write_table
 from tracelab.model import schema as s
 from tracelab.model.ids import mask_id, mask_name
@@ -48,6 +39,12 @@ from tracelab.privacy import pseudonyms as privacy
 from tracelab.privacy.audit import require_purpose
 from tracelab.tracing.audited_verbs import sources, trace
 from tracelab.tracing.backward import HOUSEHOLD_ID, SOURCE_KIND
+
+if TYPE_CHECKING:
+    from tracelab.io import DataDir
+
+# The folder loaders (tracelab.io.folders, with the regions' pyproj and shapely) are
+# imported where --data needs them: a query of a store (--store) never loads a folder.
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "read_pseudonymised", "case_pseudonyms", "households", "require_scans",
@@ -133,6 +130,8 @@ def read_pseudonymised(folder: Path, key: bytes, *, now: object = None,
 
     ``how`` passes ``profile``, ``columns`` and ``zone`` on.
     """
+    from tracelab.io import pseudonymise_data, read_dir
+
     return pseudonymise_data(read_dir(folder, now=now, region=region, **how), key)
 
 
@@ -185,15 +184,6 @@ def require_store_scans(county: County, since: pd.Timestamp | None = None,
         raise _none_in(county.path, since, until, county.zone, first, last, lang)
 
 
-def _store_aside(county: County) -> DataDir:
-    """The store's set-aside scans in the shape :func:`set_aside_lines` reads."""
-    info = county.meta.get("loads", {}).get("scans", {})
-    scans = Loaded(pd.DataFrame(), empty_rejections(), int(info.get("read", 0)),
-                   str(info.get("source", "scans")), set_aside=county.set_aside)
-    return DataDir(pd.DataFrame(), pd.DataFrame(), county.cases, empty_rejections(),
-                   {"scans": scans}, county.path)
-
-
 def set_aside_lines(data: DataDir, cases: list[str], lang: str = "en") -> list[str]:
     """One line per case whose own scans were rejected: how many, and why (in `lang`).
 
@@ -212,7 +202,13 @@ def set_aside_lines(data: DataDir, cases: list[str], lang: str = "en") -> list[s
     >>> set_aside_lines(data, ["p_1"], "zh")
     ['病例 p_1：其 2 条扫码记录被搁置（bad_time 1, venue_rejected 1；scans.csv 第 3, 9 行）']
     """
-    aside = data.set_aside
+    source = data.loads["scans"].source if "scans" in data.loads else "scans"
+    return _set_aside_lines(data.set_aside, source, cases, lang)
+
+
+def _set_aside_lines(aside: pd.DataFrame, source: str, cases: list[str], lang: str
+                     ) -> list[str]:
+    """:func:`set_aside_lines` of the set-aside scans `aside`, read from file `source`."""
     lines = []
     for case in cases:
         mine = aside[aside[s.PERSON_ID] == case]
@@ -221,7 +217,6 @@ def set_aside_lines(data: DataDir, cases: list[str], lang: str = "en") -> list[s
         why = ", ".join(f"{r} {n}" for r, n in sorted(mine[s.REASON].value_counts().items()))
         rows = ", ".join(str(r) for r in mine[s.ROW].head(10)) + (
             ", …" if len(mine) > 10 else "")
-        source = data.loads["scans"].source if "scans" in data.loads else "scans"
         lines.append(say(_LINES, "set_aside", lang, case=case, n=len(mine), why=why,
                          source=source, rows=rows))
     return lines
@@ -355,6 +350,7 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
         require_scans(data, lang=args.lang)
         zone = args.zone or (data.region.zone if data.region is not None else s.DEFAULT_ZONE)
         return VisitGraph.from_scans(data.scans, data.venues, r, zone=zone), data.cases, data
+    from tracelab.io import find_table, read_cases
     from tracelab.spark import SparkSource, session
 
     found = find_table(args.data, "cases")
@@ -394,9 +390,10 @@ def run_trace(args: argparse.Namespace) -> int:
         return frame.sort_values(list(_ROW_ORDER), kind="stable", ignore_index=True)
 
     # The file is in place before the query is logged (and removed if it cannot be).
-    exposures = ordered(trace(graph, chosen, r, args.hops, as_of=as_of,
-                              deliver=lambda ex: write_table(ordered(ex), args.out),
-                              **_audit_kwargs(args)))
+    # Sorted once, for the file: the count below needs no order.
+    exposures = trace(graph, chosen, r, args.hops, as_of=as_of,
+                      deliver=lambda ex: write_table(ordered(ex), args.out),
+                      **_audit_kwargs(args))
     print(say(_LINES, "trace", lang, n=len(exposures), cases=len(chosen),
               people=exposures[s.CONTACT_ID].nunique(), venues=exposures[s.VENUE_ID].nunique(),
               rule=r.rule_id, out=args.out))
@@ -408,8 +405,10 @@ def run_trace(args: argparse.Namespace) -> int:
 def _aside_lines(data: DataDir | County | None, cases: list[str], lang: str) -> list[str]:
     if data is None:
         return []
-    return set_aside_lines(_store_aside(data) if isinstance(data, County) else data, cases,
-                           lang)
+    if isinstance(data, County):  # the store's set-aside scans, read without a DataDir
+        info = data.meta.get("loads", {}).get("scans", {})
+        return _set_aside_lines(data.set_aside, str(info.get("source", "scans")), cases, lang)
+    return set_aside_lines(data, cases, lang)
 
 
 def households(folder: Path, key: bytes) -> pd.DataFrame | None:
@@ -418,6 +417,8 @@ def households(folder: Path, key: bytes) -> pd.DataFrame | None:
     Only ``person_id`` and ``household_id`` are read: names, phones and ID numbers of the
     persons table never enter the query.
     """
+    from tracelab.io import find_table
+
     found = find_table(folder, "persons")
     wanted = [s.PERSON_ID, HOUSEHOLD_ID]
     if found is None or found.suffix not in (".parquet", ".csv"):

@@ -7,9 +7,30 @@ venues' windows; :func:`case_windows` gives each case's infectious window.
 
 from __future__ import annotations
 
-from tracelab.index.graph import VisitGraph, VisitSource, contact_graph
-from tracelab.index.presence import estimate_dwell, visits
-from tracelab.index.windows import case_windows
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names as type checkers see them; at run time: _PUBLIC
+    from tracelab.index.graph import VisitGraph, VisitSource, contact_graph
+    from tracelab.index.presence import estimate_dwell, visits
+    from tracelab.index.windows import case_windows
+
+#: Each public name and its module, imported on first use (with their own imports).
+_PUBLIC = {"VisitGraph": "graph", "VisitSource": "graph", "contact_graph": "graph",
+           "estimate_dwell": "presence", "visits": "presence", "case_windows": "windows"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
 
 __all__ = ["VisitGraph", "VisitSource", "case_windows", "contact_graph", "estimate_dwell",
            "visits"]

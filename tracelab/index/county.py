@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,10 +31,11 @@ from tracelab.io.county_store import (
     database_path,
     read_frame,
 )
-from tracelab.io.county_tables import read_store_tables
-from tracelab.io.folders import DataDir
 from tracelab.model import schema as s
 from tracelab.model.rules import DEFAULT_RULE, PRESETS, Rule, as_rule
+
+if TYPE_CHECKING:  # a query never reads the tables back: no folder loaders, no regions
+    from tracelab.io.folders import DataDir
 
 __all__ = ["County", "open_county", "visits_key", "store_keys", "KEY_CHECK", "SQL_KEY"]
 
@@ -195,6 +196,8 @@ class County:
 
     def tables(self, tables: tuple[str, ...] = ("venues", "scans", "cases")) -> DataDir:
         """The store's tables as a :class:`~tracelab.io.DataDir` (read from its database)."""
+        from tracelab.io.county_tables import read_store_tables
+
         return read_store_tables(self.path, tables=tables)
 
 

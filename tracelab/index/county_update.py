@@ -13,10 +13,15 @@ merged in without sorting all again (:func:`tracelab.index.merge.merged`). An ap
 records the digest of the day's files and refuses the same files twice (an operator
 re-running an append that crashed after its commit).
 
-What costs time in proportion to the store is memory and disk traffic, not work per row:
-the new generation's index files are written whole, and the database deletes the tails
-from its scans and visits. Reading, checking, pseudonymising and building visits, the
-expensive steps, cover the new day only.
+Each person's last scan before the day is found in the index, not the database. Each
+merged graph is written by a second thread while the next one is merged, and linked into
+the generation (:func:`tracelab.index.mmap.save_array`). The database loses and gains
+only the rows that change (:class:`_Rows`): the day's, those of people a repeat scan
+merged across the cut, and the default rule's visits the day's scans cut. What costs time
+in proportion to the store is memory and disk traffic, not work per row: the new
+generation's index arrays are produced and written whole, and the database joins the
+day's rows against its big tables. Reading, checking, pseudonymising and building visits
+cover the new day only.
 
 Not exact: a chain of two or more repeat scans of one venue whose last scan comes right
 before the new day and whose first is longer ago than the repeat window. The store keeps
@@ -31,6 +36,8 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,14 +57,22 @@ from tracelab.index.county_build import (
     sql_visits,
     write_generation,
 )
-from tracelab.index.intervals import presence, sort_scans
+from tracelab.index.graph import VisitGraph
+from tracelab.index.intervals import (
+    Presence,
+    SortedScans,
+    _next_later,  # the definition visits use
+    presence,
+    sort_scans,
+)
 from tracelab.index.merge import Added, merged
-from tracelab.index.mmap import fixed_width_strings, load_array
+from tracelab.index.mmap import fixed_width_strings, load_array, open_graph, save_graph
 from tracelab.index.presence import venue_table
 from tracelab.io.cases import read_cases
 from tracelab.io.checks import empty_rejections
 from tracelab.io.county_store import (
     VISITS_COLUMNS,
+    VISITS_KEY,
     VISITS_TABLE,
     Generation,
     database_path,
@@ -80,6 +95,7 @@ __all__ = ["append_day", "new_ids", "REPEAT_WINDOW"]
 REPEAT_WINDOW = pd.Timedelta("2min")
 _NEVER = np.iinfo(np.int64).max
 _SINCE = "since"  # column of the touched-people frame: start of each person's tail
+_MERGING = ".merging-"  # staging subfolder a merge writes a graph's arrays into
 
 
 def _quiet(stage: str, fields: Any) -> None:
@@ -103,9 +119,28 @@ def _midnight(ns: np.ndarray, zone: str) -> np.ndarray:
 
 
 def new_ids(old: np.ndarray, more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted union of `old` ids (sorted) and `more`, and each old id's new code."""
-    ids = np.union1d(old, more)
-    return ids, (np.arange(len(old)) if len(ids) == len(old) else np.searchsorted(ids, old))
+    """The sorted union of `old` ids (sorted, unique) and `more`, and each old id's new code.
+
+    ``np.union1d`` sorts both again; here only the ids `old` lacks are sorted and put in.
+
+    Examples
+    --------
+    >>> ids, code = new_ids(np.array(["b", "d"]), np.array(["d", "a", "c", "a"]))
+    >>> ids.tolist(), code.tolist()
+    (['a', 'b', 'c', 'd'], [1, 3])
+    >>> new_ids(np.array(["b", "d"]), np.array(["d"]))[1].tolist()
+    [0, 1]
+    """
+    more = np.asarray(more)
+    at = np.searchsorted(old, more)
+    found = np.zeros(len(more), dtype=bool)
+    inside = at < len(old)
+    found[inside] = old[at[inside]] == more[inside]
+    fresh = np.unique(more[~found])
+    if not len(fresh):
+        return old, np.arange(len(old))
+    ids = np.insert(old.astype(np.result_type(old, fresh)), np.searchsorted(old, fresh), fresh)
+    return ids, np.arange(len(old)) + np.searchsorted(fresh, old)
 
 
 def _scan_times(old: np.ndarray, removed: np.ndarray, added: np.ndarray) -> np.ndarray:
@@ -181,29 +216,111 @@ def _read_day(folder: Path, store_venues: pd.DataFrame, meta: dict[str, Any], ke
     return _Day(day, venues, full, _digest([f for f in found.values() if f is not None]))
 
 
-def _tails(con: Any, new: pd.DataFrame, full: bool) -> pd.DataFrame:
-    """Each person of the day with the start of their tail (``since``, int64 ns UTC)."""
+def _scan_graph(county: County) -> Any:
+    """A graph of the store whose entries are its scans' times (not day-long), or None."""
+    for preset in store_keys().values():
+        rule = as_rule(preset)
+        if rule.dwell != "whole_day":
+            return county.graph(rule)
+    return None
+
+
+def _last_before(graph: Any, person: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """Each `person`'s (code) latest entry before `when` in `graph`, ``_NEVER`` if none.
+
+    A person's visits run by entry in person order: a binary search in each person's
+    range of ``p_pos``, all people at once.
+    """
+    offsets, p_pos = np.asarray(graph.person_offsets), np.asarray(graph.p_pos)
+    t_in = np.asarray(graph.v_t_in)
+    first, lo, hi = offsets[person], offsets[person].copy(), offsets[person + 1].copy()
+    active = np.flatnonzero(lo < hi)
+    while len(active):
+        mid = (lo[active] + hi[active]) // 2
+        below = t_in[p_pos[mid]] < when[active]
+        lo[active] = np.where(below, mid + 1, lo[active])
+        hi[active] = np.where(below, hi[active], mid)
+        active = active[lo[active] < hi[active]]
+    last = np.full(len(person), _NEVER, dtype=np.int64)
+    some = lo > first
+    last[some] = t_in[p_pos[lo[some] - 1]]
+    return last
+
+
+def _tails(con: Any, new: pd.DataFrame, full: bool, county: County) -> pd.DataFrame:
+    """Each person of the day with the start of their tail (``since``, int64 ns UTC).
+
+    A person's last scan before the day is read from the index (a graph whose entries
+    are the scans), not from the database's millions of rows.
+    """
     if full:  # every visit is rebuilt: every person's tail is all of it
         people = read_sql(con, "SELECT DISTINCT person_id FROM scans")[s.PERSON_ID]
         people = pd.concat([people, new[s.PERSON_ID]]).drop_duplicates()
         return pd.DataFrame({s.PERSON_ID: people.to_numpy(dtype=object),
                              _SINCE: np.iinfo(np.int64).min})
-    first = new.groupby(s.PERSON_ID, sort=True)[s.SCANNED_AT].min().reset_index()
-    con.register("_day_first", first)
-    try:
-        prev = read_sql(con, """
-            SELECT f.person_id, max(x.scanned_at) AS prev FROM _day_first f
-            JOIN scans x ON x.person_id = f.person_id AND x.scanned_at < f.scanned_at
-            GROUP BY f.person_id""")
-    finally:
-        con.unregister("_day_first")
-    firsts = to_ns(first[s.SCANNED_AT], s.SCANNED_AT)
-    last = prev.set_index(s.PERSON_ID)["prev"].reindex(first[s.PERSON_ID])
-    last_ns = np.where(last.isna().to_numpy(), _NEVER,
-                       last.to_numpy("datetime64[ns]").view(np.int64))
+    code, uniques = pd.factorize(new[s.PERSON_ID])
+    names = np.asarray(uniques, dtype=str)
+    firsts = np.full(len(names), _NEVER, dtype=np.int64)
+    np.minimum.at(firsts, code, to_ns(new[s.SCANNED_AT], s.SCANNED_AT))
+    graph = _scan_graph(county)
+    if graph is not None:
+        known_ids = np.asarray(graph.person_ids)
+        at = np.minimum(np.searchsorted(known_ids, names), max(len(known_ids) - 1, 0))
+        known = (known_ids[at] == names) if len(known_ids) else np.zeros(len(names), bool)
+        last_ns = np.full(len(names), _NEVER, dtype=np.int64)
+        last_ns[known] = _last_before(graph, at[known], firsts[known])
+    else:
+        first = pd.DataFrame({s.PERSON_ID: names.astype(object),
+                              s.SCANNED_AT: pd.to_datetime(firsts, utc=True)})
+        con.register("_day_first", first)
+        try:
+            prev = read_sql(con, """
+                SELECT f.person_id, max(x.scanned_at) AS prev FROM _day_first f
+                JOIN scans x ON x.person_id = f.person_id AND x.scanned_at < f.scanned_at
+                GROUP BY f.person_id""")
+        finally:
+            con.unregister("_day_first")
+        last = prev.set_index(s.PERSON_ID)["prev"].reindex(names.astype(object))
+        last_ns = np.where(last.isna().to_numpy(), _NEVER,
+                           last.to_numpy("datetime64[ns]").view(np.int64))
     start = np.minimum(last_ns, firsts - REPEAT_WINDOW.value)
-    return pd.DataFrame({s.PERSON_ID: first[s.PERSON_ID].to_numpy(dtype=object),
+    return pd.DataFrame({s.PERSON_ID: names.astype(object),
                          _SINCE: _midnight(start, _day_zone())})
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """The tail's scans after merging repeat scans, and which of them the store holds."""
+
+    scans: pd.DataFrame
+    stored: np.ndarray  # bool per row: in the store already, as it is
+    merged: np.ndarray  # people (pseudonyms) whose stored rows a repeat scan changed
+
+
+def _merged_tail(old: pd.DataFrame, new: pd.DataFrame) -> _Tail:
+    """``merge_repeat_scans`` of the tail's rows, run on the people it merges anything for.
+
+    Repeat scans are merged per person and venue, so the people without a repeat scan
+    across the cut keep their rows as they are (the store's and the day's rows are
+    merged already): most people, most days, and those rows stay in the database too.
+    """
+    tail = pd.concat([old.loc[:, list(s.SCAN_COLUMNS)], new], ignore_index=True)
+    stored = np.arange(len(tail)) < len(old)
+    person = pd.factorize(tail[s.PERSON_ID])[0]
+    venue = pd.factorize(tail[s.VENUE_ID])[0]
+    when = to_ns(tail[s.SCANNED_AT], s.SCANNED_AT)
+    idx = np.lexsort((when, venue, person))
+    p, v, w = person[idx], venue[idx], when[idx]
+    repeat = (p[1:] == p[:-1]) & (v[1:] == v[:-1]) & (w[1:] - w[:-1] <= REPEAT_WINDOW.value)
+    if not repeat.any():
+        return _Tail(tail, stored, np.zeros(0, dtype=object))
+    hit = np.zeros(int(person.max()) + 1, dtype=bool)
+    hit[p[1:][repeat]] = True
+    rows = hit[person]
+    again = merge_repeat_scans(tail[rows], REPEAT_WINDOW)
+    return _Tail(pd.concat([tail[~rows], again], ignore_index=True),
+                 np.concatenate([stored[~rows], np.zeros(len(again), dtype=bool)]),
+                 pd.unique(tail[s.PERSON_ID].to_numpy(dtype=object)[rows]))
 
 
 def append_day(store: str | Path, folder: str | Path, *, key: bytes,
@@ -243,7 +360,7 @@ def append_day(store: str | Path, folder: str | Path, *, key: bytes,
                                "rejected": ld.rejected_count})
             new = day.data.scans.loc[:, list(s.SCAN_COLUMNS)]
             say("pseudonymised", {"people": int(new[s.PERSON_ID].nunique())})
-            tails = _tails(con, new, day.full)
+            tails = _tails(con, new, day.full, county)
             con.register("_tails", tails.assign(**{_SINCE: pd.to_datetime(tails[_SINCE],
                                                                            utc=True)}))
             try:
@@ -264,15 +381,15 @@ def _since_frame(tails: pd.DataFrame) -> pd.DataFrame:
 def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFrame,
                     tails: pd.DataFrame, label: str, say: Progress) -> Generation:
     """Rebuild the tails' visits under every dwell assumption and publish the generation."""
-    tail = merge_repeat_scans(pd.concat([old.loc[:, list(s.SCAN_COLUMNS)], new],
-                                        ignore_index=True))
+    tail = _merged_tail(old, new)
     info = venue_table(day.venues)
-    ordered = sort_scans(tail, info.set_index(s.VENUE_ID))
+    ordered = sort_scans(tail.scans, info.set_index(s.VENUE_ID))
     first = county.graph(next(iter(store_keys().values())))
     old_people = np.asarray(first.person_ids, dtype=str)
-    people, person_map = new_ids(old_people, ordered.person_ids.astype(str))
-    fresh = np.setdiff1d(ordered.person_ids.astype(str), old_people, assume_unique=True)
-    tail_people = np.searchsorted(people, ordered.person_ids.astype(str))
+    tail_ids = ordered.person_ids.astype(str)
+    people, person_map = new_ids(old_people, tail_ids)
+    fresh = np.delete(people, person_map)  # the people the store did not hold
+    tail_people = np.searchsorted(people, tail_ids)
     old_venues = np.asarray(first.venue_ids, dtype=str)
     venue_ids, venue_map = new_ids(old_venues, info[s.VENUE_ID].to_numpy(dtype=str))
     tail_venues = np.searchsorted(venue_ids, ordered.venue_ids.astype(str))
@@ -285,39 +402,49 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
     known = old_people[at] == touched if len(old_people) else np.zeros(len(touched), bool)
     since[at[known]] = tails[_SINCE].to_numpy(np.int64)[known]
     take = fixed_width_strings(people.astype("S"))
+    rows = _Rows(tail, ordered, old, exact=not day.full)
     staging = staging_folder(county.path, county.generation + 1)
     try:
-        graphs, db = [], []
-        for vkey, preset in store_keys().items():
-            started = time.perf_counter()
-            rule = as_rule(preset)
-            base = county.graph(rule)
-            found = presence(ordered, rule)
-            added = Added(tail_people[ordered.person[found.rows]],
-                          tail_venues[ordered.venue[found.rows]], found.start, found.end,
-                          found.source)
-            keep = np.asarray(base.v_t_in) < since[np.asarray(base.v_person)]
-            graph = merged(base, keep=keep, person_map=person_map, person_ids=people,
-                           venue_map=venue_map, venue_ids=venue_ids.astype(object),
-                           venues=table, added=added, person_take=take)
-            graphs.append((vkey, preset, graph))
-            if vkey == SQL_KEY:
-                db.append(insert_step(VISITS_TABLE, sql_visits(tail, ordered, found, vkey),
-                                      VISITS_COLUMNS))
-            say("visits", {"visits_key": vkey, "rule": preset, "visits": len(found.rows),
-                           "seconds": time.perf_counter() - started})
+        saving, db = [], []
+        # Each graph is written (and flushed to disk) by a second thread while the next
+        # one is merged; the generation then links its files (mmap.save_array).
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            for i, (vkey, preset) in enumerate(store_keys().items()):
+                started = time.perf_counter()
+                rule = as_rule(preset)
+                base = county.graph(rule)
+                found = presence(ordered, rule)
+                added = Added(tail_people[ordered.person[found.rows]],
+                              tail_venues[ordered.venue[found.rows]], found.start, found.end,
+                              found.source)
+                keep = np.asarray(base.v_t_in) < since[np.asarray(base.v_person)]
+                graph = merged(base, keep=keep, person_map=person_map, person_ids=people,
+                               venue_map=venue_map, venue_ids=venue_ids.astype(object),
+                               venues=table, added=added, person_take=take)
+                saving.append((vkey, preset, writer.submit(_saved, graph,
+                                                           staging / f"{_MERGING}{i}", take)))
+                del graph
+                if vkey == SQL_KEY:
+                    db += rows.visits_steps(found, vkey, rule, tails)
+                say("visits", {"visits_key": vkey, "rule": preset, "visits": len(found.rows),
+                               "seconds": time.perf_counter() - started})
+        graphs = [(vkey, preset, saved.result()) for vkey, preset, saved in saving]
         times = _scan_times(load_array(county._gen.folder / "scan_times.npy"),
-                            to_ns(old[s.SCANNED_AT], s.SCANNED_AT),
-                            to_ns(tail[s.SCANNED_AT], s.SCANNED_AT))
-        cases = pd.concat([county.cases[~county.cases[s.PERSON_ID].isin(
-            set(day.data.cases[s.PERSON_ID]))], day.data.cases], ignore_index=True)
+                            to_ns(rows.scans_gone[s.SCANNED_AT], s.SCANNED_AT),
+                            to_ns(rows.scans_new[s.SCANNED_AT], s.SCANNED_AT))
+        cases = county.cases if not len(day.data.cases) else pd.concat(  # keeps its dtypes
+            [county.cases[~county.cases[s.PERSON_ID].isin(set(day.data.cases[s.PERSON_ID]))],
+             day.data.cases], ignore_index=True)
         meta = write_generation(
             staging, graphs, cases=cases,
             set_aside=pd.concat([county.set_aside, day.data.set_aside], ignore_index=True),
             persons=persons_file(county._gen), scan_times=times, new_people=fresh)
+        for i in range(len(graphs)):  # linked into the generation's graph folders
+            shutil.rmtree(staging / f"{_MERGING}{i}")
         carry_files(county._gen, staging)
-        meta.update({k: county.meta[k] for k in ("zone", "region", "key_check", "loads")
+        meta.update({k: county.meta[k] for k in ("zone", "region", "key_check")
                      if k in county.meta},
+                    loads=_loads_after(county.meta.get("loads", {}), day.data.loads),
                     days=local_days(times, county.zone),
                     counts={"scans": len(times), "people": len(graphs[0][2].person_ids),
                             "venues": len(day.venues), "cases": len(cases)},
@@ -325,19 +452,14 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
                              {"action": "append", "source": label, "scans": len(new),
                               "digest": day.digest}])
         say("written", {"generation": county.generation + 1})
-        touched = _since_frame(tails)
         steps = [
-            Step("DELETE FROM scans USING _tails WHERE scans.person_id = _tails.person_id "
-                 "AND scans.scanned_at >= _tails.since", {"_tails": touched}),
-            Step(f"DELETE FROM {VISITS_TABLE} USING _tails WHERE {VISITS_TABLE}.person_id = "
-                 f"_tails.person_id AND {VISITS_TABLE}.t_in >= _tails.since",
-                 {"_tails": touched}),
+            *rows.scans_steps(tails),
             Step("DELETE FROM venues USING _changed WHERE venues.venue_id = _changed.venue_id",
                  {"_changed": day.data.venues[[s.VENUE_ID]]}),
             Step("DELETE FROM cases USING _cases WHERE cases.person_id = _cases.person_id",
                  {"_cases": day.data.cases[[s.PERSON_ID]]}),
             *(insert_step(name, frame.reindex(columns=list(TABLES[name])), TABLES[name])
-              for name, frame in (("scans", tail), ("venues", day.data.venues),
+              for name, frame in (("scans", rows.scans_new), ("venues", day.data.venues),
                                   ("cases", day.data.cases),
                                   ("rejections", day.data.rejections),
                                   ("registry_faults", day.data.registry_faults))),
@@ -347,3 +469,90 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
         shutil.rmtree(staging, ignore_errors=True)
     say("committed", {"generation": gen.number})
     return gen
+
+
+def _saved(graph: VisitGraph, folder: Path, take: Any) -> VisitGraph:
+    """`graph` written into `folder` and mapped back from there."""
+    meta = save_graph(graph, folder)
+    return open_graph(folder, meta, person_ids=graph.person_ids, person_take=take,
+                      venue_ids=graph.venue_ids, venues=graph.venues)
+
+
+class _Rows:
+    """The database rows an append deletes and inserts: those that change, no others.
+
+    A stored scan row changes only when a repeat scan of the day merges into it (its
+    person's stored tail is then replaced whole). A stored visit row of the default rule
+    changes only when its scan's next later scan changes (a visit depends on its scan
+    and that one, :func:`tracelab.index.intervals.presence`): a day's scan that comes
+    before it. So most of the tail's rows stay in the database as they are, and its
+    big tables lose a small part of the tail's rows. With ``exact``
+    False (a venue's dwell changed: every visit is rebuilt) every tail row is replaced.
+    """
+
+    def __init__(self, tail: _Tail, ordered: SortedScans, old: pd.DataFrame, *,
+                 exact: bool) -> None:
+        self.tail, self.ordered, self.exact = tail, ordered, exact
+        stored = tail.stored if exact else np.zeros(len(tail.stored), dtype=bool)
+        self.scans_new = tail.scans[~stored]
+        gone = old[s.PERSON_ID].isin(tail.merged).to_numpy() if exact else np.ones(
+            len(old), dtype=bool)
+        self.scans_gone = old[gone]
+        # Per sorted scan: its visits are written (new, merged, or cut by a new scan).
+        kept = stored[ordered.order]
+        self.renewed = ~kept
+        if kept.any():
+            self.renewed[kept] = ordered.next_later[kept] != _next_later(
+                ordered.person[kept], ordered.t_in[kept])
+
+    def scans_steps(self, tails: pd.DataFrame) -> list[Step]:
+        """Delete the stored scan rows that change."""
+        if not self.exact:
+            return [Step("DELETE FROM scans USING _tails WHERE scans.person_id = "
+                         "_tails.person_id AND scans.scanned_at >= _tails.since",
+                         {"_tails": _since_frame(tails)})]
+        if not len(self.scans_gone):
+            return []
+        key = [s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT]
+        return [Step("DELETE FROM scans USING _gone WHERE " + " AND ".join(
+            f'scans."{c}" = _gone."{c}"' for c in key), {"_gone": self.scans_gone[key]})]
+
+    def visits_steps(self, found: Presence, vkey: str, rule: Any, tails: pd.DataFrame
+                     ) -> list[Step]:
+        """Delete the default rule's visit rows that change, insert the new ones."""
+        if not self.exact or rule.dwell == "whole_day":  # visits not keyed by their scan
+            insert = insert_step(VISITS_TABLE, sql_visits(self.tail.scans, self.ordered, found,
+                                                          vkey), VISITS_COLUMNS)
+            return [Step(f"DELETE FROM {VISITS_TABLE} USING _tails WHERE "
+                         f"{VISITS_TABLE}.person_id = _tails.person_id AND "
+                         f"{VISITS_TABLE}.t_in >= _tails.since",
+                         {"_tails": _since_frame(tails)}), insert]
+        renew = self.renewed[found.rows]
+        chosen = Presence(found.rows[renew], found.start[renew], found.end[renew],
+                          found.source[renew])
+        insert = insert_step(VISITS_TABLE, sql_visits(self.tail.scans, self.ordered, chosen,
+                                                      vkey), VISITS_COLUMNS)
+        # A visit starts at its scan: (person, venue, entry) names it.
+        cut = self.ordered.order[self.tail.stored[self.ordered.order] & self.renewed]
+        scans = pd.concat([self.tail.scans.iloc[cut], self.scans_gone], ignore_index=True)
+        gone = pd.DataFrame({VISITS_KEY: vkey, s.PERSON_ID: scans[s.PERSON_ID],
+                             s.VENUE_ID: scans[s.VENUE_ID], s.T_IN: scans[s.SCANNED_AT]})
+        if not len(gone):
+            return [insert]
+        return [Step(f"DELETE FROM {VISITS_TABLE} USING _gone_visits g WHERE " + " AND ".join(
+            f'{VISITS_TABLE}."{c}" = g."{c}"' for c in gone.columns),
+            {"_gone_visits": gone}), insert]
+
+
+def _loads_after(before: dict[str, dict[str, Any]], day: Mapping[str, Any]
+                 ) -> dict[str, dict[str, Any]]:
+    """The store's load counts with the day's added: rows read, accepted and rejected over
+    every load, so that the quality table says what a load of all the days would."""
+    after = {name: dict(info) for name, info in before.items()}
+    for name, ld in day.items():
+        info = after.setdefault(name, {"source": ld.source, "read": 0, "accepted": 0,
+                                       "rejected": 0})
+        for field, n in (("read", ld.read), ("accepted", ld.accepted_count),
+                         ("rejected", ld.rejected_count)):
+            info[field] = int(info.get(field, 0)) + int(n)
+    return after

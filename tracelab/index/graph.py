@@ -322,6 +322,22 @@ class VisitGraph(VisitSource):
             self._v_visit_id = ids
         return self._v_visit_id
 
+    def visit_ids(self, pos: np.ndarray) -> np.ndarray:
+        """Visit ids of the venue-ordered rows ``pos`` (int64).
+
+        A few rows are looked up among their people's visits, without numbering every
+        visit of the graph (a scatter over millions of rows for a query of thousands).
+        """
+        if self._v_visit_id is not None or len(pos) * 64 > len(self.p_pos):
+            return np.asarray(self.v_visit_id[pos], dtype=np.int64)
+        pos = np.asarray(pos, dtype=np.int64)
+        person = np.asarray(self.v_person[pos], dtype=np.int64)
+        k, which = ix.ranges(self.person_offsets[person], self.person_offsets[person + 1])
+        hit = np.asarray(self.p_pos[k], dtype=np.int64) == pos[which]
+        out = np.empty(len(pos), dtype=np.int64)
+        out[which[hit]] = k[hit]
+        return out
+
     @property
     def n_visits(self) -> int:
         """Number of visits."""
@@ -478,7 +494,7 @@ class VisitGraph(VisitSource):
         sources = np.array(list(s.T_OUT_SOURCES) + [""], dtype=object)
         return pd.DataFrame({
             QUERY: which.astype(np.int64),
-            s.VISIT_ID: self.v_visit_id[pos],
+            s.VISIT_ID: self.visit_ids(pos),
             s.PERSON_ID: self.person_ids[self.v_person[pos]],
             s.VENUE_ID: self.venue_ids[self._venue_of()[pos]],
             s.T_IN: pd.DatetimeIndex(self.v_t_in[pos].view("datetime64[ns]"), tz="UTC"),

@@ -19,6 +19,7 @@ one Python object per person.
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +33,7 @@ from tracelab.index import kernels as ix
 from tracelab.index.graph import VisitGraph
 
 __all__ = ["ARRAYS", "OPTIONAL", "save_graph", "open_graph", "save_array", "load_array", "save_ids",
-           "open_ids", "fixed_width_strings"]
+           "open_ids", "fixed_width_strings", "mapped_file"]
 
 #: The arrays of a saved graph, each ``<name>.npy``.
 ARRAYS = ("segment_offsets", "v_person", "v_t_in", "v_t_out", "v_source", "person_offsets",
@@ -48,12 +49,76 @@ def save_array(path: Path, array: np.ndarray) -> None:
     """Write `array` as ``.npy`` at `path` and flush it to disk.
 
     The file is not atomic by itself: it is written inside a generation folder that is
-    renamed into place whole (:mod:`tracelab.io.county_store`).
+    renamed into place whole (:mod:`tracelab.io.county_store`). An array that is the
+    whole of a ``.npy`` file already (memory-mapped: a previous generation's, which is
+    never changed, or one saved a moment ago, :func:`mapped_file`) is hard-linked instead of
+    written again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> save_array(folder / "a.npy", np.arange(3))
+    >>> mapped = load_array(folder / "a.npy")
+    >>> save_array(folder / "b.npy", mapped)  # the same file under a second name
+    >>> os.path.samefile(folder / "a.npy", folder / "b.npy"), load_array(folder / "b.npy").tolist()
+    (True, [0, 1, 2])
     """
+    source = mapped_file(array)
+    if source is not None and _linked(source, path):
+        _fsync_file(path)
+        return
+    # A new file, never one written in place: an old name may be a link to a generation's.
+    path.unlink(missing_ok=True)
     with open(path, "wb") as f:
         np.save(f, np.ascontiguousarray(array), allow_pickle=False)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _linked(source: Path, path: Path) -> bool:
+    """Whether `path` is now `source`'s file (False: another file system, say)."""
+    if path.exists():
+        return os.path.samefile(source, path)
+    try:
+        os.link(source, path)
+    except OSError:
+        return False
+    return True
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def mapped_file(array: Any) -> Path | None:
+    """The ``.npy`` file whose whole data `array` is, memory-mapped; None for any other array.
+
+    A slice or another view of a mapped file is not the file, nor is a map of part of
+    one: the array must start at the file's data and end at its end, with its dtype.
+    """
+    if not isinstance(array, np.ndarray) or not array.flags.c_contiguous:
+        return None
+    top: Any = array
+    while not isinstance(top, np.memmap) or not isinstance(top.base, mmap.mmap):
+        if not isinstance(top.base, np.ndarray):
+            return None
+        top = top.base
+    if (top.filename is None or array.ctypes.data != top.ctypes.data
+            or array.dtype != top.dtype or array.shape != top.shape
+            or not str(top.filename).endswith(".npy")):
+        return None
+    try:
+        if os.path.getsize(top.filename) != top.offset + top.nbytes:
+            return None
+    except OSError:
+        return None
+    top.flush()  # a writable map's pages reach the file first
+    return Path(top.filename)
 
 
 def load_array(path: Path, *, mmap: bool = True) -> np.ndarray:
@@ -112,10 +177,17 @@ def save_ids(folder: Path, person_ids: np.ndarray, venue_ids: np.ndarray) -> Non
     """
     people = np.asarray(person_ids, dtype=str)
     save_array(folder / "people.npy", people)
-    try:
-        twin = people.astype("S")
-    except UnicodeEncodeError:
+    source = mapped_file(people)
+    if source is not None and (source.parent / "people_bytes.npy").is_file():
+        # A previous generation's people: their twin is beside them, unchanged too.
+        save_array(folder / "people_bytes.npy",
+                   load_array(source.parent / "people_bytes.npy"))
         twin = None
+    else:
+        try:
+            twin = people.astype("S")
+        except UnicodeEncodeError:
+            twin = None
     if twin is not None:
         save_array(folder / "people_bytes.npy", twin)
     save_array(folder / "venue_ids.npy", np.asarray(venue_ids, dtype=str))

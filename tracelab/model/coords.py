@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyproj
 
 from tracelab._i18n import msg
+
+if TYPE_CHECKING:  # loaded by _transformer, when a coordinate is first projected
+    import pyproj
 
 __all__ = [
     "ANALYSIS_CRS",
@@ -222,6 +224,8 @@ def to_wgs84(lon: Any, lat: Any, crs: str) -> tuple[Any, Any]:
 @functools.cache
 def _transformer(inverse: bool, crs: str = ANALYSIS_CRS) -> pyproj.Transformer:
     # WGS-84 -> CGCS2000 is PROJ's "ballpark" null shift, i.e. the two are taken equal.
+    import pyproj
+
     src, dst = "EPSG:4326", crs
     if inverse:
         src, dst = dst, src

@@ -211,25 +211,31 @@ def _hash_at(con: duckdb.DuckDBPyConnection, seq: int) -> str | None:
     return None if row is None or row[0] is None else str(row[0])
 
 
-def _judge_log(con: duckdb.DuckDBPyConnection, file: Path | None, key: bytes | None
-               ) -> tuple[int, int, str, Verdict]:
-    """Rows of the log, its newest seq and hash, and its anchor `file` judged for an append."""
-    rows, last_seq, last_hash = _head(con)
-    verdict = judge_anchor(file, rows, last_seq, lambda s: _hash_at(con, s), key,
+def _judge_log(con: duckdb.DuckDBPyConnection, file: Path | None, key: bytes | None, *,
+               empty: bool = False) -> tuple[int, int, str, Verdict]:
+    """Rows of the log, its newest seq and hash, and its anchor `file` judged for an append.
+
+    `empty`: the database has no audit table yet, which is judged as a log of no entry
+    (the append creates the table).
+    """
+    rows, last_seq, last_hash = (0, 0, GENESIS_HASH) if empty else _head(con)
+    verdict = judge_anchor(file, rows, last_seq,
+                           (lambda s: None) if empty else (lambda s: _hash_at(con, s)), key,
                            writing=True)
     return rows, last_seq, last_hash, verdict
 
 
-def _judge_for_append(con: duckdb.DuckDBPyConnection, key: bytes | None
-                      ) -> tuple[Path | None, int, int, str]:
+def _judge_for_append(con: duckdb.DuckDBPyConnection, key: bytes | None, *,
+                      empty: bool = False) -> tuple[Path | None, int, int, str]:
     """The anchor file and head of the log, after checking that it may be appended to.
 
     Raises AuditAnchorError when the log does not match its anchor: a new anchor would
-    then cover whatever was changed behind tracelab's back.
+    then cover whatever was changed behind tracelab's back. `empty` as for
+    :func:`_judge_log`.
     """
     database = database_file(con)
     file = None if database is None else anchor_path(database)
-    rows, last_seq, last_hash, verdict = _judge_log(con, file, key)
+    rows, last_seq, last_hash, verdict = _judge_log(con, file, key, empty=empty)
     if verdict.problem is not None:
         where = msg("the in-memory database") if database is None else repr(str(database))
         raise AuditAnchorError(msg("audit: the log of {where} does not match its anchor, so "
@@ -455,10 +461,34 @@ def _audit_target(audit: AuditStore | str | Path | None, query: str) -> AuditSto
 
 
 def _require_appendable(target: AuditStore | Path) -> None:
-    """Raise AuditAnchorError now if an entry could not be appended to `target` later."""
-    if not _is_store(target) and not Path(cast("Path", target)).is_file():
+    """Raise AuditAnchorError now if an entry could not be appended to `target` later.
+
+    A database file is opened read-only for the check: it creates nothing and has nothing
+    to write back when closed, and other processes' checks share its lock. It is not kept
+    open for the append: that would hold every other process's entry for as long as this
+    query runs.
+    """
+    key = anchor_key()
+    if _is_store(target):
+        _judge_for_append(cast("AuditStore", target).con, key)
+        return
+    path = Path(cast("Path", target))
+    if not path.is_file():
         return  # a new log: the first entry starts its anchor
-    _with_store(target, lambda st: _judge_for_append(st.con, anchor_key()))
+    try:
+        con = open_database(path, read_only=True)
+    except duckdb.ConnectionException:
+        # This process holds the file open for writing (an open Store): DuckDB shares one
+        # database per file and configuration, so check through a writing connection.
+        _with_store(path, lambda st: _judge_for_append(st.con, key))
+        return
+    try:
+        try:
+            _judge_for_append(con, key)
+        except duckdb.CatalogException:  # no audit table yet: the append creates it
+            _judge_for_append(con, key, empty=True)
+    finally:
+        con.close()
 
 
 _AUDIT_PARAMETERS = """\

@@ -38,8 +38,8 @@ tracelab.privacy.purposes.PurposeError: purpose: a person-level query needs a pu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -49,9 +49,11 @@ from tracelab.privacy.audit import audited
 from tracelab.tracing.backward import SOURCE_KIND
 from tracelab.tracing.backward import common_venues as _common_venues
 from tracelab.tracing.backward import sources as _sources
-from tracelab.tracing.companion_grid import companions as _companions
-from tracelab.tracing.copresent_pairs import copresence as _copresence
 from tracelab.tracing.forward import trace as _trace
+
+if TYPE_CHECKING:  # wrapped on first use: see __getattr__
+    companions: Callable[..., Any]
+    copresence: Callable[..., Any]
 
 __all__ = ["trace", "sources", "companions", "common_venues", "copresence"]
 
@@ -104,16 +106,43 @@ trace = audited(
 sources = audited(
     "sources", _source_counts,
     describe=lambda a: f"sources case=1 rule={_rule_id(a['rule'])}")(_sources)
-companions = audited(
-    "companions", _people_counts,
-    describe=lambda a: f"companions cases={_n_cases(a)} rule={_rule_id(a['rule'])}")(_companions)
-copresence = audited(
-    "copresence", _pair_counts,
-    describe=lambda a: f"copresence rule={_rule_id(a['rule'])} since={a['since']} "
-                       f"until={a['until']} min_overlap={a['min_overlap_minutes']}")(_copresence)
 common_venues = audited(
     "common_venues", _common_counts,
     describe=lambda a: f"common_venues cases={_n_cases(a)} rule={_rule_id(a['rule'])} "
                        f"min_cases={a['min_cases']}")(_common_venues)
 # functools.wraps keeps each function's __module__ (e.g. tracelab.tracing.forward): help() and
 # doctest then point at the implementation, whose Examples run there, unaudited.
+
+
+def _companions() -> Callable[..., Any]:
+    from tracelab.tracing.companion_grid import companions as plain
+
+    return audited(
+        "companions", _people_counts,
+        describe=lambda a: f"companions cases={_n_cases(a)} rule={_rule_id(a['rule'])}")(plain)
+
+
+def _copresence() -> Callable[..., Any]:
+    from tracelab.tracing.copresent_pairs import copresence as plain
+
+    return audited(
+        "copresence", _pair_counts,
+        describe=lambda a: f"copresence rule={_rule_id(a['rule'])} since={a['since']} "
+                           f"until={a['until']} min_overlap={a['min_overlap_minutes']}")(plain)
+
+
+#: Verbs wrapped on first use: the grid companions need the coordinate frames (pyproj),
+#: which a trace or a sources query does not.
+_LAZY: dict[str, Callable[[], Callable[..., Any]]] = {"companions": _companions,
+                                                       "copresence": _copresence}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    verb = globals()[name] = _LAZY[name]()
+    return verb
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -284,7 +284,10 @@ def _mates(case: Any, households: pd.DataFrame | None, ids: np.ndarray) -> np.nd
         return np.array([], dtype=object)
     require_columns(households, (s.PERSON_ID, HOUSEHOLD_ID), "households",
                     hint=msg("give one row per person"))
-    roster = households.drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[HOUSEHOLD_ID]
+    # Only the case's and the known cases' rows matter: a county roster is long.
+    wanted = households[s.PERSON_ID].isin([case, *pd.unique(ids)])
+    roster = households[wanted].drop_duplicates(s.PERSON_ID).set_index(s.PERSON_ID)[
+        HOUSEHOLD_ID]
     home = roster.get(case)
     if home is None or pd.isna(home):
         return np.array([], dtype=object)

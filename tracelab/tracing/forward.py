@@ -168,8 +168,27 @@ def _match(graph: VisitGraph, r: Rule, q: np.ndarray, cpos: np.ndarray, a: np.nd
             "o_end": o_end, "minutes": minutes}
 
 
-def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndarray
-         ) -> list[str]:
+_SINCE = {"onset": "before onset", "sampling": "before sampling",
+          "last_negative": "from the last negative test", "exposure": "first exposure",
+          "confirmation": "before confirmation"}
+_CATEGORY_LABEL = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",
+                   s.CLOSE_CONTACT: "a close-contact candidate for the field team to confirm"}
+
+
+def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], close: np.ndarray) -> Any:
+    """The ``why`` sentence of each row, as Arrow ``large_string`` (an array, or chunks).
+
+    Few rows are written one by one (:func:`_why_rows`); more are assembled column-wise
+    (:func:`_why_columns`), the same text without one Python string per row.
+    """
+    if len(close) <= _FEW:
+        return pa.array(_why_rows(graph, r, h, close), type=pa.large_string())
+    return _why_columns(graph, r, h, close)
+
+
+def _why_rows(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], close: np.ndarray
+              ) -> list[str]:
+    """The ``why`` sentences one by one: the reference for :func:`_why_columns`."""
     zone = getattr(graph, "zone", s.DEFAULT_ZONE)  # a Spark source shows the default
     src = graph.person_ids[h["src"]].tolist()
     dst = graph.person_ids[h["dst"]].tolist()
@@ -179,13 +198,9 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
         local_minutes(h[key], zone).tolist()
         for key in ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end",
                     "start"))
-    since = {"onset": "before onset", "sampling": "before sampling",
-             "last_negative": "from the last negative test", "exposure": "first exposure",
-             "confirmation": "before confirmation"}
     linger = f", counting {r.lingering_minutes:g} min lingering" if r.lingering_minutes else ""
     rule_id = _rule_id(r)  # once: the property compares every field with the preset
-    label = {s.CO_EXPOSURE: "a venue co-exposure candidate (涉疫场所暴露人员)",
-             s.CLOSE_CONTACT: "a close-contact candidate for the field team to confirm"}
+    label = _LABELS[close.astype(np.int8)].tolist()
     # Python scalars (tolist): formatting numpy scalars one by one costs several times more.
     # Times are "YYYY-MM-DD HH:MM"; an end on the same day as its start shows HH:MM only.
     return [
@@ -193,14 +208,101 @@ def _why(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], category: np.ndar
         f"{s_in} to {s_out[11:] if s_out[:10] == s_in[:10] else s_out} and {contact} was "
         f"there {c_in} to {c_out[11:] if c_out[:10] == c_in[:10] else c_out} ({zone} time): "
         f"{minutes:g} min together, {o_from[11:]} to {o_to[11:]}{linger}, while {source} "
-        f"counted as infectious (from {w_from}, {since.get(basis, basis)}); "
-        f"{label[cat]} under rule {rule_id}."
+        f"counted as infectious (from {w_from}, {_SINCE.get(basis, basis)}); "
+        f"{_CATEGORY_LABEL[cat]} under rule {rule_id}."
         for (hop, source, venue_id, venue_type, s_in, s_out, contact, c_in, c_out, minutes,
              o_from, o_to, w_from, basis, cat) in zip(
             h["hop"].tolist(), src, venue, vtype, case_in, case_out, dst, contact_in,
             contact_out, np.round(h["minutes"], 1).tolist(), overlap_from, overlap_to,
-            window_from, h["basis"].tolist(), category.tolist(), strict=True)
+            window_from, h["basis"].tolist(), label, strict=True)
     ]
+
+
+_LARGE = pa.large_string()
+
+
+def _texts(values: list[Any], spec: str = "") -> pa.Array:
+    """``values`` formatted as an f-string with ``spec`` formats them, as Arrow strings."""
+    return pa.array([format(v, spec) for v in values], type=_LARGE)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of integers (or times), as int64 codes.
+
+    Values in a span not much longer than the array (person codes, minutes of a few
+    weeks) are marked in a table of the span instead of sorted: no ``n log n``.
+    """
+    keys = values.view(np.int64) if values.dtype.kind == "M" else values
+    if len(keys):
+        lo, hi = int(keys.min()), int(keys.max())
+        if hi - lo <= 4 * len(keys) + 4096:
+            seen = np.zeros(hi - lo + 1, dtype=bool)
+            seen[keys - lo] = True
+            rank = np.cumsum(seen, dtype=np.int64) - 1
+            uniq = (np.flatnonzero(seen) + lo).astype(keys.dtype)
+            return uniq.view(values.dtype), rank[keys - lo]
+    uniq, inv = np.unique(values, return_inverse=True)
+    return uniq, inv.astype(np.int64, copy=False)
+
+
+def _coded(values: Any, codes: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Text of ``values[codes]`` as a table of each distinct value and a code per row."""
+    uniq, inv = _distinct(codes)
+    return _texts(values[uniq].tolist()), inv
+
+
+_WHY_CHUNK = 1 << 13  # rows joined at a time: temporaries of a few MB, reused
+
+
+def _why_columns(graph: VisitGraph, r: Rule, h: dict[str, np.ndarray], close: np.ndarray
+                 ) -> pa.ChunkedArray:
+    """:func:`_why_rows` built column by column: the same sentences, byte for byte.
+
+    Every part is formatted once per distinct value (a person, a venue, a local minute,
+    a rounded overlap) into a small table; each row's parts are gathered from the tables
+    by code and joined, a chunk of rows at a time.
+    """
+    zone = getattr(graph, "zone", s.DEFAULT_ZONE)
+    # Times: one table of the distinct local minutes of all seven columns; an end on its
+    # start's day shows HH:MM only, from the second half of the table.
+    keys = ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end", "start")
+    local = pd.DatetimeIndex(from_ns(np.concatenate([h[k] for k in keys]))).tz_convert(
+        zone).tz_localize(None).to_numpy("datetime64[m]")
+    minutes_u, inv = _distinct(local)
+    text = np.char.replace(np.datetime_as_string(minutes_u, unit="m"), "T", " ").tolist()
+    times = pa.array(text + [t[11:] for t in text], type=_LARGE)
+    day = pd.factorize(np.array([t[:10] for t in text], dtype=object))[0]
+    code = dict(zip(keys, np.split(inv, len(keys)), strict=True))
+
+    def end(start: str, stop: str) -> tuple[pa.Array, np.ndarray]:
+        return times, code[stop] + len(text) * (day[code[stop]] == day[code[start]])
+
+    rounded_u, rounded = np.unique(np.round(h["minutes"], 1), return_inverse=True)
+    basis_codes, basis_u = pd.factorize(np.asarray(h["basis"], dtype=object),
+                                        use_na_sentinel=False)
+    linger = f", counting {r.lingering_minutes:g} min lingering" if r.lingering_minutes else ""
+    src, venue = _coded(graph.person_ids, h["src"]), _coded(graph.venue_ids, h["venue"])
+    parts: list[str | tuple[pa.Array, np.ndarray]] = [
+        (_texts(["Hop-1 contact ", "Case "]), (h["hop"] == 1).astype(np.int64)), src,
+        " was at ", venue, " (", (_coded(graph.venue_type_array, h["venue"])[0], venue[1]),
+        ") ", (times, code["case_in"]), " to ", end("case_in", "case_out"), " and ",
+        _coded(graph.person_ids, h["dst"]), " was there ", (times, code["contact_in"]), " to ",
+        end("contact_in", "contact_out"), f" ({zone} time): ",
+        (_texts(rounded_u.tolist(), "g"), rounded), " min together, ",
+        (times, code["o_start"] + len(text)), " to ", (times, code["o_end"] + len(text)),
+        f"{linger}, while ", src, " counted as infectious (from ", (times, code["start"]),
+        ", ", (_texts([_SINCE.get(b, b) for b in basis_u.tolist()]), basis_codes), "); ",
+        (_texts([_CATEGORY_LABEL[c] for c in _LABELS.tolist()]), close.astype(np.int64)),
+        f" under rule {_rule_id(r)}.",
+    ]
+    chunks = []
+    for a in range(0, len(close), _WHY_CHUNK):
+        row = slice(a, a + _WHY_CHUNK)
+        chunks.append(pc.binary_join_element_wise(*(
+            pa.scalar(part, _LARGE) if isinstance(part, str) else
+            part[0].take(np.asarray(part[1][row], dtype=np.int64)) for part in parts),
+            pa.scalar("", _LARGE)))
+    return pa.chunked_array(chunks, type=_LARGE)
 
 
 _LABELS = np.array([s.CO_EXPOSURE, s.CLOSE_CONTACT], dtype=object)  # by close-contact flag
@@ -208,7 +310,7 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what dtype="str" means with
 _TIME_KEYS = ("case_in", "case_out", "contact_in", "contact_out", "o_start", "o_end")
 
 
-def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+def _str_array(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     """A ``str`` column straight from Arrow: no Python object per row."""
     return pd.arrays.ArrowStringArray(values, dtype=_STR)
 
@@ -249,17 +351,15 @@ def _frame(graph: VisitGraph, r: Rule, parts: list[tuple[int, _Arrays, list[_Arr
     venue, minutes = windows("venue"), rows("minutes")
     close = (graph.venue_type_mask(r.close_contact_types)[venue]
              & (minutes >= r.close_contact_min_minutes))
-    labels = _LABELS[close.astype(np.int8)] if n <= _FEW or explain else None
-    category = (pa.array(labels, type=pa.large_string()) if n <= _FEW else
-                pc.if_else(pa.array(close), pa.scalar(s.CLOSE_CONTACT, pa.large_string()),
-                           pa.scalar(s.CO_EXPOSURE, pa.large_string())))
+    category = (pa.array(_LABELS[close.astype(np.int8)], type=_LARGE) if n <= _FEW else
+                pc.if_else(pa.array(close), pa.scalar(s.CLOSE_CONTACT, _LARGE),
+                           pa.scalar(s.CO_EXPOSURE, _LARGE)))
     src, dst = windows("src"), rows("dst")
     times = {key: (windows if key.startswith("case") else rows)(key) for key in _TIME_KEYS}
     if explain:
-        assert labels is not None  # built above whenever explain is set
         h = {"src": src, "dst": dst, "venue": venue, "minutes": minutes, "hop": hop,
              "start": windows("start"), "basis": windows("basis"), **times}
-        why = pa.array(_why(graph, r, h, labels), type=pa.large_string())
+        why = _why(graph, r, h, close)
     else:
         why = _repeat_str("", n)
     names = (s.CASE_T_IN, s.CASE_T_OUT, s.CONTACT_T_IN, s.CONTACT_T_OUT, s.OVERLAP_START,
