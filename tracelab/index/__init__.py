@@ -3,6 +3,8 @@
 :func:`visits` turns scans into presence intervals; :class:`VisitGraph` sorts them by venue
 and by person with offsets (CSR) so that a case query binary-searches only the case
 venues' windows; :func:`case_windows` gives each case's infectious window.
+:func:`ingest_county` writes a county store (docs/store.md) and :func:`open_county` opens it:
+a :class:`County` whose ``graph(rule)`` is the memory-mapped graph.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from importlib import import_module as _import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the names as type checkers see them; at run time: _PUBLIC
+    from tracelab.index.county import County, open_county
+    from tracelab.index.county_build import ingest_county
     from tracelab.index.graph import VisitGraph, VisitSource, contact_graph
     from tracelab.index.presence import estimate_dwell, visits
     from tracelab.index.windows import case_windows
 
 #: Each public name and its module, imported on first use (with their own imports).
-_PUBLIC = {"VisitGraph": "graph", "VisitSource": "graph", "contact_graph": "graph",
+_PUBLIC = {"County": "county", "open_county": "county", "ingest_county": "county_build",
+           "VisitGraph": "graph", "VisitSource": "graph", "contact_graph": "graph",
            "estimate_dwell": "presence", "visits": "presence", "case_windows": "windows"}
 
 
@@ -32,5 +37,5 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_PUBLIC})
 
 
-__all__ = ["VisitGraph", "VisitSource", "case_windows", "contact_graph", "estimate_dwell",
-           "visits"]
+__all__ = ["County", "VisitGraph", "VisitSource", "case_windows", "contact_graph",
+           "estimate_dwell", "ingest_county", "open_county", "visits"]
