@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracelab.index.graph import VisitGraph
-from tracelab.io import exports
+from tracelab.io import csv_cells
 from tracelab.io.exports import neutralise, safe_frame, write_csv
 from tracelab.model import schema as s
 from tracelab.model.rules import rule
@@ -137,7 +137,7 @@ def test_csv_bytes_match_pandas(tmp_path_factory, frame):
 
 
 def test_csv_chunks_and_single_columns_match_pandas(tmp_path, monkeypatch):
-    monkeypatch.setattr(exports, "_CSV_CHUNK", 3)
+    monkeypatch.setattr(csv_cells, "_CSV_CHUNK", 3)
     frame = pd.DataFrame({"t": pd.Series(["", "a,b", None, 'q"', "x", "", "\n"], dtype="str")})
     assert write_csv(frame, tmp_path / "a.csv").read_bytes() == _pandas_csv(frame,
                                                                            tmp_path / "b.csv")
@@ -164,11 +164,11 @@ def test_times_are_written_as_pandas_writes_them(unit):
         "America/New_York")
     for column in (times, times[1:3], times[[1, 1]], times[[2]]):
         expected = pd.DataFrame({"t": column}).to_csv(index=False, lineterminator="\n")
-        text = exports._iso_times(column.array, exports._iso_places(column.array)).to_pylist()
+        text = csv_cells._iso_times(column.array, csv_cells._iso_places(column.array)).to_pylist()
         assert "\n".join(["t", *(t or '""' for t in text)]) + "\n" \
             == expected
     # Local mean time (before 1883 in New York) is offset by odd seconds: pandas writes it.
-    assert exports._iso_places(pd.DatetimeIndex(["1800-01-01"], tz="America/New_York").array) \
+    assert csv_cells._iso_places(pd.DatetimeIndex(["1800-01-01"], tz="America/New_York").array) \
         is None
 
 
