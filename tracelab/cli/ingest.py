@@ -28,6 +28,12 @@ from tracelab.cli.trace import add_key_option, cli_key
 __all__ = ["register", "run"]
 
 _LINES = {
+    "reading": ("[{t:5.1f} 秒] 正在读取 {table}（{source}）…", "[{t:5.1f} s] reading {table} ({source}) …"),
+    "read": ("[{t:5.1f} 秒] {table}：已读 {read:,} 行，检查中…",
+             "[{t:5.1f} s] {table}: {read:,} rows read; checking them …"),
+    "merging": ("[{t:5.1f} 秒] {table}：{accepted:,} 行通过检查，拒收 {rejected:,}；合并重复扫码…",
+                "[{t:5.1f} s] {table}: {accepted:,} rows pass the checks, {rejected:,} rejected; "
+                "merging repeat scans …"),
     "loaded": ("[{t:5.1f} 秒] 读取 {table}：{read:,} 行，接受 {accepted:,}，拒收 {rejected:,}",
                "[{t:5.1f} s] read {table}: {read:,} rows, accepted {accepted:,}, rejected "
                "{rejected:,}"),
@@ -38,6 +44,8 @@ _LINES = {
                "visits"),
     "written": ("[{t:5.1f} 秒] 第 {generation} 代的索引文件已写入", "[{t:5.1f} s] index files of "
                 "generation {generation} written"),
+    "database": ("[{t:5.1f} 秒] 写入数据库：{scans:,} 条扫码、{visits:,} 次到访…",
+                 "[{t:5.1f} s] writing the database: {scans:,} scans, {visits:,} visits …"),
     "committed": ("[{t:5.1f} 秒] 数据库已提交，切换到第 {generation} 代",
                   "[{t:5.1f} s] database committed, switched to generation {generation}"),
     "done": ("库 {store}：第 {generation} 代，{scans:,} 条扫码、{people:,} 人、{cases:,} 名病例、"

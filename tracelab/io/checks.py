@@ -15,6 +15,7 @@ from tracelab.io.files import ColumnMap, RawTable, UnreadableFile, read_raw
 from tracelab.io.parse import (
     FIRST_YEAR,
     LAST_YEAR,
+    Coded,
     blank,
     clean_ids,
     in_scientific_notation,
@@ -158,7 +159,7 @@ class RowChecker:
     tested again, so every rejected row carries exactly one, the first, reason.
     """
 
-    def __init__(self, raw: RawTable) -> None:
+    def __init__(self, raw: RawTable, coded: tuple[str, ...] = ()) -> None:
         self.raw = raw
         self.frame = raw.frame
         self.bad = np.zeros(len(raw.frame), dtype=bool)
@@ -166,6 +167,11 @@ class RowChecker:
         self._parts: list[pd.DataFrame] = []
         self._fault_parts: list[pd.DataFrame] = []
         self._repair_parts: list[pd.DataFrame] = []
+        #: Columns of ``frame`` also held as codes into their distinct values (:meth:`coded`).
+        self._coded: dict[str, Coded] = {}
+        for column in coded:
+            if column in self.frame.columns and _arrow_text(self.frame[column]):
+                self._coded[column] = Coded.of(self.frame[column])
         for row, message in raw.broken_rows:
             self.file_problem("unreadable_file", message, row=row)
         for row, reason, message in raw.lost_rows:
@@ -180,6 +186,22 @@ class RowChecker:
             mask[problem.position] = True
             self.reject(mask, problem.column, problem.reason, problem.message,
                         values=pd.Series([""] * n))
+
+    def coded(self, column: str) -> Coded | None:
+        """``frame[column]`` as codes into its distinct values, if the loader asked for it.
+
+        A loader names the columns of few distinct values among millions of cells (ids,
+        colours) when it opens the file (:func:`open_raw`); the checks then test each
+        distinct value once.
+        """
+        return self._coded.get(column)
+
+    def per_cell(self, column: str, func: Callable[[pd.Series], object]) -> np.ndarray:
+        """``func`` of ``frame[column]`` (a result per cell, from that cell alone)."""
+        coded = self._coded.get(column)
+        if coded is not None:
+            return coded.test(func)
+        return np.asarray(func(self.frame[column]))
 
     @property
     def good(self) -> np.ndarray:
@@ -290,17 +312,24 @@ class RowChecker:
             if column not in self.frame.columns or not is_text(self.frame[column]):
                 continue
             raw = self.frame[column]
+            mixing = (f"{column} {{value}} mixes Latin letters with Cyrillic or Greek ones "
+                      "that look like no Latin letter; write it in one alphabet")
+            coded = self._coded.get(column)
+            if coded is not None and not coded.test(_odd_ids).any():
+                # No id to clean or reject, as clean_ids finds once per distinct id.
+                self.reject(np.zeros(len(raw), dtype=bool), column, "mixed_script_id", mixing)
+                continue
             clean, done = clean_ids(raw)
             mixed = (done == "mixed_script").to_numpy()
-            self.reject(mixed, column, "mixed_script_id",
-                        f"{column} {{value}} mixes Latin letters with Cyrillic or Greek ones "
-                        "that look like no Latin letter; write it in one alphabet")
+            self.reject(mixed, column, "mixed_script_id", mixing)
             changed = (done != "").to_numpy() & ~mixed & ~self.bad
             if changed.any():
                 self._repair_parts.append(self._repairs(column, raw, clean, done, changed))
                 fixed[column] = clean
         if fixed:
             self.frame = self.frame.assign(**fixed)
+            for column in fixed:  # repaired (rare): checked cell by cell from here on
+                self._coded.pop(column, None)
 
     def _repairs(self, column: str, raw: pd.Series, clean: pd.Series, done: pd.Series,
                  changed: np.ndarray) -> pd.DataFrame:
@@ -320,20 +349,21 @@ class RowChecker:
         """Reject rows with an empty required field, naming the first empty column."""
         for column in columns:
             if column in self.frame.columns:
-                self.reject(blank(self.frame[column]), column, "missing_value",
+                self.reject(self.per_cell(column, blank), column, "missing_value",
                             f"{column} is empty; it is required")
 
     def limit_lengths(self, columns: tuple[str, ...], limit: int = MAX_FIELD_CHARS) -> None:
         """Reject rows whose text fields exceed ``limit`` characters."""
         for column in columns:
             if column in self.frame.columns and is_text(self.frame[column]):
-                lengths = self.frame[column].astype(str).str.len()
+                longer = self.per_cell(
+                    column, lambda v: v.astype(str).str.len().to_numpy() > limit)
 
                 # A def, not a lambda: mypy cannot infer a lambda with a bound default.
                 def too_long(_value: str, c: str = column) -> str:
                     return f"{c} is longer than {limit} characters"
 
-                self.reject(lengths.to_numpy() > limit, column, "field_too_long", too_long)
+                self.reject(longer, column, "field_too_long", too_long)
 
     def finish(self, accepted: pd.DataFrame) -> Loaded:
         """The loader's result: ``accepted``, this checker's rejections and faults."""
@@ -369,7 +399,7 @@ class RowChecker:
             s.REASON: [reason], s.MESSAGE: [message],
         }))
 
-    def rejected_keys(self, keys: dict[str, pd.Series]) -> pd.DataFrame:
+    def rejected_keys(self, keys: dict[str, pd.Series | Coded]) -> pd.DataFrame:
         """For each rejected data row, its ``keys`` columns (row-aligned), ``row`` and ``reason``.
 
         Rows whose first key is blank or was an id in scientific notation are left out:
@@ -385,7 +415,9 @@ class RowChecker:
         inside = at < len(rows)
         inside[inside] = rows[at[inside]] == rej[s.ROW].to_numpy()[inside]
         rej, at = rej[inside], at[inside]
-        out = pd.DataFrame({**{name: col.to_numpy(object)[at] for name, col in keys.items()},
+        # Only the rejected rows' keys are turned into Python objects, not whole columns.
+        out = pd.DataFrame({**{name: col.at(at) if isinstance(col, Coded)
+                               else col.iloc[at].to_numpy(object) for name, col in keys.items()},
                             s.ROW: rej[s.ROW].to_numpy(), s.REASON: rej[s.REASON].to_numpy()})
         first = out[next(iter(keys))].astype(str)
         readable = (first != "") & (out[s.REASON] != "id_in_scientific_notation")
@@ -410,10 +442,20 @@ class RowChecker:
         """Reject ids Excel turned into numbers such as ``3.60323E+13`` (digits are lost)."""
         for column in columns:
             if column in self.frame.columns:
-                self.reject(in_scientific_notation(self.frame[column]), column,
+                self.reject(self.per_cell(column, in_scientific_notation), column,
                             "id_in_scientific_notation",
                             f"{column} {{value}} is in scientific notation: Excel has dropped its "
                             "last digits; re-export the column formatted as text")
+
+
+def _arrow_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
+def _odd_ids(values: pd.Series) -> np.ndarray:
+    """True where :func:`~tracelab.io.parse.clean_ids` would look at an id (and maybe change it)."""
+    _, done = clean_ids(values)
+    return (done != "").to_numpy()
 
 
 def _visible(text: str) -> str:
@@ -437,13 +479,15 @@ def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def open_raw(path: str | Path, encoding: str | None, what: str,
              required: tuple[str, ...], values: tuple[str, ...] | None = None,
-             columns: ColumnMap | None = None) -> tuple[RowChecker, Loaded | None]:
+             columns: ColumnMap | None = None,
+             coded: tuple[str, ...] = ()) -> tuple[RowChecker, Loaded | None]:
     """Read a file for a loader and run the file-level checks.
 
     ``required`` columns must be present; the id columns (:data:`ID_COLUMNS`) are cleaned
     (:meth:`RowChecker.clean_ids`); rows with a blank cell in ``values`` (default: the
-    required columns) are rejected. Returns the checker and, when the file cannot go
-    further (unreadable, empty, or missing required columns), the finished
+    required columns) are rejected. ``coded`` names columns of few distinct values to
+    check once per value (:meth:`RowChecker.coded`). Returns the checker and, when the
+    file cannot go further (unreadable, empty, or missing required columns), the finished
     :class:`Loaded` to return as it is.
     """
     try:
@@ -453,7 +497,7 @@ def open_raw(path: str | Path, encoding: str | None, what: str,
         chk = RowChecker(raw)
         chk.file_problem("unreadable_file", str(exc))
         return chk, chk.finish(pd.DataFrame())
-    chk = RowChecker(raw)
+    chk = RowChecker(raw, coded)
     if len(raw.frame) == 0 and not raw.broken_rows and not raw.lost_rows:
         chk.file_problem("empty_file", f"{raw.source} holds no {what} rows")
         return chk, chk.finish(pd.DataFrame())

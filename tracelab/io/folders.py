@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from tracelab._i18n import msg
 from tracelab.io.cases import empty_cases, read_cases
 from tracelab.io.checks import Loaded, check_profile, empty_rejections
 from tracelab.io.files import FORMATS, ColumnMap
-from tracelab.io.scans import read_scans
+from tracelab.io.scans import Progress, read_scans
 from tracelab.io.venues import log_venues, read_venues
 from tracelab.model import regions
 from tracelab.model import schema as s
@@ -66,6 +67,10 @@ class DataDir:
         if loaded is None or loaded.set_aside is None:
             return pd.DataFrame(columns=[s.PERSON_ID, s.VENUE_ID, s.ROW, s.REASON])
         return loaded.set_aside
+
+
+def _quiet(stage: str, fields: Mapping[str, Any]) -> None:
+    """The default progress: says nothing."""
 
 
 def find_table(folder: str | Path, stem: str) -> Path | None:
@@ -159,6 +164,7 @@ def read_dir(
     zone: str | None = None,
     profile: str = "strict",
     columns: ColumnMap | None = None,
+    progress: Progress | None = None,
 ) -> DataDir:
     """Load ``venues.*``, ``scans.*`` and ``cases.*`` of a data folder.
 
@@ -184,6 +190,10 @@ def read_dir(
         e.g. ``t_in``, ``t_out``) stands for ``scans.*``: its exits are never cut.
     columns : mapping, optional
         Column mapping for every file of the folder (:func:`tracelab.io.files.map_columns`).
+    progress : callable, optional
+        ``progress(stage, fields)``, told ``reading`` (``table``, ``source``) before each
+        table, and what :func:`~tracelab.io.scans.read_scans` tells while it checks the
+        scans (``read``, ``merging``).
 
     Returns
     -------
@@ -214,9 +224,11 @@ def read_dir(
                     names=", ".join(stem + e for e in FORMATS)))
     venues_at, scans_at = found["venues"], found["scans"]
     assert scans_at is not None  # a missing one raised just above
+    say = progress or _quiet
     loads: dict[str, Loaded] = {}
     venues: pd.DataFrame | None = None  # a research log without a registry: from the scans
     if venues_at is not None:
+        say("reading", {"table": "venues", "source": venues_at.name})
         loads["venues"] = read_venues(venues_at, region=chosen, crs=venue_crs, now=now,
                                       zone=zone, profile=profile, columns=columns)
         registry = loads["venues"].accepted
@@ -225,15 +237,17 @@ def read_dir(
                       or regions.infer_region(registry[s.VENUE_ID].astype(str)))
         venues = registry
     zone = zone or (chosen.zone if chosen is not None else s.DEFAULT_ZONE)
+    say("reading", {"table": "scans", "source": scans_at.name})
     loads["scans"] = read_scans(
         scans_at, venues, rejected_venues=loads["venues"].set_aside if venues_at else None,
-        now=now, zone=zone, profile=profile, columns=columns)
+        now=now, zone=zone, profile=profile, columns=columns, progress=progress)
     if venues is None:
         seen = loads["scans"].derived
         if seen is None:
             seen = pd.DataFrame({s.VENUE_ID: pd.unique(loads["scans"].accepted[s.VENUE_ID])})
         venues = log_venues(seen, chosen)
     if found["cases"] is not None:
+        say("reading", {"table": "cases", "source": found["cases"].name})
         loads["cases"] = read_cases(found["cases"], now=now, zone=zone, profile=profile,
                                     columns=columns)
     cases = loads["cases"].accepted if "cases" in loads else empty_cases()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,8 @@ from tracelab.model import schema as s
 
 __all__ = ["is_text", "blank", "parse_times", "parse_colours", "parse_methods", "parse_bools",
            "parse_floats", "unwrap_cells", "in_scientific_notation", "time_hint",
-           "time_out_of_range", "clean_ids", "FIRST_YEAR", "LAST_YEAR"]
+           "time_out_of_range", "clean_ids", "sorted_codes", "lookup_codes", "decode", "Coded",
+           "FIRST_YEAR", "LAST_YEAR"]
 
 COLOUR_WORDS = {
     s.GREEN: ("green", "g", "绿", "绿码", "綠", "綠碼"),
@@ -54,26 +56,137 @@ _LOOSE = re.compile(
 )
 
 
-def _on_uniques(values: pd.Series, func, na: object = None) -> np.ndarray:
-    """Apply ``func`` (array of distinct values -> array) once per distinct value.
+def lookup_codes(words: dict, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Cells read against `words` (value -> spellings), as codes into the values.
 
-    Scan logs repeat a handful of colours and methods millions of times; working on the
-    distinct values keeps parsing linear in the number of rows with a tiny constant.
+    Each distinct cell is looked up once, stripped and case-folded: scan logs repeat a
+    handful of colours and methods millions of times, and small integer codes are cheap
+    to filter and reorder where columns of Python objects are not.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        ``int8`` codes, -1 where the cell is missing or no spelling matches, and the
+        values of `words` as an object array, in the order of `words`.
+
+    Examples
+    --------
+    >>> codes, labels = lookup_codes(METHOD_WORDS, pd.Series(["代登记", "?", None, " Self "]))
+    >>> codes.tolist(), labels.tolist()
+    ([1, -1, -1, 0], ['self', 'proxy'])
     """
+    table = {w.casefold(): key for key, spellings in words.items() for w in spellings}
+    labels = np.empty(len(words), dtype=object)
+    labels[:] = list(words)
+    number = {key: i for i, key in enumerate(words)}
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.asarray(func(pd.Series(uniques, dtype=object)), dtype=object)
-    out = np.empty(len(codes), dtype=object)
-    out[:] = na
-    ok = codes >= 0
-    out[ok] = mapped[codes[ok]]
-    return out
+    found = [table.get(str(v).strip().casefold()) for v in pd.Series(uniques, dtype=object)]
+    # Code -1 (a missing cell) picks the last entry: no value.
+    per_unique = np.asarray([-1 if f is None else number[f] for f in found] + [-1],
+                            dtype=np.int8)
+    return per_unique[codes], labels
+
+
+def decode(codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The object array of :func:`lookup_codes`'s codes: their labels, None for -1.
+
+    Examples
+    --------
+    >>> decode(np.array([1, -1], dtype=np.int8), np.array(["self", "proxy"], dtype=object))
+    array(['proxy', None], dtype=object)
+    """
+    table = np.empty(len(labels) + 1, dtype=object)
+    table[:-1] = labels  # the last entry, None, is what code -1 picks
+    return table[codes]
 
 
 def _lookup(words: dict, values: pd.Series) -> pd.Series:
-    table = {w.casefold(): key for key, spellings in words.items() for w in spellings}
-    found = _on_uniques(
-        values, lambda u: [table.get(str(v).strip().casefold()) for v in u])
-    return pd.Series(found, index=values.index, dtype=object)
+    return pd.Series(decode(*lookup_codes(words, values)), index=values.index, dtype=object)
+
+
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray | np.ndarray]:
+    """``pd.factorize(values, sort=True)``: codes (-1 for missing) and the sorted distinct values.
+
+    Arrow text is coded by Arrow and only its distinct values are sorted (Arrow's byte
+    order of UTF-8 is the code-point order Python sorts by): pandas sorts them as Python
+    objects, which for a few hundred thousand ids is most of the cost.
+
+    Examples
+    --------
+    >>> codes, uniques = sorted_codes(pd.Series(["b", "a", None, "b"], dtype="str"))
+    >>> codes.tolist(), list(uniques)
+    ([1, 0, -1, 1], ['a', 'b'])
+    """
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return pd.factorize(values, sort=True)
+    codes, uniques = values.array.factorize()
+    if len(uniques) < 2:
+        return codes, uniques
+    order = np.asarray(pc.sort_indices(pa.array(uniques)))
+    rank = np.empty(len(uniques) + 1, dtype=codes.dtype)
+    rank[order] = np.arange(len(uniques))
+    rank[-1] = -1  # code -1 (missing) stays -1
+    return rank[codes], uniques.take(order)
+
+
+class Coded:
+    """A text column as codes into its distinct values: ``values[codes]`` is the column.
+
+    A log's millions of cells hold a few hundred thousand ids and a handful of colours;
+    a test or a change that depends on each cell alone is worked out once per distinct
+    value and gathered by code (:meth:`test`, :meth:`map`), with the same result as on
+    the whole column. Code -1 is a missing cell.
+
+    Examples
+    --------
+    >>> c = Coded.of(pd.Series([" a", "b", None, " a"], dtype="str"))
+    >>> c.test(lambda v: v.str.strip().eq("a").fillna(False)).tolist()
+    [True, False, False, True]
+    >>> c.map(lambda v: v.str.strip()).column().tolist()
+    ['a', 'b', nan, 'a']
+    """
+
+    def __init__(self, codes: np.ndarray, values: pd.Series) -> None:
+        self.codes = codes
+        #: The distinct values (after :meth:`map`, some may be equal), a default index.
+        self.values = values
+
+    @classmethod
+    def of(cls, column: pd.Series) -> Coded:
+        """Code a text column stored in Arrow (``str`` dtype)."""
+        codes, uniques = column.array.factorize()
+        return cls(codes, pd.Series(uniques, dtype=column.dtype))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def _with_missing(self) -> pd.Series:
+        """The distinct values and, last (code -1), a missing cell."""
+        missing = pd.Series([None], dtype=self.values.dtype)
+        return pd.concat([self.values, missing], ignore_index=True)
+
+    def test(self, func: Callable[[pd.Series], object]) -> np.ndarray:
+        """``func`` (a Series -> one result per cell, each from its cell alone) per row."""
+        return np.asarray(func(self._with_missing()))[self.codes]
+
+    def map(self, func: Callable[[pd.Series], pd.Series]) -> Coded:
+        """The column with ``func`` (a change of each cell on its own) applied."""
+        return Coded(self.codes, func(self.values).reset_index(drop=True))
+
+    def column(self, index: pd.Index | None = None) -> pd.Series:
+        """The whole column as a Series."""
+        return pd.Series(self.values.array.take(self.codes, allow_fill=True),
+                         index=index, dtype=self.values.dtype)
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The cells at positions `rows`, as Python objects."""
+        return self.values.array.take(self.codes[rows], allow_fill=True).to_numpy(object)
+
+    def sorted_codes(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray | np.ndarray]:
+        """:func:`sorted_codes` of the column, worked out on the distinct values."""
+        codes, uniques = sorted_codes(self.values)
+        table = np.append(codes, -1)  # code -1 (missing) stays -1
+        return table[self.codes], uniques
 
 
 def is_text(values: pd.Series) -> bool:

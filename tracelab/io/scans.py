@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tracelab._i18n import msg
 from tracelab._time import now_utc
-from tracelab.io.checks import Loaded, check_profile, open_raw
+from tracelab.io.checks import Loaded, RowChecker, check_profile, open_raw
 from tracelab.io.files import ColumnMap
 from tracelab.io.parse import (
+    COLOUR_WORDS,
+    METHOD_WORDS,
+    Coded,
     blank,
-    parse_colours,
+    decode,
+    lookup_codes,
     parse_floats,
-    parse_methods,
     parse_times,
+    sorted_codes,
     time_hint,
 )
 from tracelab.model import coords, regions
 from tracelab.model import schema as s
 from tracelab.model.regions import Region
 
-__all__ = ["read_scans", "merge_repeat_scans"]
+__all__ = ["read_scans", "merge_repeat_scans", "Progress"]
+
+#: ``progress(stage, fields)``: told each stage of a long load (see :func:`read_scans`).
+Progress = Callable[[str, Mapping[str, Any]], None]
 
 REQUIRED = (s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT, s.CODE_COLOUR)
 #: What tracing needs, for the ``research`` profile: the colour is optional there.
@@ -39,6 +49,10 @@ MAX_MERGED_SCANS = 100_000
 # Index 0 is "no colour" (research logs): any colour seen outranks it.
 _BY_SEVERITY = (None, s.GREEN, s.YELLOW, s.RED)
 _SEVERITY = {colour: rank for rank, colour in enumerate(_BY_SEVERITY) if colour is not None}
+#: Columns of few distinct values among a log's millions of rows, checked once per value.
+_CODED = (s.PERSON_ID, s.VENUE_ID, s.CODE_COLOUR, s.METHOD)
+#: Methods in the order of their codes (:func:`tracelab.io.parse.lookup_codes`).
+_METHODS = tuple(METHOD_WORDS)
 
 
 def read_scans(
@@ -54,6 +68,7 @@ def read_scans(
     region: Region | str | None = None,
     profile: str = "strict",
     columns: ColumnMap | None = None,
+    progress: Progress | None = None,
 ) -> Loaded:
     """Read and check entry scans.
 
@@ -95,6 +110,10 @@ def read_scans(
         ``Loaded.derived`` for a log without a registry.
     columns : mapping, optional
         Column mapping for other headers (:func:`tracelab.io.files.map_columns`).
+    progress : callable, optional
+        ``progress(stage, fields)``, told ``read`` (``table``, ``source``, ``read``: data
+        rows of the file) once the file is read, and ``merging`` (``table``, ``accepted``,
+        ``rejected``: rows so far) once the rows are checked, before repeat scans merge.
 
     Returns
     -------
@@ -127,25 +146,31 @@ def read_scans(
     zone = zone or (regions.region(region).zone if region is not None else s.DEFAULT_ZONE)
     research = check_profile(profile) == "research"
     chk, done = open_raw(path, encoding, "scan", REQUIRED_RESEARCH if research else REQUIRED,
-                         columns=columns)
+                         columns=columns, coded=_CODED)
     if done is not None:
         return replace(done, accepted=_empty())
+    raw = chk.raw
+    rows_read = len(raw.frame) + len(raw.broken_rows) + len(raw.lost_rows)
+    if progress is not None:
+        progress("read", {"table": "scans", "source": raw.source, "read": rows_read})
     f = chk.frame
     chk.limit_lengths((s.PERSON_ID, s.VENUE_ID), limit=64)
     chk.reject_scientific((s.PERSON_ID, s.VENUE_ID))
-    person = f[s.PERSON_ID].astype(str).str.strip()
-    venue = f[s.VENUE_ID].astype(str).str.strip()
+    person, venue = _stripped(chk, s.PERSON_ID), _stripped(chk, s.VENUE_ID)
 
     if venues is not None:
-        known = venue.isin(venues[s.VENUE_ID]).to_numpy()
+        registry = venues[s.VENUE_ID]
+        known = _cells(venue, lambda v: v.isin(registry).to_numpy())
         if rejected_venues is not None and len(rejected_venues):
             why = (rejected_venues.drop_duplicates(s.VENUE_ID).set_index(s.VENUE_ID)
                    .apply(lambda r: f"row {r[s.ROW]}: {r[s.REASON]}", axis=1))
-            found = venue.map(why)
-            chk.reject(~known & found.notna().to_numpy(), s.VENUE_ID, "venue_rejected",
-                       "venue_id " + venue.map(repr) + " is in the venue registry, but its row "
-                       "there was rejected (" + found.fillna("").astype(str) + "); fix that "
-                       "row to keep this scan")
+            found = _cells(venue, lambda v: v.map(why).notna().to_numpy())
+            told = _cells(venue, lambda v: (
+                "venue_id " + v.map(repr) + " is in the venue registry, but its row there "
+                "was rejected (" + v.map(why).fillna("").astype(str) + "); fix that row to "
+                "keep this scan").to_numpy(dtype=object))
+            chk.reject(~known & found, s.VENUE_ID, "venue_rejected",
+                       pd.Series(told, index=f.index, dtype=object))
         chk.reject(~known, s.VENUE_ID, "unknown_venue",
                    "venue_id {value} is not in the venue registry")
     scanned = parse_times(f[s.SCANNED_AT], zone)
@@ -155,20 +180,21 @@ def read_scans(
     now_at = now_utc(now)
     chk.reject((scanned > now_at).to_numpy(), s.SCANNED_AT, "future_time",
                f"scanned_at {{value}} is after the load time {now_at:%Y-%m-%d %H:%M} UTC")
+    # Colours and methods stay small codes (parse_colours, parse_methods) until the
+    # accepted rows are final: millions of Python objects are slow to filter and reorder.
+    colour = np.full(len(f), -1, dtype=np.int8)
     if s.CODE_COLOUR in f.columns:
-        colour = parse_colours(f[s.CODE_COLOUR])
-        unknown = colour.isna().to_numpy()
+        colour = _words(chk, s.CODE_COLOUR, COLOUR_WORDS)
+        unknown = colour < 0
         if research:  # a blank colour is no colour, not a bad one
-            unknown = unknown & ~blank(f[s.CODE_COLOUR])
+            unknown = unknown & ~chk.per_cell(s.CODE_COLOUR, blank)
         chk.reject(unknown, s.CODE_COLOUR, "bad_colour",
                    "code_color {value} is not green, yellow or red (绿/黄/红)")
-    else:
-        colour = pd.Series(None, index=f.index, dtype=object)
-    method = pd.Series(s.SELF, index=f.index, dtype=object)
+    method = np.full(len(f), _METHODS.index(s.SELF), dtype=np.int8)
     if s.METHOD in f.columns:
-        empty = blank(f[s.METHOD])
-        method = parse_methods(f[s.METHOD]).where(~pd.Series(empty, index=f.index), s.SELF)
-        chk.reject(method.isna().to_numpy(), s.METHOD, "bad_method",
+        empty = chk.per_cell(s.METHOD, blank)
+        method = np.where(empty, method, _words(chk, s.METHOD, METHOD_WORDS))
+        chk.reject(method < 0, s.METHOD, "bad_method",
                    "method {value} is not self or proxy (本人/代登记)")
     exit_at = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns, UTC]")
     if s.EXIT_AT in f.columns:
@@ -187,9 +213,15 @@ def read_scans(
         given = ~(blank(f[s.DEVICE_LON]) & blank(f[s.DEVICE_LAT]))
         bad = given & (dev_lon.isna() | dev_lat.isna() | (dev_lon.abs() > 180)
                        | (dev_lat.abs() > 90)).to_numpy()
+        # The pair is shown only for the rows rejected: writing millions of floats as
+        # text would cost more than the rest of the checks.
+        shown = pd.Series("", index=f.index, dtype=object)
+        if bad.any():
+            shown[bad] = (f[s.DEVICE_LON][bad].astype(str) + ", "
+                          + f[s.DEVICE_LAT][bad].astype(str)).to_numpy(dtype=object)
         chk.reject(bad, s.DEVICE_LON, "bad_coordinate",
                    "device position (lon, lat) {value} is not a pair of finite degrees",
-                   values=f[s.DEVICE_LON].astype(str) + ", " + f[s.DEVICE_LAT].astype(str))
+                   values=shown)
         lon, lat = coords.to_wgs84(dev_lon.fillna(0).to_numpy(), dev_lat.fillna(0).to_numpy(),
                                    device_crs)
         dev_lon = pd.Series(np.where(dev_lon.isna(), np.nan, lon), index=f.index)
@@ -208,21 +240,183 @@ def read_scans(
                    "than one row can stand for")
         merged_in = count.where(whole & ~huge, 1).to_numpy(np.int64)
     keep = chk.good
-    accepted = pd.DataFrame({
-        s.PERSON_ID: person[keep], s.VENUE_ID: venue[keep], s.SCANNED_AT: scanned[keep],
-        s.CODE_COLOUR: colour[keep], s.METHOD: method[keep], s.EXIT_AT: exit_at[keep],
-        s.DEVICE_LON: dev_lon[keep].astype("float64"), s.DEVICE_LAT: dev_lat[keep].astype("float64"),
-        s.MERGED_SCANS: merged_in[keep],
-    })
-    merged = merge_repeat_scans(accepted, within=merge_within)
+    rows = np.flatnonzero(keep)
+    if progress is not None:
+        progress("merging", {"table": "scans", "accepted": len(rows),
+                             "rejected": rows_read - len(rows)})
+    merged = _merge_read(rows, person, venue, scanned, colour, method, exit_at,
+                         dev_lon.to_numpy(np.float64), dev_lat.to_numpy(np.float64),
+                         merged_in, merge_within)
     loaded = chk.finish(merged)
     # A row of tracelab's own output standing for n merged scans is read as n scans.
     derived = None
     if research and any(c in f.columns for c in _VENUE_ATTRIBUTES):
         attrs = f.loc[keep, [c for c in _VENUE_ATTRIBUTES if c in f.columns]]
-        derived = attrs.assign(**{s.VENUE_ID: venue[keep]}).drop_duplicates(s.VENUE_ID)
+        venue_column = venue.column(f.index) if isinstance(venue, Coded) else venue
+        derived = attrs.assign(**{s.VENUE_ID: venue_column[keep]}).drop_duplicates(s.VENUE_ID)
     return replace(loaded, read=loaded.read + int((merged_in[keep] - 1).sum()),
                    set_aside=chk.rejected_keys({s.PERSON_ID: person, s.VENUE_ID: venue}), derived=derived)
+
+
+def _stripped(chk: RowChecker, column: str) -> Coded | pd.Series:
+    """``frame[column]`` as text without surrounding blanks: codes when the checker has them."""
+    coded = chk.coded(column)
+    if coded is not None:
+        return coded.map(lambda v: v.astype(str).str.strip())
+    return chk.frame[column].astype(str).str.strip()
+
+
+def _cells(values: Coded | pd.Series, func: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    """``func`` of a column (a result per cell, from that cell alone), coded or not."""
+    return values.test(func) if isinstance(values, Coded) else np.asarray(func(values))
+
+
+def _words(chk: RowChecker, column: str, words: dict) -> np.ndarray:
+    """:func:`lookup_codes` of ``frame[column]``, looked up once per distinct value."""
+    coded = chk.coded(column)
+    if coded is None:
+        return lookup_codes(words, chk.frame[column])[0]
+    per_value, _ = lookup_codes(words, coded.values)
+    return np.append(per_value, np.int8(-1))[coded.codes]  # code -1: missing, no word
+
+
+def _merge_read(rows: np.ndarray, person: Coded | pd.Series, venue: Coded | pd.Series,
+                scanned: pd.Series,
+                colour: np.ndarray, method: np.ndarray, exit_at: pd.Series,
+                lon: np.ndarray, lat: np.ndarray, count: np.ndarray,
+                within: str | pd.Timedelta) -> pd.DataFrame:
+    """:func:`merge_repeat_scans` of the accepted `rows` of the checked columns.
+
+    The same frame, built from codes: ids are coded once over all rows and gathered from
+    their distinct values, colours and methods (:func:`lookup_codes` codes) become text
+    only for the rows kept.
+    """
+    window = _window(within)
+    person_code, people = _sorted(person)
+    venue_code, places = _sorted(venue)
+    when = scanned.to_numpy("datetime64[ns]").view("int64")[rows]
+    groups = _repeat_groups(person_code[rows], venue_code[rows], when, window)
+    final = rows[groups.final]
+    colours = _colour_ranks(colour)[rows]
+    exits = exit_at.to_numpy("datetime64[ns]").view("int64")[rows]
+    counts = count[rows]
+    if groups.merged:
+        colours = groups.reduce(np.maximum, colours)
+        exits = groups.reduce(np.maximum, exits)
+        counts = groups.reduce(np.add, counts)
+    else:
+        colours, exits, counts = colours[groups.final], exits[groups.final], counts[groups.final]
+    exit_values = exits.view("datetime64[ns]")
+    by_severity = np.asarray(_BY_SEVERITY, dtype=object)
+    if groups.merged and (colours > 0).any():
+        # As merge_repeat_scans assigns the colours: pandas reads text and None as str.
+        colour_column = pd.Series(pd.array(by_severity, dtype="str").take(colours), dtype="str")
+    else:
+        colour_column = pd.Series(by_severity[colours], dtype=object)
+    return pd.DataFrame({
+        s.PERSON_ID: _ids(person, person_code, people, final),
+        s.VENUE_ID: _ids(venue, venue_code, places, final),
+        s.SCANNED_AT: pd.Series(scanned.array.take(final), dtype=scanned.dtype, copy=False),
+        s.CODE_COLOUR: colour_column,
+        s.METHOD: pd.Series(decode(method[final], np.asarray(_METHODS, dtype=object)),
+                            dtype=object),
+        s.EXIT_AT: pd.Series(exit_values, dtype="datetime64[ns]").dt.tz_localize("UTC"),
+        s.DEVICE_LON: lon[final], s.DEVICE_LAT: lat[final], s.MERGED_SCANS: counts,
+    })
+
+
+def _colour_ranks(colour: np.ndarray) -> np.ndarray:
+    """Severity (index in :data:`_BY_SEVERITY`) of :func:`lookup_codes` colour codes."""
+    table = np.asarray([_SEVERITY[c] for c in COLOUR_WORDS] + [0], dtype=np.int8)
+    return table[colour]
+
+
+def _sorted(values: Coded | pd.Series) -> tuple[np.ndarray, Any]:
+    """:func:`sorted_codes` of a column, coded or not."""
+    return values.sorted_codes() if isinstance(values, Coded) else sorted_codes(values)
+
+
+def _ids(values: Coded | pd.Series, codes: np.ndarray, uniques: Any,
+         rows: np.ndarray) -> pd.Series:
+    """``values`` at `rows`: for Arrow text, gathered from its distinct values.
+
+    A few hundred thousand ids stay in the cache; millions of scattered strings do not.
+    """
+    if isinstance(values, Coded):
+        return pd.Series(uniques.take(codes[rows], allow_fill=True), dtype=values.values.dtype,
+                         copy=False)
+    if _is_arrow_text(values):
+        taken = uniques.take(codes[rows], allow_fill=True)
+    else:
+        taken = values.array.take(rows)
+    return pd.Series(taken, dtype=values.dtype, copy=False)
+
+
+def _window(within: str | pd.Timedelta) -> int:
+    window = pd.Timedelta(within)
+    if window < pd.Timedelta(0):
+        raise ValueError(msg("within: {within!r} is negative; give a duration such as '2min'",
+                             within=within))
+    return int(window.value)
+
+
+class _Groups:
+    """Repeat scans of one person and venue, in runs, and the order of the kept rows.
+
+    ``idx`` orders rows by person, venue and time (ties in row order); ``starts`` are the
+    positions in ``idx`` where a run of repeats begins; ``final`` lists the kept rows (each
+    run's first) by person, time and venue, ties in row order; ``at`` is each final row's
+    run.
+    """
+
+    def __init__(self, idx: np.ndarray, starts: np.ndarray | None, final: np.ndarray,
+                 at: np.ndarray | None) -> None:
+        self.idx, self.starts, self.final, self.at = idx, starts, final, at
+
+    @property
+    def merged(self) -> bool:
+        """Whether any scan merged into another."""
+        return self.starts is not None
+
+    def reduce(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+        """`ufunc` over each run of `values` (row-aligned), in the order of ``final``."""
+        assert self.starts is not None and self.at is not None
+        return ufunc.reduceat(values[self.idx], self.starts)[self.at]
+
+
+def _repeat_groups(person: np.ndarray, venue: np.ndarray, when: np.ndarray,
+                   window: int) -> _Groups:
+    """The runs of repeat scans (codes of person and venue, int64 ns times)."""
+    n = len(when)
+    # Integer sort keys: sorting codes is an order of magnitude faster than sorting
+    # millions of strings, and codes in id order (sort=True) keep the order of the ids.
+    pair = _packed([venue, person])
+    idx = _lexsort([when, *pair])
+    w = when[idx]
+    same = np.zeros(n, dtype=bool)
+    if len(pair) == 1:  # one key per person and venue: one gather, one comparison
+        k = pair[0][idx]
+        same[1:] = k[1:] == k[:-1]
+    else:
+        p, v = person[idx], venue[idx]
+        same[1:] = (p[1:] == p[:-1]) & (v[1:] == v[:-1])
+    same[1:] &= np.diff(w) <= window
+    merged = bool(same.any())
+    starts = np.flatnonzero(~same) if merged else None
+    kept = idx[starts] if starts is not None else idx
+    # The result runs by person, time and venue; ties keep the kept rows' order, which
+    # for equal person, venue and time is the input order. So the kept rows are sorted
+    # from their input order: a log written in time order is nearly sorted by time.
+    by_input = np.zeros(n, dtype=bool)
+    by_input[kept] = True
+    rows = np.flatnonzero(by_input)
+    final = rows[_lexsort([*_packed([venue[rows], when[rows]]), person[rows]])]
+    at = None
+    if merged:
+        run = np.empty(n, dtype=np.int64)
+        run[kept] = np.arange(len(kept))
+        at = run[final]
+    return _Groups(idx, starts, final, at)
 
 
 def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min") -> pd.DataFrame:
@@ -253,37 +447,94 @@ def merge_repeat_scans(scans: pd.DataFrame, within: str | pd.Timedelta = "2min")
     >>> merge_repeat_scans(scans)[["code_color", "merged_scans"]].values.tolist()
     [['red', 2], ['green', 1]]
     """
-    window = pd.Timedelta(within)
-    if window < pd.Timedelta(0):
-        raise ValueError(msg("within: {within!r} is negative; give a duration such as '2min'",
-                             within=within))
-    person = pd.factorize(scans[s.PERSON_ID], sort=True)[0]
-    venue = pd.factorize(scans[s.VENUE_ID], sort=True)[0]
+    window = _window(within)
+    person, people = sorted_codes(scans[s.PERSON_ID])
+    venue, places = sorted_codes(scans[s.VENUE_ID])
     when = scans[s.SCANNED_AT].to_numpy("datetime64[ns]").view("int64")
-    # Integer sort keys: lexsort on codes is an order of magnitude faster than sorting
-    # millions of strings, and factorize(sort=True) keeps the order of the ids.
-    idx = np.lexsort((when, venue, person))
-    p, v, w = person[idx], venue[idx], when[idx]
-    same = np.zeros(len(idx), dtype=bool)
-    same[1:] = (p[1:] == p[:-1]) & (v[1:] == v[:-1]) & (w[1:] - w[:-1] <= window.value)
-    if same.any():
-        starts = np.flatnonzero(~same)
-        order = scans.iloc[idx[starts]]
-        severity = scans[s.CODE_COLOUR].map(_SEVERITY).fillna(0).to_numpy(np.int64)[idx]
+    groups = _repeat_groups(person, venue, when, window)
+    final = groups.final
+    columns = {c: pd.Series(scans[c].array.take(final), dtype=scans[c].dtype, copy=False)
+               for c in s.SCAN_COLUMNS if c not in (s.PERSON_ID, s.VENUE_ID)}
+    columns[s.PERSON_ID] = _ids(scans[s.PERSON_ID], person, people, final)
+    columns[s.VENUE_ID] = _ids(scans[s.VENUE_ID], venue, places, final)
+    out = pd.DataFrame({c: columns[c] for c in s.SCAN_COLUMNS})
+    if groups.merged:
+        colour, known = pd.factorize(scans[s.CODE_COLOUR])
+        rank = np.asarray([_SEVERITY.get(c, 0) for c in known] + [0], dtype=np.int64)
         # NaT is the smallest int64, so the maximum is the latest exit, or NaT if none.
-        exits = scans[s.EXIT_AT].to_numpy("datetime64[ns]").view("int64")[idx]
-        latest = np.maximum.reduceat(exits, starts).view("datetime64[ns]")
-        order = order.assign(**{
-            s.MERGED_SCANS: np.add.reduceat(scans[s.MERGED_SCANS].to_numpy()[idx], starts),
+        latest = groups.reduce(np.maximum, scans[s.EXIT_AT].to_numpy("datetime64[ns]")
+                               .view("int64")).view("datetime64[ns]")
+        out = out.assign(**{
+            s.MERGED_SCANS: groups.reduce(np.add, scans[s.MERGED_SCANS].to_numpy()),
             s.CODE_COLOUR: np.asarray(_BY_SEVERITY, dtype=object)[
-                np.maximum.reduceat(severity, starts)],
-            s.EXIT_AT: pd.Series(latest, index=order.index).dt.tz_localize("UTC"),
+                groups.reduce(np.maximum, rank[colour])],  # code -1: the last rank, 0
+            s.EXIT_AT: pd.Series(latest, index=out.index).dt.tz_localize("UTC"),
         })
-        p, w, v = p[starts], w[starts], v[starts]
-    else:
-        order = scans.iloc[idx]
-    final = np.lexsort((v, w, p))
-    return order.iloc[final].loc[:, list(s.SCAN_COLUMNS)].reset_index(drop=True)
+    return out
+
+
+def _is_arrow_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
+def _packed(keys: list[np.ndarray]) -> list[np.ndarray]:
+    """Integer sort keys (least significant first) packed into one when they fit 62 bits.
+
+    ``_lexsort`` of the result orders rows as ``_lexsort(keys)`` does, in fewer passes.
+    """
+    if not len(keys[0]):
+        return keys
+    lows = [int(key.min()) for key in keys]
+    spans = [int(key.max()) - low + 1 for key, low in zip(keys, lows, strict=True)]
+    if math.prod(spans) >= 1 << 62:
+        return keys
+    packed = keys[0].astype(np.int64)  # a copy: changed in place below
+    packed -= lows[0]
+    scale = spans[0]
+    for key, low, span in zip(keys[1:], lows[1:], spans[1:], strict=True):
+        part = key.astype(np.int64)
+        part -= low
+        part *= scale
+        packed += part
+        scale *= span
+    return [packed]
+
+
+def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` of integer keys (the last the primary), one stable pass per key.
+
+    A key spanning under 2**16 values is sorted by one radix pass, under 2**32 by two,
+    which numpy does in linear time; wider ones by a stable (merge) sort, which is fast
+    on nearly sorted keys such as the times of a log written in time order.
+
+    Examples
+    --------
+    >>> keys = [np.array([3, 1, 2, 1]), np.array([0, 70000, 0, 0])]
+    >>> _lexsort(keys).tolist(), np.lexsort(keys).tolist()
+    ([3, 2, 0, 1], [3, 2, 0, 1])
+    """
+    order: np.ndarray | None = None
+    for key in keys:
+        k = key if order is None else key[order]
+        step = _stable_argsort(k)
+        order = step if order is None else order[step]
+    return order if order is not None else np.arange(0)
+
+
+def _stable_argsort(key: np.ndarray) -> np.ndarray:
+    if len(key) < 2:
+        return np.arange(len(key))
+    low = int(key.min())
+    span = int(key.max()) - low
+    if span >= 1 << 32:
+        return np.argsort(key, kind="stable")
+    rel = key.astype(np.int64, copy=False) - low
+    # uint16 keys are sorted by radix; the cast keeps the low 16 bits.
+    order = np.argsort(rel.astype(np.uint16), kind="stable")
+    if span < 1 << 16:
+        return order
+    high = (rel >> 16).astype(np.uint16)
+    return order[np.argsort(high[order], kind="stable")]
 
 
 def _empty() -> pd.DataFrame:

@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracelab._i18n import msg
 from tracelab.model import ids
 from tracelab.model import schema as s
 from tracelab.privacy.pseudonyms import (
     PERSON_ID_COLUMNS,
+    PSEUDONYM_HEX,
+    PSEUDONYM_PREFIX,
     individual_owners,
     is_pseudonym,
     personal_columns,
@@ -132,18 +138,23 @@ def raw_identifiers(frame: pd.DataFrame) -> dict[str, tuple[int, str]]:
         if kind is None and column in PERSON_ID_COLUMNS:
             kind = "person"
         # Each distinct value is judged once: a log of millions of rows holds far fewer.
+        # Arrow text is first sieved in C (_suspects): only values that may be raw are
+        # judged, in the same order, so the count and the example do not change.
         present = values.dropna()
+        coded = _coded_text(present)
         if kind is not None:
-            present = present.astype(str)
-            bad = [v for v in pd.unique(present)
+            if not coded:
+                present = present.astype(str)
+            bad = [v for v in _suspects(present, _MARKED, keep=False)
                    if v.strip() and not is_pseudonym(v) and not _is_masked(v)]
             shown = (ids.mask_name if kind == "name" else
                      ids.mask_phone if kind == "phone" else ids.mask_id)
-        elif column in _CODES or not (values.dtype == object
+        elif column in _CODES or not (coded or values.dtype == object
                                       or isinstance(values.dtype, pd.StringDtype)):
             continue
         else:
-            bad = [v for v in pd.unique(present) if isinstance(v, str) and _identifying(v)]
+            bad = [v for v in _suspects(present, _DIGIT_RUN, keep=True)
+                   if isinstance(v, str) and _identifying(v)]
             shown = scrub_text  # type: ignore[assignment]
         if bad:
             found[column] = (int(present.isin(bad).sum()), str(shown(bad[0])))
@@ -177,3 +188,34 @@ def require_protected(frame: pd.DataFrame, what: str) -> pd.DataFrame:
                                "(tracelab.io.pseudonymise_data, or key= where offered)",
                                what=what, column=column, count=count, example=example, more=more))
     return frame
+
+
+#: Pseudonyms (as :func:`is_pseudonym` matches them, a final line feed included) and
+#: masked values: never raw. In RE2, ``$`` is the end of the text.
+_MARKED = rf"^{re.escape(PSEUDONYM_PREFIX)}[0-9a-f]{{{PSEUDONYM_HEX}}}\n?$|\*"
+#: Every phone or ID number :func:`scrub_text` finds is a run of at least 11 digits.
+_DIGIT_RUN = r"[0-9]{11}"
+
+
+def _coded_text(values: pd.Series) -> bool:
+    """Whether `values` is a categorical of text (codes into distinct strings)."""
+    dtype = values.dtype
+    return (isinstance(dtype, pd.CategoricalDtype)
+            and dtype.categories.inferred_type in ("string", "empty"))
+
+
+def _suspects(values: pd.Series, pattern: str, *, keep: bool) -> list[Any]:
+    """The distinct values to judge, in order of first appearance, sieved by `pattern`.
+
+    A categorical gives its distinct values without a pass over the text; Arrow text is
+    sieved in C, keeping the values that match `pattern` (`keep`) or those that do not.
+    Other columns give all their distinct values, judged one by one.
+    """
+    if _coded_text(values):
+        values = pd.Series(np.asarray(pd.unique(values), dtype=object), dtype="str")
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and len(values):
+        hit = pc.match_substring_regex(pa.array(values.array), pattern)
+        hit = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+        values = values[hit if keep else ~hit]
+    return list(pd.unique(values))
