@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -46,10 +46,12 @@ import pandas as pd
 from tracelab._atomic import fault_point, fsync_path, write_text
 from tracelab._db import LOCK_WAIT_SECONDS, StoreBusyError
 from tracelab._i18n import msg
-from tracelab.io.store import Step, run_transaction
 from tracelab.model import schema as s
 from tracelab.model.tables import open_database
 from tracelab.privacy.boundary import require_protected
+
+if TYPE_CHECKING:  # the writers' transaction steps, imported where a writer runs them
+    from tracelab.io.store import Step
 
 __all__ = ["DATABASE", "MANIFEST", "STORE_FORMAT", "VISITS_TABLE", "VISITS_KEY",
            "VISITS_COLUMNS", "NotACountyStoreError", "Generation", "is_county_store",
@@ -327,6 +329,8 @@ def publish(store: Path, staging: Path, number: int, meta: dict[str, Any],
         con = open_database(database_path(store))
         try:
             _ensure_tables(con)
+            from tracelab.io.store import run_transaction
+
             run_transaction(con, steps, before_commit=commit)
         finally:
             con.close()
