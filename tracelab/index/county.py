@@ -171,7 +171,7 @@ class County:
 
     def households(self) -> pd.DataFrame | None:
         """``person_id`` and ``household_id`` of the source's persons table, if it had one."""
-        persons = read_frame(self._gen, "persons")
+        persons = read_frame(self._gen, "persons", columns=[s.PERSON_ID, s.HOUSEHOLD_ID])
         if persons is None or s.HOUSEHOLD_ID not in persons:
             return None
         return persons.loc[:, [s.PERSON_ID, s.HOUSEHOLD_ID]].astype(str)

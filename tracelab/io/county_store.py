@@ -351,7 +351,16 @@ def write_frame(folder: Path, name: str, frame: pd.DataFrame) -> None:
     fsync_path(path)
 
 
-def read_frame(gen: Generation, name: str) -> pd.DataFrame | None:
-    """A table :func:`write_frame` wrote into `gen`, or None when it has none."""
+def read_frame(gen: Generation, name: str, columns: Sequence[str] | None = None
+               ) -> pd.DataFrame | None:
+    """A table :func:`write_frame` wrote into `gen`, or None when it has none; only those
+    of `columns` it has, when given."""
     path = gen.folder / f"{name}.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    if columns is not None:
+        import pyarrow.parquet as pq
+
+        have = set(pq.read_schema(path).names)
+        columns = [c for c in columns if c in have]
+    return pd.read_parquet(path, columns=columns)
