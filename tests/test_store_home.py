@@ -49,3 +49,19 @@ def test_a_missing_store_folder_is_one_line(tmp_path, capsys):
     assert main(["audit", "--store", str(tmp_path / "nowhere"), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nowhere" in err
+
+
+@pytest.mark.parametrize("command", ["trace", "sources"])
+def test_a_purpose_holding_the_cases_raw_id_is_refused(store, tmp_path, capsys, monkeypatch,
+                                                      command):
+    # The README's pattern `--purpose case:ID` would write the person's id into the log.
+    monkeypatch.setenv("TRACELAB_KEY", KEY)
+    case = str(pd.read_parquet(SAMPLE / "cases.parquet")["person_id"].iloc[1])
+    before = len(read_audit(database_path(store)))
+    out = tmp_path / "x.csv"
+    for lang in ("zh", "en"):
+        assert main([command, "--store", str(store), "--case", case, "--purpose",
+                     f"case:{case.lower()}", "--out", str(out), "--lang", lang]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and case not in err and "case:C-031" in err
+    assert not out.exists() and len(read_audit(database_path(store))) == before

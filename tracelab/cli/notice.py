@@ -29,6 +29,7 @@ from tracelab.cli.trace import (
     add_key_option,
     case_pseudonyms,
     cli_key,
+    purpose_for,
     read_pseudonymised,
     require_scans,
 )
@@ -36,7 +37,6 @@ from tracelab.model import schema as s
 from tracelab.model.ids import mask_name
 from tracelab.model.rules import PRESETS, as_rule
 from tracelab.privacy import pseudonyms as privacy
-from tracelab.privacy.audit import require_purpose
 
 __all__ = ["register", "run"]
 
@@ -104,7 +104,7 @@ def _shown(case: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Write the notice of ``args.case``; return 0."""
     lang = args.lang
-    require_purpose(args.purpose)
+    purpose_for(args.purpose, args.case, lang)
     output(args.out, formats=NOTICE_FORMATS, lang=lang)
     hotline = check_hotline(args.hotline, lang)
     r = as_rule(args.regime)

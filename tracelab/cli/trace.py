@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "run_trace", "run_sources", "add_key_option", "cli_key",
            "read_pseudonymised", "case_pseudonyms", "households", "require_scans",
-           "require_store_scans", "set_aside_lines"]
+           "require_store_scans", "set_aside_lines", "purpose_for"]
 
 
 #: What trace and sources print, Chinese and English.
@@ -91,6 +91,11 @@ _LINES = {
                   "--key-file 或 TRACELAB_KEY",
                   "--store {store}: the key given is not the one the store was built with "
                   "(its pseudonyms would not match); use the key of `tracelab ingest`"),
+    "purpose_names_case": ("--purpose 含有 --case 所给的人员编号；审计日志不记录被查询的人：请用病例或"
+                           "调查编号（如 case:C-031），或该人的假名",
+                           "--purpose holds the person id given to --case; the audit log names "
+                           "no one who was looked up: use the case or investigation number "
+                           "(e.g. case:C-031) or the person's pseudonym"),
     "store_spark": ("--store 由内嵌引擎查询；--engine spark 需要 --data LAYOUT",
                     "--store is queried by the embedded engine; --engine spark needs "
                     "--data LAYOUT"),
@@ -220,6 +225,28 @@ def _set_aside_lines(aside: pd.DataFrame, source: str, cases: list[str], lang: s
         lines.append(say(_LINES, "set_aside", lang, case=case, n=len(mine), why=why,
                          source=source, rows=rows))
     return lines
+
+
+def purpose_for(purpose: str | None, cases: list[str], lang: str = "en") -> str:
+    """`purpose` checked (:func:`require_purpose`), refused when it holds a raw id of `cases`.
+
+    A purpose such as ``case:P0002731`` would write the person's own id into the audit log.
+
+    Examples
+    --------
+    >>> purpose_for("case:C-031", ["P0002731"])
+    'case:C-031'
+    >>> purpose_for("case:P0002731", ["P0002731"])
+    Traceback (most recent call last):
+    ...
+    ValueError: --purpose holds the person id given to --case; ...
+    """
+    checked = require_purpose(purpose)
+    text = checked.casefold()
+    raw = [c.strip().casefold() for c in cases if not privacy.is_pseudonym(c.strip())]
+    if any(len(c) >= 3 and c in text for c in raw):
+        raise ValueError(say(_LINES, "purpose_names_case", lang))
+    return checked
 
 
 def case_pseudonyms(wanted: list[str], key: bytes) -> list[str]:
@@ -370,7 +397,7 @@ def _source(args: argparse.Namespace, r: Rule, key: bytes
 def run_trace(args: argparse.Namespace) -> int:
     """Write the exposures of ``args.case``; return 0."""
     lang = args.lang
-    require_purpose(args.purpose)
+    purpose_for(args.purpose, args.case, lang)
     output(args.out, lang=lang)
     r = as_rule(args.regime)
     as_of = zoned(args.as_of, "--as-of", lang)
@@ -440,7 +467,7 @@ def households(folder: Path, key: bytes) -> pd.DataFrame | None:
 def run_sources(args: argparse.Namespace) -> int:
     """Write the ranked candidate sources of ``args.case``; return 0."""
     lang = args.lang
-    require_purpose(args.purpose)
+    purpose_for(args.purpose, [args.case], lang)
     output(args.out, lang=lang)
     r = as_rule(args.regime)
     as_of = zoned(args.as_of, "--as-of", lang)
