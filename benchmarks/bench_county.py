@@ -251,6 +251,30 @@ def main() -> None:
                    for x in (".html", ".json"))
         print(f"brief --store and --data pages and summaries: {'the same bytes' if same else 'DIFFER'}")
 
+    if appended.is_dir():
+        # The appended store answers from a base graph and a layer (tracelab.index.layers):
+        # the same bytes as the ingested store, at what cost.
+        for label, argv in (("trace twenty, 1 case", [*cli, "trace", *query]),
+                            ("trace ninth, 2 hops", two_hops)):
+            mine = [*argv[:argv.index("--store") + 1], str(appended),
+                    *argv[argv.index("--store") + 2:]]
+            run(argv)
+            expected = out.read_bytes()
+            warm = [run(mine) for _ in range(max(args.repeat // 2, 1))]
+            same = out.read_bytes() == expected
+            rows.append((f"{label}, appended store (warm)", statistics.median(
+                t for t, _, _ in warm), max(p for _, p, _ in warm)))
+            print(f"{rows[-1][0]:<52} {rows[-1][1]:8.2f} s {rows[-1][2]:8.0f} MB "
+                  f"({'the same bytes' if same else 'DIFFERENT rows'})")
+        layered = work / "brief-appended" / "briefing.html"
+        measure("brief --store, twenty, appended store (warm)",
+                [*brief[:brief.index("--store") + 1], str(appended), "--out", str(layered),
+                 "--lang", "en"])
+        same = all(briefing.with_suffix(x).read_bytes() == layered.with_suffix(x).read_bytes()
+                   for x in (".html", ".json"))
+        print(f"brief of the appended and the ingested store: "
+              f"{'the same bytes' if same else 'DIFFER'}")
+
     # DuckDB on the same store's visits: the same hop-1 exposures.
     window = case_windows(case, "twenty", as_of=pd.Timestamp(graph.time_range()[1], tz="UTC"))
     params = {"ws": window[WINDOW_START].iloc[0].to_pydatetime(),

@@ -281,11 +281,10 @@ def _visits_of(graph: VisitGraph, people: pd.Series) -> pd.DataFrame:
     codes = codes[codes >= 0]
     every = np.full(len(codes), np.iinfo(np.int64).max)
     _, pos = graph.query_of(codes, -every, every)
-    pos = np.sort(pos)
-    venue = np.searchsorted(np.asarray(graph.venue_offsets), pos, side="right") - 1
+    pos = graph.in_venue_order(pos)
     return pd.DataFrame({
         s.PERSON_ID: graph.person_ids[np.asarray(graph.v_person[pos])],
-        s.VENUE_ID: graph.venue_ids[venue],
+        s.VENUE_ID: graph.venue_ids[graph.row_venues(pos)],
         s.T_IN: pd.DatetimeIndex(np.asarray(graph.v_t_in[pos]).view("datetime64[ns]"), tz="UTC"),
         s.T_OUT: pd.DatetimeIndex(np.asarray(graph.v_t_out[pos]).view("datetime64[ns]"),
                                   tz="UTC"),

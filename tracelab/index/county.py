@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from tracelab.index.graph import VisitGraph
+from tracelab.index.layers import LAYER, open_layered
 from tracelab.index.mmap import load_array, open_graph, open_ids
 from tracelab.io.county_store import (
     Generation,
@@ -145,7 +146,8 @@ class County:
             saved = {g["key"]: g for g in self.meta.get("graphs", [])}
             if key in saved:
                 people, venue_ids, take = self._ids
-                self._graphs[key] = open_graph(
+                opener = open_layered if LAYER in saved[key] else open_graph
+                self._graphs[key] = opener(
                     self._gen.folder / saved[key]["folder"], saved[key], person_ids=people,
                     person_take=take, venue_ids=venue_ids, venues=self._venue_table)
             else:  # a dwell assumption the store has no index for: build it from its scans

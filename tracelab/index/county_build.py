@@ -17,8 +17,6 @@ here too: the generation's files (:func:`write_generation`) and the fast pseudon
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,11 +25,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracelab._time import to_ns
 from tracelab.index.county import KEY_CHECK, SQL_KEY, store_keys
 from tracelab.index.graph import VisitGraph
 from tracelab.index.intervals import Presence, SortedScans, presence, sort_scans
+from tracelab.index.layers import LayeredGraph, save_layered
 from tracelab.index.mmap import save_array, save_graph, save_ids
 from tracelab.index.presence import venue_table
 from tracelab.io.county_store import (
@@ -52,13 +53,8 @@ from tracelab.model import schema as s
 from tracelab.model.rules import as_rule
 from tracelab.model.tables import TABLES
 from tracelab.privacy.boundary import protect_venues, require_protected
-from tracelab.privacy.pseudonyms import (
-    PSEUDONYM_HEX,
-    PSEUDONYM_PREFIX,
-    check_key,
-    pseudonym,
-    pseudonymise,
-)
+from tracelab.privacy.pseudonym_columns import known_codes, pseudonym_array
+from tracelab.privacy.pseudonyms import arrow_strings, pseudonym, pseudonymise
 
 __all__ = ["ingest_county", "pseudonymised", "Pseudonyms", "write_generation", "carry_files",
            "visits_frame_for_db", "sql_visits", "local_days", "persons_file", "Progress",
@@ -76,6 +72,10 @@ Progress = Callable[[str, Mapping[str, Any]], None]
 PERSON_EXTRAS = (s.PERSON_ID, s.HOUSEHOLD_ID, s.HOME_VENUE_ID, s.TOWNSHIP_CODE)
 
 
+#: The ``str`` dtype (Arrow text, NaN for missing) of the pseudonym columns.
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def _quiet(stage: str, fields: Mapping[str, Any]) -> None:
     """The default :data:`Progress`: says nothing."""
 
@@ -85,16 +85,27 @@ class Pseudonyms:
 
     Millions of scans hold a few hundred thousand people, and the persons table the same
     people again: each distinct value is pseudonymised once, by the same HMAC (checked
-    against :func:`~tracelab.privacy.pseudonyms.pseudonym`), and gathered by code. The raw
-    values are kept in memory only while a build runs.
+    against :func:`~tracelab.privacy.pseudonyms.pseudonym`), and gathered by code. Text
+    stored in Arrow (``str`` columns) stays in Arrow: coded, hashed
+    (:func:`~tracelab.privacy.pseudonym_columns.pseudonym_array`) and gathered without a Python
+    object per row. The raw values are kept in memory only while a build runs.
     """
 
     def __init__(self, key: bytes) -> None:
         self.key = key
         self._known = pd.Series([], dtype="str")
+        #: Distinct Arrow ids seen so far, and their pseudonyms (null: blank).
+        self._raw = pa.array([], type=pa.large_string())
+        self._done = pa.array([], type=pa.large_string())
 
     def __call__(self, values: pd.Series) -> pd.Series:
         """`values` pseudonymised (missing ones stay missing)."""
+        arrow = arrow_strings(values)
+        if arrow is not None:
+            out = self._arrow(arrow, known_codes(values))
+            if out is not None:
+                return pd.Series(pd.arrays.ArrowStringArray(out, dtype=_STR), index=values.index,
+                                 copy=False)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         uniques = pd.Index(np.asarray(uniques, dtype=object))
         at = self._known.index.get_indexer(uniques) if len(self._known) else np.full(
@@ -110,28 +121,63 @@ class Pseudonyms:
         pseudo = self._known.array.take(at)
         return pd.Series(pseudo.take(codes, allow_fill=True), index=values.index, dtype="str")
 
+    def _arrow(self, values: pa.ChunkedArray, known: tuple[np.ndarray, pa.Array] | None
+               ) -> pa.ChunkedArray | None:
+        """Pseudonyms of Arrow text, row for row; None if the HMAC fails its check.
+
+        `known` are the codes and distinct values the loader built the column from
+        (:func:`~tracelab.privacy.pseudonym_columns.known_codes`): then only the values the
+        column holds are hashed, and its millions of strings are not coded again.
+        """
+        if known is not None:
+            codes, distinct = known
+            used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(distinct)))
+            wanted = distinct.take(pa.array(used)) if len(used) < len(distinct) else distinct
+        else:
+            coded = pc.dictionary_encode(values.combine_chunks())
+            codes = np.asarray(coded.indices.fill_null(-1), dtype=np.int64)
+            distinct = wanted = coded.dictionary
+            used = np.arange(len(distinct))
+        at = self._lookup(wanted.cast(pa.large_string()))
+        if at is None:
+            return None
+        per_value = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: code -1
+        per_value[used] = at
+        rows = per_value[codes]
+        return pa.chunked_array([self._done.take(pa.array(rows, mask=rows < 0))])
+
+    def _lookup(self, values: pa.Array) -> np.ndarray | None:
+        """Where distinct `values` are in ``_raw``, hashing the new ones; None on a failed check."""
+        if len(self._raw):
+            at = np.asarray(pc.index_in(values, value_set=self._raw).fill_null(-1), np.int64)
+        else:
+            at = np.full(len(values), -1, dtype=np.int64)
+        new = np.flatnonzero(at < 0)
+        if len(new):
+            fresh = values.take(pa.array(new)) if len(new) < len(values) else values
+            done = pseudonym_array(fresh, self.key)
+            first = int(np.argmax(np.asarray(done.is_valid())))
+            if done.null_count < len(done) and done[first].as_py() != pseudonym(
+                    fresh[first].as_py(), self.key):
+                return None
+            at[new] = np.arange(len(self._raw), len(self._raw) + len(new))
+            self._raw = pa.concat_arrays([self._raw, fresh])
+            self._done = pa.concat_arrays([self._done, done])
+        return at
+
 
 def _hashed(values: pd.Index, key: bytes) -> np.ndarray | None:
     """:func:`~tracelab.privacy.pseudonyms.pseudonymise` of distinct text ids, or None.
 
-    The same HMAC as :func:`~tracelab.privacy.pseudonyms.pseudonym`, keyed once and
-    copied per id (the key's checks and padding are done once, not per id): a third of the
-    time for a county's few hundred thousand people. None when a value is not text, or
-    when the first does not come out as :func:`pseudonym` makes it (then the caller uses
-    ``pseudonymise`` itself).
+    The same HMAC as :func:`~tracelab.privacy.pseudonyms.pseudonym`, keyed once
+    (:func:`~tracelab.privacy.pseudonym_columns.hmac_digests`). None when a value is not text,
+    or when the first does not come out as :func:`pseudonym` makes it (then the caller
+    uses ``pseudonymise`` itself).
     """
     if not len(values) or not all(isinstance(v, str) for v in values):
         return None
-    mac = hmac.new(check_key(key), digestmod=hashlib.sha256)
-    out = np.empty(len(values), dtype=object)
-    for i, value in enumerate(values):
-        text = value.strip()
-        if text:
-            one = mac.copy()
-            one.update(text.encode("utf-8"))
-            out[i] = PSEUDONYM_PREFIX + one.hexdigest()[:PSEUDONYM_HEX]
-        else:  # as pseudonymise: a blank id stays missing
-            out[i] = None
+    out = pseudonym_array(pa.array(list(values), type=pa.large_string()), key).to_numpy(
+        zero_copy_only=False)
     first = values[0].strip()
     if first and out[0] != pseudonym(first, key):
         return None
@@ -243,8 +289,9 @@ def write_generation(staging: Path, graphs: Sequence[tuple[str, str, VisitGraph]
     saved = []
     for i, (key, preset, graph) in enumerate(graphs):
         folder = f"visits-{i}"
-        saved.append({"key": key, "rule": preset, "folder": folder,
-                      **save_graph(graph, staging / folder)})
+        parts = (save_layered(graph, staging / folder) if isinstance(graph, LayeredGraph)
+                 else save_graph(graph, staging / folder))
+        saved.append({"key": key, "rule": preset, "folder": folder, **parts})
     write_frame(staging, "cases", cases)
     if set_aside is not None:
         write_frame(staging, "set_aside", set_aside)
@@ -299,15 +346,18 @@ def sql_visits(scans: pd.DataFrame, ordered: SortedScans, found: Presence, key: 
     """The visits table's rows (as :func:`visits_frame_for_db` of ``visits``), from codes."""
     rows = ordered.order[found.rows]
 
-    def take(column: str, default: object) -> Any:
-        if column not in scans:
-            return np.full(len(rows), default, dtype=object)
-        values = scans[column].array
-        return values.take(rows) if hasattr(values, "take") else values[rows]
+    def take(column: str) -> pd.Categorical:
+        """A text column of the scans at `rows`, as codes into its distinct values."""
+        if column not in scans:  # missing throughout
+            return pd.Categorical.from_codes(np.full(len(rows), -1, dtype=np.int8),
+                                             categories=pd.Index([], dtype="str"))
+        codes, labels = pd.factorize(scans[column])
+        return pd.Categorical.from_codes(codes[rows], categories=labels)
 
     sources = len(s.T_OUT_SOURCES)
     # Text columns as codes into their distinct values (categoricals): DuckDB reads them as
-    # Arrow dictionaries, so millions of strings are never built to be inserted.
+    # Arrow dictionaries, so millions of strings are never built to be inserted, nor
+    # judged one by one at the privacy boundary.
     return pd.DataFrame({
         VISITS_KEY: _coded(np.zeros(len(rows), dtype=np.int8), [key]),
         s.PERSON_ID: _coded(ordered.person[found.rows], ordered.person_ids),
@@ -319,7 +369,7 @@ def sql_visits(scans: pd.DataFrame, ordered: SortedScans, found: Presence, key: 
                                         found.source), s.T_OUT_SOURCES),
         s.MERGED_SCANS: (scans[s.MERGED_SCANS].to_numpy(np.int64)[rows]
                          if s.MERGED_SCANS in scans else np.ones(len(rows), np.int64)),
-        s.CODE_COLOUR: take(s.CODE_COLOUR, None), s.METHOD: take(s.METHOD, None)})
+        s.CODE_COLOUR: take(s.CODE_COLOUR), s.METHOD: take(s.METHOD)})
 
 
 def _coded(codes: np.ndarray, labels: Sequence[str] | np.ndarray) -> pd.Categorical:

@@ -30,6 +30,7 @@ from tracelab.index.county_build import (
     write_generation,
 )
 from tracelab.index.graph import VisitGraph
+from tracelab.index.layers import LayeredGraph
 from tracelab.index.merge import Added, merged
 from tracelab.index.mmap import fixed_width_strings, load_array
 from tracelab.index.presence import visits
@@ -183,8 +184,9 @@ def _publish(county: County, cutoff: pd.Timestamp, times: np.ndarray, removed: i
                                                zone=county.zone)
                 if vkey == SQL_KEY:
                     rebuilt.append((vkey, frame))
-            else:
-                graph = _dropped(base, cutoff.value)
+            else:  # a purge writes one graph: its work is in proportion to the store anyway
+                graph = _dropped(base.compacted() if isinstance(base, LayeredGraph) else base,
+                                 cutoff.value)
             graphs.append((vkey, preset, graph))
         # Every person left was checked when the store got them: no new one here.
         meta = write_generation(staging, graphs, cases=county.cases,

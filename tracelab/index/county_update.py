@@ -8,20 +8,20 @@ midnight before their last earlier scan (and before any scan a repeat scan of th
 merges into) onwards, adds the new scans, merges repeat scans across the cut as the
 loader does, and rebuilds the visits of that tail only, under every dwell assumption. The
 midnight keeps the tail whole under day-long presence too, whose visits start at
-midnight. The other visits are taken from the current index as they are, and the new ones
-merged in without sorting all again (:func:`tracelab.index.merge.merged`). An append
-records the digest of the day's files and refuses the same files twice (an operator
-re-running an append that crashed after its commit).
+midnight. The rebuilt visits go into the layer of each graph (:mod:`tracelab.index.layers`):
+the base graph's files stay as they are (the new generation links them), the layer's
+visits from each tail on are replaced, and the base's visits from it on are superseded;
+an append whose layer would pass half the base writes one graph again. An append records
+the digest of the day's files and refuses the same files twice (an operator re-running an
+append that crashed after its commit).
 
 Each person's last scan before the day is found in the index, not the database. Each
-merged graph is written by a second thread while the next one is merged, and linked into
-the generation (:func:`tracelab.index.mmap.save_array`). The database loses and gains
-only the rows that change (:class:`_Rows`): the day's, those of people a repeat scan
-merged across the cut, and the default rule's visits the day's scans cut. What costs time
-in proportion to the store is memory and disk traffic, not work per row: the new
-generation's index arrays are produced and written whole, and the database joins the
-day's rows against its big tables. Reading, checking, pseudonymising and building visits
-cover the new day only.
+graph is written by a second thread while the next one is grown. The database loses and
+gains only the rows that change (:class:`_Rows`): the day's, those of people a repeat
+scan merged across the cut, and the default rule's visits the day's scans cut. Reading,
+checking, pseudonymising, building visits and indexing them cover the touched people
+only; what is left in proportion to the store is the database's join of the day's rows
+against its big tables, and the store's sorted scan times.
 
 Not exact: a chain of two or more repeat scans of one venue whose last scan comes right
 before the new day and whose first is longer ago than the repeat window. The store keeps
@@ -33,10 +33,11 @@ tracing (one visit more, at the same venue and time).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +64,12 @@ from tracelab.index.intervals import (
     SortedScans,
     _next_later,  # the definition visits use
     presence,
-    sort_scans,
 )
-from tracelab.index.merge import Added, merged
+from tracelab.index.layers import LayeredGraph, grown, last_entry_before, open_layered, save_layered
+from tracelab.index.merge import Added
 from tracelab.index.mmap import fixed_width_strings, load_array, open_graph, save_graph
 from tracelab.index.presence import venue_table
+from tracelab.index.tails import Tail, index_tails, scan_times, tail_scans
 from tracelab.io.cases import read_cases
 from tracelab.io.checks import empty_rejections
 from tracelab.io.county_store import (
@@ -75,6 +77,7 @@ from tracelab.io.county_store import (
     VISITS_KEY,
     VISITS_TABLE,
     Generation,
+    begin,
     database_path,
     publish,
     recover,
@@ -82,7 +85,7 @@ from tracelab.io.county_store import (
     writer_lock,
 )
 from tracelab.io.folders import DataDir, find_table, resolve_region
-from tracelab.io.scans import merge_repeat_scans, read_scans
+from tracelab.io.scans import read_scans
 from tracelab.io.store import Step, insert_step
 from tracelab.io.venues import read_venues
 from tracelab.model import schema as s
@@ -143,16 +146,6 @@ def new_ids(old: np.ndarray, more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.arange(len(old)) + np.searchsorted(fresh, old)
 
 
-def _scan_times(old: np.ndarray, removed: np.ndarray, added: np.ndarray) -> np.ndarray:
-    """Sorted entry times: `old` (sorted) without `removed` (a sub-multiset), with `added`."""
-    removed = np.sort(removed)
-    first = np.searchsorted(old, removed, side="left")
-    # The k-th copy of a value to remove sits k places after its first copy.
-    rank = np.arange(len(removed)) - np.searchsorted(removed, removed, side="left")
-    rest = np.delete(old, first + rank)
-    return np.sort(np.concatenate([rest, np.sort(added)]), kind="stable")  # merges two runs
-
-
 @dataclass(frozen=True)
 class _Day:
     """A day's folder, checked against the store's registry and pseudonymised."""
@@ -210,9 +203,11 @@ def _read_day(folder: Path, store_venues: pd.DataFrame, meta: dict[str, Any], ke
     changed = set(day.venues[s.VENUE_ID])
     venues = pd.concat([store_venues[~store_venues[s.VENUE_ID].isin(changed)], day.venues],
                        ignore_index=True)
-    before = venue_table(store_venues).set_index(s.VENUE_ID)[s.DWELL_MIN]
-    after = venue_table(venues).set_index(s.VENUE_ID)[s.DWELL_MIN]
-    full = bool((after.reindex(before.index) != before).any())
+    full = False
+    if changed:  # a day without registry rows leaves every venue's dwell time as it was
+        before = venue_table(store_venues).set_index(s.VENUE_ID)[s.DWELL_MIN]
+        after = venue_table(venues).set_index(s.VENUE_ID)[s.DWELL_MIN]
+        full = bool((after.reindex(before.index) != before).any())
     return _Day(day, venues, full, _digest([f for f in found.values() if f is not None]))
 
 
@@ -223,28 +218,6 @@ def _scan_graph(county: County) -> Any:
         if rule.dwell != "whole_day":
             return county.graph(rule)
     return None
-
-
-def _last_before(graph: Any, person: np.ndarray, when: np.ndarray) -> np.ndarray:
-    """Each `person`'s (code) latest entry before `when` in `graph`, ``_NEVER`` if none.
-
-    A person's visits run by entry in person order: a binary search in each person's
-    range of ``p_pos``, all people at once.
-    """
-    offsets, p_pos = np.asarray(graph.person_offsets), np.asarray(graph.p_pos)
-    t_in = np.asarray(graph.v_t_in)
-    first, lo, hi = offsets[person], offsets[person].copy(), offsets[person + 1].copy()
-    active = np.flatnonzero(lo < hi)
-    while len(active):
-        mid = (lo[active] + hi[active]) // 2
-        below = t_in[p_pos[mid]] < when[active]
-        lo[active] = np.where(below, mid + 1, lo[active])
-        hi[active] = np.where(below, hi[active], mid)
-        active = active[lo[active] < hi[active]]
-    last = np.full(len(person), _NEVER, dtype=np.int64)
-    some = lo > first
-    last[some] = t_in[p_pos[lo[some] - 1]]
-    return last
 
 
 def _tails(con: Any, new: pd.DataFrame, full: bool, county: County) -> pd.DataFrame:
@@ -258,69 +231,31 @@ def _tails(con: Any, new: pd.DataFrame, full: bool, county: County) -> pd.DataFr
         people = pd.concat([people, new[s.PERSON_ID]]).drop_duplicates()
         return pd.DataFrame({s.PERSON_ID: people.to_numpy(dtype=object),
                              _SINCE: np.iinfo(np.int64).min})
+    graph = _scan_graph(county)
+    if graph is not None:
+        return index_tails(new, graph.person_ids,
+                           lambda person, when: last_entry_before(graph, person, when),
+                           REPEAT_WINDOW, _day_zone())
     code, uniques = pd.factorize(new[s.PERSON_ID])
     names = np.asarray(uniques, dtype=str)
     firsts = np.full(len(names), _NEVER, dtype=np.int64)
     np.minimum.at(firsts, code, to_ns(new[s.SCANNED_AT], s.SCANNED_AT))
-    graph = _scan_graph(county)
-    if graph is not None:
-        known_ids = np.asarray(graph.person_ids)
-        at = np.minimum(np.searchsorted(known_ids, names), max(len(known_ids) - 1, 0))
-        known = (known_ids[at] == names) if len(known_ids) else np.zeros(len(names), bool)
-        last_ns = np.full(len(names), _NEVER, dtype=np.int64)
-        last_ns[known] = _last_before(graph, at[known], firsts[known])
-    else:
-        first = pd.DataFrame({s.PERSON_ID: names.astype(object),
-                              s.SCANNED_AT: pd.to_datetime(firsts, utc=True)})
-        con.register("_day_first", first)
-        try:
-            prev = read_sql(con, """
-                SELECT f.person_id, max(x.scanned_at) AS prev FROM _day_first f
-                JOIN scans x ON x.person_id = f.person_id AND x.scanned_at < f.scanned_at
-                GROUP BY f.person_id""")
-        finally:
-            con.unregister("_day_first")
-        last = prev.set_index(s.PERSON_ID)["prev"].reindex(names.astype(object))
-        last_ns = np.where(last.isna().to_numpy(), _NEVER,
-                           last.to_numpy("datetime64[ns]").view(np.int64))
+    first = pd.DataFrame({s.PERSON_ID: names.astype(object),
+                          s.SCANNED_AT: pd.to_datetime(firsts, utc=True)})
+    con.register("_day_first", first)
+    try:
+        prev = read_sql(con, """
+            SELECT f.person_id, max(x.scanned_at) AS prev FROM _day_first f
+            JOIN scans x ON x.person_id = f.person_id AND x.scanned_at < f.scanned_at
+            GROUP BY f.person_id""")
+    finally:
+        con.unregister("_day_first")
+    last = prev.set_index(s.PERSON_ID)["prev"].reindex(names.astype(object))
+    last_ns = np.where(last.isna().to_numpy(), _NEVER,
+                       last.to_numpy("datetime64[ns]").view(np.int64))
     start = np.minimum(last_ns, firsts - REPEAT_WINDOW.value)
     return pd.DataFrame({s.PERSON_ID: names.astype(object),
                          _SINCE: _midnight(start, _day_zone())})
-
-
-@dataclass(frozen=True)
-class _Tail:
-    """The tail's scans after merging repeat scans, and which of them the store holds."""
-
-    scans: pd.DataFrame
-    stored: np.ndarray  # bool per row: in the store already, as it is
-    merged: np.ndarray  # people (pseudonyms) whose stored rows a repeat scan changed
-
-
-def _merged_tail(old: pd.DataFrame, new: pd.DataFrame) -> _Tail:
-    """``merge_repeat_scans`` of the tail's rows, run on the people it merges anything for.
-
-    Repeat scans are merged per person and venue, so the people without a repeat scan
-    across the cut keep their rows as they are (the store's and the day's rows are
-    merged already): most people, most days, and those rows stay in the database too.
-    """
-    tail = pd.concat([old.loc[:, list(s.SCAN_COLUMNS)], new], ignore_index=True)
-    stored = np.arange(len(tail)) < len(old)
-    person = pd.factorize(tail[s.PERSON_ID])[0]
-    venue = pd.factorize(tail[s.VENUE_ID])[0]
-    when = to_ns(tail[s.SCANNED_AT], s.SCANNED_AT)
-    idx = np.lexsort((when, venue, person))
-    p, v, w = person[idx], venue[idx], when[idx]
-    repeat = (p[1:] == p[:-1]) & (v[1:] == v[:-1]) & (w[1:] - w[:-1] <= REPEAT_WINDOW.value)
-    if not repeat.any():
-        return _Tail(tail, stored, np.zeros(0, dtype=object))
-    hit = np.zeros(int(person.max()) + 1, dtype=bool)
-    hit[p[1:][repeat]] = True
-    rows = hit[person]
-    again = merge_repeat_scans(tail[rows], REPEAT_WINDOW)
-    return _Tail(pd.concat([tail[~rows], again], ignore_index=True),
-                 np.concatenate([stored[~rows], np.zeros(len(again), dtype=bool)]),
-                 pd.unique(tail[s.PERSON_ID].to_numpy(dtype=object)[rows]))
 
 
 def append_day(store: str | Path, folder: str | Path, *, key: bytes,
@@ -381,9 +316,9 @@ def _since_frame(tails: pd.DataFrame) -> pd.DataFrame:
 def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFrame,
                     tails: pd.DataFrame, label: str, say: Progress) -> Generation:
     """Rebuild the tails' visits under every dwell assumption and publish the generation."""
-    tail = _merged_tail(old, new)
+    started = time.perf_counter()
     info = venue_table(day.venues)
-    ordered = sort_scans(tail.scans, info.set_index(s.VENUE_ID))
+    tail, ordered = tail_scans(old, new, info.set_index(s.VENUE_ID), REPEAT_WINDOW)
     first = county.graph(next(iter(store_keys().values())))
     old_people = np.asarray(first.person_ids, dtype=str)
     tail_ids = ordered.person_ids.astype(str)
@@ -404,34 +339,46 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
     take = fixed_width_strings(people.astype("S"))
     rows = _Rows(tail, ordered, old, exact=not day.full)
     staging = staging_folder(county.path, county.generation + 1)
+    found = {vkey: presence(ordered, as_rule(preset)) for vkey, preset in store_keys().items()}
+    # The database work runs on a thread of its own (DuckDB works outside the GIL) while
+    # the graphs grow and the generation is written; publish commits it once the
+    # generation's folder is in place, and it is rolled back if we do not get there.
+    pending = begin(county.path, [
+        *rows.scans_steps(tails),
+        Step("DELETE FROM venues USING _changed WHERE venues.venue_id = _changed.venue_id",
+             {"_changed": day.data.venues[[s.VENUE_ID]]}),
+        Step("DELETE FROM cases USING _cases WHERE cases.person_id = _cases.person_id",
+             {"_cases": day.data.cases[[s.PERSON_ID]]}),
+        *(insert_step(name, frame.reindex(columns=list(TABLES[name])), TABLES[name])
+          for name, frame in (("scans", rows.scans_new), ("venues", day.data.venues),
+                              ("cases", day.data.cases), ("rejections", day.data.rejections),
+                              ("registry_faults", day.data.registry_faults))),
+        *rows.visits_steps(found[SQL_KEY], SQL_KEY, as_rule(store_keys()[SQL_KEY]), tails)])
     try:
-        saving, db = [], []
-        # Each graph is written (and flushed to disk) by a second thread while the next
-        # one is merged; the generation then links its files (mmap.save_array).
-        with ThreadPoolExecutor(max_workers=1) as writer:
+        # Each graph is grown and written (flushed to disk) by a second thread while the
+        # next one is grown; the generation then links its files (mmap.save_array).
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            saving = []
             for i, (vkey, preset) in enumerate(store_keys().items()):
-                started = time.perf_counter()
-                rule = as_rule(preset)
-                base = county.graph(rule)
-                found = presence(ordered, rule)
-                added = Added(tail_people[ordered.person[found.rows]],
-                              tail_venues[ordered.venue[found.rows]], found.start, found.end,
-                              found.source)
-                keep = np.asarray(base.v_t_in) < since[np.asarray(base.v_person)]
-                graph = merged(base, keep=keep, person_map=person_map, person_ids=people,
-                               venue_map=venue_map, venue_ids=venue_ids.astype(object),
-                               venues=table, added=added, person_take=take)
-                saving.append((vkey, preset, writer.submit(_saved, graph,
-                                                           staging / f"{_MERGING}{i}", take)))
-                del graph
-                if vkey == SQL_KEY:
-                    db += rows.visits_steps(found, vkey, rule, tails)
-                say("visits", {"visits_key": vkey, "rule": preset, "visits": len(found.rows),
+                got = found[vkey]
+                added = Added(tail_people[ordered.person[got.rows]],
+                              tail_venues[ordered.venue[got.rows]], got.start, got.end,
+                              got.source)
+                grow = functools.partial(
+                    grown, county.graph(preset), since=since, person_map=person_map,
+                    person_ids=people, venue_map=venue_map, venue_ids=venue_ids.astype(object),
+                    venues=table, added=added, person_take=take)
+                saving.append((vkey, preset, worker.submit(
+                    _saved, grow, staging / f"{_MERGING}{i}", take)))
+            graphs = []
+            for vkey, preset, saved in saving:
+                graphs.append((vkey, preset, saved.result()))
+                say("visits", {"visits_key": vkey, "rule": preset,
+                               "visits": len(found[vkey].rows),
                                "seconds": time.perf_counter() - started})
-        graphs = [(vkey, preset, saved.result()) for vkey, preset, saved in saving]
-        times = _scan_times(load_array(county._gen.folder / "scan_times.npy"),
-                            to_ns(rows.scans_gone[s.SCANNED_AT], s.SCANNED_AT),
-                            to_ns(rows.scans_new[s.SCANNED_AT], s.SCANNED_AT))
+        times = scan_times(load_array(county._gen.folder / "scan_times.npy"),
+                           to_ns(rows.scans_gone[s.SCANNED_AT], s.SCANNED_AT),
+                           to_ns(rows.scans_new[s.SCANNED_AT], s.SCANNED_AT))
         cases = county.cases if not len(day.data.cases) else pd.concat(  # keeps its dtypes
             [county.cases[~county.cases[s.PERSON_ID].isin(set(day.data.cases[s.PERSON_ID]))],
              day.data.cases], ignore_index=True)
@@ -452,30 +399,22 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
                              {"action": "append", "source": label, "scans": len(new),
                               "digest": day.digest}])
         say("written", {"generation": county.generation + 1})
-        steps = [
-            *rows.scans_steps(tails),
-            Step("DELETE FROM venues USING _changed WHERE venues.venue_id = _changed.venue_id",
-                 {"_changed": day.data.venues[[s.VENUE_ID]]}),
-            Step("DELETE FROM cases USING _cases WHERE cases.person_id = _cases.person_id",
-                 {"_cases": day.data.cases[[s.PERSON_ID]]}),
-            *(insert_step(name, frame.reindex(columns=list(TABLES[name])), TABLES[name])
-              for name, frame in (("scans", rows.scans_new), ("venues", day.data.venues),
-                                  ("cases", day.data.cases),
-                                  ("rejections", day.data.rejections),
-                                  ("registry_faults", day.data.registry_faults))),
-            *db]
-        gen = publish(county.path, staging, county.generation + 1, meta, steps)
+        gen = publish(county.path, staging, county.generation + 1, meta, pending)
     finally:
+        pending.abort()  # rolled back unless publish committed it
         shutil.rmtree(staging, ignore_errors=True)
     say("committed", {"generation": gen.number})
     return gen
 
 
-def _saved(graph: VisitGraph, folder: Path, take: Any) -> VisitGraph:
-    """`graph` written into `folder` and mapped back from there."""
-    meta = save_graph(graph, folder)
-    return open_graph(folder, meta, person_ids=graph.person_ids, person_take=take,
-                      venue_ids=graph.venue_ids, venues=graph.venues)
+def _saved(grow: Callable[[], VisitGraph], folder: Path, take: Any) -> VisitGraph:
+    """The graph `grow` gives, written into `folder` and mapped back from there."""
+    graph = grow()
+    ids = {"person_ids": graph.person_ids, "person_take": take,
+           "venue_ids": graph.venue_ids, "venues": graph.venues}
+    if isinstance(graph, LayeredGraph):
+        return open_layered(folder, save_layered(graph, folder), **ids)
+    return open_graph(folder, save_graph(graph, folder), **ids)
 
 
 class _Rows:
@@ -485,25 +424,35 @@ class _Rows:
     person's stored tail is then replaced whole). A stored visit row of the default rule
     changes only when its scan's next later scan changes (a visit depends on its scan
     and that one, :func:`tracelab.index.intervals.presence`): a day's scan that comes
-    before it. So most of the tail's rows stay in the database as they are, and its
-    big tables lose a small part of the tail's rows. With ``exact``
-    False (a venue's dwell changed: every visit is rebuilt) every tail row is replaced.
+    before it, and then only if the cut moves its end (a next scan the next morning
+    does not cut a visit that the dwell model ends the evening before). So most of the
+    tail's rows stay in the database as they are, and its big tables lose a small part
+    of the tail's rows. With ``exact`` False (a venue's dwell changed: every visit is
+    rebuilt) every tail row is replaced.
     """
 
-    def __init__(self, tail: _Tail, ordered: SortedScans, old: pd.DataFrame, *,
+    def __init__(self, tail: Tail, ordered: SortedScans, old: pd.DataFrame, *,
                  exact: bool) -> None:
         self.tail, self.ordered, self.exact = tail, ordered, exact
         stored = tail.stored if exact else np.zeros(len(tail.stored), dtype=bool)
-        self.scans_new = tail.scans[~stored]
-        gone = old[s.PERSON_ID].isin(tail.merged).to_numpy() if exact else np.ones(
-            len(old), dtype=bool)
+        new_from = int(np.argmin(stored)) if not stored.all() else len(stored)
+        if not stored[new_from:].any():  # the usual tail: stored rows, then the day's
+            self.scans_new = tail.scans.iloc[new_from:]  # the same rows, not copied
+        else:
+            self.scans_new = tail.scans[~stored]
+        gone = (old[s.PERSON_ID].isin(tail.merged).to_numpy() if len(tail.merged)
+                else np.zeros(len(old), dtype=bool)) if exact else np.ones(len(old), dtype=bool)
         self.scans_gone = old[gone]
         # Per sorted scan: its visits are written (new, merged, or cut by a new scan).
-        kept = stored[ordered.order]
-        self.renewed = ~kept
-        if kept.any():
-            self.renewed[kept] = ordered.next_later[kept] != _next_later(
-                ordered.person[kept], ordered.t_in[kept])
+        self.kept = stored[ordered.order]
+        self.renewed = ~self.kept
+        #: Per sorted scan kept: its next later scan before the day (the stored visit's).
+        self.next_before = ordered.next_later.copy()
+        if self.kept.any():
+            self.next_before[self.kept] = _next_later(ordered.person[self.kept],
+                                                      ordered.t_in[self.kept])
+            self.renewed[self.kept] = (ordered.next_later[self.kept]
+                                       != self.next_before[self.kept])
 
     def scans_steps(self, tails: pd.DataFrame) -> list[Step]:
         """Delete the stored scan rows that change."""
@@ -517,6 +466,31 @@ class _Rows:
         return [Step("DELETE FROM scans USING _gone WHERE " + " AND ".join(
             f'scans."{c}" = _gone."{c}"' for c in key), {"_gone": self.scans_gone[key]})]
 
+    def _moved(self, found: Presence, rule: Any) -> np.ndarray:
+        """Per sorted scan: its visit is written, with the kept scans' visits that a new
+        next scan leaves as they were (same start, end and source) left out.
+
+        A kept scan's stored visit is :func:`presence` of it with its next later scan
+        before the day (all else is the scan's own): computed again for the scans the
+        day cuts and compared, visit for visit (one per scan: not day-long presence).
+        """
+        renewed = self.renewed.copy()
+        at = np.flatnonzero(self.kept & renewed)  # kept scans a new scan cuts
+        if not len(at):
+            return renewed
+        o = self.ordered
+        before = presence(SortedScans(o.order[at], o.person[at], o.person_ids, o.venue[at],
+                                      o.venue_ids, o.table_row[at], o.t_in[at],
+                                      self.next_before[at], o.dwell[at], o.has_exit[at],
+                                      o.exit_at[at]), rule)
+        visit = np.full(len(o), -1, dtype=np.int64)  # sorted scan -> its visit
+        visit[found.rows] = np.arange(len(found.rows))
+        now = visit[at[before.rows]]
+        same = ((now >= 0) & (found.start[now] == before.start) & (found.end[now] == before.end)
+                & (found.source[now] == before.source))
+        renewed[at[before.rows[same]]] = False
+        return renewed
+
     def visits_steps(self, found: Presence, vkey: str, rule: Any, tails: pd.DataFrame
                      ) -> list[Step]:
         """Delete the default rule's visit rows that change, insert the new ones."""
@@ -527,21 +501,35 @@ class _Rows:
                          f"{VISITS_TABLE}.person_id = _tails.person_id AND "
                          f"{VISITS_TABLE}.t_in >= _tails.since",
                          {"_tails": _since_frame(tails)}), insert]
-        renew = self.renewed[found.rows]
+        renewed = self._moved(found, rule)
+        renew = renewed[found.rows]
         chosen = Presence(found.rows[renew], found.start[renew], found.end[renew],
                           found.source[renew])
         insert = insert_step(VISITS_TABLE, sql_visits(self.tail.scans, self.ordered, chosen,
                                                       vkey), VISITS_COLUMNS)
         # A visit starts at its scan: (person, venue, entry) names it.
-        cut = self.ordered.order[self.tail.stored[self.ordered.order] & self.renewed]
-        scans = pd.concat([self.tail.scans.iloc[cut], self.scans_gone], ignore_index=True)
-        gone = pd.DataFrame({VISITS_KEY: vkey, s.PERSON_ID: scans[s.PERSON_ID],
-                             s.VENUE_ID: scans[s.VENUE_ID], s.T_IN: scans[s.SCANNED_AT]})
-        if not len(gone):
+        key = [s.PERSON_ID, s.VENUE_ID, s.SCANNED_AT]
+        cut = self.ordered.order[self.kept & renewed]
+        scans = pd.concat([self.tail.scans[key].iloc[cut], self.scans_gone[key]],
+                          ignore_index=True)
+        if not len(scans):
             return [insert]
-        return [Step(f"DELETE FROM {VISITS_TABLE} USING _gone_visits g WHERE " + " AND ".join(
-            f'{VISITS_TABLE}."{c}" = g."{c}"' for c in gone.columns),
-            {"_gone_visits": gone}), insert]
+        gone = pd.DataFrame({s.PERSON_ID: scans[s.PERSON_ID], s.VENUE_ID: scans[s.VENUE_ID],
+                             s.T_IN: scans[s.SCANNED_AT]})
+        # Every row deleted is of the one visits key, and enters between the first and
+        # the last entry deleted: constants the scan of millions of visits filters by
+        # before it joins (the few rows deleted mostly enter within hours).
+        first, last = gone[s.T_IN].min(), gone[s.T_IN].max()
+        quoted = vkey.replace("'", "''")
+        where = [f"{VISITS_TABLE}.\"{VISITS_KEY}\" = '{quoted}'"]
+        if pd.notna(first) and pd.notna(last):  # DuckDB keeps microseconds
+            where += [f"{VISITS_TABLE}.\"{s.T_IN}\" >= TIMESTAMPTZ "
+                      f"'{first.floor('us').isoformat()}'",
+                      f"{VISITS_TABLE}.\"{s.T_IN}\" <= TIMESTAMPTZ "
+                      f"'{last.ceil('us').isoformat()}'"]
+        where += [f'{VISITS_TABLE}."{c}" = g."{c}"' for c in gone.columns]
+        return [Step(f"DELETE FROM {VISITS_TABLE} USING _gone_visits g WHERE "
+                     + " AND ".join(where), {"_gone_visits": gone}), insert]
 
 
 def _loads_after(before: dict[str, dict[str, Any]], day: Mapping[str, Any]

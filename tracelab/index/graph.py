@@ -408,6 +408,16 @@ class VisitGraph(VisitSource):
             return np.asarray(codes).astype(self.venue_ids.dtype, copy=copy)
         return self._venue_take.take(np.asarray(codes, dtype=np.intp))
 
+    def row_venues(self, pos: np.ndarray) -> np.ndarray:
+        """Venue codes of the venue-ordered rows ``pos``, without a code for every row."""
+        if self.v_venue_code is not None:
+            return np.asarray(self.v_venue_code[pos])
+        return np.searchsorted(self.venue_offsets, pos, side="right") - 1
+
+    def in_venue_order(self, pos: np.ndarray) -> np.ndarray:
+        """Rows ``pos`` in the order of :meth:`visits` (venue, stay tier, entry, visit id)."""
+        return np.sort(pos)
+
     def _venue_of(self) -> np.ndarray:
         if self.v_venue_code is None:
             self.v_venue_code = np.repeat(np.arange(len(self.venue_ids), dtype=np.int32),
@@ -454,9 +464,19 @@ class VisitGraph(VisitSource):
     def _bounds(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per (window, stay tier) sub-query: its window and its row range ``[lo, hi)``."""
+        window, _, lo, hi = self.sub_bounds(venue, start, end)
+        return window, lo, hi
+
+    def sub_bounds(self, venue: np.ndarray, start: np.ndarray, end: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_bounds` with each sub-query's segment (``venue * N_TIERS + tier``).
+
+        The sub-queries run by window, then stay tier; the rows of each by entry.
+        """
         venue = np.asarray(venue, dtype=np.int64)
         if not self.n_visits:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, empty
         # One sub-query per stay tier of the venue.
         sub = (np.maximum(venue, 0)[:, None] * N_TIERS + np.arange(N_TIERS)).ravel()
         seg_lo = self.segment_offsets[sub]
@@ -473,7 +493,7 @@ class VisitGraph(VisitSource):
         else:
             lo = ix.segment_search(self.v_t_in, seg_lo, seg_hi, since, "left")
             hi = ix.segment_search(self.v_t_in, seg_lo, seg_hi, until, "right")
-        return window, lo, hi
+        return window, sub, lo, hi
 
     def query_of(self, person: np.ndarray, start: np.ndarray, end: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ from tracelab._i18n import msg
 
 __all__ = ["TIER_EDGES", "N_TIERS", "Seek", "codes", "dense", "sorted_by", "stay_tiers",
            "segment_order", "segment_max", "ranges", "segment_search", "parallel",
-           "ordered_map"]
+           "ordered_map", "first_at_or_after"]
 
 CHUNK = 1 << 20
 _THREADED = 1 << 20  # rows from which running two steps at once pays for the threads
@@ -270,4 +270,48 @@ def segment_search(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.
         lo[idx] = np.where(right, mid + 1, lo[idx])
         hi[idx] = np.where(right, hi[idx], mid)
         active[idx] = lo[idx] < hi[idx]
+    return lo
+
+
+def first_at_or_after(offsets: np.ndarray, p_pos: Any, t_in: Any, person: np.ndarray,
+                      when: np.ndarray, hi: np.ndarray | None = None) -> np.ndarray:
+    """Per `person`, the first place in their range of ``p_pos`` entering at or after `when`.
+
+    Parameters
+    ----------
+    offsets, p_pos, t_in : array-like
+        A graph's (or one part's) ``person_offsets``, ``p_pos`` and ``v_t_in``: person
+        ``p``'s visits are ``p_pos[offsets[p]:offsets[p + 1]]``, by entry.
+    person, when : numpy.ndarray
+        Person codes and instants, one each per query.
+    hi : numpy.ndarray, optional
+        Per query, where the range ends instead (a base person's kept visits).
+
+    Notes
+    -----
+    A new day comes after the stored ones, so for most people every entry is before
+    `when`: the range's last entry is tried first, and a binary search in the range,
+    all people at once, runs for the others only.
+
+    Examples
+    --------
+    >>> first_at_or_after(np.array([0, 2, 2]), np.array([1, 0]), np.array([30, 10]),
+    ...                   np.array([0, 0, 1]), np.array([40, 20, 5])).tolist()
+    [2, 1, 2]
+    """
+    lo = np.asarray(offsets[person], dtype=np.int64).copy()
+    hi = (np.asarray(offsets[person + 1], dtype=np.int64).copy() if hi is None
+          else hi.astype(np.int64, copy=True))
+    some = np.flatnonzero(lo < hi)
+    before = np.asarray(t_in[np.asarray(p_pos[hi[some] - 1])]) < when[some]
+    lo[some[before]] = hi[some[before]]
+    ask = some[~before]  # their last entry is not before `when`: search below it
+    hi[ask] -= 1
+    active = ask[lo[ask] < hi[ask]]
+    while len(active):
+        mid = (lo[active] + hi[active]) // 2
+        below = np.asarray(t_in[np.asarray(p_pos[mid])]) < when[active]
+        lo[active] = np.where(below, mid + 1, lo[active])
+        hi[active] = np.where(below, hi[active], mid)
+        active = active[lo[active] < hi[active]]
     return lo

@@ -51,12 +51,12 @@ from tracelab.model.tables import open_database
 from tracelab.privacy.boundary import require_protected
 
 if TYPE_CHECKING:  # the writers' transaction steps, imported where a writer runs them
-    from tracelab.io.store import Step
+    from tracelab.io.store import Pending, Step
 
 __all__ = ["DATABASE", "MANIFEST", "STORE_FORMAT", "VISITS_TABLE", "VISITS_KEY",
            "VISITS_COLUMNS", "NotACountyStoreError", "Generation", "is_county_store",
            "current_generation", "writer_lock", "prepare_folder", "staging_folder",
-           "publish", "recover", "write_frame", "read_frame", "database_path",
+           "begin", "publish", "recover", "write_frame", "read_frame", "database_path",
            "database_generation", "generation_at"]
 
 DATABASE = "tracelab.duckdb"
@@ -300,15 +300,38 @@ def recover(store: str | Path) -> int:
     return listed
 
 
+def begin(store: Path, steps: Sequence[Step]) -> Pending:
+    """Start the database work of a new generation: `steps`, run now, committed by :func:`publish`.
+
+    The steps run on a thread (:class:`tracelab.io.store.Pending`) while the caller
+    writes the generation's files; :func:`publish` commits them after the generation's
+    folder is in place, as it commits steps given as a list. The caller aborts it if it
+    does not get to publish (``with begin(...) as pending:``).
+    """
+    from tracelab.io.store import Pending
+
+    def connect() -> duckdb.DuckDBPyConnection:
+        con = open_database(database_path(store))
+        try:
+            _ensure_tables(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    return Pending(connect, steps)
+
+
 def publish(store: Path, staging: Path, number: int, meta: dict[str, Any],
-            steps: Sequence[Step],
+            steps: Sequence[Step] | Pending,
             before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None
             ) -> Generation:
     """Make `staging` generation `number`: rename it in, commit `steps`, switch the manifest.
 
     The database steps and the generation number commit in one transaction; the
     manifest is switched after it, last. On an error before the commit the new folder
-    is removed and the store stays at the previous generation.
+    is removed and the store stays at the previous generation. `steps` may be at work
+    already (:func:`begin`): they are committed here, or rolled back on an error.
     """
     meta = {**meta, "generation": number}
     write_text(staging / META, json.dumps(meta, indent=1, sort_keys=True) + "\n")
@@ -325,16 +348,21 @@ def publish(store: Path, staging: Path, number: int, meta: dict[str, Any],
         if before_commit is not None:
             before_commit(con)
 
-    try:
-        con = open_database(database_path(store))
-        try:
-            _ensure_tables(con)
-            from tracelab.io.store import run_transaction
+    from tracelab.io.store import Pending, run_transaction
 
-            run_transaction(con, steps, before_commit=commit)
-        finally:
-            con.close()
+    try:
+        if isinstance(steps, Pending):
+            steps.commit(commit)
+        else:
+            con = open_database(database_path(store))
+            try:
+                _ensure_tables(con)
+                run_transaction(con, steps, before_commit=commit)
+            finally:
+                con.close()
     except BaseException:
+        if isinstance(steps, Pending):
+            steps.abort()
         shutil.rmtree(final, ignore_errors=True)
         raise
     _switch(store, number)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -21,7 +24,7 @@ from tracelab.privacy.boundary import protect_venues, require_protected
 from tracelab.privacy.pseudonyms import pseudonymise
 
 __all__ = ["Store", "open_store", "TABLES", "APPEND_ONLY", "Step", "insert_step",
-           "run_transaction"]
+           "run_transaction", "Pending"]
 
 def _check_table(table: str) -> None:
     if table not in TABLES:
@@ -161,7 +164,9 @@ def insert_step(table: str, frame: pd.DataFrame, columns: Mapping[str, str] | Se
 
     The frame must hold every column and no raw identifier
     (:func:`tracelab.privacy.boundary.require_protected`); it is handed to DuckDB as an
-    Arrow table, which it reads without converting one Python object per row.
+    Arrow table, which it reads without converting one Python object per row. The check
+    reads the text as that table holds it: a column of Python strings is converted once,
+    and judged in Arrow.
 
     Raises
     ------
@@ -175,12 +180,36 @@ def insert_step(table: str, frame: pd.DataFrame, columns: Mapping[str, str] | Se
     names = list(columns)
     require_columns(frame, names, f"frame for table {table!r}", error=s.SchemaError)
     chosen = frame.loc[:, names]
-    require_protected(chosen, what or f"store table {table}")
+    label = what or f"store table {table}"
+    try:
+        arrow = pa.Table.from_pandas(chosen, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        require_protected(chosen, label)  # a raw identifier is said first, as it was
+        raise
+    require_protected(_as_inserted(chosen, arrow), label)
     quoted = ", ".join(f'"{c}"' for c in names)
     view = f"_incoming_{table}_{next(_VIEWS)}"
     return Step(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {view}",
-                {view: pa.Table.from_pandas(chosen, preserve_index=False)},
-                f"store:inserted:{table}")
+                {view: arrow}, f"store:inserted:{table}")
+
+
+def _as_inserted(frame: pd.DataFrame, arrow: Any) -> pd.DataFrame:
+    """`frame` with its columns of Python strings replaced by their Arrow text in `arrow`.
+
+    The same values (missing ones missing), as the privacy check judges them either way:
+    in Arrow it sieves them in C instead of hashing a Python object per row.
+    """
+    import pyarrow as pa
+
+    text = [i for i, dtype in enumerate(frame.dtypes) if pd.api.types.is_object_dtype(dtype)
+            and (pa.types.is_string(arrow.schema.types[i])
+                 or pa.types.is_large_string(arrow.schema.types[i]))]
+    if not text:
+        return frame
+    out = frame.copy(deep=False)
+    for i in text:
+        out.isetitem(i, arrow.column(i).to_pandas().set_axis(frame.index))
+    return out
 
 
 def run_transaction(con: duckdb.DuckDBPyConnection, steps: Sequence[Step], *,
@@ -222,6 +251,80 @@ def run_transaction(con: duckdb.DuckDBPyConnection, steps: Sequence[Step], *,
     finally:
         for name in names:
             con.unregister(name)
+
+
+class _Aborted(Exception):
+    """The decision of :meth:`Pending.abort`, raised in the transaction to roll it back."""
+
+
+class Pending:
+    """A :func:`run_transaction` at work on a thread of its own, committed when told to.
+
+    A writer hands its database steps over as soon as it has them and goes on with its
+    other outputs while DuckDB inserts (outside the GIL, on the other core); it commits
+    once those outputs are in place (:meth:`commit`), or rolls back (:meth:`abort`,
+    also on leaving a ``with`` block uncommitted). The connection is opened, used and
+    closed on that thread only; nothing is committed before :meth:`commit`.
+    """
+
+    def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection],
+                 steps: Sequence[Step]) -> None:
+        self._decision: queue.SimpleQueue[Callable[[duckdb.DuckDBPyConnection], None]
+                                          | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._settled = False
+        self._thread = threading.Thread(target=self._work, args=(connect, list(steps)),
+                                        name="tracelab-transaction", daemon=True)
+        self._thread.start()
+
+    def _work(self, connect: Callable[[], duckdb.DuckDBPyConnection],
+              steps: list[Step]) -> None:
+        try:
+            con = connect()
+            try:
+                run_transaction(con, steps, before_commit=self._decided)
+            finally:
+                con.close()
+        except _Aborted:
+            pass
+        except BaseException as err:  # the committer raises it
+            self._error = err
+
+    def _decided(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Wait, inside the transaction, for :meth:`commit` (run its hook) or :meth:`abort`."""
+        hook = self._decision.get()
+        if hook is None:
+            raise _Aborted
+        hook(con)
+
+    def _settle(self, hook: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
+        if self._settled:
+            raise RuntimeError("this transaction was committed or aborted already")
+        self._settled = True
+        self._decision.put(hook)
+        self._thread.join()
+
+    def commit(self, before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+               ) -> None:
+        """Run `before_commit` in the transaction, then COMMIT; raise what failed, if any.
+
+        A step that failed earlier is raised here, its transaction rolled back.
+        """
+        self._settle(before_commit or (lambda con: None))
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """Roll the transaction back (if not committed or aborted yet) and close it."""
+        if not self._settled:
+            self._settle(None)
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.abort()
 
 
 def _quote(path: Path) -> str:

@@ -7,6 +7,7 @@ holds the same tables whichever touched it first.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +100,21 @@ def open_database(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDB
     return con
 
 
+#: Result types whose Arrow columns convert to the frame ``.df()`` gives (nulls aside:
+#: :func:`_frame_from_arrow`). Text comes out of Arrow without a Python object per value,
+#: several times faster than ``.df()`` for the hundreds of thousands of rows an append reads.
+_ARROW_TYPES = frozenset({"VARCHAR", "BIGINT", "INTEGER", "DOUBLE", "BOOLEAN", "TIMESTAMP",
+                          "TIMESTAMP WITH TIME ZONE"})
+#: ``.df()`` gives these types' columns with a missing value as pandas' nullable ones.
+_NULLABLE = {"BIGINT": pd.Int64Dtype(), "INTEGER": pd.Int32Dtype(), "BOOLEAN": pd.BooleanDtype()}
+
+
 def read_sql(con: duckdb.DuckDBPyConnection, query: str,
              params: list[Any] | None = None) -> pd.DataFrame:
     """Run SQL on `con` and return a new frame, instants as ``datetime64[ns, UTC]``.
+
+    The frame is the one ``con.execute(query, params).df()`` gives (column for column,
+    dtype for dtype), fetched through Arrow when every column's type allows it.
 
     Examples
     --------
@@ -110,8 +123,37 @@ def read_sql(con: duckdb.DuckDBPyConnection, query: str,
     >>> read_sql(con, "SELECT TIMESTAMPTZ '2022-11-20 08:00:00+00' AS t")["t"].dtype
     datetime64[ns, UTC]
     """
-    frame = con.execute(query, params or []).df()
+    con.execute(query, params or [])
+    described = con.description or []
+    types = [str(column[1]) for column in described]
+    names = [column[0] for column in described]
+    if types and set(types) <= _ARROW_TYPES and len(set(names)) == len(names):
+        with warnings.catch_warnings():  # the copy it warns of costs less than .df()'s objects
+            warnings.filterwarnings("ignore", "Arrow output on a DB-API result",
+                                    category=UserWarning)
+            table = con.to_arrow_table()
+        frame = _frame_from_arrow(table, types)
+    else:  # other types (dates, decimals, ...) and repeated names: as .df() makes them
+        frame = con.df()
     for col in frame.columns:  # DuckDB gives microseconds; tracelab computes in ns
         if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
             frame[col] = frame[col].dt.as_unit("ns")
+    return frame
+
+
+def _frame_from_arrow(table: Any, types: list[str]) -> pd.DataFrame:
+    """The frame ``.df()`` makes of a result, from its Arrow table (types in `_ARROW_TYPES`).
+
+    Arrow's conversion differs from ``.df()`` only where values are missing: an integer
+    or boolean column holding one becomes a nullable pandas column, a text column of
+    missing values only (or of no rows) a column of Python objects.
+    """
+    table = table.combine_chunks()  # one chunk per column, as .df() leaves them
+    frame = table.to_pandas()
+    for i, kind in enumerate(types):
+        column = table.column(i)
+        if kind in _NULLABLE and column.null_count:
+            frame.isetitem(i, pd.Series(_NULLABLE[kind].__from_arrow__(column), copy=False))
+        elif kind == "VARCHAR" and column.null_count == len(column):
+            frame.isetitem(i, pd.Series([None] * len(column), dtype=object))
     return frame
