@@ -67,6 +67,24 @@ def _write_part(county: Path, out: Path, scans: pd.DataFrame, cases: pd.DataFram
     return out
 
 
+def store_and_last_day(root: Path, *, population: int, seed: int, key: bytes
+                       ) -> tuple[Path, Path, Path]:
+    """A 4-day synthetic county: a store of its first days, its last day's folder, itself."""
+    from tracelab.synth import generate
+
+    county = root / "county"
+    generate(population=population, days=4, seed=seed, progress=False).write(county,
+                                                                            fmt="parquet")
+    scans = pd.read_parquet(county / "scans.parquet")
+    last = sorted(_days(scans).unique())[-1]
+    base = _write_part(county, root / "base", scans[_days(scans) != last],
+                       pd.read_parquet(county / "cases.parquet"), registry=True)
+    day = _write_part(county, root / "day", scans[_days(scans) == last], None, registry=False)
+    store = root / "store"
+    ingest_county(base, store, key=key, now=NOW)
+    return store, day, county
+
+
 def _db(store: Path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(store / "tracelab.duckdb"), read_only=True)
     try:

@@ -20,7 +20,6 @@ import pytest
 
 import tracelab.privacy.boundary as boundary
 from tracelab.index import county_update
-from tracelab.index.county_build import ingest_county
 from tracelab.index.county_update import append_day
 from tracelab.io.county_store import begin, database_generation, publish
 from tracelab.io.store import Pending, Step, insert_step, run_transaction
@@ -28,7 +27,7 @@ from tracelab.model import schema as s
 from tracelab.model.tables import read_sql
 from tracelab.privacy.boundary import PrivacyError, raw_identifiers
 
-from .test_store_append import _days, _db, _write_part
+from .test_store_append import _db, store_and_last_day
 
 KEY = b"db-fast-test-key-5c7e19a0b3d2f846"
 NOW = "2022-12-31T00:00:00+08:00"
@@ -196,18 +195,8 @@ def test_publish_commits_steps_begun_before_it(tmp_path):
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory) -> tuple[Path, Path]:
     """A store of a synthetic county's first days, and the folder of its last day."""
-    from tracelab.synth import generate
-
-    root = tmp_path_factory.mktemp("dbfast")
-    county = root / "county"
-    generate(population=300, days=4, seed=21, progress=False).write(county, fmt="parquet")
-    scans = pd.read_parquet(county / "scans.parquet")
-    last = sorted(_days(scans).unique())[-1]
-    base = _write_part(county, root / "base", scans[_days(scans) != last],
-                       pd.read_parquet(county / "cases.parquet"), registry=True)
-    day = _write_part(county, root / "day", scans[_days(scans) == last], None, registry=False)
-    store = root / "store"
-    ingest_county(base, store, key=KEY, now=NOW)
+    store, day, _ = store_and_last_day(tmp_path_factory.mktemp("dbfast"), population=300,
+                                       seed=21, key=KEY)
     return store, day
 
 

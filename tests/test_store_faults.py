@@ -24,13 +24,12 @@ import pytest
 
 from tracelab._atomic import FAULT_ENV
 from tracelab.index.county import open_county
-from tracelab.index.county_build import ingest_county
 from tracelab.index.county_update import append_day
 from tracelab.model import schema as s
 from tracelab.privacy.audit import audit_problem, read_audit
 from tracelab.tracing.forward import trace
 
-from .test_store_append import _days, _write_part, assert_same_store
+from .test_store_append import assert_same_store, store_and_last_day
 
 KEY = "store-faults-key-61c2e09a7d4b3f85"
 NOW = "2022-12-31T00:00:00+08:00"
@@ -47,19 +46,8 @@ def _append_child(store: str, day: str, env: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory) -> tuple[Path, Path, Path]:
     """A county cut into its first days and its last day; a store of the first days."""
-    from tracelab.synth import generate
-
-    root = tmp_path_factory.mktemp("faults")
-    county = root / "county"
-    generate(population=200, days=4, seed=8, progress=False).write(county, fmt="parquet")
-    scans = pd.read_parquet(county / "scans.parquet")
-    last = sorted(_days(scans).unique())[-1]
-    base = _write_part(county, root / "base", scans[_days(scans) != last],
-                       pd.read_parquet(county / "cases.parquet"), registry=True)
-    day = _write_part(county, root / "day", scans[_days(scans) == last], None, registry=False)
-    store = root / "store"
-    ingest_county(base, store, key=KEY.encode(), now=NOW)
-    return store, day, county
+    return store_and_last_day(tmp_path_factory.mktemp("faults"), population=200, seed=8,
+                              key=KEY.encode())
 
 
 def _answer(store: Path) -> tuple[int, tuple[int, int], pd.DataFrame]:

@@ -43,7 +43,10 @@ from tracelab.index.mmap import load_array, open_graph, save_array, save_graph
 __all__ = ["LayeredGraph", "Joined", "grown", "save_layered", "open_layered",
            "last_entry_before", "COMPACT_SHARE", "LAYER"]
 
-#: The layer's size, as a share of the base's visits, past which an append writes one graph.
+#: The layer's size, as a share of the base's kept visits, past which an append writes one
+#: graph. An append's merge costs in proportion to the layer, a compaction to the store:
+#: per append, ``a + b * share * n / 2 + c * day / share`` is least near
+#: ``sqrt(2 * day / n)``, about a half for a week's store and a third for two weeks'.
 COMPACT_SHARE = 0.5
 #: The layer's folder inside a graph's folder.
 LAYER = "layer"
