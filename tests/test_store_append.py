@@ -17,9 +17,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from tracelab.index import layers
 from tracelab.index.county import open_county, store_keys
 from tracelab.index.county_build import ingest_county
 from tracelab.index.county_purge import purge_days
@@ -138,9 +139,11 @@ def _ns(cases: pd.DataFrame) -> pd.DataFrame:
                                  HealthCheck.too_slow])
 @given(cuts=st.sets(st.integers(1, DAYS - 1), min_size=1, max_size=3),
        spread=st.lists(st.integers(0, 3), min_size=8, max_size=8),
-       registry=st.lists(st.booleans(), min_size=3, max_size=3))
+       registry=st.lists(st.booleans(), min_size=3, max_size=3), layered=st.booleans())
+@example(cuts={2, 4}, spread=[0, 1, 2, 0, 1, 2, 0, 1], registry=[True, False, True],
+         layered=True)  # two appends into one layer, a registry change in the second
 def test_appending_days_equals_a_full_rebuild(county, whole, tmp_path_factory, cuts, spread,
-                                              registry):
+                                              registry, layered):
     root = tmp_path_factory.mktemp("parts")
     scans = pd.read_parquet(county / "scans.parquet")
     cases = pd.read_parquet(county / "cases.parquet")
@@ -159,9 +162,13 @@ def test_appending_days_equals_a_full_rebuild(county, whole, tmp_path_factory, c
         parts.append(folder)
     store = root / "store"
     ingest_county(parts[0], store, key=KEY, now=NOW)
-    for folder in parts[1:]:
-        append_day(store, folder, key=KEY, now=NOW)
+    with pytest.MonkeyPatch.context() as mp:
+        if layered:  # grow the layer every time (the small county outgrows half its base)
+            mp.setattr(layers, "COMPACT_SHARE", 100.0)
+        for folder in parts[1:]:
+            append_day(store, folder, key=KEY, now=NOW)
     assert open_county(store).generation == len(parts)
+    assert isinstance(open_county(store).graph("twenty"), LayeredGraph) == layered
     assert_same_store(store, whole)
     chosen = open_county(whole).cases
     for preset in ("twenty", "nhs"):
@@ -169,9 +176,9 @@ def test_appending_days_equals_a_full_rebuild(county, whole, tmp_path_factory, c
                                       trace(open_county(whole).graph(preset), chosen, preset))
 
 
-@pytest.mark.parametrize("older_than", [1, 3])
-def test_purging_old_days_equals_ingesting_the_days_kept(county, whole, tmp_path,
-                                                          older_than):
+@pytest.mark.parametrize(("older_than", "appended"), [(1, False), (3, False), (2, True)])
+def test_purging_old_days_equals_ingesting_the_days_kept(county, whole, tmp_path, monkeypatch,
+                                                          older_than, appended):
     scans = pd.read_parquet(county / "scans.parquet")
     last = pd.Timestamp(sorted(_days(scans).unique())[-1], tz=ZONE)
     now = last + pd.Timedelta(hours=12)
@@ -182,7 +189,18 @@ def test_purging_old_days_equals_ingesting_the_days_kept(county, whole, tmp_path
     expected = tmp_path / "expected"
     ingest_county(kept, expected, key=KEY, now=NOW)
     store = tmp_path / "store"
-    shutil.copytree(whole, store)
+    if appended:  # a base and a layer: the purge writes one graph
+        monkeypatch.setattr(layers, "COMPACT_SHARE", 100.0)
+        days = _days(scans)
+        first = _write_part(county, tmp_path / "first", scans[days < f"{last:%Y-%m-%d}"],
+                            pd.read_parquet(county / "cases.parquet"), registry=True)
+        ingest_county(first, store, key=KEY, now=NOW)
+        append_day(store, _write_part(county, tmp_path / "day",
+                                      scans[days == f"{last:%Y-%m-%d}"], None,
+                                      registry=False), key=KEY, now=NOW)
+        assert isinstance(open_county(store).graph("twenty"), LayeredGraph)
+    else:
+        shutil.copytree(whole, store)
     done = purge_days(store, older_than, now)
     assert done.cutoff == cutoff.tz_convert("UTC") and done.removed + done.kept == done.before
     assert sum(done.removed_by_day.values()) == done.removed > 0
@@ -196,7 +214,8 @@ def test_purging_old_days_equals_ingesting_the_days_kept(county, whole, tmp_path
         assert log.execute("SELECT purpose FROM audit").fetchall() == [("ops:retention",)]
     finally:
         log.close()
-    assert [p.name for p in store.iterdir() if p.name.startswith("gen-")] == ["gen-000002"]
+    assert [p.name for p in store.iterdir() if p.name.startswith("gen-")] == [
+        "gen-000003" if appended else "gen-000002"]
 
 
 def test_purge_on_the_command_line_drops_whole_days(county, whole, tmp_path, monkeypatch,

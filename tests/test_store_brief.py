@@ -19,6 +19,8 @@ import pytest
 import tracelab.cli as cli
 from tracelab.briefing import Briefing, build_briefing, folder_extras, load_briefing
 from tracelab.briefing.build import store_briefing
+from tracelab.index import layers
+from tracelab.index.county import open_county
 from tracelab.io import pseudonymise_data, read_dir
 from tracelab.io.county_store import NotACountyStoreError
 from tracelab.io.county_tables import read_store_tables
@@ -177,6 +179,7 @@ def test_a_store_appended_past_its_folders_period_briefs_from_the_index(tmp_path
     day.mkdir()
     scans[last].to_parquet(day / "scans.parquet", index=False)
     monkeypatch.setenv("TRACELAB_KEY", KEY)
+    monkeypatch.setattr(layers, "COMPACT_SHARE", 100.0)  # a base and a layer
     for argv in (["--data", str(base), "--store", str(tmp_path / "appended")],
                  ["--append", str(day), "--store", str(tmp_path / "appended")],
                  ["--data", str(whole), "--store", str(tmp_path / "rebuilt")]):
@@ -185,6 +188,7 @@ def test_a_store_appended_past_its_folders_period_briefs_from_the_index(tmp_path
     def refuse(*args, **kwargs):
         raise AssertionError("visits built from scans")
 
+    assert isinstance(open_county(tmp_path / "appended").graph("twenty"), layers.LayeredGraph)
     monkeypatch.setattr(VisitGraph, "from_scans", refuse)
     monkeypatch.setattr(ranking, "build_visits", refuse)
     got = store_briefing(tmp_path / "appended")

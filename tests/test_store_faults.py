@@ -23,8 +23,10 @@ import pandas as pd
 import pytest
 
 from tracelab._atomic import FAULT_ENV
+from tracelab.index import layers
 from tracelab.index.county import open_county
 from tracelab.index.county_update import append_day
+from tracelab.index.layers import LayeredGraph
 from tracelab.model import schema as s
 from tracelab.privacy.audit import audit_problem, read_audit
 from tracelab.tracing.forward import trace
@@ -36,9 +38,11 @@ NOW = "2022-12-31T00:00:00+08:00"
 KILLS = 8
 
 
-def _append_child(store: str, day: str, env: dict[str, str]) -> None:
+def _append_child(store: str, day: str, env: dict[str, str], share: float | None) -> None:
     """Append `day` to `store` in a forked child and exit (forkserver target)."""
     os.environ.update(env)
+    if share is not None:
+        layers.COMPACT_SHARE = share
     append_day(store, day, key=KEY.encode(), now=NOW)
     os._exit(0)
 
@@ -58,7 +62,10 @@ def _answer(store: Path) -> tuple[int, tuple[int, int], pd.DataFrame]:
             trace(graph, county.cases, "twenty"))
 
 
-def test_a_kill_anywhere_in_an_append_leaves_one_whole_generation(parts, tmp_path):
+# The small county's day outgrows half its base: the append writes one graph. With a
+# higher share it grows the layer, and the kills fall among the layer's files too.
+@pytest.mark.parametrize("share", [None, 100.0])
+def test_a_kill_anywhere_in_an_append_leaves_one_whole_generation(parts, tmp_path, share):
     store, day, _ = parts
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["tracelab.index.county_update", "tests.test_store_faults"])
@@ -67,12 +74,13 @@ def test_a_kill_anywhere_in_an_append_leaves_one_whole_generation(parts, tmp_pat
     shutil.copytree(store, clean)
     stages = tmp_path / "stages.txt"
     child = ctx.Process(target=_append_child,
-                        args=(str(clean), str(day), {FAULT_ENV: f"count:{stages}"}))
+                        args=(str(clean), str(day), {FAULT_ENV: f"count:{stages}"}, share))
     child.start()
     child.join(300)
     assert child.exitcode == 0
     after = _answer(clean)
     assert after[0] == before[0] + 1 and after[1] > before[1]
+    assert isinstance(open_county(clean).graph("twenty"), LayeredGraph) == (share is not None)
     passed = stages.read_text(encoding="utf-8").splitlines()
     assert {"store:generation-written", "store:committed", "store:switched"} <= set(passed)
     points = sorted({1 + round(i * (len(passed) - 1) / (KILLS - 1)) for i in range(KILLS)}
@@ -81,7 +89,7 @@ def test_a_kill_anywhere_in_an_append_leaves_one_whole_generation(parts, tmp_pat
         work = tmp_path / f"kill{k}"
         shutil.copytree(store, work)
         child = ctx.Process(target=_append_child,
-                            args=(str(work), str(day), {FAULT_ENV: f"@{k}"}))
+                            args=(str(work), str(day), {FAULT_ENV: f"@{k}"}, share))
         child.start()
         child.join(300)
         assert child.exitcode == -9, (k, passed[k - 1], child.exitcode)
@@ -93,7 +101,10 @@ def test_a_kill_anywhere_in_an_append_leaves_one_whole_generation(parts, tmp_pat
         # The operator runs the append again: the writer recovers first, and a day that
         # landed before the crash is refused rather than added twice.
         try:
-            append_day(work, day, key=KEY.encode(), now=NOW)
+            with pytest.MonkeyPatch.context() as mp:
+                if share is not None:
+                    mp.setattr(layers, "COMPACT_SHARE", share)
+                append_day(work, day, key=KEY.encode(), now=NOW)
             again = True
         except ValueError as refused:
             assert "appended already" in str(refused)

@@ -381,7 +381,7 @@ def _in_person_order(graph: VisitGraph) -> Added:
 def grown(current: VisitGraph, *, since: np.ndarray, person_map: np.ndarray,
           person_ids: np.ndarray, venue_map: np.ndarray, venue_ids: np.ndarray,
           venues: pd.DataFrame, added: Added, person_take: Any = None,
-          compact_share: float = COMPACT_SHARE) -> VisitGraph:
+          compact_share: float | None = None) -> VisitGraph:
     """`current` with each person's visits from ``since[p]`` on replaced by `added`.
 
     Parameters
@@ -396,6 +396,8 @@ def grown(current: VisitGraph, *, since: np.ndarray, person_map: np.ndarray,
         The new ids and venue table.
     added : Added
         The rebuilt visits, in person order, under the new codes.
+    compact_share : float, optional
+        Default :data:`COMPACT_SHARE`.
 
     Returns
     -------
@@ -429,7 +431,8 @@ def grown(current: VisitGraph, *, since: np.ndarray, person_map: np.ndarray,
     np.cumsum(counts, out=person_offsets[1:])
     layered = LayeredGraph(base, new_layer, since=base_since, offsets=person_offsets,
                            time_range=_time_range(base, new_layer, base_since, kept))
-    if new_layer.n_visits > compact_share * max(int(kept.sum()), 1):
+    share = COMPACT_SHARE if compact_share is None else compact_share
+    if new_layer.n_visits > share * max(int(kept.sum()), 1):
         return layered.compacted()
     return layered
 
