@@ -33,11 +33,10 @@ tracing (one visit more, at the same venue and time).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,21 +354,22 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
                               ("registry_faults", day.data.registry_faults))),
         *rows.visits_steps(found[SQL_KEY], SQL_KEY, as_rule(store_keys()[SQL_KEY]), tails)])
     try:
-        # Each graph is grown and written (flushed to disk) by a second thread while the
-        # next one is grown; the generation then links its files (mmap.save_array).
-        with ThreadPoolExecutor(max_workers=1) as worker:
+        # Each graph is written (and flushed to disk) by a second thread while the next
+        # one is grown; the generation then links its files (mmap.save_array).
+        with ThreadPoolExecutor(max_workers=1) as writer:
             saving = []
             for i, (vkey, preset) in enumerate(store_keys().items()):
                 got = found[vkey]
                 added = Added(tail_people[ordered.person[got.rows]],
                               tail_venues[ordered.venue[got.rows]], got.start, got.end,
                               got.source)
-                grow = functools.partial(
-                    grown, county.graph(preset), since=since, person_map=person_map,
-                    person_ids=people, venue_map=venue_map, venue_ids=venue_ids.astype(object),
-                    venues=table, added=added, person_take=take)
-                saving.append((vkey, preset, worker.submit(
-                    _saved, grow, staging / f"{_MERGING}{i}", take)))
+                graph = grown(county.graph(preset), since=since, person_map=person_map,
+                              person_ids=people, venue_map=venue_map,
+                              venue_ids=venue_ids.astype(object), venues=table, added=added,
+                              person_take=take)
+                saving.append((vkey, preset, writer.submit(
+                    _saved, graph, staging / f"{_MERGING}{i}", take)))
+                del graph
             graphs = []
             for vkey, preset, saved in saving:
                 graphs.append((vkey, preset, saved.result()))
@@ -407,9 +407,8 @@ def _publish_append(county: County, day: _Day, new: pd.DataFrame, old: pd.DataFr
     return gen
 
 
-def _saved(grow: Callable[[], VisitGraph], folder: Path, take: Any) -> VisitGraph:
-    """The graph `grow` gives, written into `folder` and mapped back from there."""
-    graph = grow()
+def _saved(graph: VisitGraph, folder: Path, take: Any) -> VisitGraph:
+    """`graph` written into `folder` and mapped back from there."""
     ids = {"person_ids": graph.person_ids, "person_take": take,
            "venue_ids": graph.venue_ids, "venues": graph.venues}
     if isinstance(graph, LayeredGraph):

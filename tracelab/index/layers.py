@@ -404,6 +404,24 @@ def grown(current: VisitGraph, *, since: np.ndarray, person_map: np.ndarray,
     VisitGraph
         A :class:`LayeredGraph` whose layer took the visits; one graph (as ``merged``
         builds it) when the layer would pass `compact_share` of the base.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2022-11-20 02:00", "2022-11-20 02:15"], utc=True)
+    >>> scans = pd.DataFrame({"person_id": ["p1", "p2"], "venue_id": ["V1", "V1"],
+    ...                       "scanned_at": t})
+    >>> base = VisitGraph.from_scans(scans, pd.DataFrame({"venue_id": ["V1"],
+    ...                                                   "venue_type": ["supermarket"]}))
+    >>> day = pd.Timestamp("2022-11-21 02:00", tz="UTC").value  # p1 comes back
+    >>> added = Added(np.array([0]), np.array([0]), np.array([day]),
+    ...               np.array([day + 600 * 10**9]), np.array([-1], dtype=np.int8))
+    >>> g = grown(base, since=np.array([day, _NEVER]), person_map=np.arange(2),
+    ...           person_ids=base.person_ids, venue_map=np.arange(1),
+    ...           venue_ids=base.venue_ids, venues=base.venues, added=added)
+    >>> g
+    LayeredGraph(3 visits: 1 in the layer, 2 people, 1 venues, dwell='estimated_dwell')
+    >>> g.visits_of(["p1"], (t[:1], [day]))["t_in"].tolist() == [t[0], pd.Timestamp(day, tz="UTC")]
+    True
     """
     if isinstance(current, LayeredGraph):
         base, layer = current.base, current.layer
