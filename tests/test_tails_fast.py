@@ -4,7 +4,7 @@ Property tests (Hypothesis) draw scans with pseudonym-like and other ids, ties, 
 date-only entries and repeat scans across the cut, and compare
 :func:`tracelab.index.intervals.sort_scans` and ``presence`` with the lexsort of
 strings they replaced, :func:`tracelab.index.tails.tail_scans` with ``_merged_tail``
-then ``sort_scans``, :func:`~tracelab.index.tails.last_before` and
+then ``sort_scans``, :func:`~tracelab.index.kernels.last_before` and
 :func:`~tracelab.index.tails.index_tails` with a binary search per person and
 :func:`~tracelab.index.tails.scan_times` with a sort of all the times.
 """
@@ -33,11 +33,10 @@ from tracelab.index.intervals import (
     presence,
     sort_scans,
 )
-from tracelab.index.kernels import first_at_or_after
+from tracelab.index.kernels import first_at_or_after, last_before
 from tracelab.index.presence import venue_table
 from tracelab.index.tails import (
     index_tails,
-    last_before,
     repeat_people,
     scan_times,
     tail_scans,

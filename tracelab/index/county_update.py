@@ -112,14 +112,6 @@ def _day_zone() -> str:
     return zones.pop() if zones else s.DEFAULT_ZONE
 
 
-def _midnight(ns: np.ndarray, zone: str) -> np.ndarray:
-    """The local midnight starting each instant's day, as int64 ns UTC."""
-    local = pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC").tz_convert(zone)
-    start = local.tz_localize(None).normalize().tz_localize(
-        zone, ambiguous="NaT", nonexistent="shift_forward")
-    return start.tz_convert("UTC").as_unit("ns").asi8
-
-
 def new_ids(old: np.ndarray, more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted union of `old` ids (sorted, unique) and `more`, and each old id's new code.
 
@@ -210,13 +202,11 @@ def _read_day(folder: Path, store_venues: pd.DataFrame, meta: dict[str, Any], ke
     return _Day(day, venues, full, _digest([f for f in found.values() if f is not None]))
 
 
-def _scan_graph(county: County) -> Any:
-    """A graph of the store whose entries are its scans' times (not day-long), or None."""
-    for preset in store_keys().values():
-        rule = as_rule(preset)
-        if rule.dwell != "whole_day":
-            return county.graph(rule)
-    return None
+def _scan_graph(county: County) -> VisitGraph:
+    """The store's graph whose entries are its scans' times (not day-long)."""
+    found = [p for p in store_keys().values() if as_rule(p).dwell != "whole_day"]
+    assert found  # the estimated-dwell presets
+    return county.graph(found[0])
 
 
 def _tails(con: Any, new: pd.DataFrame, full: bool, county: County) -> pd.DataFrame:
@@ -231,30 +221,9 @@ def _tails(con: Any, new: pd.DataFrame, full: bool, county: County) -> pd.DataFr
         return pd.DataFrame({s.PERSON_ID: people.to_numpy(dtype=object),
                              _SINCE: np.iinfo(np.int64).min})
     graph = _scan_graph(county)
-    if graph is not None:
-        return index_tails(new, graph.person_ids,
-                           lambda person, when: last_entry_before(graph, person, when),
-                           REPEAT_WINDOW, _day_zone())
-    code, uniques = pd.factorize(new[s.PERSON_ID])
-    names = np.asarray(uniques, dtype=str)
-    firsts = np.full(len(names), _NEVER, dtype=np.int64)
-    np.minimum.at(firsts, code, to_ns(new[s.SCANNED_AT], s.SCANNED_AT))
-    first = pd.DataFrame({s.PERSON_ID: names.astype(object),
-                          s.SCANNED_AT: pd.to_datetime(firsts, utc=True)})
-    con.register("_day_first", first)
-    try:
-        prev = read_sql(con, """
-            SELECT f.person_id, max(x.scanned_at) AS prev FROM _day_first f
-            JOIN scans x ON x.person_id = f.person_id AND x.scanned_at < f.scanned_at
-            GROUP BY f.person_id""")
-    finally:
-        con.unregister("_day_first")
-    last = prev.set_index(s.PERSON_ID)["prev"].reindex(names.astype(object))
-    last_ns = np.where(last.isna().to_numpy(), _NEVER,
-                       last.to_numpy("datetime64[ns]").view(np.int64))
-    start = np.minimum(last_ns, firsts - REPEAT_WINDOW.value)
-    return pd.DataFrame({s.PERSON_ID: names.astype(object),
-                         _SINCE: _midnight(start, _day_zone())})
+    return index_tails(new, graph.person_ids,
+                       lambda person, when: last_entry_before(graph, person, when),
+                       REPEAT_WINDOW, _day_zone())
 
 
 def append_day(store: str | Path, folder: str | Path, *, key: bytes,

@@ -23,7 +23,7 @@ from tracelab._i18n import msg
 
 __all__ = ["TIER_EDGES", "N_TIERS", "Seek", "codes", "dense", "sorted_by", "stay_tiers",
            "segment_order", "segment_max", "ranges", "segment_search", "parallel",
-           "ordered_map", "first_at_or_after"]
+           "ordered_map", "first_at_or_after", "last_before"]
 
 CHUNK = 1 << 20
 _THREADED = 1 << 20  # rows from which running two steps at once pays for the threads
@@ -315,3 +315,24 @@ def first_at_or_after(offsets: np.ndarray, p_pos: Any, t_in: Any, person: np.nda
         hi[active] = np.where(below, hi[active], mid)
         active = active[lo[active] < hi[active]]
     return lo
+
+
+def last_before(offsets: np.ndarray, p_pos: Any, t_in: Any, person: np.ndarray,
+                when: np.ndarray, hi: np.ndarray | None = None) -> np.ndarray:
+    """Each `person`'s (code) latest entry before `when` (int64 ns), ``_MAX`` if none.
+
+    Arrays and `hi` as for :func:`first_at_or_after`.
+
+    Examples
+    --------
+    >>> last_before(np.array([0, 2, 2]), np.array([1, 0]), np.array([30, 10]),
+    ...             np.array([0, 0, 1]), np.array([40, 20, 5])).tolist()
+    [30, 10, 9223372036854775807]
+    """
+    offsets = np.asarray(offsets)
+    person = np.asarray(person, dtype=np.intp)
+    at = first_at_or_after(offsets, p_pos, t_in, person, when, hi=hi)
+    last = np.full(len(person), _MAX, dtype=np.int64)
+    some = at > offsets[person]
+    last[some] = np.asarray(t_in[np.asarray(p_pos[at[some] - 1])])
+    return last

@@ -479,28 +479,21 @@ def _time_range(base: VisitGraph, layer: VisitGraph, since: np.ndarray, kept: np
 
 
 def last_entry_before(graph: VisitGraph, person: np.ndarray, when: np.ndarray) -> np.ndarray:
-    """Each `person`'s (code) latest entry before `when` in `graph`, ``_NEVER`` if none."""
-    last = np.full(len(person), _NEVER, dtype=np.int64)
-    if isinstance(graph, LayeredGraph):
-        layer = graph.layer
-        offsets = np.asarray(layer.person_offsets)
-        at = ix.first_at_or_after(offsets, layer.p_pos, layer.v_t_in, person, when)
-        some = at > offsets[person]
-        last[some] = np.asarray(layer.v_t_in)[np.asarray(layer.p_pos)[at[some] - 1]]
-        rest = np.flatnonzero(~some)
-        code = graph._p_inv[person[rest]]
-        rest, code = rest[code >= 0], code[code >= 0]
-        base = graph.base
-        offsets = np.asarray(base.person_offsets)
-        at = ix.first_at_or_after(offsets, base.p_pos, base.v_t_in, code, when[rest],
-                     hi=offsets[code] + graph.kept[person[rest]])
-        some = at > offsets[code]
-        last[rest[some]] = np.asarray(base.v_t_in)[np.asarray(base.p_pos)[at[some] - 1]]
-        return last
-    offsets = np.asarray(graph.person_offsets)
-    at = ix.first_at_or_after(offsets, graph.p_pos, graph.v_t_in, person, when)
-    some = at > offsets[person]
-    last[some] = np.asarray(graph.v_t_in)[np.asarray(graph.p_pos)[at[some] - 1]]
+    """Each `person`'s (code) latest entry before `when` in `graph`, ``_NEVER`` if none.
+
+    In a :class:`LayeredGraph`, the layer's visits of a person come after their kept base
+    visits: the base is searched (its kept visits only) for those the layer has none for.
+    """
+    if not isinstance(graph, LayeredGraph):
+        return ix.last_before(graph.person_offsets, graph.p_pos, graph.v_t_in, person, when)
+    layer, base = graph.layer, graph.base
+    last = ix.last_before(layer.person_offsets, layer.p_pos, layer.v_t_in, person, when)
+    rest = np.flatnonzero(last == _NEVER)
+    code = graph._p_inv[person[rest]]
+    rest, code = rest[code >= 0], code[code >= 0]
+    offsets = np.asarray(base.person_offsets)
+    last[rest] = ix.last_before(offsets, base.p_pos, base.v_t_in, code, when[rest],
+                                hi=offsets[code] + graph.kept[person[rest]])
     return last
 
 

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tracelab._time import to_ns
 from tracelab.index.intervals import SortedScans, _hex_keys, _midnight, sort_scans
-from tracelab.index.kernels import first_at_or_after
 from tracelab.io.scans import merge_repeat_scans
 from tracelab.model import schema as s
 
-__all__ = ["Tail", "tail_scans", "repeat_people", "last_before",
+__all__ = ["Tail", "tail_scans", "repeat_people",
            "index_tails", "scan_times"]
 
 _NEVER = np.iinfo(np.int64).max
@@ -120,27 +118,6 @@ def tail_scans(old: pd.DataFrame, new: pd.DataFrame, table: pd.DataFrame,
     return merged, sort_scans(merged.scans, table)
 
 
-def last_before(offsets: np.ndarray, p_pos: Any, t_in: Any, person: np.ndarray,
-                when: np.ndarray) -> np.ndarray:
-    """Each `person`'s (code) latest entry before `when` (int64 ns), ``_NEVER`` if none.
-
-    Arrays as for :func:`tracelab.index.kernels.first_at_or_after`.
-
-    Examples
-    --------
-    >>> last_before(np.array([0, 2, 2]), np.array([1, 0]), np.array([30, 10]),
-    ...             np.array([0, 0, 1]), np.array([40, 20, 5])).tolist()
-    [30, 10, 9223372036854775807]
-    """
-    offsets = np.asarray(offsets)
-    person = np.asarray(person, dtype=np.intp)
-    at = first_at_or_after(offsets, p_pos, t_in, person, when)
-    last = np.full(len(person), _NEVER, dtype=np.int64)
-    some = at > offsets[person]
-    last[some] = np.asarray(t_in[np.asarray(p_pos[at[some] - 1])])
-    return last
-
-
 def _first_scans(ids: pd.Series, when: np.ndarray, known: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct `ids` (first seen first), the first of their times, their places in `known`.
@@ -187,7 +164,7 @@ def index_tails(new: pd.DataFrame, person_ids: np.ndarray,
         The graph's sorted person ids.
     last_entry : callable
         ``last_entry(codes, when)``: each person code's latest entry before `when`,
-        ``_NEVER`` if none (:func:`last_before` on the graph's arrays).
+        ``_NEVER`` if none (:func:`tracelab.index.kernels.last_before` on the graph's arrays).
     window : pandas.Timedelta
         The loader's repeat window.
     zone : str
